@@ -1,0 +1,1 @@
+"""Reference-versus-production timings (`nox -s bench`)."""

@@ -1,0 +1,78 @@
+"""Sessions for the knowledge base: `nox` runs lint, tests and docs.
+
+Every session uses one shared virtualenv (`.nox/shared`): torch alone is several GB,
+so building it once per session would waste minutes and disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+VENV = ROOT / ".nox" / "shared"
+BIN = VENV / ("Scripts" if sys.platform == "win32" else "bin")
+STAMP = VENV / "installed.sha256"
+
+nox.options.sessions = ["lint", "tests", "docs"]
+nox.options.default_venv_backend = "none"
+
+
+def _install(session: nox.Session) -> None:
+    """Create the shared virtualenv and install the package with every extra, once per pyproject."""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == digest:
+        session.log("shared virtualenv is up to date")
+        return
+    if not (BIN / "python").exists():
+        session.run(sys.executable, "-m", "venv", str(VENV))
+    pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "install"]
+    session.run(*pip, "--upgrade", "pip")
+    session.run(*pip, "-e", ".[test,docs,lint]")
+    STAMP.write_text(digest)
+
+
+def _run(session: nox.Session, program: str, *args: str) -> None:
+    """Run a program of the shared virtualenv, with that virtualenv first on PATH."""
+    env = {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "VIRTUAL_ENV": str(VENV)}
+    session.run(str(BIN / program), *args, external=True, env=env)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and common mistakes with ruff."""
+    _install(session)
+    _run(session, "ruff", "check", ".")
+    _run(session, "ruff", "format", "--check", "reference", "tests", "noxfile.py")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the reference tests and the site tests (which build the site)."""
+    _install(session)
+    _run(session, "pytest", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the site into site/ with every example executed, failing on any warning."""
+    _install(session)
+    _run(session, "mkdocs", "build", "--strict", *session.posargs)
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Build the site and serve it at http://127.0.0.1:8000 (rebuilds on change)."""
+    _install(session)
+    _run(session, "mkdocs", "serve", "--strict", "-a", "127.0.0.1:8000", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Time the reference code against the production ops; print a table, write bench.json."""
+    _install(session)
+    _run(session, "python", "-m", "benchmarks", *session.posargs)
