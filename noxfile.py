@@ -38,7 +38,11 @@ def _install(session: nox.Session) -> None:
 
 def _run(session: nox.Session, program: str, *args: str) -> None:
     """Run a program of the shared virtualenv, with that virtualenv first on PATH."""
-    env = {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "VIRTUAL_ENV": str(VENV)}
+    env = {
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "VIRTUAL_ENV": str(VENV),
+        "NO_MKDOCS_2_WARNING": "1",  # Material's end-of-life banner, not a build problem
+    }
     session.run(str(BIN / program), *args, external=True, env=env)
 
 

@@ -1,0 +1,102 @@
+"""One small plotting helper for every page: a shared style and figure-to-HTML output.
+
+Figures are inline SVG. Text, axes and ticks are drawn in a sentinel colour that is then
+replaced by ``currentColor`` (and grid lines by Material's faint foreground variable), so
+one SVG reads well in both the light and the dark theme. Output is deterministic: a
+fixed ``svg.hashsalt`` and no date in the metadata, so two builds give identical pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+__all__ = ["COLORS", "INK", "figure", "figure_html", "image_html", "table_html"]
+
+# Mid-tone colours that keep their contrast on white and on Material's slate background.
+COLORS = ["#3b82f6", "#f97316", "#10b981", "#e11d48", "#8b5cf6", "#eab308", "#06b6d4", "#64748b"]
+INK = "#010203"  # becomes currentColor
+_GRID = "#020304"  # becomes Material's faint foreground colour
+
+_STYLE = {
+    "axes.prop_cycle": matplotlib.cycler(color=COLORS),
+    "axes.edgecolor": INK,
+    "axes.labelcolor": INK,
+    "axes.facecolor": "none",
+    "axes.grid": True,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.facecolor": "none",
+    "grid.color": _GRID,
+    "grid.linewidth": 0.6,
+    "legend.frameon": False,
+    "text.color": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "font.size": 10,
+    "font.family": "sans-serif",
+    "svg.fonttype": "none",  # real text: selectable, searchable, in the page's font
+    "svg.hashsalt": "deep-learning-tested",
+    "image.cmap": "viridis",
+}
+
+
+@contextmanager
+def figure(*args: object, **kwargs: object) -> Iterator[tuple[Figure, object]]:
+    """``plt.subplots`` under the site style; the figure is closed on exit."""
+    with plt.rc_context(_STYLE):
+        fig, axes = plt.subplots(*args, layout="constrained", **kwargs)  # type: ignore[arg-type]
+        try:
+            yield fig, axes
+        finally:
+            plt.close(fig)
+
+
+def _svg(fig: Figure) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: this is inline HTML
+    svg = svg.replace(INK, "currentColor").replace(_GRID, "var(--md-default-fg-color--lightest)")
+    return svg
+
+
+def figure_html(fig: Figure, caption: str = "") -> str:
+    """A figure as inline SVG in a ``<figure>``: ``print`` it in a ``markdown-exec`` block."""
+    return _wrap(_svg(fig), caption)
+
+
+def image_html(image: np.ndarray, caption: str = "", width: int | None = None) -> str:
+    """An ``H x W`` or ``H x W x 3`` uint8 RGB array as an embedded PNG in a ``<figure>``."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(image)).save(buffer, format="PNG", optimize=True)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    size = f' width="{width}"' if width else ""
+    return _wrap(f'<img alt="{caption}" src="data:image/png;base64,{data}"{size}>', caption)
+
+
+def table_html(header: Sequence[str], rows: Sequence[Sequence[object]], caption: str = "") -> str:
+    """A small HTML table (numbers right-aligned) in a ``<figure>``."""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    return _wrap(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>", caption)
+
+
+def _wrap(content: str, caption: str) -> str:
+    # data-kb-exec marks output that a build-time block produced; a site test counts them.
+    cap = f"<figcaption>{caption}</figcaption>" if caption else ""
+    return f'<figure class="kb-figure" data-kb-exec>{content}{cap}</figure>'

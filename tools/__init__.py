@@ -1,0 +1,1 @@
+"""Build-time helpers for the documentation site (not part of the reference package)."""

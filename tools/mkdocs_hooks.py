@@ -1,0 +1,94 @@
+"""MkDocs hooks: the generated topic map and glossary, server-side math, version footer.
+
+* ``<!-- topic-map -->`` and ``<!-- glossary -->`` in a page are replaced by tables built
+  from ``docs/topics.yml``, so the manifest is written once and shown twice.
+* ``pymdownx.arithmatex`` (generic mode) leaves TeX in ``<span class="arithmatex">``; it is
+  turned into MathML here, so pages need no math renderer and no CDN.
+* Notebook pages from mkdocs-jupyter carry a MathJax ``<script>`` from a CDN (removed) and
+  random cell ids from jupytext (renumbered, so that two builds are identical).
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import sys
+from pathlib import Path
+
+from latex2mathml.converter import convert as latex_to_mathml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from reference import __version__  # noqa: E402
+from tools.manifest import SECTIONS, Topic, load  # noqa: E402
+
+_INLINE = re.compile(r'<span class="arithmatex">\\\((.+?)\\\)</span>', re.S)
+_BLOCK = re.compile(r'<div class="arithmatex">\\\[(.+?)\\\]</div>', re.S)
+_CELL_ID = re.compile(r'id="cell-id=[0-9a-f]+"')
+_NOTEBOOK_MATHJAX = re.compile(
+    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S
+)
+
+
+def on_config(config):
+    config.copyright = (
+        f"Every snippet is embedded from the tested package <code>reference</code> "
+        f"version {__version__}; every figure was drawn when this site was built."
+    )
+    config.extra["reference_version"] = __version__
+    return config
+
+
+def _link(topic: Topic, from_page: str) -> str:
+    target = posixpath.relpath(topic.page, posixpath.dirname(from_page) or ".")
+    return f"[{topic.title}]({target}#{topic.anchor})"
+
+
+def _topic_map(topics: list[Topic], page: str) -> str:
+    done = sum(t.done for t in topics)
+    out = [f"**{done} of {len(topics)} topics are written**; the rest are listed as *planned*.\n"]
+    for key, (english, chinese) in SECTIONS.items():
+        members = [t for t in topics if t.section == key]
+        count = sum(t.done for t in members)
+        out.append(f"\n### {english} · {chinese} {{#map-{key}}}\n")
+        out.append(f"{count} of {len(members)} written.\n")
+        out.append("\n| Topic | 中文 | Status |\n|---|---|---|")
+        for t in members:
+            name = _link(t, page) if t.done else t.title
+            status = ":material-check-circle:{ .kb-done } done" if t.done else "planned"
+            out.append(f"| {name} | {t.zh} | {status} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def _glossary(topics: list[Topic], page: str) -> str:
+    out = ["| English | 中文 | Section |", "|---|---|---|"]
+    for t in sorted(topics, key=lambda t: t.title.lower()):
+        name = _link(t, page) if t.done else f"{t.title} *(planned)*"
+        out.append(f"| {name} | {t.zh} | {SECTIONS[t.section][0]} |")
+    return "\n".join(out)
+
+
+def on_page_markdown(markdown, page, config, files):
+    if "<!-- topic-map -->" in markdown or "<!-- glossary -->" in markdown:
+        topics = load()
+        src = page.file.src_uri
+        markdown = markdown.replace("<!-- topic-map -->", _topic_map(topics, src))
+        markdown = markdown.replace("<!-- glossary -->", _glossary(topics, src))
+    return markdown
+
+
+def _mathml(tex: str, display: str) -> str:
+    return latex_to_mathml(html.unescape(tex).strip(), display=display)
+
+
+def on_page_content(html_text, page, config, files):
+    html_text = _BLOCK.sub(lambda m: _mathml(m.group(1), "block"), html_text)
+    html_text = _INLINE.sub(lambda m: _mathml(m.group(1), "inline"), html_text)
+    if page.file.src_uri.endswith(".py"):  # an executed notebook
+        html_text = _NOTEBOOK_MATHJAX.sub("", html_text)
+        # jupytext gives cells random ids; number them so that builds are reproducible.
+        counter = iter(range(1, 10_000))
+        html_text = _CELL_ID.sub(lambda m: f'id="cell-{next(counter)}"', html_text)
+    return html_text
