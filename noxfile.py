@@ -51,7 +51,17 @@ def lint(session: nox.Session) -> None:
     """Check style and common mistakes with ruff."""
     _install(session)
     _run(session, "ruff", "check", ".")
-    _run(session, "ruff", "format", "--check", "reference", "tests", "noxfile.py")
+    _run(
+        session,
+        "ruff",
+        "format",
+        "--check",
+        "reference",
+        "tests",
+        "tools",
+        "benchmarks",
+        "noxfile.py",
+    )
 
 
 @nox.session

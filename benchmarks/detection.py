@@ -22,7 +22,15 @@ def cases() -> Iterator[tuple[str, int, Callable[[], object], Callable[[], objec
     for n in (1_000, 10_000):
         boxes = random_boxes(n, generator)
         scores = torch.rand(n, generator=generator)
-        yield ("nms", n, lambda b=boxes, s=scores: nms(b, s, 0.5),
-               lambda b=boxes, s=scores: torchvision.ops.nms(b, s, 0.5))
-        yield ("box_iou", n, lambda b=boxes: box_iou(b, b),
-               lambda b=boxes: torchvision.ops.box_iou(b, b))
+        yield (
+            "nms",
+            n,
+            lambda b=boxes, s=scores: nms(b, s, 0.5),
+            lambda b=boxes, s=scores: torchvision.ops.nms(b, s, 0.5),
+        )
+        yield (
+            "box_iou",
+            n,
+            lambda b=boxes: box_iou(b, b),
+            lambda b=boxes: torchvision.ops.box_iou(b, b),
+        )

@@ -12,7 +12,14 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-__all__ = ["check_finite", "check_in", "check_range", "check_same_length", "check_shape", "check_tensor"]
+__all__ = [
+    "check_finite",
+    "check_in",
+    "check_range",
+    "check_same_length",
+    "check_shape",
+    "check_tensor",
+]
 
 
 def check_tensor(name: str, value: object) -> Tensor:
@@ -40,13 +47,16 @@ def check_shape(name: str, value: object, shape: Sequence[int | str | None]) -> 
     leading = bool(pattern) and pattern[0] == "..."
     fixed = pattern[1:] if leading else pattern
     dims = tuple(tensor.shape)
-    tail = dims[len(dims) - len(fixed) :] if len(dims) >= len(fixed) else None
-    ok = tail is not None and (leading or len(dims) == len(fixed))
-    ok = ok and all(
-        want is None or isinstance(want, str) or want == got for want, got in zip(fixed, tail or ())
+    size_ok = len(dims) >= len(fixed) if leading else len(dims) == len(fixed)
+    tail = dims[len(dims) - len(fixed) :] if size_ok else ()
+    ok = size_ok and all(
+        isinstance(want, str) or want is None or want == got
+        for want, got in zip(fixed, tail, strict=True)
     )
     if not ok:
-        want_text = "(" + ", ".join(str(s) for s in pattern) + ("," if len(pattern) == 1 else "") + ")"
+        want_text = (
+            "(" + ", ".join(str(s) for s in pattern) + ("," if len(pattern) == 1 else "") + ")"
+        )
         raise ValueError(f"{name} must have shape {want_text}, but got {dims}")
     return tensor
 

@@ -17,9 +17,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
 __all__ = ["COLORS", "INK", "figure", "figure_html", "image_html", "table_html"]
 
@@ -90,9 +90,7 @@ def image_html(image: np.ndarray, caption: str = "", width: int | None = None) -
 def table_html(header: Sequence[str], rows: Sequence[Sequence[object]], caption: str = "") -> str:
     """A small HTML table (numbers right-aligned) in a ``<figure>``."""
     head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows
-    )
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
     return _wrap(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>", caption)
 
 

@@ -51,7 +51,9 @@ def load(path: Path = MANIFEST) -> list[Topic]:
         if topic.section not in SECTIONS:
             raise ValueError(f"{path}: topic {topic.id} has unknown section {topic.section!r}")
         if topic.status not in STATUSES:
-            raise ValueError(f"{path}: topic {topic.id} has status {topic.status!r}, not one of {STATUSES}")
+            raise ValueError(
+                f"{path}: topic {topic.id} has status {topic.status!r}, not one of {STATUSES}"
+            )
         topics.append(topic)
     ids = [t.id for t in topics]
     if len(ids) != len(set(ids)):

@@ -1,5 +1,6 @@
 """MkDocs hooks: the generated topic map and glossary, server-side math, version footer.
 
+* The navigation is built from ``docs/topics.yml`` (section order, then manifest order).
 * ``<!-- topic-map -->`` and ``<!-- glossary -->`` in a page are replaced by tables built
   from ``docs/topics.yml``, so the manifest is written once and shown twice.
 * ``pymdownx.arithmatex`` (generic mode) leaves TeX in ``<span class="arithmatex">``; it is
@@ -20,8 +21,8 @@ from latex2mathml.converter import convert as latex_to_mathml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reference import __version__  # noqa: E402
-from tools.manifest import SECTIONS, Topic, load  # noqa: E402
+from reference import __version__
+from tools.manifest import SECTIONS, Topic, load
 
 _INLINE = re.compile(r'<span class="arithmatex">\\\((.+?)\\\)</span>', re.S)
 _BLOCK = re.compile(r'<div class="arithmatex">\\\[(.+?)\\\]</div>', re.S)
@@ -31,7 +32,23 @@ _NOTEBOOK_MATHJAX = re.compile(
 )
 
 
+def _nav(docs_dir: Path) -> list[dict[str, object]]:
+    """Home, a section per topic section (existing pages, in manifest order), glossary."""
+    nav: list[dict[str, object]] = [{"Home": "index.md"}]
+    topics = load()
+    for key, (english, _) in SECTIONS.items():
+        pages = dict.fromkeys(t.page for t in topics if t.section == key)  # ordered, unique
+        present = [page for page in pages if (docs_dir / page).exists()]
+        if present:
+            nav.append({english: present})
+    nav.append({"Glossary": "glossary.md"})
+    return nav
+
+
 def on_config(config):
+    # The navigation is derived from the manifest, so adding a page never means editing
+    # mkdocs.yml: a page appears once it exists and a topic in docs/topics.yml points to it.
+    config.nav = _nav(Path(config.docs_dir))
     config.copyright = (
         f"Every snippet is embedded from the tested package <code>reference</code> "
         f"version {__version__}; every figure was drawn when this site was built."

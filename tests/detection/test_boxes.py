@@ -82,8 +82,10 @@ class TestPairwise:
 
     def test_iou_hand_derived(self) -> None:
         # identical 1, edge-touching 0, corner-touching 0, disjoint 0, nested 12/100
-        assert_close(box_iou(SPECIAL_A, SPECIAL_B).diagonal(), torch.tensor(
-            [1.0, 0.0, 0.0, 0.0, 0.12], dtype=torch.float64))
+        assert_close(
+            box_iou(SPECIAL_A, SPECIAL_B).diagonal(),
+            torch.tensor([1.0, 0.0, 0.0, 0.0, 0.12], dtype=torch.float64),
+        )
 
     def test_giou_of_disjoint_boxes_is_negative(self) -> None:
         # Union 250, enclosing box 40 x 45 = 1800: GIoU = 0 - (1800 - 250) / 1800.
@@ -144,7 +146,9 @@ class TestLosses:
     @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
     def test_matches_torchvision(self, ours, theirs, dtype: torch.dtype, reduction: str) -> None:
         a, b = random_boxes(64, dtype), random_boxes(64, dtype)
-        assert_close(ours(a, b, reduction=reduction), theirs(a, b, reduction=reduction), **tol(dtype))
+        assert_close(
+            ours(a, b, reduction=reduction), theirs(a, b, reduction=reduction), **tol(dtype)
+        )
 
     @pytest.mark.parametrize(("ours", "theirs"), LOSSES, ids=lambda f: f.__name__)
     def test_special_pairs_and_gradients(self, ours, theirs) -> None:
@@ -176,44 +180,59 @@ class TestLosses:
         a = SPECIAL_A[3:4].clone().requires_grad_()
         (grad,) = torch.autograd.grad(ours(a, SPECIAL_B[3:4]).sum(), a)
         assert grad.abs().sum() > 0
-        assert grad[0, 2] < 0 and grad[0, 3] < 0  # growing x2, y2 towards the target lowers the loss
+        assert (
+            grad[0, 2] < 0 and grad[0, 3] < 0
+        )  # growing x2, y2 towards the target lowers the loss
 
     def test_identical_boxes_give_zero_loss(self) -> None:
         boxes = random_boxes(10)
         for ours, _ in LOSSES:
-            assert_close(ours(boxes, boxes), torch.zeros(10, dtype=torch.float64), atol=1e-6, rtol=0)
+            assert_close(
+                ours(boxes, boxes), torch.zeros(10, dtype=torch.float64), atol=1e-6, rtol=0
+            )
 
     @pytest.mark.parametrize(("ours", "theirs"), LOSSES, ids=lambda f: f.__name__)
     def test_empty(self, ours, theirs) -> None:
         empty = torch.zeros(0, 4)
         for reduction in ("none", "mean", "sum"):
-            assert_close(ours(empty, empty, reduction=reduction), theirs(empty, empty, reduction=reduction))
+            assert_close(
+                ours(empty, empty, reduction=reduction), theirs(empty, empty, reduction=reduction)
+            )
 
 
 class TestErrors:
     @pytest.mark.parametrize("fn", [box_area, lambda b: box_iou(b, b)])
     def test_rejects_bad_shape(self, fn) -> None:
-        with pytest.raises(ValueError, match=r"boxes\d? must have shape \(N, 4\), but got \(3, 5\)"):
+        with pytest.raises(
+            ValueError, match=r"boxes\d? must have shape \(N, 4\), but got \(3, 5\)"
+        ):
             fn(torch.zeros(3, 5))
 
     def test_rejects_non_tensor(self) -> None:
-        with pytest.raises(TypeError, match="boxes must be a torch.Tensor, but got list"):
+        with pytest.raises(TypeError, match=r"boxes must be a torch\.Tensor, but got list"):
             box_area([[0, 0, 1, 1]])
 
     @pytest.mark.parametrize("fn", [f for f, _ in PAIRWISE])
     def test_rejects_inverted_box(self, fn) -> None:
         bad = torch.tensor([[0.0, 0.0, 10.0, 10.0], [5.0, 0.0, 4.0, 10.0]])
-        with pytest.raises(ValueError, match=r"boxes1 must satisfy x1 <= x2 and y1 <= y2, but got the box \[5"):
+        with pytest.raises(
+            ValueError, match=r"boxes1 must satisfy x1 <= x2 and y1 <= y2, but got the box \[5"
+        ):
             fn(bad, bad[:1])
 
     @pytest.mark.parametrize("fn", [f for f, _ in LOSSES])
     def test_loss_rejects_mismatched_shapes(self, fn) -> None:
-        with pytest.raises(ValueError, match=r"boxes1 and boxes2 must have the same shape, but got \(3, 4\) and \(2, 4\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"boxes1 and boxes2 must have the same shape, but got \(3, 4\) and \(2, 4\)",
+        ):
             fn(random_boxes(3), random_boxes(2))
 
     @pytest.mark.parametrize("fn", [f for f, _ in LOSSES])
     def test_loss_rejects_unknown_reduction(self, fn) -> None:
-        with pytest.raises(ValueError, match="reduction must be one of 'none', 'mean', 'sum', but got 'avg'"):
+        with pytest.raises(
+            ValueError, match="reduction must be one of 'none', 'mean', 'sum', but got 'avg'"
+        ):
             fn(random_boxes(3), random_boxes(3), reduction="avg")
 
     def test_loss_rejects_inverted_target(self) -> None:

@@ -20,7 +20,11 @@ def slow_nms(boxes: torch.Tensor, scores: torch.Tensor, threshold: float) -> lis
     while remaining:
         best = remaining.pop(0)
         keep.append(best)
-        remaining = [j for j in remaining if not box_iou(boxes[best : best + 1], boxes[j : j + 1]).item() > threshold]
+        remaining = [
+            j
+            for j in remaining
+            if not box_iou(boxes[best : best + 1], boxes[j : j + 1]).item() > threshold
+        ]
     return keep
 
 
@@ -53,13 +57,17 @@ class TestNms:
     @pytest.mark.parametrize("offset", [-1e-4, 0.0, 1e-4])
     def test_just_past_threshold(self, offset: float) -> None:
         # The second box's IoU with the first sits a hair away from 0.5 on either side.
-        boxes = torch.tensor([[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 10.0, 5.0 + offset]], dtype=torch.float64)
+        boxes = torch.tensor(
+            [[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 10.0, 5.0 + offset]], dtype=torch.float64
+        )
         scores = torch.tensor([0.9, 0.8], dtype=torch.float64)
         assert_same_indices(nms(boxes, scores, 0.5), tv.nms(boxes, scores, 0.5))
         assert len(nms(boxes, scores, 0.5)) == (1 if offset > 0 else 2)
 
     def test_tied_scores_keep_input_order(self) -> None:
-        boxes = torch.tensor([[0.0, 0, 10, 10], [50, 50, 60, 60], [1, 1, 11, 11], [100, 0, 110, 10]])
+        boxes = torch.tensor(
+            [[0.0, 0, 10, 10], [50, 50, 60, 60], [1, 1, 11, 11], [100, 0, 110, 10]]
+        )
         scores = torch.tensor([0.5, 0.5, 0.5, 0.5])
         # Box 0 comes first among equals and suppresses box 2.
         assert nms(boxes, scores, 0.5).tolist() == [0, 1, 3] == tv.nms(boxes, scores, 0.5).tolist()
@@ -74,7 +82,9 @@ class TestNms:
         box = torch.tensor([[0.0, 0, 10, 10]])
         identical = box.repeat(5, 1)
         assert nms(identical, torch.arange(5.0), 0.99).tolist() == [4]
-        disjoint = torch.tensor([[0.0, 0, 1, 1], [2, 2, 3, 3], [1, 0, 2, 1]])  # the last touches the first
+        disjoint = torch.tensor(
+            [[0.0, 0, 1, 1], [2, 2, 3, 3], [1, 0, 2, 1]]
+        )  # the last touches the first
         assert nms(disjoint, torch.tensor([0.3, 0.2, 0.1]), 0.0).tolist() == [0, 1, 2]
 
     def test_empty(self) -> None:
@@ -105,7 +115,9 @@ class TestBatchedNms:
         boxes = random_boxes(n, torch.float32, size=300, generator=g)
         scores = torch.rand(n, generator=g)
         idxs = torch.randint(num_classes, (n,), generator=g)
-        assert_same_indices(batched_nms(boxes, scores, idxs, 0.5), tv.batched_nms(boxes, scores, idxs, 0.5))
+        assert_same_indices(
+            batched_nms(boxes, scores, idxs, 0.5), tv.batched_nms(boxes, scores, idxs, 0.5)
+        )
 
     def test_both_torchvision_strategies_keep_the_same_set(self) -> None:
         from torchvision.ops.boxes import _batched_nms_coordinate_trick, _batched_nms_vanilla
@@ -141,7 +153,9 @@ class TestErrors:
             nms(torch.zeros(5), torch.zeros(5), 0.5)
 
     def test_rejects_mismatched_lengths(self) -> None:
-        with pytest.raises(ValueError, match="boxes and scores must have the same length, but got 3 and 2"):
+        with pytest.raises(
+            ValueError, match="boxes and scores must have the same length, but got 3 and 2"
+        ):
             nms(random_boxes(3), torch.zeros(2), 0.5)
 
     def test_rejects_2d_scores(self) -> None:
@@ -154,7 +168,9 @@ class TestErrors:
 
     def test_rejects_inverted_box(self) -> None:
         boxes = torch.tensor([[0.0, 0, 10, 10], [10, 0, 5, 10]])
-        with pytest.raises(ValueError, match=r"boxes must satisfy x1 <= x2 and y1 <= y2, but got the box \[10"):
+        with pytest.raises(
+            ValueError, match=r"boxes must satisfy x1 <= x2 and y1 <= y2, but got the box \[10"
+        ):
             nms(boxes, torch.zeros(2), 0.5)
 
     def test_rejects_non_numeric_threshold(self) -> None:
@@ -162,9 +178,13 @@ class TestErrors:
             nms(random_boxes(2), torch.zeros(2), "0.5")
 
     def test_batched_rejects_float_idxs(self) -> None:
-        with pytest.raises(TypeError, match="idxs must hold integer categories, but got dtype torch.float32"):
+        with pytest.raises(
+            TypeError, match=r"idxs must hold integer categories, but got dtype torch\.float32"
+        ):
             batched_nms(random_boxes(2), torch.zeros(2), torch.zeros(2), 0.5)
 
     def test_batched_rejects_mismatched_idxs(self) -> None:
-        with pytest.raises(ValueError, match="boxes and idxs must have the same length, but got 2 and 3"):
+        with pytest.raises(
+            ValueError, match="boxes and idxs must have the same length, but got 2 and 3"
+        ):
             batched_nms(random_boxes(2), torch.zeros(2), torch.zeros(3, dtype=torch.int64), 0.5)
