@@ -1,0 +1,124 @@
+"""The built site in headless Chromium: pages render cleanly, nothing leaves localhost, search works."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.site.conftest import Build
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(built: Build) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(built.site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (see .ci/run)")
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, args=FLAGS, headless=True
+        )
+        yield context.browser or context  # type: ignore[misc]
+        context.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    page = browser.new_page()
+    yield page
+    page.close()
+
+
+def visit(page: Page, url: str) -> tuple[list[str], list[str]]:
+    """Open ``url``; return (console errors and page errors, requests to other hosts or that failed)."""
+    errors: list[str] = []
+    bad_requests: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("requestfailed", lambda req: bad_requests.append(f"failed: {req.url}"))
+    host = urlsplit(url).netloc
+    page.on(
+        "request",
+        lambda req: None
+        if urlsplit(req.url).scheme in {"data", "blob"} or urlsplit(req.url).netloc == host
+        else bad_requests.append(f"other host: {req.url}"),
+    )
+    page.goto(url, wait_until="networkidle")
+    return errors, bad_requests
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [("/", "Deep learning, tested"), ("/detection/nms/", "Non-maximum suppression"),
+     ("/detection/iou/", "IoU and its generalisations"), ("/foundations/tensors/", "PyTorch tensor basics")],
+)
+def test_page_renders_without_errors(server: str, page: Page, path: str, heading: str) -> None:
+    errors, bad_requests = visit(page, server + path)
+    assert errors == []
+    assert bad_requests == []
+    assert heading in page.locator("h1").first.inner_text()
+
+
+def test_figures_and_math_are_visible(server: str, page: Page) -> None:
+    visit(page, server + "/detection/iou/")
+    figure = page.locator("figure.kb-figure svg").first
+    assert figure.is_visible()
+    assert figure.bounding_box()["height"] > 100
+    math = page.locator("math[display=block]").first
+    assert math.is_visible() and math.bounding_box()["width"] > 100
+
+
+def search(page: Page, server: str, query: str) -> list[str]:
+    """Type ``query`` into the search box; return the result links, best first."""
+    visit(page, server + "/")
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    box = page.locator("input.md-search__input")
+    box.fill(query)
+    # Material searches on keyup; fill() inserts text without key events (as an IME would
+    # commit it), so finish with one key press, as a person typing does.
+    box.press("End")
+    results = page.locator(".md-search-result__item a")
+    results.first.wait_for(timeout=15_000)
+    return [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
+
+
+@pytest.mark.parametrize(
+    ("query", "page_path"),
+    [("非极大值抑制", "detection/nms/"), ("non-maximum suppression", "detection/nms/"), ("nms", "detection/nms/"),
+     ("交并比", "detection/iou/"), ("giou", "detection/iou/"), ("张量基础", "foundations/tensors/")],
+)
+def test_search_finds_a_page_by_english_or_chinese_term(server: str, page: Page, query: str, page_path: str) -> None:
+    hrefs = search(page, server, query)
+    assert page_path in hrefs[0], hrefs

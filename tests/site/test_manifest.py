@@ -1,0 +1,78 @@
+"""docs/topics.yml covers every topic of topics.md, and each `done` entry is really on the site."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tests.site.conftest import DOCS, ROOT, Build, built_html, page_sources
+from tools.manifest import load
+
+TOPICS_MD = ROOT.parent / "shared" / "topics.md"
+TOPICS = load()
+DONE = [t for t in TOPICS if t.done]
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.ids.update(v for k, v in attrs if k == "id" and v)
+
+
+def ids_of(path: Path) -> set[str]:
+    parser = _Ids()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.ids
+
+
+def visible_text(path: Path) -> str:
+    html = path.read_text(encoding="utf-8")
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_every_topic_of_the_inventory_is_in_the_manifest() -> None:
+    inventory = re.findall(r"^\| ([a-z]+\.[a-z0-9-]+) \|", TOPICS_MD.read_text(encoding="utf-8"), re.M)
+    assert len(inventory) == 93
+    assert sorted(t.id for t in TOPICS) == sorted(inventory)
+
+
+def test_every_entry_is_complete() -> None:
+    for topic in TOPICS:
+        assert topic.title and topic.zh and topic.page and topic.anchor, topic
+        assert re.search(r"[\u3400-\u9fff]", topic.zh), f"{topic.id}: zh has no Chinese: {topic.zh}"
+        assert topic.page.endswith((".md", ".py")), topic
+
+
+@pytest.mark.parametrize("topic", DONE, ids=lambda t: t.id)
+def test_done_topic_is_on_its_page(built: Build, topic) -> None:
+    source = DOCS / topic.page
+    assert source.exists(), f"{topic.id}: {topic.page} does not exist"
+    page = built_html(built.site, source)
+    assert topic.anchor in ids_of(page), f"{topic.id}: no id={topic.anchor!r} on {topic.page}"
+    assert topic.zh in visible_text(page), f"{topic.id}: {topic.zh!r} does not appear on {topic.page}"
+
+
+def test_no_placeholder_pages() -> None:
+    """Every page other than the home page and glossary hosts at least one done topic."""
+    hosting = {t.page for t in DONE}
+    for source in page_sources():
+        rel = source.relative_to(DOCS).as_posix()
+        if rel not in {"index.md", "glossary.md"}:
+            assert rel in hosting, f"{rel} covers no topic marked done"
+
+
+def test_home_page_and_glossary_list_every_topic(built: Build) -> None:
+    home = visible_text(built.site / "index.html")
+    glossary = visible_text(built.site / "glossary" / "index.html")
+    for topic in TOPICS:
+        assert topic.zh in home and topic.zh in glossary, topic.id
+    done, total = len(DONE), len(TOPICS)
+    assert f"{done} of {total} topics are written" in home
+    assert home.count("planned") >= total - done
