@@ -27,7 +27,9 @@ FLAGS = [
 ]
 
 
-class _Quiet(SimpleHTTPRequestHandler):
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves files without logging every request."""
+
     def log_message(self, *args: object) -> None:
         pass
 
@@ -58,7 +60,7 @@ def main() -> None:
     parser.add_argument("--slice", type=int, default=1800, help="height of each PNG slice")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    handler = functools.partial(_Quiet, directory=str(args.site))
+    handler = functools.partial(QuietHandler, directory=str(args.site))
     httpd = ThreadingHTTPServer(("127.0.0.1", args.port), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}/"

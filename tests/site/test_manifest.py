@@ -76,3 +76,14 @@ def test_home_page_and_glossary_list_every_topic(built: Build) -> None:
     done, total = len(DONE), len(TOPICS)
     assert f"{done} of {total} topics are written" in home
     assert home.count("planned") >= total - done
+
+
+def test_loader_rejects_malformed_entries(tmp_path: Path) -> None:
+    entry = "  - {id: detection.nms, title: NMS, zh: 非极大值抑制, page: p.md, anchor: nms, status: %s}\n"
+    bad = tmp_path / "topics.yml"
+    bad.write_text("topics:\n" + entry % "finished", encoding="utf-8")
+    with pytest.raises(ValueError, match="status 'finished', not one of"):
+        load(bad)
+    bad.write_text("topics:\n" + (entry % "done") * 2, encoding="utf-8")
+    with pytest.raises(ValueError, match="duplicate topic ids"):
+        load(bad)
