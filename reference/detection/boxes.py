@@ -10,9 +10,9 @@ Everything here equals ``torchvision.ops`` of the same name (values and gradient
 tests in ``tests/detection/test_boxes.py`` check it.
 """
 
-# --8<-- [start:imports]
 from __future__ import annotations
 
+# --8<-- [start:imports]
 import math
 
 import torch

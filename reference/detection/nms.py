@@ -5,9 +5,9 @@
 computed once, as one matrix; the only loop is the greedy pass over that matrix.
 """
 
-# --8<-- [start:imports]
 from __future__ import annotations
 
+# --8<-- [start:imports]
 import numpy as np
 import torch
 from torch import Tensor
