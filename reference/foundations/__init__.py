@@ -1,4 +1,4 @@
-"""Foundations: activation functions and softmax."""
+"""Foundations: activation functions, softmax, norms and information theory."""
 
 from reference.foundations.activations import (
     elu,
@@ -14,10 +14,19 @@ from reference.foundations.activations import (
     tanh,
     tanh_derivative,
 )
+from reference.foundations.information import (
+    cross_entropy_between,
+    entropy,
+    information_content,
+    vector_norm,
+)
 
 __all__ = [
+    "cross_entropy_between",
     "elu",
     "elu_derivative",
+    "entropy",
+    "information_content",
     "leaky_relu",
     "leaky_relu_derivative",
     "log_softmax",
@@ -28,4 +37,5 @@ __all__ = [
     "softmax",
     "tanh",
     "tanh_derivative",
+    "vector_norm",
 ]

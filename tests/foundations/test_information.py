@@ -1,0 +1,128 @@
+"""Norms against torch.linalg; entropy and cross-entropy against scipy and F.cross_entropy."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.stats
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
+from torch.testing import assert_close
+
+from reference.foundations import cross_entropy_between, entropy, information_content, vector_norm
+from tests.conftest import tol
+
+
+def random_distribution(*shape: int, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.softmax(torch.randn(*shape, generator=g, dtype=torch.float64) * 2, dim=-1)
+
+
+class TestVectorNorm:
+    @pytest.mark.parametrize("ord", [0.5, 1.0, 2.0, 3.0, math.inf])
+    @pytest.mark.parametrize("dim", [None, 0, 1, (0, 1)])
+    def test_matches_torch(self, ord: float, dim) -> None:
+        x = torch.randn(4, 5, 3, dtype=torch.float64)
+        assert_close(
+            vector_norm(x, ord, dim), torch.linalg.vector_norm(x, ord, dim), **tol(torch.float64)
+        )
+
+    def test_hand_derived(self) -> None:
+        x = torch.tensor([3.0, -4.0])
+        assert vector_norm(x, 1).item() == 7.0  # |3| + |-4|
+        assert vector_norm(x, 2).item() == 5.0  # sqrt(9 + 16)
+        assert vector_norm(x, math.inf).item() == 4.0
+
+    def test_no_overflow_or_underflow(self) -> None:
+        big, small = torch.tensor([3e30, 4e30]), torch.tensor([3e-30, 4e-30])
+        assert_close(vector_norm(big), torch.tensor(5e30))
+        assert_close(vector_norm(small), torch.tensor(5e-30))
+        assert vector_norm(torch.zeros(3)).item() == 0.0
+
+    def test_gradients_match_torch(self) -> None:
+        x = torch.randn(6, dtype=torch.float64, requires_grad=True)
+        for ord in (1.0, 2.0, 3.0):
+            (ours,) = torch.autograd.grad(vector_norm(x, ord), x)
+            (theirs,) = torch.autograd.grad(torch.linalg.vector_norm(x, ord), x)
+            assert_close(ours, theirs, **tol(torch.float64))
+
+    @given(
+        st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=8),
+        st.lists(st.floats(-1e3, 1e3), min_size=8, max_size=8),
+    )
+    def test_triangle_inequality_and_ordering(self, a: list[float], b: list[float]) -> None:
+        x = torch.tensor(a, dtype=torch.float64)
+        y = torch.tensor(b[: len(a)], dtype=torch.float64)
+        for ord in (1.0, 2.0, math.inf):
+            assert vector_norm(x + y, ord) <= vector_norm(x, ord) + vector_norm(y, ord) + 1e-9
+        assert vector_norm(x, math.inf) <= vector_norm(x, 2) + 1e-9 <= vector_norm(x, 1) + 2e-9
+
+    def test_rejects_bad_ord(self) -> None:
+        with pytest.raises(ValueError, match=r"ord must be in \(0.0, inf\], but got 0"):
+            vector_norm(torch.ones(3), ord=0)
+
+
+class TestEntropy:
+    @pytest.mark.parametrize("base", [math.e, 2.0, 10.0])
+    def test_matches_scipy(self, base: float) -> None:
+        p = random_distribution(4, 7)
+        expected = torch.from_numpy(np.asarray(scipy.stats.entropy(p.numpy(), base=base, axis=-1)))
+        assert_close(entropy(p, base=base), expected, **tol(torch.float64))
+
+    def test_hand_derived(self) -> None:
+        fair_coin = torch.tensor([0.5, 0.5], dtype=torch.float64)
+        assert entropy(fair_coin, base=2).item() == pytest.approx(1.0)  # one bit
+        assert (
+            entropy(torch.tensor([1.0, 0.0])).item() == 0.0
+        )  # a sure event carries no information
+        assert information_content(torch.tensor(0.25), base=2).item() == pytest.approx(2.0)
+
+    def test_uniform_is_the_maximum(self) -> None:
+        p = random_distribution(50, 8)
+        assert (entropy(p) <= math.log(8) + 1e-12).all()
+
+    def test_other_dim(self) -> None:
+        p = random_distribution(3, 5).T.contiguous()  # distributions along dim 0
+        assert_close(entropy(p, dim=0), entropy(p.T, dim=-1))
+
+    def test_rejects_non_distribution(self) -> None:
+        with pytest.raises(ValueError, match=r"p must sum to 1 along dim -1, but a sum is 0\.5"):
+            entropy(torch.tensor([0.25, 0.25]))
+        with pytest.raises(ValueError, match=r"p must hold probabilities >= 0, but got -0\.5"):
+            entropy(torch.tensor([1.5, -0.5]))
+
+
+class TestCrossEntropy:
+    def test_matches_torch_with_probability_targets(self) -> None:
+        p, q = random_distribution(5, 6, seed=1), random_distribution(5, 6, seed=2)
+        expected = F.cross_entropy(
+            q.log(), p, reduction="none"
+        )  # log q as logits: softmax(log q) = q
+        assert_close(cross_entropy_between(p, q), expected, **tol(torch.float64))
+
+    def test_gap_is_the_kl_divergence(self) -> None:
+        p, q = random_distribution(5, 6, seed=3), random_distribution(5, 6, seed=4)
+        kl = torch.from_numpy(np.asarray(scipy.stats.entropy(p.numpy(), q.numpy(), axis=-1)))
+        assert_close(cross_entropy_between(p, q) - entropy(p), kl, **tol(torch.float64))
+        assert_close(cross_entropy_between(p, p), entropy(p), **tol(torch.float64))
+
+    def test_one_hot_target_is_minus_log_q(self) -> None:
+        p = torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64)
+        q = torch.tensor([0.2, 0.5, 0.3], dtype=torch.float64)
+        assert cross_entropy_between(p, q).item() == pytest.approx(-math.log(0.5))
+
+    def test_ruled_out_event_is_infinite(self) -> None:
+        assert (
+            cross_entropy_between(torch.tensor([0.5, 0.5]), torch.tensor([1.0, 0.0])).item()
+            == math.inf
+        )
+
+    def test_rejects_shape_mismatch(self) -> None:
+        with pytest.raises(
+            ValueError, match=r"p and q must have the same shape, but got \(2, 3\) and \(3,\)"
+        ):
+            cross_entropy_between(random_distribution(2, 3), random_distribution(3))
