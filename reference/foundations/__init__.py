@@ -1,4 +1,4 @@
-"""Foundations: activation functions, softmax, norms and information theory."""
+"""Foundations: activations, softmax, norms, entropy, backpropagation, gradient clipping."""
 
 from reference.foundations.activations import (
     elu,
@@ -14,6 +14,13 @@ from reference.foundations.activations import (
     tanh,
     tanh_derivative,
 )
+from reference.foundations.backprop import TwoLayerNet, directional_derivative, numerical_gradient
+from reference.foundations.gradients import (
+    clip_grad_norm_,
+    clip_grad_norm_per_tensor_,
+    clip_grad_value_,
+    layer_gradient_norms,
+)
 from reference.foundations.information import (
     cross_entropy_between,
     entropy,
@@ -22,14 +29,21 @@ from reference.foundations.information import (
 )
 
 __all__ = [
+    "TwoLayerNet",
+    "clip_grad_norm_",
+    "clip_grad_norm_per_tensor_",
+    "clip_grad_value_",
     "cross_entropy_between",
+    "directional_derivative",
     "elu",
     "elu_derivative",
     "entropy",
     "information_content",
+    "layer_gradient_norms",
     "leaky_relu",
     "leaky_relu_derivative",
     "log_softmax",
+    "numerical_gradient",
     "relu",
     "relu_derivative",
     "sigmoid",

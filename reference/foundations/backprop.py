@@ -1,0 +1,106 @@
+"""Gradients by finite differences, directional derivatives, and backpropagation by hand.
+
+``numerical_gradient`` approximates the gradient of any scalar function with central
+differences (all coordinates at once with ``torch.vmap``); ``TwoLayerNet`` is a small MLP
+whose ``backward`` applies the chain rule layer by layer, written out, and equals autograd.
+"""
+
+from __future__ import annotations
+
+# --8<-- [start:imports]
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+
+from reference.checks import check_range, check_shape, check_tensor
+
+# --8<-- [end:imports]
+
+__all__ = ["TwoLayerNet", "directional_derivative", "numerical_gradient"]
+
+
+# --8<-- [start:numerical_gradient]
+def numerical_gradient(f: Callable[[Tensor], Tensor], x: Tensor, eps: float = 1e-6) -> Tensor:
+    """Central-difference gradient ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`` for every ``i``.
+
+    Args:
+        f: a scalar function of one tensor, written with torch operations (it is vmapped).
+        x (Tensor[...]): the point, float64 for an accurate estimate.
+        eps: the step. The error is O(eps^2) from the formula plus O(machine eps / eps) from
+            rounding: 1e-6 balances the two in float64.
+
+    Returns:
+        Tensor[...]: the estimated gradient, shaped like ``x``.
+    """
+    check_tensor("x", x)
+    check_range("eps", eps, 0.0, low_inclusive=False)
+    n = x.numel()
+    steps = eps * torch.eye(n, dtype=x.dtype, device=x.device).reshape(n, *x.shape)  # [n, ...]
+    f_batched = torch.vmap(f)
+    return ((f_batched(x + steps) - f_batched(x - steps)) / (2 * eps)).reshape(x.shape)
+
+
+def directional_derivative(f: Callable[[Tensor], Tensor], x: Tensor, direction: Tensor) -> Tensor:
+    """Rate of change of ``f`` at ``x`` along ``direction``: ``grad f . v / |v|``.
+
+    It is largest, equal to ``|grad f|``, when ``direction`` is the gradient itself.
+    """
+    check_shape("direction", direction, tuple(x.shape))
+    x = x.detach().requires_grad_()
+    (grad,) = torch.autograd.grad(f(x), x)
+    return (grad * direction).sum() / direction.norm()
+
+
+# --8<-- [end:numerical_gradient]
+
+
+# --8<-- [start:two_layer_net]
+class TwoLayerNet:
+    """``logits = W2 relu(W1 x + b1) + b2`` with softmax cross-entropy, and its backward pass.
+
+    Args:
+        w1 (Tensor[H, D]), b1 (Tensor[H]), w2 (Tensor[K, H]), b2 (Tensor[K]): the parameters.
+    """
+
+    def __init__(self, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor) -> None:
+        check_shape("w1", w1, ("H", "D"))
+        check_shape("b1", b1, (w1.shape[0],))
+        check_shape("w2", w2, ("K", w1.shape[0]))
+        check_shape("b2", b2, (w2.shape[0],))
+        self.params = {"w1": w1, "b1": b1, "w2": w2, "b2": b2}
+
+    def loss(self, x: Tensor, y: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """Mean cross-entropy of a batch, and what the backward pass needs.
+
+        Args:
+            x (Tensor[B, D]): inputs. y (Tensor[B]): class indices in ``[0, K)``.
+        """
+        p = self.params
+        check_shape("x", x, ("B", p["w1"].shape[1]))
+        check_shape("y", y, (x.shape[0],))
+        z1 = x @ p["w1"].T + p["b1"]  # [B, H] pre-activation
+        h = z1.clamp(min=0)  # [B, H] ReLU
+        logits = h @ p["w2"].T + p["b2"]  # [B, K]
+        log_probs = logits - logits.logsumexp(dim=1, keepdim=True)
+        loss = -log_probs[torch.arange(len(y)), y].mean()
+        return loss, {"x": x, "y": y, "z1": z1, "h": h, "probs": log_probs.exp()}
+
+    def backward(self, cache: dict[str, Tensor]) -> dict[str, Tensor]:
+        """Gradients of the mean loss, by the chain rule from the output back to the input layer."""
+        x, y, z1, h, probs = (cache[k] for k in ("x", "y", "z1", "h", "probs"))
+        batch = x.shape[0]
+        # d loss / d logits of softmax + cross-entropy: p - onehot(y), averaged over the batch
+        d_logits = probs.clone()
+        d_logits[torch.arange(batch), y] -= 1
+        d_logits /= batch  # [B, K]
+        d_w2 = d_logits.T @ h  # [K, H]: logits = h W2^T + b2
+        d_b2 = d_logits.sum(dim=0)  # [K]
+        d_h = d_logits @ self.params["w2"]  # [B, H]: pass the error back through W2
+        d_z1 = d_h * (z1 > 0)  # [B, H]: ReLU passes gradient only where it was active
+        d_w1 = d_z1.T @ x  # [H, D]
+        d_b1 = d_z1.sum(dim=0)  # [H]
+        return {"w1": d_w1, "b1": d_b1, "w2": d_w2, "b2": d_b2}
+
+
+# --8<-- [end:two_layer_net]
