@@ -15,6 +15,7 @@ from reference.foundations.activations import (
     tanh_derivative,
 )
 from reference.foundations.backprop import TwoLayerNet, directional_derivative, numerical_gradient
+from reference.foundations.fitting import accuracy, make_spiral, train
 from reference.foundations.gradients import (
     clip_grad_norm_,
     clip_grad_norm_per_tensor_,
@@ -30,6 +31,7 @@ from reference.foundations.information import (
 
 __all__ = [
     "TwoLayerNet",
+    "accuracy",
     "clip_grad_norm_",
     "clip_grad_norm_per_tensor_",
     "clip_grad_value_",
@@ -43,6 +45,7 @@ __all__ = [
     "leaky_relu",
     "leaky_relu_derivative",
     "log_softmax",
+    "make_spiral",
     "numerical_gradient",
     "relu",
     "relu_derivative",
@@ -51,5 +54,6 @@ __all__ = [
     "softmax",
     "tanh",
     "tanh_derivative",
+    "train",
     "vector_norm",
 ]

@@ -1,0 +1,88 @@
+"""Deep learning as function fitting: the training loop, and the spiral data set.
+
+``train`` is the loop every later page builds on: forward, loss, backward, step. It is used
+on a toy curve (``docs/foundations/fitting.md``) and on the spiral classification walkthrough
+(``docs/foundations/spiral.py``).
+"""
+
+from __future__ import annotations
+
+# --8<-- [start:imports]
+import math
+from collections.abc import Callable
+
+import torch
+from torch import Tensor, nn
+
+from reference.checks import check_range, check_same_length
+
+# --8<-- [end:imports]
+
+__all__ = ["accuracy", "make_spiral", "train"]
+
+
+# --8<-- [start:train]
+def train(
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    optimizer: torch.optim.Optimizer,
+    steps: int,
+    record_every: int = 1,
+) -> list[float]:
+    """Fit ``model`` to ``(x, y)`` by full-batch gradient descent; return the recorded losses.
+
+    Args:
+        model: maps ``x`` (Tensor[N, ...]) to predictions that ``loss_fn`` compares with ``y``.
+        x, y: the data, with the same first dimension N.
+        loss_fn: e.g. ``nn.MSELoss()`` for regression, ``nn.CrossEntropyLoss()`` for classes.
+        optimizer: built on ``model.parameters()``.
+        steps: how many updates.
+        record_every: keep the loss of every ``record_every``-th step (before its update).
+    """
+    check_same_length(("x", "y"), x, y)
+    check_range("steps", steps, 0)
+    check_range("record_every", record_every, 1)
+    losses = []
+    for step in range(steps):
+        optimizer.zero_grad()  # gradients accumulate in .grad unless cleared
+        loss = loss_fn(model(x), y)  # 1. predict, 2. measure how wrong the prediction is
+        loss.backward()  # 3. gradient of the loss with respect to every parameter
+        optimizer.step()  # 4. move every parameter a little against its gradient
+        if step % record_every == 0:
+            losses.append(loss.item())
+    return losses
+
+
+# --8<-- [end:train]
+
+
+# --8<-- [start:spiral]
+def make_spiral(
+    points_per_class: int = 1000, classes: int = 4, noise: float = 0.2, seed: int = 0
+) -> tuple[Tensor, Tensor]:
+    """Interleaved spiral arms, one per class: a data set no straight line can separate.
+
+    Returns:
+        x (Tensor[points_per_class * classes, 2]) and y (Tensor[points_per_class * classes]).
+    """
+    check_range("points_per_class", points_per_class, 1)
+    check_range("classes", classes, 1)
+    check_range("noise", noise, 0.0)
+    generator = torch.Generator().manual_seed(seed)
+    radius = torch.linspace(0.0, 1.0, points_per_class).repeat(classes)  # [N]
+    label = torch.arange(classes).repeat_interleave(points_per_class)  # [N]
+    start = label * 2 * math.pi / classes
+    angle = start + radius * 4 + noise * torch.randn(len(radius), generator=generator)
+    x = torch.stack([radius * torch.sin(angle), radius * torch.cos(angle)], dim=1)
+    return x, label
+
+
+def accuracy(logits: Tensor, y: Tensor) -> float:
+    """Fraction of rows whose largest logit is the true class."""
+    check_same_length(("logits", "y"), logits, y)
+    return (logits.argmax(dim=1) == y).float().mean().item()
+
+
+# --8<-- [end:spiral]
