@@ -9,7 +9,7 @@ import pytest
 
 from tests.site.conftest import DOCS, Build, build_site, built_html, page_sources
 
-EXEC_BLOCK = re.compile(r'^```python[^\n]*\bexec="(?:on|1|true)"', re.M)
+EXEC_BLOCK = re.compile(r'^[ \t]*```python[^\n]*\bexec="(?:on|1|true)"', re.M)
 
 
 def test_strict_build_has_no_warnings(built: Build) -> None:
