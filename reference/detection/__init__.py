@@ -10,7 +10,7 @@ from reference.detection.boxes import (
     generalized_box_iou,
     generalized_box_iou_loss,
 )
-from reference.detection.nms import batched_nms, nms
+from reference.detection.nms import batched_nms, nms, soft_nms
 
 __all__ = [
     "batched_nms",
@@ -23,4 +23,5 @@ __all__ = [
     "generalized_box_iou",
     "generalized_box_iou_loss",
     "nms",
+    "soft_nms",
 ]

@@ -1,4 +1,4 @@
-"""Greedy non-maximum suppression, for one class and for many.
+"""Greedy non-maximum suppression, for one class and for many, and Soft-NMS.
 
 ``nms`` and ``batched_nms`` return the same int64 indices, in the same order, as
 ``torchvision.ops.nms`` and ``torchvision.ops.batched_nms``. The IoU of every pair is
@@ -12,12 +12,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from reference.checks import check_finite, check_range, check_same_length, check_shape
+from reference.checks import check_finite, check_in, check_range, check_same_length, check_shape
 from reference.detection.boxes import _check_boxes, box_iou
 
 # --8<-- [end:imports]
 
-__all__ = ["batched_nms", "nms"]
+__all__ = ["batched_nms", "nms", "soft_nms"]
 
 
 # --8<-- [start:nms]
@@ -111,3 +111,62 @@ def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: floa
 
 
 # --8<-- [end:batched_nms]
+
+
+# --8<-- [start:soft_nms]
+def soft_nms(
+    boxes: Tensor,
+    scores: Tensor,
+    iou_threshold: float = 0.3,
+    sigma: float = 0.5,
+    score_threshold: float = 0.001,
+    method: str = "gaussian",
+) -> tuple[Tensor, Tensor]:
+    """Soft-NMS (Bodla et al., 2017, arXiv:1704.04503): decay overlapping scores, do not delete.
+
+    Repeatedly take the remaining box with the highest (current) score, keep it, and multiply
+    the score of every other remaining box ``b`` by a weight that falls with its IoU ``o``:
+
+    * ``"linear"``: ``1 - o`` if ``o > iou_threshold``, else 1;
+    * ``"gaussian"``: ``exp(-o^2 / sigma)`` (``iou_threshold`` is not used);
+    * ``"hard"``: 0 if ``o > iou_threshold``, else 1, which is plain NMS.
+
+    Boxes whose score falls below ``score_threshold`` are dropped. The defaults are those of
+    the authors' code; unlike that code, areas have no ``+1`` (torchvision's convention).
+
+    Args:
+        boxes (Tensor[N, 4]): boxes as ``(x1, y1, x2, y2)``.
+        scores (Tensor[N]): finite scores.
+
+    Returns:
+        (Tensor[K] int64, Tensor[K]): indices of the kept boxes in the order they were
+        selected (by decreasing rescored score), and their rescored scores.
+    """
+    _validate(boxes, scores, iou_threshold)
+    check_range("sigma", sigma, 0.0, low_inclusive=False)
+    check_range("score_threshold", score_threshold, 0.0)
+    check_in("method", method, ("linear", "gaussian", "hard"))
+    overlaps = box_iou(boxes, boxes)  # [N, N], computed once
+    current = scores.clone()
+    alive = current >= score_threshold
+    keep, kept_scores = [], []
+    while bool(alive.any()):
+        best = int(torch.where(alive, current, -torch.inf).argmax())  # ties: the lower index
+        keep.append(best)
+        kept_scores.append(current[best])
+        alive[best] = False
+        iou = overlaps[best]
+        if method == "gaussian":
+            weight = torch.exp(-(iou**2) / sigma)
+        elif method == "linear":
+            weight = torch.where(iou > iou_threshold, 1 - iou, torch.ones_like(iou))
+        else:
+            weight = (iou <= iou_threshold).to(current.dtype)
+        current = torch.where(alive, current * weight, current)
+        alive &= current >= score_threshold
+    index = torch.tensor(keep, dtype=torch.int64, device=boxes.device)
+    values = torch.stack(kept_scores) if kept_scores else scores.new_zeros(0)
+    return index, values
+
+
+# --8<-- [end:soft_nms]
