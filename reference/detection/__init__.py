@@ -1,4 +1,4 @@
-"""Object detection: boxes, IoU and its losses, non-maximum suppression."""
+"""Object detection: boxes, IoU and its losses, NMS, Soft-NMS and Softer-NMS."""
 
 from reference.detection.boxes import (
     box_area,
@@ -11,6 +11,7 @@ from reference.detection.boxes import (
     generalized_box_iou_loss,
 )
 from reference.detection.nms import batched_nms, nms, soft_nms
+from reference.detection.softer_nms import kl_box_loss, variance_voting
 
 __all__ = [
     "batched_nms",
@@ -22,6 +23,8 @@ __all__ = [
     "distance_box_iou_loss",
     "generalized_box_iou",
     "generalized_box_iou_loss",
+    "kl_box_loss",
     "nms",
     "soft_nms",
+    "variance_voting",
 ]
