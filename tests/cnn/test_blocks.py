@@ -54,7 +54,7 @@ class TestDepthwiseSeparableConv2d:
         assert count_parameters(nn.Conv2d(64, 128, 3)) / count_parameters(block) > 8
 
     def test_equals_a_conv_with_rank_one_kernels(self) -> None:
-        # without biases, the block is one conv whose kernel [o, i] is pointwise[o, i] * depthwise[i]
+        # without biases it is one conv: kernel [o, i] = pointwise[o, i] * depthwise[i]
         block = DepthwiseSeparableConv2d(3, 5, 3, padding=1).double()
         block.depthwise.bias.data.zero_()
         block.pointwise.bias.data.zero_()
@@ -68,8 +68,8 @@ class TestDepthwiseSeparableConv2d:
 class TestInception:
     def test_parameter_count_and_shape(self) -> None:
         block = Inception(192, 64, 96, 128, 16, 32, 32)  # GoogLeNet's inception (3a)
-        want = (conv2d_parameters(192, 64, 1) + conv2d_parameters(192, 96, 1) + conv2d_parameters(96, 128, 3)
-                + conv2d_parameters(192, 16, 1) + conv2d_parameters(16, 32, 5) + conv2d_parameters(192, 32, 1))  # fmt: skip
+        shapes = [(192, 64, 1), (192, 96, 1), (96, 128, 3), (192, 16, 1), (16, 32, 5), (192, 32, 1)]
+        want = sum(conv2d_parameters(*shape) for shape in shapes)
         assert count_parameters(block) == want == 163_696
         assert block(torch.zeros(1, 192, 28, 28)).shape == (1, 256, 28, 28)
 
@@ -155,7 +155,7 @@ class TestLinearAsConv:
     def test_rejects_size_mismatch(self) -> None:
         with pytest.raises(
             ValueError,
-            match="linear.in_features must equal in_channels \\* height \\* width = 75, but got 10",
+            match=r"linear\.in_features must equal in_channels \* height \* width = 75, but got 10",
         ):
             linear_as_conv(nn.Linear(10, 2), 3, 5, 5)
 
@@ -178,5 +178,5 @@ class TestAddAsConcatConv:
         assert count_parameters(nn.Conv2d(8, 6, 3)) - count_parameters(conv) == 6 * 4 * 9
 
     def test_rejects_grouped(self) -> None:
-        with pytest.raises(ValueError, match="conv.groups must be 1, but got 2"):
+        with pytest.raises(ValueError, match=r"conv\.groups must be 1, but got 2"):
             add_as_concat_conv(nn.Conv2d(4, 4, 3, groups=2))

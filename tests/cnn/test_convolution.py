@@ -1,4 +1,4 @@
-"""reference.cnn.convolution against torch.nn.functional.conv2d / conv_transpose2d and layer shapes."""
+"""reference.cnn.convolution against F.conv2d, F.conv_transpose2d and the layers' shapes."""
 
 from __future__ import annotations
 
@@ -80,7 +80,8 @@ class TestConv2d:
     def test_rejects_groups_not_dividing_channels(self) -> None:
         with pytest.raises(
             ValueError,
-            match=r"in_channels \(6\) and out_channels \(4\) must both be divisible by groups, but got groups=4",
+            match=r"in_channels \(6\) and out_channels \(4\) must both be divisible by groups, "
+            r"but got groups=4",
         ):
             conv2d(torch.zeros(1, 6, 5, 5), torch.zeros(4, 2, 3, 3), groups=4)
 
@@ -91,7 +92,8 @@ class TestConv2d:
     def test_rejects_kernel_larger_than_padded_input(self) -> None:
         with pytest.raises(
             ValueError,
-            match=r"kernel \(extent 5\) is larger than the padded input \(size 2 \+ 2 \* padding 1 = 4\)",
+            match=r"kernel \(extent 5\) is larger than the padded input "
+            r"\(size 2 \+ 2 \* padding 1 = 4\)",
         ):
             conv2d(torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 5, 5), padding=1)
 
@@ -110,7 +112,7 @@ class TestConv2d:
         with pytest.raises(ValueError, match=r"padding must be at least 0, but got \(-1, 0\)"):
             conv2d(x, w, padding=(-1, 0))
         with pytest.raises(
-            TypeError, match="dilation must be an int or a pair of ints, but got 1.5"
+            TypeError, match=r"dilation must be an int or a pair of ints, but got 1\.5"
         ):
             conv2d(x, w, dilation=1.5)
         with pytest.raises(ValueError, match="groups must be a positive int, but got 0"):
@@ -199,7 +201,8 @@ class TestConvTransposeOutputSize:
     def test_rejects_large_output_padding(self) -> None:
         with pytest.raises(
             ValueError,
-            match="output_padding must be smaller than stride or dilation, but got output_padding=2, stride=2",
+            match="output_padding must be smaller than stride or dilation, "
+            "but got output_padding=2, stride=2",
         ):
             conv_transpose_output_size(5, 3, 2, output_padding=2)
         with pytest.raises(ValueError, match="the output size would be -1"):

@@ -51,7 +51,7 @@ class TestCountParameters:
         assert count_parameters(model, trainable_only=True) == 12
 
     def test_rejects_non_module(self) -> None:
-        with pytest.raises(TypeError, match="module must be a torch.nn.Module, but got Tensor"):
+        with pytest.raises(TypeError, match=r"module must be a torch\.nn\.Module, but got Tensor"):
             count_parameters(torch.zeros(3))
 
 
@@ -86,5 +86,5 @@ class TestCountFlops:
         assert not model._forward_hooks
 
     def test_rejects_non_tensor_input(self) -> None:
-        with pytest.raises(TypeError, match="input must be a torch.Tensor, but got list"):
+        with pytest.raises(TypeError, match=r"input must be a torch\.Tensor, but got list"):
             count_flops(nn.Conv2d(1, 1, 3), [1, 2])

@@ -118,7 +118,7 @@ class TestReceptiveField:
             ValueError, match="model must contain a Conv2d, MaxPool2d or AvgPool2d layer"
         ):
             receptive_field(nn.Linear(3, 3))
-        with pytest.raises(TypeError, match="model must be a torch.nn.Module, but got str"):
+        with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module, but got str"):
             receptive_field("resnet")
 
 
