@@ -9,6 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from skimage import data
 from torch import nn
+from torchvision.ops import deform_conv2d
 
 from reference.cnn import conv2d, conv_output_size, conv_transpose2d, conv_transpose_output_size
 from tests.conftest import tol
@@ -262,3 +263,34 @@ class TestConvTranspose2d:
             ValueError, match=r"input must have shape \(B, 3, H, W\), but got \(1, 2, 4, 4\)"
         ):
             conv_transpose2d(torch.zeros(1, 2, 4, 4), torch.zeros(3, 1, 3, 3))
+
+
+class TestDeformableConvolution:
+    """The page's claims about ``torchvision.ops.deform_conv2d``, checked against ``conv2d``."""
+
+    def test_zero_offsets_are_ordinary_convolution(self) -> None:
+        x, w = (
+            torch.randn(2, 4, 9, 8, dtype=torch.float64),
+            torch.randn(6, 2, 3, 3, dtype=torch.float64),
+        )
+        offset = torch.zeros(2, 18, 9, 8, dtype=torch.float64)
+        w = w.repeat(1, 2, 1, 1)  # [6, 4, 3, 3]: deform_conv2d takes no groups argument
+        torch.testing.assert_close(
+            deform_conv2d(x, offset, w, padding=1), conv2d(x, w, padding=1), **tol(torch.float64)
+        )
+
+    @pytest.mark.parametrize(("dy", "dx"), [(0, 1), (1, 0), (-1, 2)])
+    def test_whole_pixel_offsets_shift_the_input(self, dy: int, dx: int) -> None:
+        x, w = (
+            torch.randn(1, 3, 12, 12, dtype=torch.float64),
+            torch.randn(5, 3, 3, 3, dtype=torch.float64),
+        )
+        offset = torch.zeros(1, 18, 12, 12, dtype=torch.float64)
+        offset[:, 0::2], offset[:, 1::2] = dy, dx
+        # every tap reads (dy, dx) further on: the same as moving the zero padding around
+        moved = F.pad(x, (1 - dx, 1 + dx, 1 - dy, 1 + dy))  # a negative padding crops
+        torch.testing.assert_close(
+            deform_conv2d(x, offset, w, padding=1),
+            conv2d(moved, w),
+            **tol(torch.float64),
+        )
