@@ -23,6 +23,7 @@ from reference.cnn.pooling import avg_pool2d, bilinear_interpolate, max_pool2d, 
 from reference.cnn.receptive_field import (
     ReceptiveField,
     gradient_field,
+    linearise,
     receptive_field,
     receptive_field_trace,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "count_parameters",
     "gradient_field",
     "linear_as_conv",
+    "linearise",
     "max_pool2d",
     "nearest_interpolate",
     "receptive_field",

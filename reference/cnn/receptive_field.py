@@ -10,6 +10,7 @@ measures the region that actually influences one output pixel. Tests:
 # --8<-- [start:imports]
 from __future__ import annotations
 
+import copy
 from typing import NamedTuple
 
 import torch
@@ -19,7 +20,13 @@ from reference.checks import check_shape
 
 # --8<-- [end:imports]
 
-__all__ = ["ReceptiveField", "gradient_field", "receptive_field", "receptive_field_trace"]
+__all__ = [
+    "ReceptiveField",
+    "gradient_field",
+    "linearise",
+    "receptive_field",
+    "receptive_field_trace",
+]
 
 
 # --8<-- [start:receptive_field]
@@ -114,6 +121,26 @@ def receptive_field(
 
 
 # --8<-- [start:gradient_field]
+def linearise(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` in eval mode with every ReLU replaced by the identity and every
+    max pooling by an average pooling of the same geometry.
+
+    The copy is affine (linear plus constants): each weight then passes gradient along
+    every path, whatever the input, so the gradient's support is the whole receptive field.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, but got {type(model).__name__}")
+    model = copy.deepcopy(model).eval()
+    for parent in list(model.modules()):
+        for name, child in parent.named_children():
+            if isinstance(child, nn.ReLU):
+                setattr(parent, name, nn.Identity())
+            elif isinstance(child, nn.MaxPool2d):
+                pool = nn.AvgPool2d(child.kernel_size, child.stride, child.padding, child.ceil_mode)
+                setattr(parent, name, pool)
+    return model
+
+
 def gradient_field(model: nn.Module, input: Tensor, row: int, col: int) -> Tensor:
     """``|d out[:, :, row, col] / d input|``, summed over batch and channels.
 

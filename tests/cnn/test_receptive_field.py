@@ -9,19 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from reference.cnn import ReceptiveField, gradient_field, receptive_field, receptive_field_trace
-
-
-def linearised(model: nn.Module) -> nn.Module:
-    """ReLU -> identity, max pooling -> average pooling: every path then carries gradient."""
-    for name, child in model.named_children():
-        if isinstance(child, nn.ReLU):
-            setattr(model, name, nn.Identity())
-        elif isinstance(child, nn.MaxPool2d):
-            setattr(model, name, nn.AvgPool2d(child.kernel_size, child.stride, child.padding))
-        else:
-            linearised(child)
-    return model.eval()
+from reference.cnn import (
+    ReceptiveField,
+    gradient_field,
+    linearise,
+    receptive_field,
+    receptive_field_trace,
+)
 
 
 def resnet50_body(v1: bool = False) -> nn.Sequential:
@@ -65,14 +59,14 @@ class TestReceptiveField:
 
     def test_independent_of_input_size(self) -> None:
         # it is computed from the layers alone; the measured support agrees at any input size
-        body = linearised(resnet50_body())
+        body = linearise(resnet50_body())
         rf = receptive_field(body)
         for size in (224, 256):
             grad = gradient_field(body, torch.randn(1, 3, size, size), 0, 0)
             assert support(grad) == (0, int(rf.start + (rf.size - 1) / 2))  # 213: clipped at 0
 
     def test_resnet50_matches_gradient_support(self) -> None:
-        body = linearised(resnet50_body())
+        body = linearise(resnet50_body())
         rf = receptive_field(body)
         grad = gradient_field(body, torch.randn(1, 3, 448, 448), 7, 7)
         centre = rf.start + 7 * rf.jump
@@ -142,3 +136,22 @@ class TestGradientField:
             gradient_field(nn.Conv2d(1, 1, 3), torch.zeros(1, 1, 6, 6), 4, 0)
         with pytest.raises(ValueError, match=r"input must have shape \(B, C, H, W\)"):
             gradient_field(nn.Conv2d(1, 1, 3), torch.zeros(6, 6), 0, 0)
+
+
+class TestLinearise:
+    def test_is_an_affine_copy(self) -> None:
+        model = torchvision.models.resnet18(weights=None).double()
+        linear = linearise(model)
+        assert model.training and not linear.training  # the original is untouched
+        assert any(isinstance(m, nn.ReLU) for m in model.modules())
+        assert not any(isinstance(m, nn.ReLU | nn.MaxPool2d) for m in linear.modules())
+        x, y = (torch.randn(1, 3, 32, 32, dtype=torch.float64) for _ in range(2))
+        zero = torch.zeros_like(x)
+        with torch.no_grad():  # f(x + y) - f(0) = (f(x) - f(0)) + (f(y) - f(0))
+            lhs = linear(x + y) - linear(zero)
+            rhs = linear(x) + linear(y) - 2 * linear(zero)
+        torch.testing.assert_close(lhs, rhs)
+
+    def test_rejects_non_module(self) -> None:
+        with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module, but got int"):
+            linearise(3)
