@@ -6,9 +6,9 @@ made of convolutions, transposed convolutions and linear layers. Tests:
 ``tests/cnn/test_counting.py``.
 """
 
-# --8<-- [start:imports]
 from __future__ import annotations
 
+# --8<-- [start:imports]
 import math
 from typing import NamedTuple
 
