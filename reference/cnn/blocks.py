@@ -1,0 +1,314 @@
+"""Building blocks of classic CNNs, small enough to read top to bottom.
+
+``channel_shuffle`` equals ``F.channel_shuffle``; ``Bottleneck`` and ``resnet50`` have
+torchvision's parameter names and give the same outputs when loaded with a torchvision
+``resnet50`` state dict; ``DenseTransition`` equals torchvision's ``_Transition``. The two
+equivalences (a fully connected layer as a convolution; add as concat + a shared
+convolution) are functions that build the equivalent layer. Tests: ``tests/cnn/test_blocks.py``.
+"""
+
+# --8<-- [start:imports]
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from reference.checks import check_shape
+
+# --8<-- [end:imports]
+
+__all__ = [
+    "Bottleneck",
+    "DenseTransition",
+    "DepthwiseSeparableConv2d",
+    "Inception",
+    "LeNet5",
+    "ResNet50",
+    "add_as_concat_conv",
+    "channel_shuffle",
+    "linear_as_conv",
+    "resnet50",
+]
+
+
+# --8<-- [start:channel_shuffle]
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Interleave the channels of ``groups`` groups (ShuffleNet, Zhang et al., 2017).
+
+    After a grouped convolution each output group has only seen its own input group;
+    shuffling hands every next group a slice of every previous group.
+
+    Args:
+        input (Tensor[B, C, H, W]): ``C`` divisible by ``groups``.
+        groups: number of groups.
+
+    Returns:
+        Tensor[B, C, H, W]: channel ``g * (C / groups) + i`` moved to ``i * groups + g``.
+    """
+    check_shape("input", input, ("B", "C", "H", "W"))
+    B, C, H, W = input.shape
+    if not isinstance(groups, int) or groups < 1 or C % groups:
+        raise ValueError(f"groups must be a positive divisor of {C} channels, but got {groups}")
+    x = input.view(B, groups, C // groups, H, W)  # [B, g, C/g, H, W]
+    return x.transpose(1, 2).reshape(B, C, H, W)  # [B, C/g, g, H, W] -> [B, C, H, W]
+
+
+# --8<-- [end:channel_shuffle]
+
+
+# --8<-- [start:separable]
+class DepthwiseSeparableConv2d(nn.Module):
+    """A ``k x k`` convolution per channel (``groups=C_in``), then a 1x1 convolution.
+
+    Parameters: ``C_in k^2 + C_in C_out`` (plus biases) instead of ``C_in C_out k^2``: the
+    spatial filtering and the mixing of channels are learnt separately (MobileNet, Xception).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int = 0,
+    ) -> None:
+        super().__init__()
+        self.depthwise = nn.Conv2d(
+            in_channels, in_channels, kernel_size, stride, padding, groups=in_channels
+        )
+        self.pointwise = nn.Conv2d(in_channels, out_channels, 1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.pointwise(self.depthwise(x))
+
+
+# --8<-- [end:separable]
+
+
+# --8<-- [start:inception]
+class Inception(nn.Module):
+    """GoogLeNet's Inception module: four branches side by side, concatenated.
+
+    1x1; 1x1 then 3x3; 1x1 then 5x5; 3x3 max pooling then 1x1. The 1x1 convolutions in
+    front of the 3x3 and 5x5 ones shrink the channels first (the "bottleneck"), which is
+    what makes the large kernels affordable. (torchvision's ``Inception`` uses a 3x3 kernel
+    in the "5x5" branch, a known quirk kept for its pretrained weights; this is the paper's.)
+    """
+
+    def __init__(
+        self,
+        in_ch: int,
+        ch1x1: int,
+        ch3x3red: int,
+        ch3x3: int,
+        ch5x5red: int,
+        ch5x5: int,
+        pool_proj: int,
+    ) -> None:
+        super().__init__()
+
+        def conv(i: int, o: int, k: int) -> nn.Sequential:
+            return nn.Sequential(nn.Conv2d(i, o, k, padding=k // 2), nn.ReLU(inplace=True))
+
+        self.branch1 = conv(in_ch, ch1x1, 1)
+        self.branch2 = nn.Sequential(conv(in_ch, ch3x3red, 1), conv(ch3x3red, ch3x3, 3))
+        self.branch3 = nn.Sequential(conv(in_ch, ch5x5red, 1), conv(ch5x5red, ch5x5, 5))
+        self.branch4 = nn.Sequential(nn.MaxPool2d(3, 1, 1), conv(in_ch, pool_proj, 1))
+
+    def forward(self, x: Tensor) -> Tensor:
+        branches = (self.branch1, self.branch2, self.branch3, self.branch4)
+        return torch.cat([branch(x) for branch in branches], dim=1)  # [B, sum of C, H, W]
+
+
+# --8<-- [end:inception]
+
+
+# --8<-- [start:bottleneck]
+class Bottleneck(nn.Module):
+    """ResNet's bottleneck block: ``relu(x' + conv1x1(conv3x3(conv1x1(x))))``.
+
+    The first 1x1 convolution shrinks the channels to ``width``, the 3x3 works at that
+    width, the last 1x1 expands to ``4 * width``. The stride sits on the 3x3 convolution
+    (torchvision's "ResNet v1.5"; the paper's v1 puts it on the first 1x1). ``x'`` is ``x``,
+    or a strided 1x1 convolution + BN of ``x`` when the shape changes.
+    """
+
+    expansion = 4
+
+    def __init__(self, in_channels: int, width: int, stride: int = 1) -> None:
+        super().__init__()
+        out_channels = width * self.expansion
+        self.conv1 = nn.Conv2d(in_channels, width, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.conv2 = nn.Conv2d(width, width, 3, stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.conv3 = nn.Conv2d(width, out_channels, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(out_channels)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = None
+        if stride != 1 or in_channels != out_channels:
+            self.downsample = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
+                nn.BatchNorm2d(out_channels),
+            )
+
+    def forward(self, x: Tensor) -> Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))  # [B, width, H, W]
+        out = self.relu(self.bn2(self.conv2(out)))  # [B, width, H/s, W/s]
+        out = self.bn3(self.conv3(out))  # [B, 4 width, H/s, W/s]
+        return self.relu(out + identity)
+
+
+class ResNet50(nn.Module):
+    """ResNet-50: a 7x7 stem, then 3, 4, 6 and 3 bottlenecks, global pooling, one FC."""
+
+    def __init__(self, num_classes: int = 1000) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
+        channels = 64
+        for stage, (width, blocks, stride) in enumerate(
+            [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)], start=1
+        ):
+            layers = []
+            for i in range(blocks):
+                layers.append(Bottleneck(channels, width, stride if i == 0 else 1))
+                channels = width * Bottleneck.expansion
+            setattr(self, f"layer{stage}", nn.Sequential(*layers))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(channels, num_classes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))  # [B, 64, H/4, W/4]
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))  # [B, 2048, H/32, W/32]
+        return self.fc(self.avgpool(x).flatten(1))  # [B, num_classes]
+
+
+def resnet50(num_classes: int = 1000) -> ResNet50:
+    """A randomly initialised ResNet-50 (25,557,032 parameters for 1000 classes)."""
+    return ResNet50(num_classes)
+
+
+# --8<-- [end:bottleneck]
+
+
+# --8<-- [start:dense_transition]
+class DenseTransition(nn.Sequential):
+    """DenseNet's transition between dense blocks: BN, ReLU, 1x1 conv, 2x2 average pooling.
+
+    The 1x1 convolution halves the channels (compression), the average pooling halves the
+    resolution; averaging keeps a share of every position of the concatenated features.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm2d(in_channels)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv = nn.Conv2d(in_channels, out_channels, 1, bias=False)
+        self.pool = nn.AvgPool2d(2, stride=2)
+
+
+# --8<-- [end:dense_transition]
+
+
+# --8<-- [start:lenet]
+class LeNet5(nn.Module):
+    """LeNet-5 (LeCun et al., 1998) on 32x32 grey images: 61,706 parameters.
+
+    Two 5x5 convolutions with sigmoid-like activations and 2x2 average pooling, then three
+    fully connected layers. (The original's sparse C3 connections and RBF output are
+    replaced by full connections and a linear layer, as usual.)
+    """
+
+    def __init__(self, num_classes: int = 10) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2),  # [B, 6, 14, 14]
+            nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2),  # [B, 16, 5, 5]
+        )  # fmt: skip
+        self.classifier = nn.Sequential(
+            nn.Flatten(), nn.Linear(16 * 5 * 5, 120), nn.Tanh(),
+            nn.Linear(120, 84), nn.Tanh(), nn.Linear(84, num_classes),
+        )  # fmt: skip
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.classifier(self.features(x))
+
+
+# --8<-- [end:lenet]
+
+
+# --8<-- [start:linear_as_conv]
+def linear_as_conv(linear: nn.Linear, in_channels: int, height: int, width: int) -> nn.Conv2d:
+    """The convolution that computes ``linear(x.flatten(1))`` for ``x`` of shape [B, C, H, W].
+
+    A fully connected layer on a flattened ``C x H x W`` map is a convolution whose kernel
+    covers the whole map (``H x W``), one kernel per output feature. With ``H = W = 1``
+    (after global average pooling) it is a 1x1 convolution. On a larger input the
+    convolution slides, giving a map of class scores: the idea behind fully convolutional
+    networks.
+
+    Returns:
+        nn.Conv2d: ``C -> out_features`` with an ``H x W`` kernel; its output is
+        ``[B, out_features, 1, 1]`` on a ``[B, C, H, W]`` input.
+    """
+    if linear.in_features != in_channels * height * width:
+        raise ValueError(
+            f"linear.in_features must equal in_channels * height * width = "
+            f"{in_channels * height * width}, but got {linear.in_features}"
+        )
+    conv = nn.Conv2d(
+        in_channels,
+        linear.out_features,
+        (height, width),
+        bias=linear.bias is not None,
+        device=linear.weight.device,
+        dtype=linear.weight.dtype,
+    )
+    with torch.no_grad():
+        conv.weight.copy_(linear.weight.view(linear.out_features, in_channels, height, width))
+        if linear.bias is not None:
+            conv.bias.copy_(linear.bias)
+    return conv
+
+
+# --8<-- [end:linear_as_conv]
+
+
+# --8<-- [start:add_as_concat_conv]
+def add_as_concat_conv(conv: nn.Conv2d) -> nn.Conv2d:
+    """The convolution ``f`` with ``f(cat([a, b], 1)) == conv(a + b)``.
+
+    Convolution is linear, so ``conv(a + b) = W*a + W*b``: a convolution over the
+    concatenation whose two halves of input channels share one kernel ``W``. Fusing by
+    addition is concatenation plus a convolution with that constraint built in: half the
+    parameters, and the assumption that ``a`` and ``b`` mean the same thing channel by
+    channel.
+
+    Returns:
+        nn.Conv2d: ``2 C_in -> C_out``, same kernel size, stride, padding and bias.
+    """
+    if conv.groups != 1:
+        raise ValueError(f"conv.groups must be 1, but got {conv.groups}")
+    fused = nn.Conv2d(
+        2 * conv.in_channels,
+        conv.out_channels,
+        conv.kernel_size,
+        conv.stride,
+        conv.padding,
+        conv.dilation,
+        bias=conv.bias is not None,
+        device=conv.weight.device,
+        dtype=conv.weight.dtype,
+    )
+    with torch.no_grad():
+        fused.weight.copy_(torch.cat([conv.weight, conv.weight], dim=1))  # [C_out, 2 C_in, k, k]
+        if conv.bias is not None:
+            fused.bias.copy_(conv.bias)
+    return fused
+
+
+# --8<-- [end:add_as_concat_conv]
