@@ -1,0 +1,147 @@
+"""Loss functions: cross-entropy (with label smoothing), binary cross-entropy, L1, MSE,
+smooth L1 and the focal loss, each equal to its PyTorch / torchvision counterpart.
+
+All are written from log-probabilities (log-sum-exp, ``logsigmoid``), so logits of
++-1e4 give finite losses and gradients.
+"""
+
+from __future__ import annotations
+
+# --8<-- [start:imports]
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from reference.checks import check_in, check_range, check_shape, check_tensor
+
+# --8<-- [end:imports]
+
+__all__ = [
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "l1_loss",
+    "mse_loss",
+    "sigmoid_focal_loss",
+    "smooth_l1_loss",
+]
+
+
+# --8<-- [start:reduce]
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    check_in("reduction", reduction, ("none", "mean", "sum"))
+    if reduction == "none":
+        return loss
+    return loss.mean() if reduction == "mean" else loss.sum()
+
+
+def _check_pair(input: Tensor, target: Tensor) -> None:
+    check_tensor("input", input)
+    check_shape("target", target, tuple(input.shape))
+
+
+# --8<-- [end:reduce]
+
+
+# --8<-- [start:regression]
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Mean absolute error ``|x - y|``: robust to outliers, constant-size gradient."""
+    _check_pair(input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Mean squared error ``(x - y)^2``: smooth, but an outlier's gradient grows with its error."""
+    _check_pair(input, target)
+    return _reduce((input - target) ** 2, reduction)
+
+
+def smooth_l1_loss(
+    input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0
+) -> Tensor:
+    """Quadratic near 0, linear beyond: ``e^2 / (2 beta)`` if ``|e| < beta`` else ``|e| - beta/2``
+
+    The two pieces meet with equal value and slope at ``|e| = beta``; ``beta = 0`` is L1.
+    """
+    _check_pair(input, target)
+    check_range("beta", beta, 0.0)
+    error = (input - target).abs()
+    if beta == 0:
+        return _reduce(error, reduction)
+    return _reduce(torch.where(error < beta, 0.5 * error**2 / beta, error - 0.5 * beta), reduction)
+
+
+# --8<-- [end:regression]
+
+
+# --8<-- [start:cross_entropy]
+def cross_entropy(
+    input: Tensor, target: Tensor, reduction: str = "mean", label_smoothing: float = 0.0
+) -> Tensor:
+    """Softmax cross-entropy with class-index targets, as ``F.cross_entropy``.
+
+    With label smoothing ``eps`` the target distribution is ``(1 - eps) * onehot + eps / K``:
+    every class, the true one included, gets ``eps / K``.
+
+    Args:
+        input (Tensor[N, K]): logits.
+        target (Tensor[N]): class indices in ``[0, K)``.
+        reduction: ``"none"``, ``"mean"`` or ``"sum"``.
+        label_smoothing: ``eps`` in ``[0, 1]``.
+    """
+    check_shape("input", input, ("N", "K"))
+    check_shape("target", target, (input.shape[0],))
+    check_range("label_smoothing", label_smoothing, 0.0, 1.0)
+    if target.is_floating_point():
+        raise TypeError(f"target must hold integer class indices, but got dtype {target.dtype}")
+    num_classes = input.shape[1]
+    if target.numel() and not (0 <= int(target.min()) and int(target.max()) < num_classes):
+        low, high = int(target.min()), int(target.max())
+        raise ValueError(f"target must be in [0, {num_classes}), but got values in [{low}, {high}]")
+    log_probs = input - input.logsumexp(dim=1, keepdim=True)  # stable log softmax
+    true_class = -log_probs.gather(1, target[:, None])[:, 0]  # -log p_y
+    uniform = -log_probs.mean(dim=1)  # cross-entropy against the uniform distribution
+    loss = (1 - label_smoothing) * true_class + label_smoothing * uniform
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor, target: Tensor, reduction: str = "mean"
+) -> Tensor:
+    """``-[y log s(x) + (1 - y) log(1 - s(x))]``, s = sigmoid; ``log(1 - s(x)) = log s(-x)``."""
+    _check_pair(input, target)
+    loss = -(target * F.logsigmoid(input) + (1 - target) * F.logsigmoid(-input))
+    return _reduce(loss, reduction)
+
+
+# --8<-- [end:cross_entropy]
+
+
+# --8<-- [start:focal]
+def sigmoid_focal_loss(
+    inputs: Tensor,
+    targets: Tensor,
+    alpha: float = 0.25,
+    gamma: float = 2.0,
+    reduction: str = "none",
+) -> Tensor:
+    """Focal loss (Lin et al., 2017), as ``torchvision.ops.sigmoid_focal_loss``.
+
+    ``FL = -alpha_t (1 - p_t)^gamma log(p_t)``, where ``p_t`` is the predicted probability of
+    the true label: easy examples (``p_t`` near 1) are down-weighted by ``(1 - p_t)^gamma``.
+    ``alpha_t = alpha`` for positives and ``1 - alpha`` for negatives; ``alpha < 0`` disables it.
+
+    Args:
+        inputs (Tensor[...]): logits. targets (Tensor[...]): 0/1 labels (or soft labels).
+    """
+    _check_pair(inputs, targets)
+    check_range("gamma", gamma, 0.0)
+    p = torch.sigmoid(inputs)
+    ce = binary_cross_entropy_with_logits(inputs, targets, reduction="none")  # -log p_t
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce * (1 - p_t) ** gamma
+    if alpha >= 0:
+        loss = (alpha * targets + (1 - alpha) * (1 - targets)) * loss
+    return _reduce(loss, reduction)
+
+
+# --8<-- [end:focal]

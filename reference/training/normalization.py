@@ -1,0 +1,89 @@
+"""Batch normalisation and layer normalisation, state-dict compatible with ``torch.nn``."""
+
+from __future__ import annotations
+
+# --8<-- [start:imports]
+import torch
+from torch import Tensor, nn
+
+from reference.checks import check_range, check_shape
+
+# --8<-- [end:imports]
+
+__all__ = ["BatchNorm2d", "LayerNorm"]
+
+
+# --8<-- [start:batchnorm]
+class BatchNorm2d(nn.Module):
+    """Batch normalisation over ``(B, H, W)`` for each channel, as ``nn.BatchNorm2d``.
+
+    Training: normalise with the batch's mean and **biased** variance, then scale and shift
+    (``weight``, ``bias``); update the running estimates with the **unbiased** variance,
+    ``running = (1 - momentum) * running + momentum * batch``. Evaluation: normalise with the
+    running estimates, so one image's output does not depend on the rest of its batch.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        super().__init__()
+        check_range("num_features", num_features, 1)
+        check_range("momentum", momentum, 0.0, 1.0)
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.weight = nn.Parameter(torch.ones(num_features))
+        self.bias = nn.Parameter(torch.zeros(num_features))
+        self.register_buffer("running_mean", torch.zeros(num_features))
+        self.register_buffer("running_var", torch.ones(num_features))
+        self.register_buffer("num_batches_tracked", torch.tensor(0, dtype=torch.long))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Tensor[B, C, H, W] to the same shape."""
+        check_shape("x", x, ("B", self.num_features, "H", "W"))
+        if self.training:
+            count = x.numel() // self.num_features  # values per channel: B * H * W
+            if count < 2:
+                raise ValueError(
+                    f"x must have more than 1 value per channel to train, but got {tuple(x.shape)}"
+                )
+            mean = x.mean(dim=(0, 2, 3))
+            var = x.var(dim=(0, 2, 3), unbiased=False)  # used to normalise
+            with torch.no_grad():
+                unbiased = var * count / (count - 1)  # used for the running estimate
+                self.running_mean.lerp_(mean, self.momentum)
+                self.running_var.lerp_(unbiased, self.momentum)
+                self.num_batches_tracked += 1
+        else:
+            mean, var = self.running_mean, self.running_var
+        shape = (1, -1, 1, 1)  # broadcast per channel
+        x_hat = (x - mean.reshape(shape)) / torch.sqrt(var.reshape(shape) + self.eps)
+        return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)
+
+
+# --8<-- [end:batchnorm]
+
+
+# --8<-- [start:layernorm]
+class LayerNorm(nn.Module):
+    """Normalise each sample over its last dimensions (``normalized_shape``), as ``nn.LayerNorm``.
+
+    The statistics come from one sample only, so training and evaluation behave the same and
+    the batch size does not matter: the normalisation of Transformers and RNNs.
+    """
+
+    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5) -> None:
+        super().__init__()
+        shape = (
+            (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        )
+        self.normalized_shape, self.eps = shape, eps
+        self.weight = nn.Parameter(torch.ones(shape))
+        self.bias = nn.Parameter(torch.zeros(shape))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Tensor[..., *normalized_shape] to the same shape."""
+        check_shape("x", x, ("...", *self.normalized_shape))
+        dims = tuple(range(-len(self.normalized_shape), 0))
+        mean = x.mean(dim=dims, keepdim=True)
+        var = x.var(dim=dims, keepdim=True, unbiased=False)
+        return (x - mean) / torch.sqrt(var + self.eps) * self.weight + self.bias
+
+
+# --8<-- [end:layernorm]

@@ -1,0 +1,171 @@
+"""Dropout and its relatives, and the L1 / L2 penalties.
+
+``dropout`` is inverted dropout (``nn.Dropout``); ``classic_dropout`` scales at test time
+instead. ``spatial_dropout`` drops whole channels (``nn.Dropout2d``), ``DropConnect`` drops
+weights, ``stochastic_depth`` drops whole residual branches (``torchvision.ops``). Random
+functions take an optional ``torch.Generator``.
+"""
+
+from __future__ import annotations
+
+# --8<-- [start:imports]
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from reference.checks import check_in, check_range, check_tensor
+
+# --8<-- [end:imports]
+
+__all__ = [
+    "DropConnect",
+    "classic_dropout",
+    "dropout",
+    "l1_penalty",
+    "l2_penalty",
+    "spatial_dropout",
+    "stochastic_depth",
+]
+
+
+# --8<-- [start:dropout]
+def _keep_mask(
+    shape: tuple[int, ...], p: float, like: Tensor, generator: torch.Generator | None
+) -> Tensor:
+    """Bernoulli(1 - p) mask of ``shape``, in ``like``'s dtype: 1 = keep."""
+    return (torch.rand(shape, generator=generator, device=like.device) >= p).to(like.dtype)
+
+
+def dropout(
+    input: Tensor, p: float = 0.5, training: bool = True, generator: torch.Generator | None = None
+) -> Tensor:
+    """Inverted dropout: zero each element with probability ``p``, scale the rest by ``1/(1 - p)``.
+
+    Scaling during training keeps ``E[output] = input``, so evaluation is the identity.
+    """
+    check_tensor("input", input)
+    check_range("p", p, 0.0, 1.0)
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return torch.zeros_like(input)
+    return input * _keep_mask(input.shape, p, input, generator) / (1 - p)
+
+
+def classic_dropout(
+    input: Tensor, p: float = 0.5, training: bool = True, generator: torch.Generator | None = None
+) -> Tensor:
+    """The original dropout: drop with probability ``p`` in training, multiply by ``1 - p`` at test.
+
+    Same expectation as :func:`dropout`, but the scaling is moved to inference.
+    """
+    check_tensor("input", input)
+    check_range("p", p, 0.0, 1.0)
+    if not training:
+        return input * (1 - p)
+    return input * _keep_mask(input.shape, p, input, generator)
+
+
+# --8<-- [end:dropout]
+
+
+# --8<-- [start:spatial]
+def spatial_dropout(
+    input: Tensor, p: float = 0.5, training: bool = True, generator: torch.Generator | None = None
+) -> Tensor:
+    """Drop whole channels, as ``nn.Dropout2d``: one Bernoulli draw per (sample, channel).
+
+    Neighbouring pixels of a feature map are strongly correlated, so dropping single pixels
+    hardly removes information; dropping the whole map does. Like ``nn.Dropout2d``, a 3-D
+    input is read as ``(N, C, L)`` (not as one unbatched ``(C, H, W)`` image).
+
+    Args:
+        input (Tensor[N, C, ...]): at least 3-D.
+    """
+    check_tensor("input", input)
+    if input.dim() < 3:
+        raise ValueError(
+            f"input must have at least 3 dimensions (N, C, ...), but got {input.dim()}"
+        )
+    check_range("p", p, 0.0, 1.0)
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return torch.zeros_like(input)
+    shape = (*input.shape[:2],) + (1,) * (input.dim() - 2)  # one draw per channel
+    return input * _keep_mask(shape, p, input, generator) / (1 - p)
+
+
+class DropConnect(nn.Linear):
+    """A linear layer whose **weights** are dropped (Wan et al., 2013), one mask per forward pass.
+
+    Dropout zeroes activations (whole columns of the next layer's weight matrix); DropConnect
+    zeroes individual weights, with inverted scaling so that evaluation uses the weights
+    unchanged. (TensorFlow's EfficientNet calls its per-sample residual drop "drop_connect";
+    that is stochastic depth, below.)
+    """
+
+    def __init__(
+        self, in_features: int, out_features: int, p: float = 0.5, bias: bool = True
+    ) -> None:
+        super().__init__(in_features, out_features, bias=bias)
+        check_range("p", p, 0.0, 1.0, high_inclusive=False)
+        self.p = p
+        self.generator: torch.Generator | None = None
+
+    def forward(self, x: Tensor) -> Tensor:
+        weight = self.weight
+        if self.training and self.p > 0:
+            weight = (
+                weight * _keep_mask(weight.shape, self.p, weight, self.generator) / (1 - self.p)
+            )
+        return F.linear(x, weight, self.bias)
+
+
+# --8<-- [end:spatial]
+
+
+# --8<-- [start:stochastic_depth]
+def stochastic_depth(
+    input: Tensor,
+    p: float,
+    mode: str,
+    training: bool = True,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """Randomly drop a residual branch, as ``torchvision.ops.stochastic_depth``.
+
+    Apply to the output of a residual block's branch before it is added to the shortcut:
+    with probability ``p`` the branch is zeroed (the block becomes the identity), otherwise it
+    is scaled by ``1/(1 - p)``. ``mode="row"`` draws per sample, ``"batch"`` once per batch.
+
+    Args:
+        input (Tensor[N, ...]): the branch output.
+    """
+    check_tensor("input", input)
+    check_range("p", p, 0.0, 1.0)
+    check_in("mode", mode, ("row", "batch"))
+    if not training or p == 0:
+        return input
+    shape = (input.shape[0],) + (1,) * (input.dim() - 1) if mode == "row" else (1,) * input.dim()
+    keep = _keep_mask(shape, p, input, generator)
+    return input * keep / (1 - p) if p < 1 else input * keep
+
+
+# --8<-- [end:stochastic_depth]
+
+
+# --8<-- [start:penalties]
+def l1_penalty(parameters: list[Tensor], weight: float) -> Tensor:
+    """``weight * sum |w|``: pushes weights to exactly 0 (its gradient has constant size)."""
+    check_range("weight", weight, 0.0)
+    return weight * sum(p.abs().sum() for p in parameters)
+
+
+def l2_penalty(parameters: list[Tensor], weight: float) -> Tensor:
+    """``weight / 2 * sum w^2``: its gradient is ``weight * w`` (weight decay)."""
+    check_range("weight", weight, 0.0)
+    return weight / 2 * sum((p**2).sum() for p in parameters)
+
+
+# --8<-- [end:penalties]

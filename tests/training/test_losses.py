@@ -1,0 +1,148 @@
+"""Losses against torch.nn.functional and torchvision.ops: values, gradients, extremes, errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+import torchvision.ops
+from torch.testing import assert_close
+
+from reference.training import (
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    l1_loss,
+    mse_loss,
+    sigmoid_focal_loss,
+    smooth_l1_loss,
+)
+from tests.conftest import tol
+
+REDUCTIONS = ["none", "mean", "sum"]
+
+
+def grads(fn, *inputs):
+    leaves = [t.clone().requires_grad_() for t in inputs]
+    value = fn(*leaves)
+    return value, torch.autograd.grad(value.sum(), leaves[0])[0]
+
+
+class TestRegressionLosses:
+    @pytest.mark.parametrize("reduction", REDUCTIONS)
+    @pytest.mark.parametrize(
+        ("ours", "theirs"),
+        [(l1_loss, F.l1_loss), (mse_loss, F.mse_loss), (smooth_l1_loss, F.smooth_l1_loss)],
+        ids=["l1", "mse", "smooth_l1"],
+    )
+    def test_matches_torch(self, ours, theirs, reduction: str) -> None:
+        x, y = torch.randn(40, 3, dtype=torch.float64) * 3, torch.randn(40, 3, dtype=torch.float64)
+        got, got_grad = grads(lambda a, b: ours(a, b, reduction=reduction), x, y)
+        want, want_grad = grads(lambda a, b: theirs(a, b, reduction=reduction), x, y)
+        assert_close(got, want, **tol(torch.float64))
+        assert_close(got_grad, want_grad, **tol(torch.float64))
+
+    @pytest.mark.parametrize("beta", [0.0, 0.3, 1.0, 5.0])
+    def test_smooth_l1_beta(self, beta: float) -> None:
+        x, y = torch.randn(50, dtype=torch.float64) * 4, torch.zeros(50, dtype=torch.float64)
+        assert_close(
+            smooth_l1_loss(x, y, beta=beta), F.smooth_l1_loss(x, y, beta=beta), **tol(torch.float64)
+        )
+
+    def test_rejects_shape_mismatch(self) -> None:
+        with pytest.raises(ValueError, match=r"target must have shape \(3,\), but got \(4,\)"):
+            mse_loss(torch.zeros(3), torch.zeros(4))
+
+    def test_rejects_unknown_reduction(self) -> None:
+        with pytest.raises(
+            ValueError, match="reduction must be one of 'none', 'mean', 'sum', but got 'avg'"
+        ):
+            l1_loss(torch.zeros(3), torch.zeros(3), reduction="avg")
+
+
+class TestCrossEntropy:
+    @pytest.mark.parametrize("reduction", REDUCTIONS)
+    @pytest.mark.parametrize("smoothing", [0.0, 0.1, 0.4, 1.0])
+    def test_matches_torch(self, reduction: str, smoothing: float) -> None:
+        x, y = torch.randn(30, 6, dtype=torch.float64) * 3, torch.randint(6, (30,))
+        got, got_grad = grads(lambda a: cross_entropy(a, y, reduction, smoothing), x)
+        want, want_grad = grads(
+            lambda a: F.cross_entropy(a, y, reduction=reduction, label_smoothing=smoothing), x
+        )
+        assert_close(got, want, **tol(torch.float64))
+        assert_close(got_grad, want_grad, **tol(torch.float64))
+
+    def test_smoothing_targets_every_class(self) -> None:
+        # (1 - eps) onehot + eps / K, the true class included: the gradient is p - target.
+        x, y = torch.zeros(1, 4, dtype=torch.float64, requires_grad=True), torch.tensor([2])
+        (grad,) = torch.autograd.grad(cross_entropy(x, y, label_smoothing=0.2), x)
+        target = torch.tensor([[0.05, 0.05, 0.85, 0.05]], dtype=torch.float64)
+        assert_close(grad, 0.25 - target)
+
+    def test_finite_for_huge_logits(self) -> None:
+        x = torch.tensor([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], requires_grad=True)
+        y = torch.tensor([1, 0])
+        loss = cross_entropy(x, y, label_smoothing=0.1)
+        (grad,) = torch.autograd.grad(loss, x)
+        assert torch.isfinite(loss) and torch.isfinite(grad).all()
+        assert_close(loss, F.cross_entropy(x, y, label_smoothing=0.1))
+
+    def test_gradcheck(self) -> None:
+        x = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+        assert torch.autograd.gradcheck(
+            lambda a: cross_entropy(a, torch.tensor([0, 2, 1, 1]), label_smoothing=0.1), (x,)
+        )
+
+    def test_rejects_bad_targets(self) -> None:
+        with pytest.raises(
+            ValueError, match=r"target must be in \[0, 3\), but got values in \[0, 3\]"
+        ):
+            cross_entropy(torch.zeros(2, 3), torch.tensor([0, 3]))
+        with pytest.raises(TypeError, match="target must hold integer class indices"):
+            cross_entropy(torch.zeros(2, 3), torch.zeros(2))
+
+
+class TestBinaryCrossEntropy:
+    @pytest.mark.parametrize("reduction", REDUCTIONS)
+    def test_matches_torch(self, reduction: str) -> None:
+        x, y = torch.randn(50, dtype=torch.float64) * 5, torch.rand(50, dtype=torch.float64)
+        got, got_grad = grads(lambda a: binary_cross_entropy_with_logits(a, y, reduction), x)
+        want, want_grad = grads(
+            lambda a: F.binary_cross_entropy_with_logits(a, y, reduction=reduction), x
+        )
+        assert_close(got, want, **tol(torch.float64))
+        assert_close(got_grad, want_grad, **tol(torch.float64))
+
+    def test_finite_for_huge_logits(self) -> None:
+        x, y = torch.tensor([1e4, -1e4, 1e4]), torch.tensor([0.0, 1.0, 1.0])
+        assert_close(binary_cross_entropy_with_logits(x, y, "none"), torch.tensor([1e4, 1e4, 0.0]))
+
+
+class TestFocalLoss:
+    @pytest.mark.parametrize(
+        ("alpha", "gamma"), [(0.25, 2.0), (0.5, 0.5), (-1.0, 0.0), (-1.0, 3.0)]
+    )
+    @pytest.mark.parametrize("reduction", REDUCTIONS)
+    def test_matches_torchvision(self, alpha: float, gamma: float, reduction: str) -> None:
+        x, y = torch.randn(60, dtype=torch.float64) * 3, torch.randint(2, (60,)).double()
+        got, got_grad = grads(lambda a: sigmoid_focal_loss(a, y, alpha, gamma, reduction), x)
+        want, want_grad = grads(
+            lambda a: torchvision.ops.sigmoid_focal_loss(a, y, alpha, gamma, reduction), x
+        )
+        assert_close(got, want, **tol(torch.float64))
+        assert_close(got_grad, want_grad, **tol(torch.float64))
+
+    def test_no_alpha_no_gamma_is_bce(self) -> None:
+        x, y = torch.randn(20, dtype=torch.float64), torch.randint(2, (20,)).double()
+        assert_close(
+            sigmoid_focal_loss(x, y, alpha=-1, gamma=0),
+            binary_cross_entropy_with_logits(x, y, "none"),
+        )
+
+    def test_easy_examples_are_down_weighted(self) -> None:
+        easy, hard = torch.tensor([4.0]), torch.tensor([-1.0])  # both positives: p = 0.98 vs 0.27
+        target = torch.ones(1)
+        ratio_focal = sigmoid_focal_loss(easy, target) / sigmoid_focal_loss(hard, target)
+        ratio_bce = binary_cross_entropy_with_logits(
+            easy, target
+        ) / binary_cross_entropy_with_logits(hard, target)
+        assert ratio_focal < ratio_bce / 100
