@@ -97,9 +97,10 @@ def cross_entropy(
     if target.numel() and not (0 <= int(target.min()) and int(target.max()) < num_classes):
         low, high = int(target.min()), int(target.max())
         raise ValueError(f"target must be in [0, {num_classes}), but got values in [{low}, {high}]")
-    log_probs = input - input.logsumexp(dim=1, keepdim=True)  # stable log softmax
-    true_class = -log_probs.gather(1, target[:, None])[:, 0]  # -log p_y
-    uniform = -log_probs.mean(dim=1)  # cross-entropy against the uniform distribution
+    # -log p_k = logsumexp(x) - x_k: stable, and no (N, K) log-softmax is materialised.
+    log_normaliser = input.logsumexp(dim=1)  # [N]
+    true_class = log_normaliser - input.gather(1, target[:, None])[:, 0]  # -log p_y
+    uniform = log_normaliser - input.mean(dim=1)  # cross-entropy against the uniform target
     loss = (1 - label_smoothing) * true_class + label_smoothing * uniform
     return _reduce(loss, reduction)
 

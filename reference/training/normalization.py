@@ -43,8 +43,7 @@ class BatchNorm2d(nn.Module):
                 raise ValueError(
                     f"x must have more than 1 value per channel to train, but got {tuple(x.shape)}"
                 )
-            mean = x.mean(dim=(0, 2, 3))
-            var = x.var(dim=(0, 2, 3), unbiased=False)  # used to normalise
+            var, mean = torch.var_mean(x, dim=(0, 2, 3), unbiased=False)  # biased: to normalise
             with torch.no_grad():
                 unbiased = var * count / (count - 1)  # used for the running estimate
                 self.running_mean.lerp_(mean, self.momentum)
@@ -52,9 +51,10 @@ class BatchNorm2d(nn.Module):
                 self.num_batches_tracked += 1
         else:
             mean, var = self.running_mean, self.running_var
-        shape = (1, -1, 1, 1)  # broadcast per channel
-        x_hat = (x - mean.reshape(shape)) / torch.sqrt(var.reshape(shape) + self.eps)
-        return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)
+        # weight * (x - mean) / std + bias, folded into one scale and one shift per channel
+        scale = self.weight * torch.rsqrt(var + self.eps)  # [C]
+        shift = self.bias - mean * scale  # [C]
+        return x * scale.reshape(1, -1, 1, 1) + shift.reshape(1, -1, 1, 1)
 
 
 # --8<-- [end:batchnorm]

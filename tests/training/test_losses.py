@@ -78,6 +78,12 @@ class TestCrossEntropy:
         target = torch.tensor([[0.05, 0.05, 0.85, 0.05]], dtype=torch.float64)
         assert_close(grad, 0.25 - target)
 
+    def test_all_one_class_batch(self) -> None:
+        x, y = torch.randn(16, 5, dtype=torch.float64), torch.full((16,), 3)
+        for smoothing in (0.0, 0.2):
+            got = cross_entropy(x, y, label_smoothing=smoothing)
+            assert_close(got, F.cross_entropy(x, y, label_smoothing=smoothing), rtol=1e-10, atol=0)
+
     def test_finite_for_huge_logits(self) -> None:
         x = torch.tensor([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], requires_grad=True)
         y = torch.tensor([1, 0])
