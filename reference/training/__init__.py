@@ -1,4 +1,4 @@
-"""Training: losses, normalisation, regularisation."""
+"""Training: losses, normalisation, regularisation, optimisers, schedules, memory."""
 
 from reference.training.losses import (
     binary_cross_entropy_with_logits,
@@ -8,7 +8,9 @@ from reference.training.losses import (
     sigmoid_focal_loss,
     smooth_l1_loss,
 )
+from reference.training.memory import accumulate_gradients, optimizer_state_bytes
 from reference.training.normalization import BatchNorm2d, LayerNorm
+from reference.training.optim import SGD, Adadelta, Adagrad, Adam, AdamW, RMSprop
 from reference.training.regularization import (
     DropConnect,
     classic_dropout,
@@ -18,21 +20,41 @@ from reference.training.regularization import (
     spatial_dropout,
     stochastic_depth,
 )
+from reference.training.schedules import (
+    cosine_annealing_lr,
+    cyclic_lr,
+    exponential_lr,
+    reduce_lr_on_plateau,
+    step_lr,
+)
 
 __all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
     "BatchNorm2d",
     "DropConnect",
     "LayerNorm",
+    "RMSprop",
+    "accumulate_gradients",
     "binary_cross_entropy_with_logits",
     "classic_dropout",
+    "cosine_annealing_lr",
     "cross_entropy",
+    "cyclic_lr",
     "dropout",
+    "exponential_lr",
     "l1_loss",
     "l1_penalty",
     "l2_penalty",
     "mse_loss",
+    "optimizer_state_bytes",
+    "reduce_lr_on_plateau",
     "sigmoid_focal_loss",
     "smooth_l1_loss",
     "spatial_dropout",
+    "step_lr",
     "stochastic_depth",
 ]

@@ -1,0 +1,100 @@
+"""Learning-rate schedules as functions of the step, equal to ``torch.optim.lr_scheduler``.
+
+Each returns the learning rates of steps ``0 .. steps - 1`` (the value the scheduler's
+optimiser uses at each step, i.e. ``get_last_lr()`` before each ``scheduler.step()``), so a
+schedule can be plotted or inspected without an optimiser; ``tests/training/test_schedules.py``
+checks them against the scheduler classes for 200 steps.
+"""
+
+from __future__ import annotations
+
+# --8<-- [start:imports]
+import math
+from collections.abc import Sequence
+
+from reference.checks import check_in, check_range
+
+# --8<-- [end:imports]
+
+__all__ = ["cosine_annealing_lr", "cyclic_lr", "exponential_lr", "reduce_lr_on_plateau", "step_lr"]
+
+
+# --8<-- [start:schedules]
+def exponential_lr(base_lr: float, gamma: float, steps: int) -> list[float]:
+    """``base_lr * gamma^t``: multiply by ``gamma`` after every step (``ExponentialLR``)."""
+    check_range("gamma", gamma, 0.0)
+    return [base_lr * gamma**t for t in range(steps)]
+
+
+def step_lr(base_lr: float, step_size: int, gamma: float, steps: int) -> list[float]:
+    """``base_lr * gamma^(t // step_size)``: times ``gamma`` each ``step_size`` steps (StepLR)."""
+    check_range("step_size", step_size, 1)
+    return [base_lr * gamma ** (t // step_size) for t in range(steps)]
+
+
+def cosine_annealing_lr(
+    base_lr: float, t_max: int, steps: int, eta_min: float = 0.0
+) -> list[float]:
+    """Half a cosine from ``base_lr`` to ``eta_min`` over ``t_max`` steps, then back up."""
+    check_range("t_max", t_max, 1)
+    return [
+        eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t / t_max)) / 2
+        for t in range(steps)
+    ]
+
+
+def cyclic_lr(base_lr: float, max_lr: float, step_size_up: int, steps: int) -> list[float]:
+    """Triangle wave between ``base_lr`` and ``max_lr``: ``step_size_up`` steps up, as many down.
+
+    ``CyclicLR(mode="triangular")``: large rates let training escape sharp minima and
+    saddles, small ones let it settle, and no schedule needs to be tuned to the run length.
+    """
+    check_range("step_size_up", step_size_up, 1)
+    rates = []
+    for t in range(steps):
+        cycle = math.floor(1 + t / (2 * step_size_up))
+        x = abs(t / step_size_up - 2 * cycle + 1)  # 1 at the cycle's ends, 0 at its peak
+        rates.append(base_lr + (max_lr - base_lr) * max(0.0, 1 - x))
+    return rates
+
+
+def reduce_lr_on_plateau(
+    base_lr: float,
+    metrics: Sequence[float],
+    mode: str = "min",
+    factor: float = 0.1,
+    patience: int = 10,
+    threshold: float = 1e-4,
+    cooldown: int = 0,
+    min_lr: float = 0.0,
+) -> list[float]:
+    """Divide the rate when the metric stops improving (``ReduceLROnPlateau``, relative threshold).
+
+    Returns the rate in force after each ``metrics[i]`` has been reported: after more than
+    ``patience`` reports without a relative improvement of ``threshold``, the rate is
+    multiplied by ``factor`` (not below ``min_lr``) and ``cooldown`` reports are ignored.
+    """
+    check_in("mode", mode, ("min", "max"))
+    check_range("factor", factor, 0.0, 1.0, high_inclusive=False)
+    lr, bad, cooling, rates = base_lr, 0, 0, []
+    best = math.inf if mode == "min" else -math.inf
+    for value in metrics:
+        improved = (
+            value < best * (1 - threshold) if mode == "min" else value > best * (1 + threshold)
+        )
+        if improved:
+            best, bad = value, 0
+        else:
+            bad += 1
+        if cooling > 0:
+            cooling, bad = cooling - 1, 0
+        if bad > patience:
+            new_lr = max(lr * factor, min_lr)
+            if lr - new_lr > 1e-8:  # torch's eps: ignore changes smaller than this
+                lr = new_lr
+            cooling, bad = cooldown, 0
+        rates.append(lr)
+    return rates
+
+
+# --8<-- [end:schedules]

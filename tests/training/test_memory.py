@@ -1,0 +1,64 @@
+"""Gradient accumulation equals one big batch (without BatchNorm) and differs with it."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.testing import assert_close
+
+from reference.training import SGD, Adam, accumulate_gradients, optimizer_state_bytes
+
+
+def data():
+    g = torch.Generator().manual_seed(0)
+    return torch.randn(30, 6, generator=g, dtype=torch.float64), torch.randint(
+        3, (30,), generator=g
+    )
+
+
+def grads_of(model: nn.Module) -> list[torch.Tensor]:
+    return [p.grad.clone() for p in model.parameters()]
+
+
+def test_accumulation_equals_one_big_batch() -> None:
+    x, y = data()
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3)).double()
+    nn.functional.cross_entropy(model(x), y).backward()
+    full = grads_of(model)
+    model.zero_grad()
+    loss = accumulate_gradients(
+        model, nn.functional.cross_entropy, x, y, micro_batch_size=7
+    )  # 7+7+7+7+2
+    for a, b in zip(grads_of(model), full, strict=True):
+        assert_close(a, b)
+    assert_close(loss, nn.functional.cross_entropy(model(x), y).detach())
+
+
+def test_accumulation_differs_with_batchnorm() -> None:
+    x, y = data()
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Linear(6, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 3)
+    ).double()
+    nn.functional.cross_entropy(model(x), y).backward()
+    full = grads_of(model)
+    model.zero_grad()
+    accumulate_gradients(model, nn.functional.cross_entropy, x, y, micro_batch_size=10)
+    assert not torch.allclose(
+        grads_of(model)[0], full[0]
+    )  # micro-batch statistics change the result
+
+
+def test_optimizer_state_sizes() -> None:
+    params = [torch.zeros(1000, dtype=torch.float32, requires_grad=True)]
+    params[0].grad = torch.ones(1000)
+    sizes = {}
+    for name, optimizer in [
+        ("sgd", SGD(params, lr=0.1)),
+        ("momentum", SGD(params, lr=0.1, momentum=0.9)),
+        ("adam", Adam(params)),
+    ]:
+        optimizer.step()
+        sizes[name] = optimizer_state_bytes(optimizer)
+    assert sizes == {"sgd": 0, "momentum": 4000, "adam": 8000}  # 0, 1 and 2 float32 per parameter
