@@ -1,0 +1,85 @@
+"""Semantic-segmentation IoU per class and its mean, from a confusion matrix.
+
+Equal to torchmetrics' ``MulticlassConfusionMatrix`` and ``MulticlassJaccardIndex``
+(``average="none"`` and ``"macro"``), including how absent classes are treated.
+"""
+
+from __future__ import annotations
+
+# --8<-- [start:imports]
+import torch
+from torch import Tensor
+
+from reference.checks import check_range, check_shape
+
+# --8<-- [end:imports]
+
+__all__ = ["confusion_matrix", "iou_per_class", "mean_iou"]
+
+
+# --8<-- [start:segmentation]
+def confusion_matrix(
+    pred: Tensor, target: Tensor, num_classes: int, ignore_index: int | None = None
+) -> Tensor:
+    """``M[t, p]`` = number of pixels of true class ``t`` predicted as ``p``; ``Tensor[K, K]``.
+
+    Args:
+        pred (Tensor[...]): predicted class per pixel. target (Tensor[...]): true class, same shape.
+        num_classes: K. ignore_index: pixels whose *target* is this value are left out.
+    """
+    check_shape("target", target, tuple(pred.shape))
+    check_range("num_classes", num_classes, 1)
+    if pred.is_floating_point() or target.is_floating_point():
+        raise TypeError(
+            f"pred and target must hold integer class ids, but got {pred.dtype} and {target.dtype}"
+        )
+    keep = (
+        target != ignore_index
+        if ignore_index is not None
+        else torch.ones_like(target, dtype=torch.bool)
+    )
+    pred, target = pred[keep], target[keep]
+    values = torch.cat([pred, target])
+    if values.numel() and (int(values.min()) < 0 or int(values.max()) >= num_classes):
+        low, high = int(values.min()), int(values.max())
+        raise ValueError(
+            f"pred and target must be in [0, {num_classes}), but got values in [{low}, {high}]"
+        )
+    pair = target * num_classes + pred  # one id per (true, predicted) pair
+    return torch.bincount(pair, minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+def _iou_and_presence(matrix: Tensor, ignore_index: int | None) -> tuple[Tensor, Tensor]:
+    true_positive = matrix.diagonal().double()
+    union = (matrix.sum(0) + matrix.sum(1)).double() - true_positive  # predicted + actual - both
+    iou = torch.where(union > 0, true_positive / union.clamp(min=1), 0.0)
+    present = union > 0
+    if ignore_index is not None and 0 <= ignore_index < len(iou):
+        iou[ignore_index], present[ignore_index] = 0.0, False
+    return iou, present
+
+
+def iou_per_class(
+    pred: Tensor, target: Tensor, num_classes: int, ignore_index: int | None = None
+) -> Tensor:
+    """``TP / (TP + FP + FN)`` for each class, ``Tensor[K]`` (float64).
+
+    A class that appears in neither ``pred`` nor ``target`` (0 / 0) gets 0 here, and is left
+    out of :func:`mean_iou`, as torchmetrics does; so does the ``ignore_index`` class.
+    """
+    return _iou_and_presence(
+        confusion_matrix(pred, target, num_classes, ignore_index), ignore_index
+    )[0]
+
+
+def mean_iou(
+    pred: Tensor, target: Tensor, num_classes: int, ignore_index: int | None = None
+) -> Tensor:
+    """Mean IoU over the classes present in ``pred`` or ``target`` (``ignore_index`` excluded)."""
+    iou, present = _iou_and_presence(
+        confusion_matrix(pred, target, num_classes, ignore_index), ignore_index
+    )
+    return iou[present].mean() if bool(present.any()) else iou.new_zeros(())
+
+
+# --8<-- [end:segmentation]
