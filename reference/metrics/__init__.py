@@ -1,13 +1,16 @@
-"""Evaluation metrics: precision and recall, TP/FP for detections, segmentation IoU."""
+"""Evaluation metrics: precision/recall, TP/FP for detections, AP and mAP, segmentation IoU."""
 
+from reference.metrics.average_precision import average_precision, mean_average_precision
 from reference.metrics.precision_recall import binary_counts, match_detections, precision_recall
 from reference.metrics.segmentation import confusion_matrix, iou_per_class, mean_iou
 
 __all__ = [
+    "average_precision",
     "binary_counts",
     "confusion_matrix",
     "iou_per_class",
     "match_detections",
+    "mean_average_precision",
     "mean_iou",
     "precision_recall",
 ]

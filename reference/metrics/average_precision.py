@@ -1,0 +1,229 @@
+"""Average precision: the three interpolations, and COCO's mAP over classes, IoUs and sizes.
+
+``mean_average_precision`` takes torchmetrics' input format and returns its keys; on data
+without crowd annotations it equals pycocotools' ``COCOeval`` (bbox) for every key, including
+its -1 where an area range or a class has no ground truth.
+"""
+
+from __future__ import annotations
+
+# --8<-- [start:imports]
+import numpy as np
+import torch
+from torch import Tensor
+
+from reference.checks import check_in, check_shape
+from reference.detection import box_iou
+
+# --8<-- [end:imports]
+
+__all__ = ["average_precision", "mean_average_precision"]
+
+
+# --8<-- [start:average_precision]
+def average_precision(recall: Tensor, precision: Tensor, method: str = "coco") -> float:
+    """Area under a precision-recall curve given point by point (detections by decreasing score).
+
+    * ``"voc07"``: mean of the interpolated precision at the 11 recalls 0, 0.1, ..., 1;
+    * ``"voc"``: exact area under the interpolated curve (all points, VOC 2010 onwards);
+    * ``"coco"``: mean at the 101 recalls 0, 0.01, ..., 1.
+
+    The interpolated precision at recall ``r`` is the best precision at any recall ``>= r``
+    (precision made monotone from the right); past the last recall reached it is 0.
+    """
+    check_shape("recall", recall, ("N",))
+    check_shape("precision", precision, (recall.shape[0],))
+    check_in("method", method, ("voc07", "voc", "coco"))
+    envelope = precision.flip(0).cummax(0).values.flip(0)  # best precision from here on
+    if method == "voc":
+        r = torch.cat([recall.new_zeros(1), recall])
+        return float(((r[1:] - r[:-1]) * envelope).sum())
+    if len(recall) == 0:
+        return 0.0
+    points = 11 if method == "voc07" else 101
+    # Integer steps avoid 0.30000000000000004-style grid points.
+    grid = torch.arange(points, dtype=torch.float64) / (points - 1)
+    index = torch.searchsorted(recall.double().contiguous(), grid, side="left")  # first recall >= r
+    reached = index < len(recall)
+    values = torch.where(reached, envelope.double()[index.clamp(max=len(recall) - 1)], 0.0)
+    return float(values.mean())
+
+
+# --8<-- [end:average_precision]
+
+
+# --8<-- [start:map]
+AREAS = {
+    "all": (0.0, 1e10),
+    "small": (0.0, 32.0**2),
+    "medium": (32.0**2, 96.0**2),
+    "large": (96.0**2, 1e10),
+}
+MAX_DETS = (1, 10, 100)
+
+
+def _match(
+    ious: np.ndarray, gt_ignore: np.ndarray, thresholds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """COCO's greedy matching for one image and class, vectorised over the IoU thresholds.
+
+    Args:
+        ious: ``(D, G)``, detections by decreasing score, ground truths non-ignored first.
+        gt_ignore: ``(G,)`` bool. thresholds: ``(T,)``.
+
+    Returns:
+        ``matched (T, D)`` bool and ``matched_ignored (T, D)`` bool (matched to an ignored gt).
+    """
+    T, (D, G) = len(thresholds), ious.shape
+    taken = np.zeros((T, G), dtype=bool)
+    matched = np.zeros((T, D), dtype=bool)
+    matched_ignored = np.zeros((T, D), dtype=bool)
+    floor = np.minimum(thresholds, 1 - 1e-10)[:, None]  # [T, 1]
+    positions = np.arange(G)
+    for d in range(D if G else 0):  # with no ground truth every detection is unmatched
+        ok = ~taken & (ious[d][None, :] >= floor)  # [T, G] free and overlapping enough
+        # A non-ignored ground truth beats any ignored one; among equals COCO keeps the last.
+        preferred = np.where((ok & ~gt_ignore).any(1, keepdims=True), ok & ~gt_ignore, ok)
+        score = np.where(preferred, ious[d][None, :], -np.inf)
+        best = score.max(1, keepdims=True)
+        hit = preferred & (score == best)
+        if not hit.any():
+            continue
+        choice = np.where(hit, positions, -1).max(1)  # last among the best, -1 if none
+        rows = np.nonzero(choice >= 0)[0]
+        taken[rows, choice[rows]] = True
+        matched[rows, d] = True
+        matched_ignored[rows, d] = gt_ignore[choice[rows]]
+    return matched, matched_ignored
+
+
+def _area(boxes: np.ndarray) -> np.ndarray:
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+
+
+def _check_inputs(preds: list[dict], targets: list[dict]) -> None:
+    if not isinstance(preds, list) or not isinstance(targets, list):
+        raise TypeError("preds and targets must be lists of dicts, one per image")
+    if len(preds) != len(targets):
+        raise ValueError(
+            f"preds and targets must have the same length, but got {len(preds)} and {len(targets)}"
+        )
+    for i, (p, t) in enumerate(zip(preds, targets, strict=True)):
+        for name, d, keys in (
+            ("preds", p, ("boxes", "scores", "labels")),
+            ("targets", t, ("boxes", "labels")),
+        ):
+            missing = [k for k in keys if k not in d]
+            if missing:
+                raise ValueError(f"{name}[{i}] must have keys {keys}, but lacks {missing}")
+            check_shape(f"{name}[{i}]['boxes']", d["boxes"], ("N", 4))
+            check_shape(f"{name}[{i}]['labels']", d["labels"], (d["boxes"].shape[0],))
+            if d["labels"].is_floating_point():
+                raise TypeError(
+                    f"{name}[{i}]['labels'] must hold integers, but got {d['labels'].dtype}"
+                )
+        check_shape(f"preds[{i}]['scores']", p["scores"], (p["boxes"].shape[0],))
+
+
+def mean_average_precision(
+    preds: list[dict[str, Tensor]],
+    targets: list[dict[str, Tensor]],
+    iou_thresholds: list[float] | None = None,
+) -> dict[str, Tensor]:
+    """COCO-style mAP and mAR, as pycocotools' ``COCOeval`` (bbox, no crowd) and torchmetrics.
+
+    Args:
+        preds: per image ``{"boxes": Tensor[N, 4] xyxy, "scores": Tensor[N], "labels": Tensor[N]}``.
+        targets: per image ``{"boxes": Tensor[M, 4] xyxy, "labels": Tensor[M]}``.
+        iou_thresholds: default 0.50:0.05:0.95.
+
+    Returns:
+        ``map, map_50, map_75, map_small, map_medium, map_large, mar_1, mar_10, mar_100``,
+        ``map_per_class`` and ``classes``; -1 where nothing could be measured.
+    """
+    _check_inputs(preds, targets)
+    thresholds = (
+        np.linspace(0.5, 0.95, 10)
+        if iou_thresholds is None
+        else np.asarray(iou_thresholds, dtype=float)
+    )
+    recall_grid = np.linspace(0.0, 1.0, 101)
+    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *targets])))
+    T, K, A, M = len(thresholds), len(classes), len(AREAS), len(MAX_DETS)
+    precision = -np.ones((T, len(recall_grid), K, A, M))
+    recall = -np.ones((T, K, A, M))
+    for k, cls in enumerate(classes):
+        per_area = [
+            [] for _ in AREAS
+        ]  # per image: (scores, matched, matched_ignored, det_ignored, n_gt)
+        for p, t in zip(preds, targets, strict=True):
+            gt = t["boxes"][t["labels"] == cls].double().numpy()
+            mask = p["labels"] == cls
+            scores = p["scores"][mask].double().numpy()
+            order = np.argsort(-scores, kind="mergesort")[: MAX_DETS[-1]]  # stable, top 100
+            dt, scores = p["boxes"][mask].double().numpy()[order], scores[order]
+            if len(gt) == 0 and len(dt) == 0:
+                continue
+            ious = (
+                box_iou(torch.from_numpy(dt), torch.from_numpy(gt)).numpy()
+                if len(dt) and len(gt)
+                else np.zeros((len(dt), len(gt)))
+            )
+            gt_area, dt_area = _area(gt), _area(dt)
+            for a, (low, high) in enumerate(AREAS.values()):
+                ignore = (gt_area < low) | (gt_area > high)  # inclusive range, judged by the gt
+                gt_order = np.argsort(ignore, kind="mergesort")  # non-ignored first
+                matched, matched_ignored = _match(ious[:, gt_order], ignore[gt_order], thresholds)
+                outside = (dt_area < low) | (dt_area > high)
+                det_ignored = matched_ignored | (~matched & outside[None, :])
+                per_area[a].append((scores, matched, det_ignored, int((~ignore).sum())))
+        for a in range(A):
+            for m, max_det in enumerate(MAX_DETS):
+                rows = per_area[a]
+                n_gt = sum(r[3] for r in rows)
+                if n_gt == 0:
+                    continue
+                scores = np.concatenate([r[0][:max_det] for r in rows])
+                order = np.argsort(-scores, kind="mergesort")
+                matched = np.concatenate([r[1][:, :max_det] for r in rows], axis=1)[:, order]
+                ignored = np.concatenate([r[2][:, :max_det] for r in rows], axis=1)[:, order]
+                tp = np.cumsum(matched & ~ignored, axis=1, dtype=float)
+                fp = np.cumsum(~matched & ~ignored, axis=1, dtype=float)
+                for ti in range(T):
+                    rc = tp[ti] / n_gt
+                    pr = tp[ti] / (fp[ti] + tp[ti] + np.spacing(1))
+                    recall[ti, k, a, m] = rc[-1] if len(rc) else 0
+                    envelope = np.maximum.accumulate(pr[::-1])[::-1] if len(pr) else pr
+                    index = np.searchsorted(rc, recall_grid, side="left")
+                    valid = index < len(pr)
+                    q = np.zeros(len(recall_grid))
+                    q[valid] = envelope[index[valid]]
+                    precision[ti, :, k, a, m] = q
+
+    def mean(values: np.ndarray) -> Tensor:
+        kept = values[values > -1]
+        return torch.tensor(float(kept.mean()) if kept.size else -1.0)
+
+    a_all, m_100 = 0, len(MAX_DETS) - 1
+    t50, t75 = np.isclose(thresholds, 0.5), np.isclose(thresholds, 0.75)
+    result = {
+        "map": mean(precision[:, :, :, a_all, m_100]),
+        "map_50": mean(precision[t50][:, :, :, a_all, m_100]) if t50.any() else torch.tensor(-1.0),
+        "map_75": mean(precision[t75][:, :, :, a_all, m_100]) if t75.any() else torch.tensor(-1.0),
+        "map_small": mean(precision[:, :, :, 1, m_100]),
+        "map_medium": mean(precision[:, :, :, 2, m_100]),
+        "map_large": mean(precision[:, :, :, 3, m_100]),
+        "mar_1": mean(recall[:, :, a_all, 0]),
+        "mar_10": mean(recall[:, :, a_all, 1]),
+        "mar_100": mean(recall[:, :, a_all, 2]),
+    }
+    result["map_per_class"] = (
+        torch.stack([mean(precision[:, :, k, a_all, m_100]) for k in range(K)])
+        if K
+        else torch.zeros(0)
+    )
+    result["classes"] = torch.tensor(classes, dtype=torch.int64)
+    return result
+
+
+# --8<-- [end:map]

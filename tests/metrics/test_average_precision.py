@@ -1,0 +1,182 @@
+"""mean_average_precision against pycocotools' COCOeval on generated data sets; AP by hand."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pytest
+import torch
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+
+from reference.metrics import average_precision, mean_average_precision
+
+KEYS = [
+    "map",
+    "map_50",
+    "map_75",
+    "map_small",
+    "map_medium",
+    "map_large",
+    "mar_1",
+    "mar_10",
+    "mar_100",
+]
+
+
+def make_dataset(seed: int, images: int = 12, classes: int = 3) -> tuple[list[dict], list[dict]]:
+    """Objects of all three COCO sizes, noisy and duplicated detections, empty images."""
+    g = torch.Generator().manual_seed(seed)
+    preds, targets = [], []
+    for i in range(images):
+        n = int(torch.randint(0, 6, (1,), generator=g)) if i % 5 else 0  # every 5th image is empty
+        size = torch.tensor([12.0, 50.0, 150.0])[
+            torch.randint(3, (n,), generator=g)
+        ]  # small/medium/large
+        xy = torch.rand(n, 2, generator=g) * 300
+        wh = size[:, None] * (0.6 + 0.8 * torch.rand(n, 2, generator=g))
+        gt = torch.cat([xy, xy + wh], 1)
+        labels = torch.randint(classes, (n,), generator=g)
+        keep = torch.rand(n, generator=g) < 0.8  # some objects are missed
+        noise = torch.randn(n, 4, generator=g) * size[:, None] * 0.15
+        det = (gt + noise)[keep]
+        det_labels = labels[keep]
+        dup = det[:2] + 2.0  # duplicates of found objects
+        extra = torch.rand(2, 2, generator=g) * 300
+        stray = torch.cat([extra, extra + 30], 1)  # false positives on background
+        boxes = (
+            torch.cat([det, dup, stray]) if i % 7 else torch.zeros(0, 4)
+        )  # every 7th: no predictions
+        boxes = torch.cat(
+            [torch.minimum(boxes[:, :2], boxes[:, 2:]), torch.maximum(boxes[:, :2], boxes[:, 2:])],
+            1,
+        )
+        lab = (
+            torch.cat([det_labels, det_labels[:2], torch.randint(classes, (2,), generator=g)])
+            if i % 7
+            else torch.zeros(0, dtype=torch.int64)
+        )
+        scores = torch.rand(len(boxes), generator=g)
+        preds.append({"boxes": boxes.double(), "scores": scores.double(), "labels": lab})
+        targets.append({"boxes": gt.double(), "labels": labels})
+    return preds, targets
+
+
+def cocoeval(preds, targets) -> dict[str, float]:
+    def xywh(b):
+        return [float(b[0]), float(b[1]), float(b[2] - b[0]), float(b[3] - b[1])]
+
+    classes = sorted({int(c) for d in [*preds, *targets] for c in d["labels"].tolist()})
+    annotations, detections = [], []
+    for i, t in enumerate(targets):
+        for b, c in zip(t["boxes"].tolist(), t["labels"].tolist(), strict=True):
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": i + 1,
+                    "category_id": c + 1,
+                    "bbox": xywh(b),
+                    "area": (b[2] - b[0]) * (b[3] - b[1]),
+                    "iscrowd": 0,
+                }
+            )
+    for i, p in enumerate(preds):
+        for b, s, c in zip(
+            p["boxes"].tolist(), p["scores"].tolist(), p["labels"].tolist(), strict=True
+        ):
+            detections.append(
+                {"image_id": i + 1, "category_id": c + 1, "bbox": xywh(b), "score": s}
+            )
+    gt = COCO()
+    gt.dataset = {
+        "images": [{"id": i + 1} for i in range(len(targets))],
+        "categories": [{"id": c + 1} for c in classes],
+        "annotations": annotations,
+    }
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt.createIndex()
+        evaluator = COCOeval(gt, gt.loadRes(detections), "bbox")
+        evaluator.evaluate()
+        evaluator.accumulate()
+        evaluator.summarize()
+    return dict(zip(KEYS, evaluator.stats[:9], strict=True))
+
+
+class TestMeanAveragePrecision:
+    @pytest.mark.parametrize("seed", range(4))
+    def test_matches_cocoeval(self, seed: int) -> None:
+        preds, targets = make_dataset(seed)
+        ours = mean_average_precision(preds, targets)
+        expected = cocoeval(preds, targets)
+        for key in KEYS:
+            assert ours[key].item() == pytest.approx(expected[key], abs=1e-7), key
+
+    def test_perfect_detections(self) -> None:
+        _, targets = make_dataset(5)
+        preds = [
+            {
+                "boxes": t["boxes"],
+                "scores": torch.ones(len(t["boxes"]), dtype=torch.float64),
+                "labels": t["labels"],
+            }
+            for t in targets
+        ]
+        result = mean_average_precision(preds, targets)
+        assert result["map"].item() == pytest.approx(1.0)
+        assert result["mar_100"].item() == pytest.approx(1.0)
+
+    def test_no_ground_truth_gives_minus_one(self) -> None:
+        preds = [
+            {
+                "boxes": torch.tensor([[0.0, 0, 10, 10]]),
+                "scores": torch.tensor([0.5]),
+                "labels": torch.tensor([0]),
+            }
+        ]
+        targets = [{"boxes": torch.zeros(0, 4), "labels": torch.zeros(0, dtype=torch.int64)}]
+        assert mean_average_precision(preds, targets)["map"].item() == -1.0
+
+    def test_rejects_bad_input(self) -> None:
+        good = {
+            "boxes": torch.zeros(1, 4),
+            "scores": torch.zeros(1),
+            "labels": torch.zeros(1, dtype=torch.int64),
+        }
+        with pytest.raises(
+            ValueError, match="preds and targets must have the same length, but got 1 and 2"
+        ):
+            mean_average_precision([good], [good, good])
+        with pytest.raises(
+            ValueError, match=r"preds\[0\]\['boxes'\] must have shape \(N, 4\), but got \(1, 5\)"
+        ):
+            mean_average_precision([{**good, "boxes": torch.zeros(1, 5)}], [good])
+        with pytest.raises(TypeError, match=r"targets\[0\]\['labels'\] must hold integers"):
+            mean_average_precision([good], [{"boxes": torch.zeros(1, 4), "labels": torch.zeros(1)}])
+
+
+class TestAveragePrecision:
+    def test_three_interpolations_by_hand(self) -> None:
+        # TP, FP, TP, FP with 2 ground truths: recall .5 .5 1 1, precision 1 .5 .667 .5
+        recall = torch.tensor([0.5, 0.5, 1.0, 1.0], dtype=torch.float64)
+        precision = torch.tensor([1.0, 0.5, 2 / 3, 0.5], dtype=torch.float64)
+        # envelope: 1 up to recall .5, 2/3 up to recall 1
+        assert average_precision(recall, precision, "voc") == pytest.approx(0.5 * 1 + 0.5 * 2 / 3)
+        assert average_precision(recall, precision, "voc07") == pytest.approx(
+            (6 * 1 + 5 * 2 / 3) / 11
+        )
+        assert average_precision(recall, precision, "coco") == pytest.approx(
+            (51 * 1 + 50 * 2 / 3) / 101
+        )
+
+    def test_zero_past_the_last_recall(self) -> None:
+        recall = torch.tensor([0.25, 0.5], dtype=torch.float64)
+        precision = torch.tensor([1.0, 1.0], dtype=torch.float64)
+        assert average_precision(recall, precision, "coco") == pytest.approx(51 / 101)
+        assert average_precision(recall, precision, "voc07") == pytest.approx(6 / 11)
+
+    def test_rejects_unknown_method(self) -> None:
+        with pytest.raises(
+            ValueError, match="method must be one of 'voc07', 'voc', 'coco', but got 'all'"
+        ):
+            average_precision(torch.ones(2), torch.ones(2), "all")
