@@ -63,37 +63,39 @@ MAX_DETS = (1, 10, 100)
 
 
 def _match(
-    ious: np.ndarray, gt_ignore: np.ndarray, thresholds: np.ndarray
+    ious: np.ndarray, gt_ignore: np.ndarray, gt_rank: np.ndarray, thresholds: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """COCO's greedy matching for one image and class, vectorised over the IoU thresholds.
+    """COCO's greedy matching for one image and class, vectorised over (area range, IoU) rows.
 
     Args:
-        ious: ``(D, G)``, detections by decreasing score, ground truths non-ignored first.
-        gt_ignore: ``(G,)`` bool. thresholds: ``(T,)``.
+        ious: ``(D, G)``, detections by decreasing score.
+        gt_ignore: ``(R, G)`` bool, which ground truths row ``r`` ignores.
+        gt_rank: ``(R, G)``, each ground truth's position in COCO's order for that row
+            (non-ignored first); among equally good matches COCO keeps the last.
+        thresholds: ``(R,)`` IoU threshold of each row.
 
     Returns:
-        ``matched (T, D)`` bool and ``matched_ignored (T, D)`` bool (matched to an ignored gt).
+        ``matched (R, D)`` and ``matched_ignored (R, D)`` (matched to an ignored ground truth).
     """
-    T, (D, G) = len(thresholds), ious.shape
-    taken = np.zeros((T, G), dtype=bool)
-    matched = np.zeros((T, D), dtype=bool)
-    matched_ignored = np.zeros((T, D), dtype=bool)
-    floor = np.minimum(thresholds, 1 - 1e-10)[:, None]  # [T, 1]
-    positions = np.arange(G)
+    R, (D, G) = len(thresholds), ious.shape
+    taken = np.zeros((R, G), dtype=bool)
+    matched = np.zeros((R, D), dtype=bool)
+    matched_ignored = np.zeros((R, D), dtype=bool)
+    floor = np.minimum(thresholds, 1 - 1e-10)[:, None]  # [R, 1]
+    rows = np.arange(R)
     for d in range(D if G else 0):  # with no ground truth every detection is unmatched
-        ok = ~taken & (ious[d][None, :] >= floor)  # [T, G] free and overlapping enough
-        # A non-ignored ground truth beats any ignored one; among equals COCO keeps the last.
+        ok = ~taken & (ious[d][None, :] >= floor)  # [R, G] free and overlapping enough
+        if not ok.any():
+            continue
+        # A non-ignored ground truth beats any ignored one.
         preferred = np.where((ok & ~gt_ignore).any(1, keepdims=True), ok & ~gt_ignore, ok)
         score = np.where(preferred, ious[d][None, :], -np.inf)
-        best = score.max(1, keepdims=True)
-        hit = preferred & (score == best)
-        if not hit.any():
-            continue
-        choice = np.where(hit, positions, -1).max(1)  # last among the best, -1 if none
-        rows = np.nonzero(choice >= 0)[0]
-        taken[rows, choice[rows]] = True
-        matched[rows, d] = True
-        matched_ignored[rows, d] = gt_ignore[choice[rows]]
+        hit = preferred & (score == score.max(1, keepdims=True))
+        choice = np.where(hit, gt_rank, -1).argmax(1)  # the last in COCO's order among the best
+        found = hit.any(1)
+        taken[rows[found], choice[found]] = True
+        matched[found, d] = True
+        matched_ignored[found, d] = gt_ignore[rows[found], choice[found]]
     return matched, matched_ignored
 
 
@@ -150,36 +152,44 @@ def mean_average_precision(
     recall_grid = np.linspace(0.0, 1.0, 101)
     classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *targets])))
     T, K, A, M = len(thresholds), len(classes), len(AREAS), len(MAX_DETS)
+    column = {c: k for k, c in enumerate(classes)}
+    ranges = np.array(list(AREAS.values()))  # [A, 2], inclusive at both ends
+    rows_per_class = [
+        [[] for _ in AREAS] for _ in classes
+    ]  # per image: scores, matched, ignored, n_gt
+    for p, t in zip(preds, targets, strict=True):  # images in order: COCO's tie order
+        gt_all, dt_all = t["boxes"].double(), p["boxes"].double()
+        iou_all = box_iou(dt_all, gt_all).numpy()  # [D, G], one call per image
+        gt_labels, dt_labels = t["labels"].numpy(), p["labels"].numpy()
+        scores_all = p["scores"].double().numpy()
+        for cls in np.union1d(gt_labels, dt_labels).tolist():
+            g = np.nonzero(gt_labels == cls)[0]
+            d = np.nonzero(dt_labels == cls)[0]
+            d = d[np.argsort(-scores_all[d], kind="mergesort")[: MAX_DETS[-1]]]  # stable, top 100
+            ious = iou_all[np.ix_(d, g)]
+            gt_area, dt_area = _area(gt_all.numpy()[g]), _area(dt_all.numpy()[d])
+            ignore = (gt_area < ranges[:, :1]) | (
+                gt_area > ranges[:, 1:]
+            )  # [A, G], by the gt's area
+            rank = np.argsort(
+                np.argsort(ignore, axis=1, kind="mergesort"), axis=1
+            )  # non-ignored first
+            # One matching pass for all (area range, threshold) pairs: A * T rows.
+            matched, matched_ignored = _match(
+                ious, ignore.repeat(T, axis=0), rank.repeat(T, axis=0), np.tile(thresholds, A)
+            )
+            outside = ((dt_area < ranges[:, :1]) | (dt_area > ranges[:, 1:])).repeat(T, axis=0)
+            det_ignored = matched_ignored | (~matched & outside)  # [A * T, D]
+            for a in range(A):
+                block = slice(a * T, (a + 1) * T)
+                row = (scores_all[d], matched[block], det_ignored[block], int((~ignore[a]).sum()))
+                rows_per_class[column[cls]][a].append(row)
     precision = -np.ones((T, len(recall_grid), K, A, M))
     recall = -np.ones((T, K, A, M))
-    for k, cls in enumerate(classes):
-        per_area = [
-            [] for _ in AREAS
-        ]  # per image: (scores, matched, matched_ignored, det_ignored, n_gt)
-        for p, t in zip(preds, targets, strict=True):
-            gt = t["boxes"][t["labels"] == cls].double().numpy()
-            mask = p["labels"] == cls
-            scores = p["scores"][mask].double().numpy()
-            order = np.argsort(-scores, kind="mergesort")[: MAX_DETS[-1]]  # stable, top 100
-            dt, scores = p["boxes"][mask].double().numpy()[order], scores[order]
-            if len(gt) == 0 and len(dt) == 0:
-                continue
-            ious = (
-                box_iou(torch.from_numpy(dt), torch.from_numpy(gt)).numpy()
-                if len(dt) and len(gt)
-                else np.zeros((len(dt), len(gt)))
-            )
-            gt_area, dt_area = _area(gt), _area(dt)
-            for a, (low, high) in enumerate(AREAS.values()):
-                ignore = (gt_area < low) | (gt_area > high)  # inclusive range, judged by the gt
-                gt_order = np.argsort(ignore, kind="mergesort")  # non-ignored first
-                matched, matched_ignored = _match(ious[:, gt_order], ignore[gt_order], thresholds)
-                outside = (dt_area < low) | (dt_area > high)
-                det_ignored = matched_ignored | (~matched & outside[None, :])
-                per_area[a].append((scores, matched, det_ignored, int((~ignore).sum())))
+    for k in range(K):
         for a in range(A):
             for m, max_det in enumerate(MAX_DETS):
-                rows = per_area[a]
+                rows = rows_per_class[k][a]
                 n_gt = sum(r[3] for r in rows)
                 if n_gt == 0:
                     continue
