@@ -1,0 +1,382 @@
+"""Smoothing and rank filters on numpy images, equal to OpenCV's.
+
+Images are ``H x W`` or ``H x W x C`` arrays of ``uint8``, ``float32`` or ``float64``; every
+filter returns the input's shape and dtype and works on each channel separately. Borders
+follow OpenCV: ``BORDER_REFLECT_101`` (``dcb|abcd|cba``) for the linear filters, a
+replicated edge for the median. ``uint8`` images are filtered in integer arithmetic with
+OpenCV's fixed-point kernels, so the results are equal, not merely close.
+Tests: ``tests/image/test_filters.py``.
+"""
+
+from __future__ import annotations
+
+# --8<-- [start:imports]
+import functools
+from collections.abc import Callable
+
+import numpy as np
+
+# --8<-- [end:imports]
+
+__all__ = [
+    "box_blur",
+    "check_image",
+    "check_ksize",
+    "correlate_loop",
+    "fixed_point_kernel",
+    "gaussian_blur",
+    "gaussian_kernel",
+    "max_filter",
+    "median_blur",
+    "min_filter",
+    "pad",
+]
+
+_DTYPES = (np.uint8, np.float32, np.float64)
+
+
+# --8<-- [start:checks]
+def check_image(name: str, image: object) -> np.ndarray:
+    """Raise unless ``image`` is an ``H x W`` or ``H x W x C`` uint8/float32/float64 array."""
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, but got {type(image).__name__}")
+    if image.ndim not in (2, 3) or 0 in image.shape:
+        raise ValueError(f"{name} must have shape (H, W) or (H, W, C), but got {image.shape}")
+    if image.dtype not in _DTYPES:
+        raise TypeError(f"{name} must be uint8, float32 or float64, but got {image.dtype}")
+    return image
+
+
+def check_ksize(ksize: object) -> int:
+    """Raise unless ``ksize`` is a positive odd int (a window has a centre pixel)."""
+    if isinstance(ksize, bool) or not isinstance(ksize, (int, np.integer)):
+        raise TypeError(f"ksize must be an int, but got {type(ksize).__name__}")
+    if ksize < 1 or ksize % 2 == 0:
+        raise ValueError(f"ksize must be a positive odd number, but got {ksize}")
+    return int(ksize)
+
+
+def pad(image: np.ndarray, radius: int, mode: str = "reflect") -> np.ndarray:
+    """Pad the two spatial axes by ``radius``; numpy's ``"reflect"`` is OpenCV's REFLECT_101."""
+    widths = [(radius, radius), (radius, radius)] + [(0, 0)] * (image.ndim - 2)
+    return np.pad(image, widths, mode=mode)
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:gaussian_kernel]
+# With sigma <= 0 OpenCV does not sample a Gaussian for these sizes: it uses fixed tables.
+_SMALL_KERNELS = {
+    1: [1],
+    3: [1, 2, 1],
+    5: [1, 4, 6, 4, 1],
+    7: [8, 28, 56, 72, 56, 28, 8],
+    9: [4, 13, 30, 51, 60, 51, 30, 13, 4],
+}
+
+
+def gaussian_kernel(ksize: int, sigma: float = 0.0) -> np.ndarray:
+    """The 1-D Gaussian weights ``cv2.getGaussianKernel(ksize, sigma)`` returns.
+
+    Args:
+        ksize: odd number of taps.
+        sigma: standard deviation in pixels; ``<= 0`` derives it from ``ksize``.
+
+    Returns:
+        float64 array of shape ``(ksize,)`` that sums to 1.
+    """
+    ksize = check_ksize(ksize)
+    if sigma <= 0 and ksize in _SMALL_KERNELS:
+        table = np.array(_SMALL_KERNELS[ksize], dtype=np.float64)
+        return table / table.sum()
+    if sigma <= 0:
+        sigma = 0.3 * ((ksize - 1) * 0.5 - 1) + 0.8
+    x = np.arange(ksize, dtype=np.float64) - (ksize - 1) / 2
+    weights = np.exp(-(x**2) / (2 * sigma**2))
+    return weights / weights.sum()
+
+
+def fixed_point_kernel(kernel: np.ndarray) -> np.ndarray:
+    """``kernel`` (symmetric, sums to 1) as integers that sum to 256, as OpenCV uses for uint8.
+
+    Each tap is rounded from the outside in, carrying the rounding error to the next tap
+    so that it does not pile up; the centre takes what is left.
+    """
+    scaled = kernel * 256
+    half = len(kernel) // 2
+    ints = np.empty(len(kernel), dtype=np.int64)
+    error = 0.0
+    for i in range(half):  # over taps, not pixels
+        ints[i] = ints[-1 - i] = round(scaled[i] + error)
+        error += scaled[i] - ints[i]
+    ints[half] = 256 - 2 * ints[:half].sum()
+    return ints
+
+
+# --8<-- [end:gaussian_kernel]
+
+
+# --8<-- [start:separable]
+_STRIP = 1 << 16  # entries per strip: its temporaries stay in the CPU cache
+
+
+def _strips(height: int, width: int) -> list[slice]:
+    """Bands of whole rows, ``_STRIP`` entries each: the loops below run over these, not pixels.
+
+    Image-sized temporaries would cost more in page faults than in arithmetic, so each
+    filter reuses a few strip-sized buffers instead.
+    """
+    rows = max(1, _STRIP // width)
+    return [slice(top, min(top + rows, height)) for top in range(0, height, rows)]
+
+
+def _correlate(
+    source: np.ndarray, weights: np.ndarray, step: int, out: np.ndarray, pair: np.ndarray
+) -> None:
+    """``out[i] = sum_t weights[t] * source[i + t * step]`` for flat arrays, symmetric weights.
+
+    Every tap is one operation on a contiguous 1-D array, which numpy runs with SIMD
+    (2-D strided slices run several times slower); mirrored taps are added first and
+    weighted once. ``pair`` is scratch space of ``out``'s size.
+    """
+    k, n = len(weights), len(out)
+    np.multiply(source[(k // 2) * step :][:n], weights[k // 2], out=out)
+    for t in range(k // 2):
+        np.add(source[t * step :][:n], source[(k - 1 - t) * step :][:n], out=pair)
+        if weights[t] != 1:
+            pair *= weights[t]
+        out += pair
+
+
+def _separable(
+    image: np.ndarray,
+    weights: np.ndarray,
+    dtypes: tuple[type, type],
+    finish: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
+    """Filter the rows, then the columns, strip by strip; ``dtypes`` are the two passes'.
+
+    Each strip is kept at the padded width ``P`` and flattened, so one pixel to the right
+    is ``C`` entries and one pixel down is ``P`` entries; the last ``2r`` columns of each
+    row then hold sums that wrap around, and are dropped at the end. ``finish`` turns a
+    strip's sums into output values in place (for uint8: integer rounding).
+    """
+    H, W = image.shape[:2]
+    r = len(weights) // 2
+    channels = image.shape[2] if image.ndim == 3 else 1
+    padded = pad(image, r).reshape(H + 2 * r, -1)
+    P = padded.shape[1]
+    out = np.empty((H, W * channels), dtype=image.dtype)
+    bands = _strips(H, P)
+    size = (bands[0].stop + 2 * r) * P
+    # zeros, not empty: the wrapped-around entries must hold harmless finite values
+    wide, rows, rows_pair = np.zeros((3, size), dtypes[0])
+    tall, sums, sums_pair = np.zeros((3, size), dtypes[1])
+    row_weights, column_weights = weights.astype(dtypes[0]), weights.astype(dtypes[1])
+    for band in bands:
+        n_in, n_out = (band.stop - band.start + 2 * r) * P, (band.stop - band.start) * P
+        np.copyto(wide[:n_in], padded[band.start : band.stop + 2 * r].ravel())
+        n_rows = n_in - 2 * r * channels
+        _correlate(wide, row_weights, channels, rows[:n_rows], rows_pair[:n_rows])
+        np.copyto(tall[:n_rows], rows[:n_rows])  # one cast per strip, not one per tap
+        _correlate(tall, column_weights, P, sums[:n_out], sums_pair[:n_out])
+        done = sums[:n_out] if finish is None else finish(sums[:n_out])
+        np.copyto(out[band], done.reshape(-1, P)[:, : W * channels], casting="unsafe")
+    return out.reshape(image.shape)
+
+
+# --8<-- [end:separable]
+
+
+# --8<-- [start:gaussian_blur]
+def gaussian_blur(image: np.ndarray, ksize: int, sigma: float = 0.0) -> np.ndarray:
+    """``cv2.GaussianBlur(image, (ksize, ksize), sigma)``: same shape and dtype.
+
+    For uint8 each pass uses the kernel as integers summing to 256, so a pixel is the
+    exact integer sum ``S`` of the products, divided by ``256 * 256`` and rounded half up.
+    """
+    check_image("image", image)
+    kernel = gaussian_kernel(ksize, sigma)
+    if image.dtype != np.uint8:
+        return _separable(image, kernel, (image.dtype.type,) * 2)
+
+    def round_fixed_point(sums: np.ndarray) -> np.ndarray:
+        sums += 1 << 15
+        sums >>= 16
+        return sums
+
+    # A row sum is at most 255 * 256 (fits uint16); a column sum needs 24 bits.
+    return _separable(image, fixed_point_kernel(kernel), (np.uint16, np.uint32), round_fixed_point)
+
+
+# --8<-- [end:gaussian_blur]
+
+
+# --8<-- [start:box_blur]
+def box_blur(image: np.ndarray, ksize: int) -> np.ndarray:
+    """``cv2.blur(image, (ksize, ksize))``: the mean of each window, REFLECT_101 border."""
+    check_image("image", image)
+    ksize = check_ksize(ksize)
+    if image.dtype != np.uint8:
+        return _separable(image, np.full(ksize, 1 / ksize), (image.dtype.type,) * 2)
+
+    def round_mean(sums: np.ndarray) -> np.ndarray:
+        # k*k is odd, so S / k^2 is never half-way: rounding half up is
+        # floor((S + (k^2 - 1) / 2) / k^2), and float32's error is far below 1 / k^2.
+        sums += ksize**2 // 2
+        sums /= ksize**2
+        return np.floor(sums, out=sums)
+
+    # float32 holds the integer sums (at most 255 * k^2 < 2**24) exactly
+    row_type = np.uint16 if 255 * ksize < 1 << 16 else np.float32
+    return _separable(image, np.ones(ksize), (row_type, np.float32), round_mean)
+
+
+# --8<-- [end:box_blur]
+
+
+# --8<-- [start:median_blur]
+@functools.lru_cache(maxsize=16)
+def _median_network(n: int) -> tuple[tuple[tuple[int, int, bool, bool], ...], int]:
+    """Compare-exchange steps that leave the median of ``n`` values in one slot, and that slot.
+
+    Start from Batcher's odd-even merge sort on the next power of two, with the extra
+    inputs treated as +inf (the comparators they enter are moves, not work), then keep
+    only the steps that the middle output depends on. Each step is ``(a, b, lo, hi)``:
+    slot ``a`` gets the minimum if ``lo``, slot ``b`` the maximum if ``hi``.
+    """
+    size = 1 << (n - 1).bit_length()
+    comparators = []
+    p = 1
+    while p < size:
+        k = p
+        while k >= 1:
+            for j in range(k % p, size - k, 2 * k):
+                for i in range(min(k, size - j - k)):
+                    if (i + j) // (2 * p) == (i + j + k) // (2 * p):
+                        comparators.append((i + j, i + j + k))
+            k //= 2
+        p *= 2
+    slot = list(range(size))  # which physical slot each sorting-network wire holds
+    steps = []
+    for a, b in comparators:
+        if slot[a] >= n and slot[b] < n:  # +inf meets a value: they just swap places
+            slot[a], slot[b] = slot[b], slot[a]
+        elif slot[a] < n and slot[b] < n:
+            steps.append((slot[a], slot[b]))
+    needed = {slot[(n - 1) // 2]}
+    kept = []
+    for a, b in reversed(steps):
+        lo, hi = a in needed, b in needed
+        if lo or hi:
+            kept.append((a, b, lo, hi))
+            needed |= {a, b}
+    return tuple(reversed(kept)), slot[(n - 1) // 2]
+
+
+def median_blur(image: np.ndarray, ksize: int) -> np.ndarray:
+    """``cv2.medianBlur(image, ksize)``: the median of each window, replicated border.
+
+    Runs a pruned sorting network on the ``ksize**2`` shifted copies of a strip of the
+    image, so each compare-exchange is one ``np.minimum``/``np.maximum`` over the strip.
+    """
+    check_image("image", image)
+    ksize = check_ksize(ksize)
+    H, W = image.shape[:2]
+    channels = image.shape[2] if image.ndim == 3 else 1
+    width = W * channels
+    padded = pad(image, ksize // 2, mode="edge").reshape(H + ksize - 1, -1)
+    out = np.empty((H, width), dtype=image.dtype)
+    steps, median_slot = _median_network(ksize * ksize)
+    bands = _strips(H, width)
+    stack = np.empty((ksize * ksize, bands[0].stop, width), dtype=image.dtype)
+    spare_buffer = np.empty((bands[0].stop, width), dtype=image.dtype)
+    for band in bands:
+        m = band.stop - band.start
+        slots = list(stack[:, :m])
+        for i in range(ksize):
+            for j in range(ksize):  # the window's offsets, not pixels
+                shifted = padded[
+                    band.start + i : band.stop + i, j * channels : j * channels + width
+                ]
+                np.copyto(slots[i * ksize + j], shifted)
+        spare = spare_buffer[:m]
+        for a, b, lo, hi in steps:
+            if lo and hi:
+                np.minimum(slots[a], slots[b], out=spare)
+                np.maximum(slots[a], slots[b], out=slots[b])
+                slots[a], spare = spare, slots[a]
+            elif lo:
+                np.minimum(slots[a], slots[b], out=slots[a])
+            else:
+                np.maximum(slots[a], slots[b], out=slots[b])
+        out[band] = slots[median_slot]
+    return out.reshape(image.shape)
+
+
+# --8<-- [end:median_blur]
+
+
+# --8<-- [start:max_min_filter]
+def _rank_extreme(image: np.ndarray, ksize: int, op: np.ufunc) -> np.ndarray:
+    # Replicating the edge equals OpenCV's -inf (dilate) / +inf (erode) padding: every
+    # replicated value is also inside the window, so it can never change the extreme.
+    ksize = check_ksize(ksize)
+    H, W = image.shape[:2]
+    channels = image.shape[2] if image.ndim == 3 else 1
+    width = W * channels
+    padded = pad(image, ksize // 2, mode="edge").reshape(H + ksize - 1, -1)
+    out = np.empty((H, width), dtype=image.dtype)
+    bands = _strips(H, width)
+    rows_buffer = np.empty((bands[0].stop + ksize - 1, width), dtype=image.dtype)
+    for band in bands:  # separable: the extreme of a square is that of its rows' extremes
+        rows = rows_buffer[: band.stop - band.start + ksize - 1]
+        source = padded[band.start : band.stop + ksize - 1]
+        np.copyto(rows, source[:, :width])
+        for j in range(1, ksize):
+            op(rows, source[:, j * channels : j * channels + width], out=rows)
+        target = out[band]
+        np.copyto(target, rows[: band.stop - band.start])
+        for i in range(1, ksize):
+            op(target, rows[i : i + band.stop - band.start], out=target)
+    return out.reshape(image.shape)
+
+
+def max_filter(image: np.ndarray, ksize: int) -> np.ndarray:
+    """The largest value in each ``ksize x ksize`` window: ``cv2.dilate`` with a square kernel."""
+    return _rank_extreme(check_image("image", image), ksize, np.maximum)
+
+
+def min_filter(image: np.ndarray, ksize: int) -> np.ndarray:
+    """The smallest value in each ``ksize x ksize`` window: ``cv2.erode`` with a square kernel."""
+    return _rank_extreme(check_image("image", image), ksize, np.minimum)
+
+
+# --8<-- [end:max_min_filter]
+
+
+# --8<-- [start:correlate_loop]
+def correlate_loop(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """The loop a beginner writes: ``cv2.filter2D`` on a 2-D float image, one pixel at a time.
+
+    Deliberately slow; it is here to be timed against :func:`gaussian_blur`.
+
+    Args:
+        image: ``H x W`` float array.
+        kernel: ``k x k`` float array, ``k`` odd.
+    """
+    if image.ndim != 2 or kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1]:
+        raise ValueError(
+            f"image must be (H, W) and kernel (k, k), but got {image.shape} and {kernel.shape}"
+        )
+    r = check_ksize(kernel.shape[0]) // 2
+    padded = pad(image.astype(np.float64), r)  # every output pixel has a full window
+    out = np.empty(image.shape, dtype=np.float64)
+    for y in range(image.shape[0]):
+        for x in range(image.shape[1]):
+            out[y, x] = np.sum(padded[y : y + 2 * r + 1, x : x + 2 * r + 1] * kernel)
+    return out
+
+
+# --8<-- [end:correlate_loop]
