@@ -30,6 +30,7 @@ __all__ = [
     "median_blur",
     "min_filter",
     "pad",
+    "separable_filter",
 ]
 
 _DTYPES = (np.uint8, np.float32, np.float64)
@@ -149,13 +150,22 @@ def _correlate(
         out += pair
 
 
-def _separable(
+def separable_filter(
     image: np.ndarray,
     weights: np.ndarray,
     dtypes: tuple[type, type],
     finish: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Filter the rows, then the columns, strip by strip; ``dtypes`` are the two passes'.
+    """Correlate the rows, then the columns with symmetric ``weights``, REFLECT_101 border.
+
+    Args:
+        image: ``H x W`` or ``H x W x C`` array.
+        weights: 1-D symmetric kernel of odd length, applied along both axes.
+        dtypes: the accumulators of the row and the column pass (integers for uint8).
+        finish: turns the column sums into output values, in place or as a new array.
+
+    Returns:
+        array of ``image``'s shape and dtype.
 
     Each strip is kept at the padded width ``P`` and flattened, so one pixel to the right
     is ``C`` entries and one pixel down is ``P`` entries; the last ``2r`` columns of each
@@ -199,7 +209,7 @@ def gaussian_blur(image: np.ndarray, ksize: int, sigma: float = 0.0) -> np.ndarr
     check_image("image", image)
     kernel = gaussian_kernel(ksize, sigma)
     if image.dtype != np.uint8:
-        return _separable(image, kernel, (image.dtype.type,) * 2)
+        return separable_filter(image, kernel, (image.dtype.type,) * 2)
 
     def round_fixed_point(sums: np.ndarray) -> np.ndarray:
         sums += 1 << 15
@@ -207,7 +217,8 @@ def gaussian_blur(image: np.ndarray, ksize: int, sigma: float = 0.0) -> np.ndarr
         return sums
 
     # A row sum is at most 255 * 256 (fits uint16); a column sum needs 24 bits.
-    return _separable(image, fixed_point_kernel(kernel), (np.uint16, np.uint32), round_fixed_point)
+    integers = fixed_point_kernel(kernel)
+    return separable_filter(image, integers, (np.uint16, np.uint32), round_fixed_point)
 
 
 # --8<-- [end:gaussian_blur]
@@ -219,7 +230,7 @@ def box_blur(image: np.ndarray, ksize: int) -> np.ndarray:
     check_image("image", image)
     ksize = check_ksize(ksize)
     if image.dtype != np.uint8:
-        return _separable(image, np.full(ksize, 1 / ksize), (image.dtype.type,) * 2)
+        return separable_filter(image, np.full(ksize, 1 / ksize), (image.dtype.type,) * 2)
 
     def round_mean(sums: np.ndarray) -> np.ndarray:
         # k*k is odd, so S / k^2 is never half-way: rounding half up is
@@ -230,7 +241,7 @@ def box_blur(image: np.ndarray, ksize: int) -> np.ndarray:
 
     # float32 holds the integer sums (at most 255 * k^2 < 2**24) exactly
     row_type = np.uint16 if 255 * ksize < 1 << 16 else np.float32
-    return _separable(image, np.ones(ksize), (row_type, np.float32), round_mean)
+    return separable_filter(image, np.ones(ksize), (row_type, np.float32), round_mean)
 
 
 # --8<-- [end:box_blur]

@@ -1,0 +1,39 @@
+"""Image processing on numpy arrays, equal to OpenCV: filters, noise, gamma, pyramids."""
+
+from reference.image.filters import (
+    box_blur,
+    correlate_loop,
+    gaussian_blur,
+    gaussian_kernel,
+    max_filter,
+    median_blur,
+    min_filter,
+)
+from reference.image.intensity import gamma_correct, gaussian_noise, salt_pepper_noise
+from reference.image.pyramids import (
+    blend,
+    gaussian_pyramid,
+    laplacian_pyramid,
+    pyr_down,
+    pyr_up,
+    reconstruct,
+)
+
+__all__ = [
+    "blend",
+    "box_blur",
+    "correlate_loop",
+    "gamma_correct",
+    "gaussian_blur",
+    "gaussian_kernel",
+    "gaussian_noise",
+    "gaussian_pyramid",
+    "laplacian_pyramid",
+    "max_filter",
+    "median_blur",
+    "min_filter",
+    "pyr_down",
+    "pyr_up",
+    "reconstruct",
+    "salt_pepper_noise",
+]

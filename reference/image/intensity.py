@@ -1,0 +1,113 @@
+"""Gamma correction and synthetic noise: salt, pepper and Gaussian.
+
+Tests: ``tests/image/test_intensity.py``.
+"""
+
+from __future__ import annotations
+
+# --8<-- [start:imports]
+import numpy as np
+
+from reference.image.filters import check_image
+
+# --8<-- [end:imports]
+
+__all__ = ["gamma_correct", "gaussian_noise", "salt_pepper_noise"]
+
+
+# --8<-- [start:gamma]
+def _check_unit_range(image: np.ndarray) -> None:
+    if image.dtype != np.uint8 and not np.all((image >= 0) & (image <= 1)):
+        raise ValueError(
+            f"a float image must hold values in [0, 1], but got [{image.min()}, {image.max()}]"
+        )
+
+
+def gamma_correct(image: np.ndarray, gamma: float) -> np.ndarray:
+    """``out = in ** gamma`` on intensities scaled to [0, 1]: ``gamma < 1`` brightens the darks.
+
+    Args:
+        image: uint8 (0..255) or float image in [0, 1], ``H x W`` or ``H x W x C``.
+        gamma: positive exponent.
+
+    Returns:
+        array of the input's shape and dtype; uint8 goes through a 256-entry lookup table.
+    """
+    check_image("image", image)
+    if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not gamma > 0:
+        raise ValueError(f"gamma must be a positive number, but got {gamma!r}")
+    _check_unit_range(image)
+    if image.dtype == np.uint8:
+        levels = np.arange(256) / 255
+        table = np.floor(255 * levels**gamma + 0.5).astype(np.uint8)
+        return table[image]  # one table lookup per pixel instead of a power
+    return image**gamma
+
+
+# --8<-- [end:gamma]
+
+
+# --8<-- [start:noise]
+def _generator(rng: np.random.Generator | int | None) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def _check_fraction(name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a number in [0, 1], but got {value!r}")
+
+
+def salt_pepper_noise(
+    image: np.ndarray,
+    amount: float,
+    salt_vs_pepper: float = 0.5,
+    rng: np.random.Generator | int | None = None,
+) -> np.ndarray:
+    """Set a random ``amount`` of the pixels to white (salt) or black (pepper).
+
+    A pixel is hit in all its channels at once, as a dead or stuck sensor cell would be.
+
+    Args:
+        image: uint8 or float image in [0, 1], ``H x W`` or ``H x W x C``.
+        amount: probability that a pixel is replaced.
+        salt_vs_pepper: probability that a replaced pixel becomes white rather than black.
+        rng: a generator or a seed.
+
+    Returns:
+        a noisy copy of the same shape and dtype.
+    """
+    check_image("image", image)
+    _check_fraction("amount", amount)
+    _check_fraction("salt_vs_pepper", salt_vs_pepper)
+    generator = _generator(rng)
+    hit = generator.random(image.shape[:2]) < amount
+    salt = generator.random(image.shape[:2]) < salt_vs_pepper
+    out = image.copy()
+    out[hit & salt] = 255 if image.dtype == np.uint8 else 1
+    out[hit & ~salt] = 0
+    return out
+
+
+def gaussian_noise(
+    image: np.ndarray, sigma: float, rng: np.random.Generator | int | None = None
+) -> np.ndarray:
+    """Add independent ``N(0, sigma^2)`` noise to every value, then clip to the valid range.
+
+    Args:
+        image: uint8 or float image in [0, 1], ``H x W`` or ``H x W x C``.
+        sigma: standard deviation in the image's units (grey levels for uint8).
+        rng: a generator or a seed.
+
+    Returns:
+        a noisy copy of the same shape and dtype; uint8 is rounded to the nearest level.
+    """
+    check_image("image", image)
+    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma >= 0:
+        raise ValueError(f"sigma must be a non-negative number, but got {sigma!r}")
+    noisy = image + _generator(rng).normal(0.0, sigma, image.shape)
+    if image.dtype == np.uint8:
+        return np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
+    return np.clip(noisy, 0, 1).astype(image.dtype)
+
+
+# --8<-- [end:noise]
