@@ -71,9 +71,14 @@ def _svg(fig: Figure) -> str:
     return svg
 
 
-def figure_html(fig: Figure, caption: str = "") -> str:
-    """A figure as inline SVG in a ``<figure>``: ``print`` it in a ``markdown-exec`` block."""
-    return _wrap(_svg(fig), caption)
+def figure_html(fig: Figure, caption: str = "", timing: bool = False) -> str:
+    """A figure as inline SVG in a ``<figure>``: ``print`` it in a ``markdown-exec`` block.
+
+    ``timing=True`` marks a figure of measured run times, the one output that differs
+    from build to build: it is left out of the search index, and the reproducibility
+    test skips it.
+    """
+    return _wrap(_svg(fig), caption, ' data-kb-timing data-search-exclude' if timing else "")
 
 
 def image_html(image: np.ndarray, caption: str = "", width: int | None = None) -> str:
@@ -94,7 +99,7 @@ def table_html(header: Sequence[str], rows: Sequence[Sequence[object]], caption:
     return _wrap(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>", caption)
 
 
-def _wrap(content: str, caption: str) -> str:
+def _wrap(content: str, caption: str, attributes: str = "") -> str:
     # data-kb-exec marks output that a build-time block produced; a site test counts them.
     cap = f"<figcaption>{caption}</figcaption>" if caption else ""
-    return f'<figure class="kb-figure" data-kb-exec>{content}{cap}</figure>'
+    return f'<figure class="kb-figure" data-kb-exec{attributes}>{content}{cap}</figure>'
