@@ -2,7 +2,8 @@
 
 ``mean_average_precision`` takes torchmetrics' input format and returns its keys; on data
 without crowd annotations it equals pycocotools' ``COCOeval`` (bbox) for every key, including
-its -1 where an area range or a class has no ground truth.
+its -1 where an area range or a class has no ground truth. ``voc_mean_average_precision``
+takes the same input and follows py-faster-rcnn's ``voc_eval`` (Pascal VOC's matching).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from reference.checks import check_in, check_shape
+from reference.checks import check_in, check_range, check_shape
 from reference.detection import box_iou
+from reference.metrics.precision_recall import precision_recall, voc_box_iou, voc_match
 
 # --8<-- [end:imports]
 
-__all__ = ["average_precision", "mean_average_precision"]
+__all__ = ["average_precision", "mean_average_precision", "voc_mean_average_precision"]
 
 
 # --8<-- [start:average_precision]
@@ -237,3 +239,69 @@ def mean_average_precision(
 
 
 # --8<-- [end:map]
+
+
+# --8<-- [start:voc]
+def voc_mean_average_precision(
+    preds: list[dict[str, Tensor]],
+    targets: list[dict[str, Tensor]],
+    method: str = "voc07",
+    iou_threshold: float = 0.5,
+) -> dict[str, Tensor]:
+    """Pascal VOC's AP per class and its mean, as py-faster-rcnn's ``voc_eval``.
+
+    Matching per image and class follows ``voc_match`` on +1-pixel IoUs. A ground truth
+    flagged in the optional ``targets[i]["difficult"]`` (bool ``[M]``) is not counted as an
+    object to find, and detections claiming it count neither as TP nor as FP.
+
+    Args:
+        preds, targets: as for ``mean_average_precision``.
+        method: ``"voc07"`` (11 recall points) or ``"voc"`` (all points, VOC 2010 onwards).
+
+    Returns:
+        ``map``, ``map_per_class`` and ``classes``; -1 for a class without ground truth
+        (left out of ``map``).
+    """
+    _check_inputs(preds, targets)
+    check_in("method", method, ("voc07", "voc"))
+    check_range("iou_threshold", iou_threshold, 0.0, 1.0)
+    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *targets])))
+    scores, labels, is_tp, counted, objects = [], [], [], [], []
+    for i, (p, t) in enumerate(zip(preds, targets, strict=True)):
+        difficult = t.get("difficult", torch.zeros(len(t["labels"]), dtype=torch.bool))
+        check_shape(f"targets[{i}]['difficult']", difficult, (len(t["labels"]),))
+        order = torch.argsort(p["scores"], descending=True, stable=True)
+        overlaps = voc_box_iou(p["boxes"][order], t["boxes"])
+        # All classes in one matrix: a ground truth of another class is never the best.
+        same_class = p["labels"][order][:, None] == t["labels"][None, :]
+        tp, claimed = voc_match(overlaps.masked_fill(~same_class, -1.0), iou_threshold)
+        # Index -1 (no claim) lands on an appended False.
+        on_difficult = torch.cat([difficult.bool(), torch.zeros(1, dtype=torch.bool)])[claimed]
+        scores.append(p["scores"][order].double())
+        labels.append(p["labels"][order])
+        is_tp.append(tp & ~on_difficult)
+        counted.append(~on_difficult)
+        objects.append(t["labels"][~difficult.bool()])
+    scores, labels = torch.cat(scores), torch.cat(labels)
+    is_tp, counted, objects = torch.cat(is_tp), torch.cat(counted), torch.cat(objects)
+    ap = []
+    for c in classes:
+        num_gt = int((objects == c).sum())
+        if num_gt == 0:
+            ap.append(-1.0)
+            continue
+        keep = (labels == c) & counted
+        # One ranking over the whole data set; ties keep image order, then input order.
+        order = torch.argsort(scores[keep], descending=True, stable=True)
+        precision, recall = precision_recall(is_tp[keep][order], num_gt)
+        ap.append(average_precision(recall, precision, method))
+    per_class = torch.tensor(ap, dtype=torch.float64)
+    valid = per_class[per_class > -1]
+    return {
+        "map": valid.mean() if len(valid) else torch.tensor(-1.0, dtype=torch.float64),
+        "map_per_class": per_class,
+        "classes": torch.tensor(classes, dtype=torch.int64),
+    }
+
+
+# --8<-- [end:voc]
