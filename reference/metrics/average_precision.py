@@ -2,7 +2,8 @@
 
 ``mean_average_precision`` takes torchmetrics' input format and returns its keys; on data
 without crowd annotations it equals pycocotools' ``COCOeval`` (bbox) for every key, including
-its -1 where an area range or a class has no ground truth.
+its -1 where an area range or a class has no ground truth. ``voc_mean_average_precision``
+takes the same input and follows py-faster-rcnn's ``voc_eval`` (Pascal VOC's matching).
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from reference.checks import check_in, check_shape
-from reference.detection import box_iou
+from reference.checks import check_in, check_range, check_shape
+from reference.metrics.precision_recall import precision_recall, voc_box_iou, voc_match
 
 # --8<-- [end:imports]
 
-__all__ = ["average_precision", "mean_average_precision"]
+__all__ = ["average_precision", "mean_average_precision", "voc_mean_average_precision"]
 
 
 # --8<-- [start:average_precision]
@@ -63,44 +64,83 @@ MAX_DETS = (1, 10, 100)
 
 
 def _match(
-    ious: np.ndarray, gt_ignore: np.ndarray, gt_rank: np.ndarray, thresholds: np.ndarray
+    ious: np.ndarray,
+    det_count: np.ndarray,
+    gt_valid: np.ndarray,
+    gt_ignore: np.ndarray,
+    gt_rank: np.ndarray,
+    thresholds: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """COCO's greedy matching for one image and class, vectorised over (area range, IoU) rows.
+    """COCO's greedy matching for one class in all images at once, for every (area range, IoU) row.
 
     Args:
-        ious: ``(D, G)``, detections by decreasing score.
-        gt_ignore: ``(R, G)`` bool, which ground truths row ``r`` ignores.
-        gt_rank: ``(R, G)``, each ground truth's position in COCO's order for that row
+        ious: ``(I, D, G)``, per image the detections by decreasing score against the ground
+            truths, padded; images sorted by decreasing ``det_count``.
+        det_count: ``(I,)`` real detections per image. gt_valid: ``(I, G)`` real ground truths.
+        gt_ignore: ``(R, I, G)`` bool, which ground truths row ``r`` ignores.
+        gt_rank: ``(R, I, G)``, each ground truth's position in COCO's order for that row
             (non-ignored first); among equally good matches COCO keeps the last.
         thresholds: ``(R,)`` IoU threshold of each row.
 
     Returns:
-        ``matched (R, D)`` and ``matched_ignored (R, D)`` (matched to an ignored ground truth).
+        ``matched (R, I, D)`` and ``matched_ignored (R, I, D)`` (matched to an ignored
+        ground truth).
     """
-    R, (D, G) = len(thresholds), ious.shape
-    taken = np.zeros((R, G), dtype=bool)
-    matched = np.zeros((R, D), dtype=bool)
-    matched_ignored = np.zeros((R, D), dtype=bool)
-    floor = np.minimum(thresholds, 1 - 1e-10)[:, None]  # [R, 1]
-    rows = np.arange(R)
+    R, (images, D, G) = len(thresholds), ious.shape
+    taken = np.zeros((R, images, G), dtype=bool)
+    matched = np.zeros((R, images, D), dtype=bool)
+    matched_ignored = np.zeros((R, images, D), dtype=bool)
+    floor = np.minimum(thresholds, 1 - 1e-10)[:, None, None]  # [R, 1, 1]
     for d in range(D if G else 0):  # with no ground truth every detection is unmatched
-        ok = ~taken & (ious[d][None, :] >= floor)  # [R, G] free and overlapping enough
-        if not ok.any():
-            continue
+        # The greedy order is within each image: step d handles the d-th detection of every
+        # image that has one, a prefix since images are sorted by their number of detections.
+        n = int((det_count > d).sum())
+        iou = ious[:n, d][None]  # [1, n, G]
+        ok = ~taken[:, :n] & gt_valid[:n] & (iou >= floor)  # [R, n, G] free, real, overlapping
+        ignore = gt_ignore[:, :n]
         # A non-ignored ground truth beats any ignored one.
-        preferred = np.where((ok & ~gt_ignore).any(1, keepdims=True), ok & ~gt_ignore, ok)
-        score = np.where(preferred, ious[d][None, :], -np.inf)
-        hit = preferred & (score == score.max(1, keepdims=True))
-        choice = np.where(hit, gt_rank, -1).argmax(1)  # the last in COCO's order among the best
-        found = hit.any(1)
-        taken[rows[found], choice[found]] = True
-        matched[found, d] = True
-        matched_ignored[found, d] = gt_ignore[rows[found], choice[found]]
+        good = ok & ~ignore
+        preferred = np.where(good.any(2, keepdims=True), good, ok)
+        score = np.where(preferred, iou, -np.inf)
+        hit = preferred & (score == score.max(2, keepdims=True))
+        choice = np.where(hit, gt_rank[:, :n], -1).argmax(2)  # [R, n], the last in COCO's order
+        found = hit.any(2)
+        r, i = np.nonzero(found)
+        taken[r, i, choice[r, i]] = True
+        matched[:, :n, d] = found
+        matched_ignored[r, i, d] = ignore[r, i, choice[r, i]]
     return matched, matched_ignored
 
 
 def _area(boxes: np.ndarray) -> np.ndarray:
-    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] - boxes[..., 1])
+
+
+def _batched_iou(dt: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """IoU ``(I, D, G)`` of padded boxes ``(I, D, 4)`` and ``(I, G, 4)``, as ``box_iou``."""
+    a, b = dt[:, :, None, :], gt[:, None, :, :]
+    w = (np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])).clip(min=0)
+    h = (np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])).clip(min=0)
+    inter = w * h
+    with np.errstate(invalid="ignore"):  # padding: 0 / 0, never read
+        return inter / (_area(a) + _area(b) - inter)
+
+
+def _pad(image: np.ndarray, images: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Rows grouped by image (``image`` sorted) into ``(len(images), longest group, ...)``
+    arrays, zero padded; returns the validity mask first."""
+    slot = np.searchsorted(images, image)  # [N] position of each row's image
+    start = np.searchsorted(image, images)  # first row of each image
+    rank = np.arange(len(image)) - start[slot]  # position within the image
+    width = int(rank.max()) + 1 if len(rank) else 0
+    valid = np.zeros((len(images), width), dtype=bool)
+    valid[slot, rank] = True
+    out = []
+    for v in values:
+        padded = np.zeros((len(images), width, *v.shape[1:]), dtype=v.dtype)
+        padded[slot, rank] = v
+        out.append(padded)
+    return valid, *out
 
 
 def _check_inputs(preds: list[dict], targets: list[dict]) -> None:
@@ -152,56 +192,74 @@ def mean_average_precision(
     recall_grid = np.linspace(0.0, 1.0, 101)
     classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *targets])))
     T, K, A, M = len(thresholds), len(classes), len(AREAS), len(MAX_DETS)
-    column = {c: k for k, c in enumerate(classes)}
+    R = A * T  # one matching row per (area range, threshold): row a * T + t
     ranges = np.array(list(AREAS.values()))  # [A, 2], inclusive at both ends
-    rows_per_class = [
-        [[] for _ in AREAS] for _ in classes
-    ]  # per image: scores, matched, ignored, n_gt
-    for p, t in zip(preds, targets, strict=True):  # images in order: COCO's tie order
-        gt_all, dt_all = t["boxes"].double(), p["boxes"].double()
-        iou_all = box_iou(dt_all, gt_all).numpy()  # [D, G], one call per image
-        gt_labels, dt_labels = t["labels"].numpy(), p["labels"].numpy()
-        scores_all = p["scores"].double().numpy()
-        for cls in np.union1d(gt_labels, dt_labels).tolist():
-            g = np.nonzero(gt_labels == cls)[0]
-            d = np.nonzero(dt_labels == cls)[0]
-            d = d[np.argsort(-scores_all[d], kind="mergesort")[: MAX_DETS[-1]]]  # stable, top 100
-            ious = iou_all[np.ix_(d, g)]
-            gt_area, dt_area = _area(gt_all.numpy()[g]), _area(dt_all.numpy()[d])
-            ignore = (gt_area < ranges[:, :1]) | (
-                gt_area > ranges[:, 1:]
-            )  # [A, G], by the gt's area
-            rank = np.argsort(
-                np.argsort(ignore, axis=1, kind="mergesort"), axis=1
-            )  # non-ignored first
-            # One matching pass for all (area range, threshold) pairs: A * T rows.
-            matched, matched_ignored = _match(
-                ious, ignore.repeat(T, axis=0), rank.repeat(T, axis=0), np.tile(thresholds, A)
-            )
-            outside = ((dt_area < ranges[:, :1]) | (dt_area > ranges[:, 1:])).repeat(T, axis=0)
-            det_ignored = matched_ignored | (~matched & outside)  # [A * T, D]
-            for a in range(A):
-                block = slice(a * T, (a + 1) * T)
-                row = (scores_all[d], matched[block], det_ignored[block], int((~ignore[a]).sum()))
-                rows_per_class[column[cls]][a].append(row)
+    low, high = ranges[:, 0, None, None], ranges[:, 1, None, None]  # [A, 1, 1]
+
+    def gather(dicts: list[dict[str, Tensor]], key: str, dtype: torch.dtype) -> np.ndarray:
+        empty = torch.zeros((0, 4) if key == "boxes" else (0,), dtype=dtype)
+        return torch.cat([empty, *(d[key].to(dtype) for d in dicts)]).numpy()
+
+    # The whole data set as flat arrays, each box tagged with its image.
+    dt_boxes, dt_labels = (
+        gather(preds, "boxes", torch.float64),
+        gather(preds, "labels", torch.int64),
+    )
+    dt_scores = gather(preds, "scores", torch.float64)
+    dt_image = np.repeat(np.arange(len(preds)), [len(p["labels"]) for p in preds])
+    gt_boxes, gt_labels = (
+        gather(targets, "boxes", torch.float64),
+        gather(targets, "labels", torch.int64),
+    )
+    gt_image = np.repeat(np.arange(len(targets)), [len(t["labels"]) for t in targets])
     precision = -np.ones((T, len(recall_grid), K, A, M))
     recall = -np.ones((T, K, A, M))
-    for k in range(K):
-        for a in range(A):
-            for m, max_det in enumerate(MAX_DETS):
-                rows = rows_per_class[k][a]
-                n_gt = sum(r[3] for r in rows)
-                if n_gt == 0:
+    for k, cls in enumerate(classes):
+        d = np.nonzero(dt_labels == cls)[0]
+        d = d[np.argsort(-dt_scores[d], kind="stable")]  # stable: COCO's tie order
+        d = d[np.argsort(dt_image[d], kind="stable")]  # by image, then by decreasing score
+        g = np.nonzero(gt_labels == cls)[0]
+        images = np.union1d(dt_image[d], gt_image[g])  # COCO skips images with neither
+        # Only the best 100 per image are scored; later ones cannot take their matches either.
+        det_valid, det_boxes, det_scores = (
+            x[:, : MAX_DETS[-1]] for x in _pad(dt_image[d], images, dt_boxes[d], dt_scores[d])
+        )
+        gt_valid, gt = _pad(gt_image[g], images, gt_boxes[g])
+        gt_area = _area(gt)  # [I, G]
+        ignore = (gt_area < low) | (gt_area > high)  # [A, I, G], by the ground truth's area
+        rank = np.argsort(np.argsort(ignore, axis=2, kind="stable"), axis=2, kind="stable")
+        det_count = det_valid.sum(1)
+        by_count = np.argsort(-det_count, kind="stable")  # _match works on prefixes
+        matched, matched_ignored = _match(
+            _batched_iou(det_boxes[by_count], gt[by_count]),
+            det_count[by_count],
+            gt_valid[by_count],
+            ignore[:, by_count].repeat(T, axis=0),
+            rank[:, by_count].repeat(T, axis=0),
+            np.tile(thresholds, A),
+        )
+        back = np.argsort(by_count)  # images in data-set order again
+        matched, matched_ignored = matched[:, back], matched_ignored[:, back]
+        dt_area = _area(det_boxes)  # [I, D]
+        outside = ((dt_area < low) | (dt_area > high)).repeat(T, axis=0)  # [R, I, D]
+        det_ignored = matched_ignored | (~matched & outside)
+        tps = (matched & ~det_ignored).reshape(R, -1)
+        fps = (~matched & ~det_ignored).reshape(R, -1)
+        n_gt = (~ignore & gt_valid).sum((1, 2))  # [A]
+        depth = np.arange(det_valid.shape[1])
+        for m, max_det in enumerate(MAX_DETS):
+            # Flattening [I, D] keeps image order, then score order: COCO's concatenation.
+            keep = (det_valid & (depth < max_det)).ravel()
+            order = np.argsort(-det_scores.ravel()[keep], kind="stable")
+            tp = np.cumsum(tps[:, keep][:, order], axis=1, dtype=float)  # [R, N]
+            fp = np.cumsum(fps[:, keep][:, order], axis=1, dtype=float)
+            for a in range(A):
+                if n_gt[a] == 0:
                     continue
-                scores = np.concatenate([r[0][:max_det] for r in rows])
-                order = np.argsort(-scores, kind="mergesort")
-                matched = np.concatenate([r[1][:, :max_det] for r in rows], axis=1)[:, order]
-                ignored = np.concatenate([r[2][:, :max_det] for r in rows], axis=1)[:, order]
-                tp = np.cumsum(matched & ~ignored, axis=1, dtype=float)
-                fp = np.cumsum(~matched & ~ignored, axis=1, dtype=float)
                 for ti in range(T):
-                    rc = tp[ti] / n_gt
-                    pr = tp[ti] / (fp[ti] + tp[ti] + np.spacing(1))
+                    row = a * T + ti
+                    rc = tp[row] / n_gt[a]
+                    pr = tp[row] / (fp[row] + tp[row] + np.spacing(1))
                     recall[ti, k, a, m] = rc[-1] if len(rc) else 0
                     envelope = np.maximum.accumulate(pr[::-1])[::-1] if len(pr) else pr
                     index = np.searchsorted(rc, recall_grid, side="left")
@@ -237,3 +295,69 @@ def mean_average_precision(
 
 
 # --8<-- [end:map]
+
+
+# --8<-- [start:voc]
+def voc_mean_average_precision(
+    preds: list[dict[str, Tensor]],
+    targets: list[dict[str, Tensor]],
+    method: str = "voc07",
+    iou_threshold: float = 0.5,
+) -> dict[str, Tensor]:
+    """Pascal VOC's AP per class and its mean, as py-faster-rcnn's ``voc_eval``.
+
+    Matching per image and class follows ``voc_match`` on +1-pixel IoUs. A ground truth
+    flagged in the optional ``targets[i]["difficult"]`` (bool ``[M]``) is not counted as an
+    object to find, and detections claiming it count neither as TP nor as FP.
+
+    Args:
+        preds, targets: as for ``mean_average_precision``.
+        method: ``"voc07"`` (11 recall points) or ``"voc"`` (all points, VOC 2010 onwards).
+
+    Returns:
+        ``map``, ``map_per_class`` and ``classes``; -1 for a class without ground truth
+        (left out of ``map``).
+    """
+    _check_inputs(preds, targets)
+    check_in("method", method, ("voc07", "voc"))
+    check_range("iou_threshold", iou_threshold, 0.0, 1.0)
+    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *targets])))
+    scores, labels, is_tp, counted, objects = [], [], [], [], []
+    for i, (p, t) in enumerate(zip(preds, targets, strict=True)):
+        difficult = t.get("difficult", torch.zeros(len(t["labels"]), dtype=torch.bool))
+        check_shape(f"targets[{i}]['difficult']", difficult, (len(t["labels"]),))
+        order = torch.argsort(p["scores"], descending=True, stable=True)
+        overlaps = voc_box_iou(p["boxes"][order], t["boxes"])
+        # All classes in one matrix: a ground truth of another class is never the best.
+        same_class = p["labels"][order][:, None] == t["labels"][None, :]
+        tp, claimed = voc_match(overlaps.masked_fill(~same_class, -1.0), iou_threshold)
+        # Index -1 (no claim) lands on an appended False.
+        on_difficult = torch.cat([difficult.bool(), torch.zeros(1, dtype=torch.bool)])[claimed]
+        scores.append(p["scores"][order].double())
+        labels.append(p["labels"][order])
+        is_tp.append(tp & ~on_difficult)
+        counted.append(~on_difficult)
+        objects.append(t["labels"][~difficult.bool()])
+    scores, labels = torch.cat(scores), torch.cat(labels)
+    is_tp, counted, objects = torch.cat(is_tp), torch.cat(counted), torch.cat(objects)
+    ap = []
+    for c in classes:
+        num_gt = int((objects == c).sum())
+        if num_gt == 0:
+            ap.append(-1.0)
+            continue
+        keep = (labels == c) & counted
+        # One ranking over the whole data set; ties keep image order, then input order.
+        order = torch.argsort(scores[keep], descending=True, stable=True)
+        precision, recall = precision_recall(is_tp[keep][order], num_gt)
+        ap.append(average_precision(recall, precision, method))
+    per_class = torch.tensor(ap, dtype=torch.float64)
+    valid = per_class[per_class > -1]
+    return {
+        "map": valid.mean() if len(valid) else torch.tensor(-1.0, dtype=torch.float64),
+        "map_per_class": per_class,
+        "classes": torch.tensor(classes, dtype=torch.int64),
+    }
+
+
+# --8<-- [end:voc]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_same_length, check_shape
+from reference.checks import check_in, check_range, check_same_length, check_shape
 from reference.detection import box_iou
 
 # --8<-- [end:imports]
 
-__all__ = ["binary_counts", "match_detections", "precision_recall"]
+__all__ = ["binary_counts", "match_detections", "precision_recall", "voc_box_iou", "voc_match"]
 
 
 # --8<-- [start:counts]
@@ -32,17 +32,24 @@ def binary_counts(pred: Tensor, target: Tensor) -> dict[str, int]:
 
 # --8<-- [start:match]
 def match_detections(
-    boxes: Tensor, scores: Tensor, gt_boxes: Tensor, iou_threshold: float = 0.5
+    boxes: Tensor,
+    scores: Tensor,
+    gt_boxes: Tensor,
+    iou_threshold: float = 0.5,
+    convention: str = "coco",
 ) -> tuple[Tensor, Tensor]:
     """Mark each detection of one image and one class as a true or a false positive.
 
     Detections are visited by decreasing score (ties keep their order); each takes the
     not-yet-matched ground truth with the highest IoU, if that IoU is at least
     ``iou_threshold``. A second detection of an already matched object is a false positive:
-    the best-scoring detection wins.
+    the best-scoring detection wins. ``convention="voc"`` applies Pascal VOC's rules instead
+    (see ``voc_match``): +1-pixel IoU, IoU strictly above the threshold, and no fall-back
+    to another ground truth when the best one is taken.
 
     Args:
         boxes (Tensor[N, 4]), scores (Tensor[N]): detections. gt_boxes (Tensor[M, 4]): ground truth.
+        convention: ``"coco"`` (pycocotools) or ``"voc"`` (py-faster-rcnn's ``voc_eval``).
 
     Returns:
         (Tensor[N] bool, Tensor[N] int64): in score order, whether each detection is a TP,
@@ -51,7 +58,11 @@ def match_detections(
     """
     check_same_length(("boxes", "scores"), boxes, scores)
     check_range("iou_threshold", iou_threshold, 0.0, 1.0)
+    check_in("convention", convention, ("coco", "voc"))
     order = torch.argsort(scores, descending=True, stable=True)
+    if convention == "voc":
+        is_tp, claimed = voc_match(voc_box_iou(boxes[order], gt_boxes), iou_threshold)
+        return is_tp, torch.where(is_tp, claimed, -1)
     overlaps = box_iou(boxes[order], gt_boxes)  # [N, M], computed once
     taken = torch.zeros(gt_boxes.shape[0], dtype=torch.bool)
     matched = torch.full((boxes.shape[0],), -1, dtype=torch.int64)
@@ -77,3 +88,51 @@ def precision_recall(is_tp: Tensor, num_gt: int) -> tuple[Tensor, Tensor]:
 
 
 # --8<-- [end:match]
+
+
+# --8<-- [start:voc]
+def voc_box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    """IoU of every pair ``(N, M)`` in VOC's pixel convention.
+
+    VOC's corners are inclusive pixel indices, so a box ``(x1, y1, x2, y2)`` covers
+    ``(x2 - x1 + 1) * (y2 - y1 + 1)`` pixels, and so does an intersection.
+    """
+    check_shape("boxes1", boxes1, ("N", 4))
+    check_shape("boxes2", boxes2, ("M", 4))
+    a, b = boxes1.double()[:, None, :], boxes2.double()[None, :, :]  # [N, 1, 4], [1, M, 4]
+    w = (torch.minimum(a[..., 2], b[..., 2]) - torch.maximum(a[..., 0], b[..., 0]) + 1).clamp(min=0)
+    h = (torch.minimum(a[..., 3], b[..., 3]) - torch.maximum(a[..., 1], b[..., 1]) + 1).clamp(min=0)
+    inter = w * h
+    area_a = (a[..., 2] - a[..., 0] + 1) * (a[..., 3] - a[..., 1] + 1)
+    area_b = (b[..., 2] - b[..., 0] + 1) * (b[..., 3] - b[..., 1] + 1)
+    return inter / (area_a + area_b - inter)
+
+
+def voc_match(overlaps: Tensor, iou_threshold: float = 0.5) -> tuple[Tensor, Tensor]:
+    """VOC's greedy matching, from the IoUs ``(N, M)`` of detections sorted by decreasing score.
+
+    Each detection looks only at the ground truth it overlaps most (the first one on a tie).
+    If that IoU is *strictly* above the threshold, the detection claims it, and the first
+    claim on a ground truth is the TP. A later claim is a FP even when another free ground
+    truth overlaps enough: VOC does not fall back, unlike COCO. Because the claimed ground
+    truth does not depend on earlier matches, no loop over detections is needed.
+
+    Returns:
+        (Tensor[N] bool, Tensor[N] int64): whether each detection is a TP, and the ground
+        truth it claims (-1 when its best IoU is not above the threshold).
+    """
+    check_shape("overlaps", overlaps, ("N", "M"))
+    n, m = overlaps.shape
+    if m == 0:
+        return torch.zeros(n, dtype=torch.bool), torch.full((n,), -1, dtype=torch.int64)
+    best = overlaps.argmax(1)  # torch.argmax returns the first maximum, as np.argmax
+    claims = overlaps.gather(1, best[:, None])[:, 0] > iou_threshold
+    claimed = torch.where(claims, best, -1)
+    # Number of claims on each ground truth so far, down the ranking: 1 marks the first.
+    count = torch.zeros(n, m, dtype=torch.int64)
+    count[claims, best[claims]] = 1
+    count = count.cumsum(0).gather(1, best[:, None])[:, 0]
+    return claims & (count == 1), claimed
+
+
+# --8<-- [end:voc]

@@ -112,6 +112,22 @@ class TestMeanAveragePrecision:
         for key in KEYS:
             assert ours[key].item() == pytest.approx(expected[key], abs=1e-7), key
 
+    def test_more_than_100_detections_in_an_image(self) -> None:
+        # COCOeval keeps the 100 best-scored detections of each image and class.
+        preds, targets = make_dataset(6)
+        g = torch.Generator().manual_seed(6)
+        xy = torch.rand(150, 2, generator=g, dtype=torch.float64) * 300
+        wh = 20 + torch.rand(150, 2, generator=g, dtype=torch.float64) * 100
+        preds[1] = {
+            "boxes": torch.cat([xy, xy + wh], 1),
+            "scores": torch.rand(150, generator=g, dtype=torch.float64),
+            "labels": torch.zeros(150, dtype=torch.int64),
+        }
+        ours = mean_average_precision(preds, targets)
+        expected = cocoeval(preds, targets)
+        for key in KEYS:
+            assert ours[key].item() == pytest.approx(expected[key], abs=1e-7), key
+
     def test_perfect_detections(self) -> None:
         _, targets = make_dataset(5)
         preds = [
