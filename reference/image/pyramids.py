@@ -34,7 +34,7 @@ def pyr_down(image: np.ndarray) -> np.ndarray:
     """
     check_image("image", image)
     if image.dtype != np.uint8:
-        blurred = separable_filter(image, _BINOMIAL / 16, (image.dtype.type,) * 2)
+        return separable_filter(image, _BINOMIAL / 16, (image.dtype.type,) * 2, step=2)
     else:
 
         def round_half_up(sums: np.ndarray) -> np.ndarray:
@@ -42,8 +42,7 @@ def pyr_down(image: np.ndarray) -> np.ndarray:
             sums >>= 8
             return sums
 
-        blurred = separable_filter(image, _BINOMIAL, (np.uint16, np.uint32), round_half_up)
-    return np.ascontiguousarray(blurred[::2, ::2])
+    return separable_filter(image, _BINOMIAL, (np.uint16, np.uint32), round_half_up, step=2)
 
 
 # --8<-- [end:pyr_down]
