@@ -298,7 +298,7 @@ def _median_network(n: int) -> tuple[tuple[tuple[int, int, bool, bool], ...], in
 
 
 def _median_of_3x3(flat: np.ndarray, P: int, C: int, n: int, scratch: np.ndarray) -> np.ndarray:
-    """The first ``n`` medians of the 3 x 3 windows of a flattened strip (Paeth's method).
+    """The first ``n`` medians of the 3 x 3 windows of a flattened strip, from sorted columns.
 
     Sort each column of three once (it is shared by three windows); the median is then
     the median of: the largest of the three column minima, the median of the column
