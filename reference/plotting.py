@@ -78,7 +78,7 @@ def figure_html(fig: Figure, caption: str = "", timing: bool = False) -> str:
     from build to build: it is left out of the search index, and the reproducibility
     test skips it.
     """
-    return _wrap(_svg(fig), caption, ' data-kb-timing data-search-exclude' if timing else "")
+    return _wrap(_svg(fig), caption, " data-kb-timing data-search-exclude" if timing else "")
 
 
 def image_html(image: np.ndarray, caption: str = "", width: int | None = None) -> str:

@@ -1,4 +1,4 @@
-"""The built site in headless Chromium: pages render cleanly, nothing leaves localhost, search works."""
+"""The built site in headless Chromium: pages render, nothing leaves localhost, search works."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def page(browser) -> Iterator[Page]:
 
 
 def visit(page: Page, url: str) -> tuple[list[str], list[str]]:
-    """Open ``url``; return (console errors and page errors, requests to other hosts or that failed)."""
+    """Open ``url``; return (console and page errors, requests to other hosts or that failed)."""
     errors: list[str] = []
     bad_requests: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -58,9 +58,11 @@ def visit(page: Page, url: str) -> tuple[list[str], list[str]]:
     host = urlsplit(url).netloc
     page.on(
         "request",
-        lambda req: None
-        if urlsplit(req.url).scheme in {"data", "blob"} or urlsplit(req.url).netloc == host
-        else bad_requests.append(f"other host: {req.url}"),
+        lambda req: (
+            None
+            if urlsplit(req.url).scheme in {"data", "blob"} or urlsplit(req.url).netloc == host
+            else bad_requests.append(f"other host: {req.url}")
+        ),
     )
     page.goto(url, wait_until="networkidle")
     return errors, bad_requests
@@ -68,8 +70,12 @@ def visit(page: Page, url: str) -> tuple[list[str], list[str]]:
 
 @pytest.mark.parametrize(
     ("path", "heading"),
-    [("/", "Deep learning, tested"), ("/detection/nms/", "Non-maximum suppression"),
-     ("/detection/iou/", "IoU and its generalisations"), ("/foundations/tensors/", "PyTorch tensor basics")],
+    [
+        ("/", "Deep learning, tested"),
+        ("/detection/nms/", "Non-maximum suppression"),
+        ("/detection/iou/", "IoU and its generalisations"),
+        ("/foundations/tensors/", "PyTorch tensor basics"),
+    ],
 )
 def test_page_renders_without_errors(server: str, page: Page, path: str, heading: str) -> None:
     errors, bad_requests = visit(page, server + path)
@@ -103,9 +109,17 @@ def search(page: Page, server: str, query: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("query", "page_path"),
-    [("非极大值抑制", "detection/nms/"), ("non-maximum suppression", "detection/nms/"), ("nms", "detection/nms/"),
-     ("交并比", "detection/iou/"), ("giou", "detection/iou/"), ("张量基础", "foundations/tensors/")],
+    [
+        ("非极大值抑制", "detection/nms/"),
+        ("non-maximum suppression", "detection/nms/"),
+        ("nms", "detection/nms/"),
+        ("交并比", "detection/iou/"),
+        ("giou", "detection/iou/"),
+        ("张量基础", "foundations/tensors/"),
+    ],
 )
-def test_search_finds_a_page_by_english_or_chinese_term(server: str, page: Page, query: str, page_path: str) -> None:
+def test_search_finds_a_page_by_english_or_chinese_term(
+    server: str, page: Page, query: str, page_path: str
+) -> None:
     hrefs = search(page, server, query)
     assert page_path in hrefs[0], hrefs

@@ -26,10 +26,14 @@ def test_strict_build_has_no_warnings(built: Build) -> None:
 def test_two_builds_are_identical(built: Build, tmp_path: Path) -> None:
     second = build_site(tmp_path / "again")
     names = sorted(p.relative_to(built.site) for p in built.site.rglob("*") if p.is_file())
-    assert names == sorted(p.relative_to(second.site) for p in second.site.rglob("*") if p.is_file())
+    assert names == sorted(
+        p.relative_to(second.site) for p in second.site.rglob("*") if p.is_file()
+    )
     for name in names:
         if name.suffix in {".html", ".json", ".svg", ".xml", ".css", ".js"}:
-            assert _reproducible_part(built.site / name) == _reproducible_part(second.site / name), name
+            assert _reproducible_part(built.site / name) == _reproducible_part(
+                second.site / name
+            ), name
 
 
 @pytest.mark.parametrize("source", [p for p in page_sources() if p.suffix == ".md"], ids=str)
@@ -49,7 +53,9 @@ def test_every_notebook_cell_ran(built: Build, source: Path) -> None:
     html = built_html(built.site, source).read_text(encoding="utf-8")
     counts = re.findall(r"In(?:\s|&nbsp;)\[(\d+)\]:", html)
     assert [int(c) for c in counts] == list(range(1, len(code_cells) + 1))
-    outputs = re.findall(r'<div[^>]*class="[^"]*jp-OutputArea-output[^"]*"[^>]*data-mime-type', html)
+    outputs = re.findall(
+        r'<div[^>]*class="[^"]*jp-OutputArea-output[^"]*"[^>]*data-mime-type', html
+    )
     assert len(outputs) >= len(code_cells)  # every cell printed or displayed something
     assert not re.search(r'<div[^>]*data-mime-type="application/vnd.jupyter.(stderr|error)"', html)
 
@@ -57,3 +63,19 @@ def test_every_notebook_cell_ran(built: Build, source: Path) -> None:
 def test_page_sources_exist() -> None:
     assert (DOCS / "index.md").exists()
     assert len(page_sources()) >= 4
+
+
+def test_timing_figures_are_marked_and_left_out_of_search(built: Build) -> None:
+    """A measured figure changes from build to build: search must not index its numbers."""
+    index = (built.site / "search" / "search_index.json").read_text(encoding="utf-8")
+    timing = [
+        figure.decode()
+        for page in built.site.rglob("*.html")
+        for figure in TIMING_FIGURE.findall(page.read_bytes())
+    ]
+    assert timing, "the filters page draws a timing figure"
+    for figure in timing:
+        assert "data-search-exclude" in figure
+        caption = re.search(r"<figcaption>(.*?)</figcaption>", figure, re.S)
+        assert caption and caption.group(1) not in index
+        assert "faster" not in index or "× faster" not in index

@@ -10,8 +10,18 @@ from urllib.parse import unquote, urlsplit
 from tests.site.conftest import Build
 
 # Attributes through which a page *loads* something (a plain <a href> to another site is fine).
-LOADING = {("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"), ("source", "src"),
-           ("video", "src"), ("audio", "src"), ("embed", "src"), ("object", "data"), ("image", "href")}
+LOADING = {
+    ("script", "src"),
+    ("link", "href"),
+    ("img", "src"),
+    ("iframe", "src"),
+    ("source", "src"),
+    ("video", "src"),
+    ("audio", "src"),
+    ("embed", "src"),
+    ("object", "data"),
+    ("image", "href"),
+}
 
 
 class _Page(HTMLParser):

@@ -41,7 +41,9 @@ def visible_text(path: Path) -> str:
 
 def test_every_topic_of_the_inventory_is_in_the_manifest() -> None:
     assert TOPICS_MD.exists(), f"{TOPICS_MD} not found: clone beside ../shared or set KB_TOPICS_MD"
-    inventory = re.findall(r"^\| ([a-z]+\.[a-z0-9-]+) \|", TOPICS_MD.read_text(encoding="utf-8"), re.M)
+    inventory = re.findall(
+        r"^\| ([a-z]+\.[a-z0-9-]+) \|", TOPICS_MD.read_text(encoding="utf-8"), re.M
+    )
     assert len(inventory) == 93
     assert sorted(t.id for t in TOPICS) == sorted(inventory)
 
@@ -59,7 +61,9 @@ def test_done_topic_is_on_its_page(built: Build, topic) -> None:
     assert source.exists(), f"{topic.id}: {topic.page} does not exist"
     page = built_html(built.site, source)
     assert topic.anchor in ids_of(page), f"{topic.id}: no id={topic.anchor!r} on {topic.page}"
-    assert topic.zh in visible_text(page), f"{topic.id}: {topic.zh!r} does not appear on {topic.page}"
+    assert topic.zh in visible_text(page), (
+        f"{topic.id}: {topic.zh!r} does not appear on {topic.page}"
+    )
 
 
 def test_no_placeholder_pages() -> None:
@@ -82,7 +86,8 @@ def test_home_page_and_glossary_list_every_topic(built: Build) -> None:
 
 
 def test_loader_rejects_malformed_entries(tmp_path: Path) -> None:
-    entry = "  - {id: detection.nms, title: NMS, zh: 非极大值抑制, page: p.md, anchor: nms, status: %s}\n"
+    entry = "  - {id: detection.nms, title: NMS, zh: 非极大值抑制, page: p.md, "
+    entry += "anchor: nms, status: %s}\n"
     bad = tmp_path / "topics.yml"
     bad.write_text("topics:\n" + entry % "finished", encoding="utf-8")
     with pytest.raises(ValueError, match="status 'finished', not one of"):

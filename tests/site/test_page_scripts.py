@@ -18,7 +18,9 @@ import pytest
 
 from tests.site.conftest import DOCS, ROOT, page_sources
 
-FENCE = re.compile(r"^(?P<indent>[ \t]*)```python(?P<options>[^\n]*)\n(?P<body>.*?)^(?P=indent)```", re.M | re.S)
+FENCE = re.compile(
+    r"^(?P<indent>[ \t]*)```python(?P<options>[^\n]*)\n(?P<body>.*?)^(?P=indent)```", re.M | re.S
+)
 SNIPPET = re.compile(r'^[ \t]*--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"[ \t]*$', re.M)
 MARKER = re.compile(r"#\s*--8<--\s*\[(start|end):([\w-]+)\]")
 
@@ -52,7 +54,10 @@ PAGES_WITH_CODE = [p for p in page_sources() if p.suffix == ".md" and page_scrip
 
 
 def test_pages_with_code_are_found() -> None:
-    assert {p.relative_to(DOCS).as_posix() for p in PAGES_WITH_CODE} >= {"detection/iou.md", "detection/nms.md"}
+    assert {p.relative_to(DOCS).as_posix() for p in PAGES_WITH_CODE} >= {
+        "detection/iou.md",
+        "detection/nms.md",
+    }
 
 
 @pytest.mark.parametrize("source", PAGES_WITH_CODE, ids=lambda p: p.relative_to(DOCS).as_posix())
