@@ -104,7 +104,7 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 
 # --8<-- [start:equalize_hist]
 def equalize_hist(gray: np.ndarray) -> np.ndarray:
-    """``cv2.equalizeHist``: map each grey level through the image's normalised cumulative histogram.
+    """``cv2.equalizeHist``: map each grey level through the normalised cumulative histogram.
 
     With ``h`` the histogram, ``c`` its cumulative sum, ``N`` the number of pixels and
     ``m`` the darkest level present, level ``v`` becomes
@@ -156,7 +156,7 @@ def sobel_kernels(order: int, ksize: int) -> np.ndarray:
 
 
 def _correlate_axis(image: np.ndarray, kernel: np.ndarray, axis: int) -> np.ndarray:
-    """Correlate along one axis after padding with ``BORDER_REFLECT_101`` (a loop over taps only)."""
+    """Correlate along one axis, padded with ``BORDER_REFLECT_101``; loops over taps only."""
     radius = len(kernel) // 2
     pad = [(0, 0)] * image.ndim
     pad[axis] = (radius, radius)

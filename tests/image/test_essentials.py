@@ -266,7 +266,7 @@ class TestSobel:
 
     @pytest.mark.parametrize("ksize", [9, 15, 31])
     def test_large_kernels(self, ksize: int) -> None:
-        # binomial taps up to C(30, 15) ~ 1.6e8: sums leave float64's exact integers, so compare relatively
+        # taps up to C(30, 15) ~ 1.6e8: sums leave float64's exact integers, compare relatively
         image = random_uint8((40, 45), seed=ksize)
         expected = cv2.Sobel(image, cv2.CV_64F, 1, 2, ksize=ksize)
         np.testing.assert_allclose(
