@@ -1,5 +1,14 @@
-"""Image processing on numpy arrays, equal to OpenCV: filters, noise, gamma, pyramids."""
+"""Image processing on numpy arrays, equal to OpenCV: filters, noise, pyramids, essentials."""
 
+from reference.image.essentials import (
+    equalize_hist,
+    gradient_magnitude,
+    laplacian,
+    sobel,
+    sobel_kernels,
+    to_gray,
+    to_rgb,
+)
 from reference.image.filters import (
     box_blur,
     correlate_loop,
@@ -23,11 +32,14 @@ __all__ = [
     "blend",
     "box_blur",
     "correlate_loop",
+    "equalize_hist",
     "gamma_correct",
     "gaussian_blur",
     "gaussian_kernel",
     "gaussian_noise",
     "gaussian_pyramid",
+    "gradient_magnitude",
+    "laplacian",
     "laplacian_pyramid",
     "max_filter",
     "median_blur",
@@ -36,4 +48,8 @@ __all__ = [
     "pyr_up",
     "reconstruct",
     "salt_pepper_noise",
+    "sobel",
+    "sobel_kernels",
+    "to_gray",
+    "to_rgb",
 ]
