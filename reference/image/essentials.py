@@ -15,6 +15,8 @@ from __future__ import annotations
 # --8<-- [start:imports]
 import numpy as np
 
+from reference.image.filters import check_image
+
 # --8<-- [end:imports]
 
 __all__ = [
@@ -29,25 +31,8 @@ __all__ = [
 
 
 # --8<-- [start:checks]
-def _check_image(
-    name: str, image: object, ndims: tuple[int, ...], dtypes: tuple[type, ...]
-) -> np.ndarray:
-    """Raise ``TypeError``/``ValueError`` unless ``image`` is a non-empty array as described."""
-    if not isinstance(image, np.ndarray):
-        raise TypeError(f"{name} must be a numpy array, but got {type(image).__name__}")
-    if image.ndim not in ndims:
-        want = " or ".join(f"{n}-D" for n in ndims)
-        raise ValueError(f"{name} must be {want}, but got shape {image.shape}")
-    if image.shape[0] == 0 or image.shape[1] == 0:
-        raise ValueError(f"{name} must not be empty, but got shape {image.shape}")
-    if image.dtype.type not in dtypes:
-        allowed = ", ".join(np.dtype(d).name for d in dtypes)
-        raise TypeError(f"{name} must have dtype {allowed}, but got {image.dtype}")
-    return image
-
-
 def _check_bgr(image: object) -> np.ndarray:
-    image = _check_image("image", image, (3,), (np.uint8, np.float32, np.float64))
+    image = check_image("image", image, (3,))
     if image.shape[2] != 3:
         raise ValueError(f"image must have shape (H, W, 3) in BGR order, but got {image.shape}")
     return image
@@ -119,7 +104,7 @@ def equalize_hist(gray: np.ndarray) -> np.ndarray:
     Returns:
         ndarray[H, W], ``uint8``.
     """
-    gray = _check_image("gray", gray, (2,), (np.uint8,))
+    gray = check_image("gray", gray, (2,), (np.uint8,))
     hist = np.bincount(gray.ravel(), minlength=256)  # [256]
     darkest = int(np.flatnonzero(hist)[0])
     n_rest = gray.size - hist[darkest]  # pixels brighter than the darkest level
@@ -187,7 +172,7 @@ def sobel(image: np.ndarray, dx: int, dy: int, ksize: int = 3) -> np.ndarray:
     Returns:
         ndarray of the input's shape, ``float64``.
     """
-    image = _check_image("image", image, (2, 3), _NUMERIC)
+    image = check_image("image", image, (2, 3), _NUMERIC)
     if ksize not in range(1, 32, 2):
         raise ValueError(f"ksize must be odd and in [1, 31], but got {ksize}")
     limit = 3 if ksize == 1 else ksize

@@ -37,14 +37,24 @@ _DTYPES = (np.uint8, np.float32, np.float64)
 
 
 # --8<-- [start:checks]
-def check_image(name: str, image: object) -> np.ndarray:
-    """Raise unless ``image`` is an ``H x W`` or ``H x W x C`` uint8/float32/float64 array."""
+def check_image(
+    name: str, image: object, ndims: tuple[int, ...] = (2, 3), dtypes: tuple[type, ...] = _DTYPES
+) -> np.ndarray:
+    """Raise unless ``image`` is a non-empty ``H x W`` or ``H x W x C`` array of ``dtypes``.
+
+    ``ndims`` narrows the accepted layouts, e.g. ``(2,)`` for a grey image only.
+    """
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} must be a numpy array, but got {type(image).__name__}")
-    if image.ndim not in (2, 3) or 0 in image.shape:
-        raise ValueError(f"{name} must have shape (H, W) or (H, W, C), but got {image.shape}")
-    if image.dtype not in _DTYPES:
-        raise TypeError(f"{name} must be uint8, float32 or float64, but got {image.dtype}")
+    if image.ndim not in ndims:
+        shapes = " or ".join({2: "(H, W)", 3: "(H, W, C)"}[n] for n in ndims)
+        raise ValueError(f"{name} must have shape {shapes}, but got {image.shape}")
+    if 0 in image.shape:
+        raise ValueError(f"{name} must not be empty, but got shape {image.shape}")
+    if image.dtype.type not in dtypes:
+        names = [np.dtype(d).name for d in dtypes]
+        allowed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        raise TypeError(f"{name} must be {allowed}, but got {image.dtype}")
     return image
 
 

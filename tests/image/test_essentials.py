@@ -70,7 +70,9 @@ class TestToRgb:
         assert rgb.flags.c_contiguous
 
     def test_rejects_bad_input(self) -> None:
-        with pytest.raises(ValueError, match=r"image must be 3-D, but got shape \(4, 5\)"):
+        with pytest.raises(
+            ValueError, match=r"image must have shape \(H, W, C\), but got \(4, 5\)"
+        ):
             to_rgb(np.zeros((4, 5), np.uint8))
         with pytest.raises(
             ValueError, match=r"image must have shape \(H, W, 3\) in BGR order, but got \(4, 5, 4\)"
@@ -79,7 +81,7 @@ class TestToRgb:
         with pytest.raises(TypeError, match="image must be a numpy array, but got list"):
             to_rgb([[[0, 0, 0]]])
         with pytest.raises(
-            TypeError, match="image must have dtype uint8, float32, float64, but got int64"
+            TypeError, match="image must be uint8, float32 or float64, but got int64"
         ):
             to_rgb(np.zeros((4, 5, 3), np.int64))
         with pytest.raises(ValueError, match=r"image must not be empty, but got shape \(0, 5, 3\)"):
@@ -125,10 +127,12 @@ class TestToGray:
         )
 
     def test_rejects_bad_input(self) -> None:
-        with pytest.raises(ValueError, match=r"image must be 3-D, but got shape \(4, 5\)"):
+        with pytest.raises(
+            ValueError, match=r"image must have shape \(H, W, C\), but got \(4, 5\)"
+        ):
             to_gray(np.zeros((4, 5), np.uint8))
         with pytest.raises(
-            TypeError, match="image must have dtype uint8, float32, float64, but got uint16"
+            TypeError, match="image must be uint8, float32 or float64, but got uint16"
         ):
             to_gray(np.zeros((4, 5, 3), np.uint16))
 
@@ -200,9 +204,9 @@ class TestEqualizeHist:
         assert out.min() == 0 and out.max() == 255
 
     def test_rejects_bad_input(self) -> None:
-        with pytest.raises(ValueError, match=r"gray must be 2-D, but got shape \(4, 5, 3\)"):
+        with pytest.raises(ValueError, match=r"gray must have shape \(H, W\), but got \(4, 5, 3\)"):
             equalize_hist(np.zeros((4, 5, 3), np.uint8))
-        with pytest.raises(TypeError, match="gray must have dtype uint8, but got float32"):
+        with pytest.raises(TypeError, match="gray must be uint8, but got float32"):
             equalize_hist(np.zeros((4, 5), np.float32))
         with pytest.raises(ValueError, match=r"gray must not be empty, but got shape \(4, 0\)"):
             equalize_hist(np.zeros((4, 0), np.uint8))
@@ -298,12 +302,13 @@ class TestSobel:
         with pytest.raises(ValueError, match="dx and dy must not both be 0"):
             sobel(image, 0, 0)
         with pytest.raises(
-            ValueError, match=r"image must be 2-D or 3-D, but got shape \(1, 5, 5, 1\)"
+            ValueError,
+            match=r"image must have shape \(H, W\) or \(H, W, C\), but got \(1, 5, 5, 1\)",
         ):
             sobel(image[None, ..., None], 1, 0)
         with pytest.raises(
             TypeError,
-            match="image must have dtype uint8, uint16, int16, float32, float64, but got bool",
+            match="image must be uint8, uint16, int16, float32 or float64, but got bool",
         ):
             sobel(image.astype(bool), 1, 0)
 
