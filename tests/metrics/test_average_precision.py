@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import pytest
 import torch
-from pycocotools.coco import COCO
-from pycocotools.cocoeval import COCOeval
 
 from reference.metrics import average_precision, mean_average_precision
+from tests.metrics.coco import run_cocoeval, to_coco
 
 KEYS = [
     "map",
@@ -64,43 +60,7 @@ def make_dataset(seed: int, images: int = 12, classes: int = 3) -> tuple[list[di
 
 
 def cocoeval(preds, targets) -> dict[str, float]:
-    def xywh(b):
-        return [float(b[0]), float(b[1]), float(b[2] - b[0]), float(b[3] - b[1])]
-
-    classes = sorted({int(c) for d in [*preds, *targets] for c in d["labels"].tolist()})
-    annotations, detections = [], []
-    for i, t in enumerate(targets):
-        for b, c in zip(t["boxes"].tolist(), t["labels"].tolist(), strict=True):
-            annotations.append(
-                {
-                    "id": len(annotations) + 1,
-                    "image_id": i + 1,
-                    "category_id": c + 1,
-                    "bbox": xywh(b),
-                    "area": (b[2] - b[0]) * (b[3] - b[1]),
-                    "iscrowd": 0,
-                }
-            )
-    for i, p in enumerate(preds):
-        for b, s, c in zip(
-            p["boxes"].tolist(), p["scores"].tolist(), p["labels"].tolist(), strict=True
-        ):
-            detections.append(
-                {"image_id": i + 1, "category_id": c + 1, "bbox": xywh(b), "score": s}
-            )
-    gt = COCO()
-    gt.dataset = {
-        "images": [{"id": i + 1} for i in range(len(targets))],
-        "categories": [{"id": c + 1} for c in classes],
-        "annotations": annotations,
-    }
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt.createIndex()
-        evaluator = COCOeval(gt, gt.loadRes(detections), "bbox")
-        evaluator.evaluate()
-        evaluator.accumulate()
-        evaluator.summarize()
-    return dict(zip(KEYS, evaluator.stats[:9], strict=True))
+    return dict(zip(KEYS, run_cocoeval(*to_coco(preds, targets))[:9], strict=True))
 
 
 class TestMeanAveragePrecision:
