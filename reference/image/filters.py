@@ -33,10 +33,10 @@ __all__ = [
     "separable_filter",
 ]
 
+# --8<-- [start:checks]
 _DTYPES = (np.uint8, np.float32, np.float64)
 
 
-# --8<-- [start:checks]
 def check_image(
     name: str, image: object, ndims: tuple[int, ...] = (2, 3), dtypes: tuple[type, ...] = _DTYPES
 ) -> np.ndarray:
