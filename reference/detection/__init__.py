@@ -1,5 +1,15 @@
-"""Object detection: boxes, IoU and its losses, NMS, Soft-NMS and Softer-NMS."""
+"""Object detection: boxes, IoU and its losses, NMS, Soft-NMS and Softer-NMS, feature
+pyramids and SPP, anchors, YOLOv2 anchor clustering and SSD's prior boxes."""
 
+from reference.detection.anchors import (
+    cell_anchors,
+    grid_anchors,
+    hard_negative_mining,
+    kmeans_anchors,
+    ssd_prior_boxes,
+    ssd_scales,
+    wh_iou,
+)
 from reference.detection.boxes import (
     box_area,
     box_iou,
@@ -11,20 +21,41 @@ from reference.detection.boxes import (
     generalized_box_iou_loss,
 )
 from reference.detection.nms import batched_nms, nms, soft_nms
+from reference.detection.pyramids import (
+    FeaturePyramidNetwork,
+    fpn_level,
+    spatial_pyramid_pool,
+    spp_block,
+    sppf,
+    top_down_merge,
+)
 from reference.detection.softer_nms import kl_box_loss, variance_voting
 
 __all__ = [
+    "FeaturePyramidNetwork",
     "batched_nms",
     "box_area",
     "box_iou",
+    "cell_anchors",
     "complete_box_iou",
     "complete_box_iou_loss",
     "distance_box_iou",
     "distance_box_iou_loss",
+    "fpn_level",
     "generalized_box_iou",
     "generalized_box_iou_loss",
+    "grid_anchors",
+    "hard_negative_mining",
     "kl_box_loss",
+    "kmeans_anchors",
     "nms",
     "soft_nms",
+    "spatial_pyramid_pool",
+    "spp_block",
+    "sppf",
+    "ssd_prior_boxes",
+    "ssd_scales",
+    "top_down_merge",
     "variance_voting",
+    "wh_iou",
 ]
