@@ -162,9 +162,7 @@ def kmeans_anchors(
         for j in range(k):
             members = wh[assignment == j]  # [n_j, 2]
             if len(members):
-                centroids[j] = (
-                    members.mean(0) if reduce == "mean" else members.quantile(0.5, dim=0)
-                )
+                centroids[j] = members.mean(0) if reduce == "mean" else members.quantile(0.5, dim=0)
     order = centroids.prod(1).argsort()  # small anchors first, as configs list them
     centroids, assignment = centroids[order], order.argsort()[assignment]
     mean_iou = wh_iou(wh, centroids).gather(1, assignment[:, None]).mean()

@@ -217,7 +217,7 @@ def spp_block(input: Tensor, kernel_sizes: Sequence[int] = (5, 9, 13)) -> Tensor
 
 
 def sppf(input: Tensor, kernel_size: int = 5, repeats: int = 3) -> Tensor:
-    """YOLOv5's SPPF: ``repeats`` chained ``k x k`` pools; equals ``spp_block`` with ``k, 2k-1, 3k-2``.
+    """YOLOv5's SPPF: ``repeats`` chained ``k x k`` pools, equal to ``spp_block(k, 2k-1, 3k-2)``.
 
     Two stride-1 max pools of size ``k`` in a row are one pool of size ``2k - 1`` (the
     maximum of maxima over overlapping windows is the maximum over their union), so

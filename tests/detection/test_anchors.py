@@ -60,7 +60,7 @@ class TestGridAnchors:
         assert torch.equal(got, expected)
 
     def test_hand_values(self) -> None:
-        # size 128, h / w = 2: w = 128 / sqrt(2) = 90.51, h = 181.02; halves 45.25, 90.51 round to 45, 91
+        # size 128, h / w = 2: w = 90.51, h = 181.02; the halves 45.25 and 90.51 round to 45, 91
         assert cell_anchors([128], [2.0]).tolist() == [[-45.0, -91.0, 45.0, 91.0]]
         anchors = grid_anchors((64, 64), [(2, 2)], [[16]], [[1.0]])
         assert anchors.tolist() == [
@@ -76,7 +76,10 @@ class TestGridAnchors:
         torch.testing.assert_close(grid_anchors(*args, offset=0.5), grid_anchors(*args) + shift)
 
     def test_count(self) -> None:
-        assert grid_anchors((600, 1000), [(38, 63)], [[128, 256, 512]], [[0.5, 1, 2]]).shape == (38 * 63 * 9, 4)
+        assert grid_anchors((600, 1000), [(38, 63)], [[128, 256, 512]], [[0.5, 1, 2]]).shape == (
+            38 * 63 * 9,
+            4,
+        )
 
     def test_rejects_bad_arguments(self) -> None:
         with pytest.raises(ValueError, match="one entry per feature map"):
@@ -97,11 +100,15 @@ class TestWhIou:
         wh2 = torch.rand(5, 2, generator=g, dtype=torch.float64) * 50 + 0.5
         centre1 = torch.cat([-wh1 / 2, wh1 / 2], 1) + 13.0  # any common centre
         centre2 = torch.cat([-wh2 / 2, wh2 / 2], 1) + 13.0
-        torch.testing.assert_close(wh_iou(wh1, wh2), tv_box_iou(centre1, centre2), **tol(torch.float64))
+        torch.testing.assert_close(
+            wh_iou(wh1, wh2), tv_box_iou(centre1, centre2), **tol(torch.float64)
+        )
 
     def test_hand_value(self) -> None:
         # 2 x 8 against 4 x 4: overlap 2 x 4 = 8, union 16 + 16 - 8 = 24
-        assert wh_iou(torch.tensor([[2.0, 8.0]]), torch.tensor([[4.0, 4.0]])).item() == pytest.approx(1 / 3)
+        assert wh_iou(
+            torch.tensor([[2.0, 8.0]]), torch.tensor([[4.0, 4.0]])
+        ).item() == pytest.approx(1 / 3)
 
 
 def _kmeans_by_loops(wh: list[tuple[float, float]], k: int, seed: int, reduce: str):
@@ -126,7 +133,10 @@ def _kmeans_by_loops(wh: list[tuple[float, float]], k: int, seed: int, reduce: s
             members = [box for box, a in zip(wh, assignment, strict=True) if a == j]
             if members:
                 agg = np.mean if reduce == "mean" else np.median
-                centroids[j] = (float(agg([m[0] for m in members])), float(agg([m[1] for m in members])))
+                centroids[j] = (
+                    float(agg([m[0] for m in members])),
+                    float(agg([m[1] for m in members])),
+                )
     return sorted(centroids, key=lambda c: c[0] * c[1])
 
 
@@ -142,15 +152,24 @@ class TestKmeansAnchors:
     @pytest.mark.parametrize("seed", [0, 1, 2])
     def test_matches_loop_implementation(self, reduce, seed) -> None:
         wh = _box_shapes(40, seed)
-        centroids, _, _ = kmeans_anchors(wh, 4, reduce, generator=torch.Generator().manual_seed(seed))
-        expected = torch.tensor(_kmeans_by_loops([tuple(r) for r in wh.tolist()], 4, seed, reduce), dtype=torch.float64)
+        centroids, _, _ = kmeans_anchors(
+            wh, 4, reduce, generator=torch.Generator().manual_seed(seed)
+        )
+        expected = torch.tensor(
+            _kmeans_by_loops([tuple(r) for r in wh.tolist()], 4, seed, reduce), dtype=torch.float64
+        )
         torch.testing.assert_close(centroids, expected, **tol(torch.float64))
 
     @pytest.mark.parametrize("reduce", ["mean", "median"])
     def test_fixed_point(self, reduce) -> None:
         wh = _box_shapes(500, 7)
-        centroids, assignment, mean_iou = kmeans_anchors(wh, 6, reduce, generator=torch.Generator().manual_seed(0))
-        ious = tv_box_iou(torch.cat([torch.zeros_like(wh), wh], 1), torch.cat([torch.zeros_like(centroids), centroids], 1))
+        centroids, assignment, mean_iou = kmeans_anchors(
+            wh, 6, reduce, generator=torch.Generator().manual_seed(0)
+        )
+        ious = tv_box_iou(
+            torch.cat([torch.zeros_like(wh), wh], 1),
+            torch.cat([torch.zeros_like(centroids), centroids], 1),
+        )
         assert torch.equal(assignment, ious.argmax(1))  # every box sits with its closest centroid
         for j in range(6):
             members = wh[assignment == j].numpy()
@@ -161,14 +180,18 @@ class TestKmeansAnchors:
 
     def test_deterministic_with_a_seed(self) -> None:
         wh = _box_shapes(300, 3)
-        runs = [kmeans_anchors(wh, 5, generator=torch.Generator().manual_seed(11)) for _ in range(2)]
+        runs = [
+            kmeans_anchors(wh, 5, generator=torch.Generator().manual_seed(11)) for _ in range(2)
+        ]
         assert torch.equal(runs[0][0], runs[1][0]) and torch.equal(runs[0][1], runs[1][1])
 
     def test_beats_hand_picked_anchors(self) -> None:
-        # the claim of YOLOv2's table 1: clustered priors fit better than the same number picked by hand
+        # YOLOv2's table 1: clustered priors fit better than as many picked by hand
         wh = _box_shapes(2000, 5)
         _, _, clustered = kmeans_anchors(wh, 9, generator=torch.Generator().manual_seed(0))
-        hand = torch.tensor([[s / math.sqrt(r), s * math.sqrt(r)] for s in (16, 32, 64) for r in (0.5, 1, 2)])
+        hand = torch.tensor(
+            [[s / math.sqrt(r), s * math.sqrt(r)] for s in (16, 32, 64) for r in (0.5, 1, 2)]
+        )
         by_hand = wh_iou(wh, hand.double()).max(1).values.mean()
         assert clustered.item() > by_hand.item() + 0.03
 
@@ -208,8 +231,10 @@ class TestSsdPriorBoxes:
             [c, c, 0.2 * r2, 0.2 / r2],
             [c, c, 0.2 / r2, 0.2 * r2],
         ]
-        torch.testing.assert_close(boxes[:4], torch.tensor(expected, dtype=torch.float64), **tol(torch.float64))
-        # the single cell of the last map: centred, and the extra square clipped from sqrt(0.9) = 0.949
+        torch.testing.assert_close(
+            boxes[:4], torch.tensor(expected, dtype=torch.float64), **tol(torch.float64)
+        )
+        # the last map's single cell: centred; extra square sqrt(0.9 * 1) = 0.949
         last = boxes[-4:]
         torch.testing.assert_close(last[:, :2], torch.full((4, 2), 0.5, dtype=torch.float64))
         assert last[1, 2].item() == pytest.approx(math.sqrt(0.9))
@@ -220,7 +245,9 @@ class TestSsdPriorBoxes:
         scales = ssd_scales(6)
         generator = DefaultBoxGenerator(SSD300_RATIOS, scales=scales, clip=clip)
         images = ImageList(torch.zeros(1, 3, 300, 300), [(300, 300)])
-        expected = generator(images, [torch.zeros(1, 1, h, w) for h, w in SSD300_MAPS])[0]  # xyxy pixels
+        expected = generator(images, [torch.zeros(1, 1, h, w) for h, w in SSD300_MAPS])[
+            0
+        ]  # xyxy pixels
         ours = ssd_prior_boxes(SSD300_MAPS, SSD300_RATIOS, scales, clip=clip)
         xyxy = torch.cat([ours[:, :2] - ours[:, 2:] / 2, ours[:, :2] + ours[:, 2:] / 2], 1) * 300
         torch.testing.assert_close(xyxy, expected, **tol(torch.float32))
@@ -272,7 +299,9 @@ class TestHardNegativeMining:
         assert bool((loss[0][keep[0]] >= hardest).all())
 
     def test_no_positives_keeps_nothing(self) -> None:
-        assert not hard_negative_mining(torch.rand(1, 10), torch.zeros(1, 10, dtype=torch.long)).any()
+        assert not hard_negative_mining(
+            torch.rand(1, 10), torch.zeros(1, 10, dtype=torch.long)
+        ).any()
 
     def test_rejects_bad_shapes(self) -> None:
         with pytest.raises(ValueError, match=r"labels must have shape \(2, 5\)"):

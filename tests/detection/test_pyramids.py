@@ -73,7 +73,13 @@ class TestFeaturePyramidNetwork:
         fpn = FeaturePyramidNetwork(channels, 32, extra_pool=True)
         maps = [torch.randn(1, c, 64 // 2**i, 48 // 2**i) for i, c in enumerate(channels)]
         shapes = [tuple(p.shape) for p in fpn(maps)]
-        assert shapes == [(1, 32, 64, 48), (1, 32, 32, 24), (1, 32, 16, 12), (1, 32, 8, 6), (1, 32, 4, 3)]
+        assert shapes == [
+            (1, 32, 64, 48),
+            (1, 32, 32, 24),
+            (1, 32, 16, 12),
+            (1, 32, 8, 6),
+            (1, 32, 4, 3),
+        ]
 
     def test_gradients_match_torchvision(self) -> None:
         channels, sizes = [3, 5], [(10, 9), (5, 5)]
@@ -129,7 +135,13 @@ class TestFpnLevel:
 
     def test_hand_values(self) -> None:
         boxes = torch.tensor(
-            [[0, 0, 224, 224], [0, 0, 112, 112], [0, 0, 448, 448], [0, 0, 10, 10], [0, 0, 5000, 5000]],
+            [
+                [0, 0, 224, 224],
+                [0, 0, 112, 112],
+                [0, 0, 448, 448],
+                [0, 0, 10, 10],
+                [0, 0, 5000, 5000],
+            ],
             dtype=torch.float64,
         )
         assert fpn_level(boxes).tolist() == [4, 3, 5, 2, 5]
@@ -138,7 +150,7 @@ class TestFpnLevel:
         # torchvision infers k_min, k_max from the map strides: P2 (stride 4) ... P5 (stride 32)
         images = [(800, 800)]
         maps = [torch.zeros(1, 1, 800 // s, 800 // s) for s in (4, 8, 16, 32)]
-        scales, mapper = _setup_scales(maps, images, 224, 4)
+        _, mapper = _setup_scales(maps, images, 224, 4)
         assert mapper.k_min == 2 and mapper.k_max == 5
 
     def test_rejects_bad_levels(self) -> None:
@@ -161,7 +173,9 @@ class TestSpatialPyramidPool:
         x = torch.randn(2, 3, H, W, dtype=torch.float64)
         pool = F.adaptive_max_pool2d if mode == "max" else F.adaptive_avg_pool2d
         torch.testing.assert_close(
-            spatial_pyramid_pool(x, sizes, mode), _adaptive_reference(x, sizes, pool), **tol(torch.float64)
+            spatial_pyramid_pool(x, sizes, mode),
+            _adaptive_reference(x, sizes, pool),
+            **tol(torch.float64),
         )
 
     @pytest.mark.parametrize("H,W", [(13, 13), (7, 30), (50, 9), (1, 1)])
@@ -171,7 +185,9 @@ class TestSpatialPyramidPool:
 
     def test_bins_by_the_formula(self) -> None:
         # bin i of n over 7 cells: [floor(7 i / n), ceil(7 (i + 1) / n)); n = 3: [0,3) [2,5) [4,7)
-        x = torch.arange(7.0).view(1, 1, 1, 7).expand(1, 1, 7, 7) * 10 + torch.arange(7.0).view(1, 1, 7, 1)
+        x = torch.arange(7.0).view(1, 1, 1, 7).expand(1, 1, 7, 7) * 10 + torch.arange(7.0).view(
+            1, 1, 7, 1
+        )
         out = spatial_pyramid_pool(x, (3,)).view(3, 3)
         last = [2, 4, 6]
         expected = torch.tensor([[c * 10 + r for c in last] for r in last], dtype=torch.float32)
