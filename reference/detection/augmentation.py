@@ -66,8 +66,8 @@ def mosaic(
         generator: for a reproducible centre.
 
     Returns:
-        (image, boxes, labels): Tensor[size, size, C], Tensor[M, 4], Tensor[M]; boxes in
-        the order image 0's, then image 1's, and so on.
+        (image, boxes, labels): Tensor[size, size, C], Tensor[M, 4] (float64) and
+        Tensor[M]; boxes in the order image 0's, then image 1's, and so on.
     """
     _check_mosaic_inputs(images, boxes, labels)
     check_range("size", size, 2)
@@ -90,7 +90,7 @@ def mosaic(
         clipped = torch.maximum(torch.minimum(shifted, high), low)  # [N_k, 4]
         wh = clipped[:, 2:] - clipped[:, :2]
         keep = (wh > 0).all(dim=1) & (wh >= min_size).all(dim=1)
-        kept_boxes.append(clipped[keep].to(box.dtype if box.is_floating_point() else torch.float64))
+        kept_boxes.append(clipped[keep])
         kept_labels.append(label[keep])
     return canvas, torch.cat(kept_boxes), torch.cat(kept_labels)
 
