@@ -1,5 +1,5 @@
-"""Object detection: boxes, IoU and its losses, NMS, Soft-NMS and Softer-NMS, feature
-pyramids and SPP, anchors, YOLOv2 anchor clustering and SSD's prior boxes."""
+"""Object detection: boxes, IoU and its losses, NMS and its variants, feature pyramids and SPP,
+anchors and SSD's priors, YOLOv3, Faster R-CNN's RPN, and mosaic augmentation."""
 
 from reference.detection.anchors import (
     cell_anchors,
@@ -10,6 +10,7 @@ from reference.detection.anchors import (
     ssd_scales,
     wh_iou,
 )
+from reference.detection.augmentation import mosaic
 from reference.detection.boxes import (
     box_area,
     box_iou,
@@ -29,18 +30,29 @@ from reference.detection.pyramids import (
     sppf,
     top_down_merge,
 )
+from reference.detection.rpn import (
+    assign_anchors,
+    decode_boxes,
+    encode_boxes,
+    rpn_anchors,
+    sample_anchors,
+)
 from reference.detection.softer_nms import kl_box_loss, variance_voting
+from reference.detection.yolo import shape_iou, yolo_decode, yolo_encode, yolo_loss
 
 __all__ = [
     "FeaturePyramidNetwork",
+    "assign_anchors",
     "batched_nms",
     "box_area",
     "box_iou",
     "cell_anchors",
     "complete_box_iou",
     "complete_box_iou_loss",
+    "decode_boxes",
     "distance_box_iou",
     "distance_box_iou_loss",
+    "encode_boxes",
     "fpn_level",
     "generalized_box_iou",
     "generalized_box_iou_loss",
@@ -48,7 +60,11 @@ __all__ = [
     "hard_negative_mining",
     "kl_box_loss",
     "kmeans_anchors",
+    "mosaic",
     "nms",
+    "rpn_anchors",
+    "sample_anchors",
+    "shape_iou",
     "soft_nms",
     "spatial_pyramid_pool",
     "spp_block",
@@ -58,4 +74,7 @@ __all__ = [
     "top_down_merge",
     "variance_voting",
     "wh_iou",
+    "yolo_decode",
+    "yolo_encode",
+    "yolo_loss",
 ]
