@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from reference.checks import check_range, check_same_length, check_shape
+from reference.detection.anchors import cell_anchors
 from reference.detection.boxes import _check_boxes, box_iou
 
 # --8<-- [end:imports]
@@ -53,17 +54,7 @@ def rpn_anchors(
     """
     H, W = (int(check_range("feature_size", n, 1)) for n in feature_size)
     check_range("stride", stride, 1)
-    scales = torch.as_tensor(sizes, dtype=dtype)
-    ratios = torch.as_tensor(aspect_ratios, dtype=dtype)
-    if bool((scales <= 0).any()) or bool((ratios <= 0).any()):
-        raise ValueError(
-            f"sizes and aspect_ratios must be positive, but got {sizes}, {aspect_ratios}"
-        )
-    h_ratios = ratios.sqrt()
-    w_ratios = 1 / h_ratios  # w * h stays s^2 for every ratio
-    ws = (w_ratios[:, None] * scales[None, :]).reshape(-1)  # [A], ratio-major
-    hs = (h_ratios[:, None] * scales[None, :]).reshape(-1)
-    base = (torch.stack([-ws, -hs, ws, hs], dim=1) / 2).round()  # [A, 4] around (0, 0)
+    base = cell_anchors(sizes, aspect_ratios, dtype)  # [A, 4] around (0, 0)
     ys, xs = torch.meshgrid(
         torch.arange(H, dtype=dtype) * stride, torch.arange(W, dtype=dtype) * stride, indexing="ij"
     )

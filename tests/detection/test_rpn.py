@@ -63,7 +63,7 @@ class TestAnchors:
         assert got.tolist() == [[-8, -8, 8, 8], [2, -8, 18, 8]]
 
     def test_rejects_bad_sizes(self) -> None:
-        with pytest.raises(ValueError, match="sizes and aspect_ratios must be positive"):
+        with pytest.raises(ValueError, match=r"sizes\[0\] must be in"):
             rpn_anchors((2, 2), 16, sizes=(0,))
         with pytest.raises(ValueError, match="stride must be in"):
             rpn_anchors((2, 2), 0)
