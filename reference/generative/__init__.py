@@ -2,7 +2,9 @@
 anomaly detection and self-supervised pretext tasks."""
 
 from reference.generative.autoencoder import (
+    AnomalyExperiment,
     Autoencoder,
+    anomaly_experiment,
     cycle_consistency_loss,
     fit_autoencoder,
     make_digits,
@@ -21,7 +23,9 @@ from reference.generative.gan import (
 from reference.generative.self_supervised import info_nce, mask_patches, rotation_pretext
 
 __all__ = [
+    "AnomalyExperiment",
     "Autoencoder",
+    "anomaly_experiment",
     "cycle_consistency_loss",
     "discriminator_loss",
     "fit_autoencoder",

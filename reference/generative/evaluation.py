@@ -4,9 +4,9 @@ interpolation between latent vectors.
 Tests: ``tests/generative/test_evaluation.py``.
 """
 
-# --8<-- [start:imports]
 from __future__ import annotations
 
+# --8<-- [start:imports]
 import torch
 from torch import Tensor
 

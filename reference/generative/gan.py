@@ -5,9 +5,9 @@ The losses are written with ``softplus`` so that they take logits, exactly as
 ``-log(1 - sigmoid(a)) = softplus(a)``. Tests: ``tests/generative/test_gan.py``.
 """
 
-# --8<-- [start:imports]
 from __future__ import annotations
 
+# --8<-- [start:imports]
 import math
 
 import torch

@@ -4,9 +4,9 @@ InfoNCE contrastive loss.
 Tests: ``tests/generative/test_self_supervised.py``.
 """
 
-# --8<-- [start:imports]
 from __future__ import annotations
 
+# --8<-- [start:imports]
 import torch
 import torch.nn.functional as F
 from torch import Tensor
