@@ -126,8 +126,8 @@ for step, coverage, near in history:
 # %%
 with figure(1, 5, figsize=(9.6, 2.3), sharex=True, sharey=True) as (fig, axes):
     for ax, (step, points) in zip(axes, snapshots.items()):
-        ax.scatter(data[:, 0], data[:, 1], s=2, color=COLORS[7], alpha=0.3)
-        ax.scatter(points[:, 0], points[:, 1], s=2, color=COLORS[0])
+        ax.scatter(data[:, 0], data[:, 1], s=2, color=COLORS[7], alpha=0.3, rasterized=True)
+        ax.scatter(points[:, 0], points[:, 1], s=2, color=COLORS[0], rasterized=True)
         ax.set(title=f"step {step}", aspect="equal", xlim=(-2.8, 2.8), ylim=(-2.8, 2.8))
         ax.set(xticks=[], yticks=[])
     html = figure_html(
@@ -170,8 +170,8 @@ print("samples per mode, collapsed:", mode_counts(collapsed, centres, STD).tolis
 # %%
 with figure(1, 2, figsize=(6.0, 3.0), sharex=True, sharey=True) as (fig, axes):
     for ax, points, title in [(axes[0], trained, "alternating"), (axes[1], collapsed, "D frozen")]:
-        ax.scatter(data[:, 0], data[:, 1], s=2, color=COLORS[7], alpha=0.3)
-        ax.scatter(points[:, 0], points[:, 1], s=2, color=COLORS[1])
+        ax.scatter(data[:, 0], data[:, 1], s=2, color=COLORS[7], alpha=0.3, rasterized=True)
+        ax.scatter(points[:, 0], points[:, 1], s=2, color=COLORS[1], rasterized=True)
         ax.set(title=title, aspect="equal", xticks=[], yticks=[])
     html = figure_html(fig, "The trained generator, and the same generator after 300 steps against a frozen discriminator.")
 HTML(html)
@@ -305,10 +305,10 @@ with torch.no_grad(), figure(1, 2, figsize=(8.0, 3.8)) as (fig, axes):
     axes[0].set(title="latent plane: mode of G(z)", xlabel="$z_1$", ylabel="$z_2$")
     axes[0].legend(loc="lower right")
     axes[0].grid(False)
-    axes[1].scatter(data[:, 0], data[:, 1], s=2, color=COLORS[7], alpha=0.3)
+    axes[1].scatter(data[:, 0], data[:, 1], s=2, color=COLORS[7], alpha=0.3, rasterized=True)
     for path, marker in [(path_lerp, "o"), (path_slerp, "s")]:
         decoded = G(path)
-        axes[1].scatter(decoded[:, 0], decoded[:, 1], c=t, cmap="viridis", s=14, marker=marker)
+        axes[1].scatter(decoded[:, 0], decoded[:, 1], c=t, cmap="viridis", s=14, marker=marker, rasterized=True)
     axes[1].set(title="G along the two paths", aspect="equal", xticks=[], yticks=[])
     html = figure_html(fig, "Left: each latent vector coloured by the mode its sample lands on (grey: on none). "
                             "Right: the decoded paths, coloured from start (purple) to end (yellow).")
