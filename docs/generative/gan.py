@@ -6,10 +6,10 @@
 # produce new samples that look like its training data, without ever writing down a
 # probability density. Two networks play against each other:
 #
-# * the **generator** \(G\) (生成器) turns a random vector \(z \sim \mathcal N(0, I)\) into a
-#   sample \(G(z)\): an image, or here a point in the plane;
-# * the **discriminator** \(D\) (判别器) takes a sample and outputs the probability that it
-#   came from the data rather than from \(G\): a binary classifier.
+# * the **generator** *G* (生成器) turns a random vector *z ~ N(0, I)* into a
+#   sample *G(z)*: an image, or here a point in the plane;
+# * the **discriminator** *D* (判别器) takes a sample and outputs the probability that it
+#   came from the data rather than from *G*: a binary classifier.
 #
 # This page trains a small GAN on a distribution whose answer is known: eight Gaussian
 # blobs on a circle. Because the true modes are known, we can *count* what the generator
@@ -20,10 +20,10 @@
 #
 # A network is a deterministic function: the same input always gives the same output. To
 # produce *many different* samples, the generator needs a source of randomness, and the
-# simplest is an input drawn afresh each time. \(G\) then transforms a distribution that is
+# simplest is an input drawn afresh each time. *G* then transforms a distribution that is
 # easy to sample (a standard Gaussian) into one that is hard to write down (the data).
-# Every \(z\) gives one sample; nearby \(z\) give similar samples, which is what makes the
-# latent space useful for interpolation (see the end of the page). Without \(z\), a GAN
+# Every *z* gives one sample; nearby *z* give similar samples, which is what makes the
+# latent space useful for interpolation (see the end of the page). Without *z*, a GAN
 # could only learn a single output: a conditional model such as an image-to-image
 # translator still needs noise (or dropout) to produce more than one answer per input.
 
@@ -62,13 +62,13 @@ print(centres.shape, data.shape, f"{mode_coverage(data, centres, STD):.3f}")
 # The discriminator is a classifier with labels real = 1 and fake = 0, trained with binary
 # cross-entropy:
 #
-# \[ L_D = -\mathbb E_x \log D(x) - \mathbb E_z \log\bigl(1 - D(G(z))\bigr). \]
+#     L_D = −E_x log D(x) − E_z log(1 − D(G(z))).
 #
 # The original minimax game gives the generator the other side of the same number: minimise
-# \(\mathbb E_z \log(1 - D(G(z)))\). Early in training, though, \(D\) rejects the fakes
-# easily, \(D(G(z)) \approx 0\), and this loss is flat there: its gradient with respect to
-# the logit \(a\) is \(-\sigma(a) \approx 0\). The **non-saturating** loss that everyone uses
-# instead maximises \(\log D(G(z))\), whose gradient \(-(1 - \sigma(a)) \approx -1\) is largest
+# *E_z log(1 - D(G(z)))*. Early in training, though, *D* rejects the fakes
+# easily, *D(G(z)) ≈ 0*, and this loss is flat there: its gradient with respect to
+# the logit *a* is *−σ(a) ≈ 0*. The **non-saturating** loss that everyone uses
+# instead maximises *log D(G(z))*, whose gradient *−(1 − σ(a)) ≈ −1* is largest
 # exactly when the generator is worst. Both are written on logits with `softplus`, so they
 # never take the log of 0:
 
@@ -79,18 +79,18 @@ print(inspect.getsource(generator_loss))
 # %% [markdown]
 # ## Alternating updates
 #
-# Each step trains \(D\) on a batch of real samples and a batch of fakes, with the fakes
-# detached so that only \(D\) learns; then it trains \(G\) through a fixed \(D\): the
-# gradient of \(G\)'s loss flows back *through* \(D\) into \(G\), but only \(G\)'s optimizer
+# Each step trains *D* on a batch of real samples and a batch of fakes, with the fakes
+# detached so that only *D* learns; then it trains *G* through a fixed *D*: the
+# gradient of *G*'s loss flows back *through* *D* into *G*, but only *G*'s optimizer
 # takes a step. One discriminator step per generator step works here; the original paper
-# allowed \(k\) steps, and WGAN used five.
+# allowed *k* steps, and WGAN used five.
 
 # %%
 print(inspect.getsource(gan_step))
 
 # %% [markdown]
 # Both networks are MLPs with two hidden layers of 64 ReLU units; the latent vector is
-# 2-D, so that the latent space can be drawn. Adam with \(\beta_1 = 0.5\) (a lower momentum
+# 2-D, so that the latent space can be drawn. Adam with *β₁ = 0.5* (a lower momentum
 # than the default, as in DCGAN) and batches of 128:
 
 # %%
@@ -125,34 +125,38 @@ for step, coverage, near in history:
 
 # %%
 with figure(1, 5, figsize=(9.6, 2.3), sharex=True, sharey=True) as (fig, axes):
-    for ax, (step, points) in zip(axes, snapshots.items()):
+    for ax, (step, points) in zip(axes, snapshots.items(), strict=True):
         ax.scatter(data[:, 0], data[:, 1], s=2, color=COLORS[7], alpha=0.3, rasterized=True)
         ax.scatter(points[:, 0], points[:, 1], s=2, color=COLORS[0], rasterized=True)
         ax.set(title=f"step {step}", aspect="equal", xlim=(-2.8, 2.8), ylim=(-2.8, 2.8))
         ax.set(xticks=[], yticks=[])
     html = figure_html(
-        fig, "1000 generator samples (blue) for the same fixed latent vectors, over the real data (grey)."
+        fig, "1000 generator samples (blue) for one fixed set of latent vectors; data in grey."
     )
 HTML(html)
 
 # %% [markdown]
-# The generator starts as a small blob near the origin, spreads out into a ring, and then
-# concentrates its mass on the eight blobs. The printed log shows the two things we can
-# measure on this toy problem: which fraction of the eight modes receives any sample, and
-# which fraction of the samples lands on a mode at all (within three standard deviations).
+# The untrained generator sends every latent vector to nearly the same point, so at step 0
+# its samples are a dot near the origin. The discriminator's gradient then pushes them
+# around as a whole (at step 250 they form a sheet leaving the picture), by step 500 they
+# fill the disc, and from then on the generator moves its mass onto the eight blobs. The
+# printed log shows the two things we can measure on this toy problem: which fraction of the
+# eight modes receives any sample, and which fraction of the samples lands on a mode at all
+# (within three standard deviations).
 #
-# # GAN difficulties and evaluation · GAN的问题与评估
+# ## GAN difficulties and evaluation · GAN的问题与评估
 # <a id="gan-issues"></a>
 #
-# ## Mode collapse
+# ### Mode collapse
 #
 # The generator is rewarded for samples that fool the *current* discriminator, not for
-# covering the data. If one mode fools \(D\) best, moving every sample there lowers \(G\)'s
-# loss; \(D\) then learns that this mode is suspicious, \(G\) jumps to another, and so on:
+# covering the data. If one mode fools *D* best, moving every sample there lowers *G*'s
+# loss; *D* then learns that this mode is suspicious, *G* jumps to another, and so on:
 # the generator chases the discriminator around the modes instead of covering them all.
 # The extreme case is easy to provoke: freeze the trained discriminator and keep training
-# the generator alone (with a larger step, 0.01, to get there in a few hundred steps). The best response to a *fixed* \(D\) is to put every sample where
-# \(D\) is most convinced.
+# the generator alone (with a larger step, 0.01, to get there in a few hundred steps). The
+# best response to a *fixed* *D* is to put every sample where
+# *D* is most convinced.
 
 # %%
 G_alone = copy.deepcopy(G)
@@ -173,27 +177,28 @@ with figure(1, 2, figsize=(6.0, 3.0), sharex=True, sharey=True) as (fig, axes):
         ax.scatter(data[:, 0], data[:, 1], s=2, color=COLORS[7], alpha=0.3, rasterized=True)
         ax.scatter(points[:, 0], points[:, 1], s=2, color=COLORS[1], rasterized=True)
         ax.set(title=title, aspect="equal", xticks=[], yticks=[])
-    html = figure_html(fig, "The trained generator, and the same generator after 300 steps against a frozen discriminator.")
+    caption = "The trained generator, then the same after 300 steps against a frozen discriminator."
+    html = figure_html(fig, caption)
 HTML(html)
 
 # %% [markdown]
-# Remedies change what the generator is rewarded for: minibatch discrimination lets \(D\)
+# Remedies change what the generator is rewarded for: minibatch discrimination lets *D*
 # compare samples within a batch (a batch of identical samples is then easy to spot);
-# unrolled GANs let \(G\) anticipate \(D\)'s response; Wasserstein GANs replace the
+# unrolled GANs let *G* anticipate *D*'s response; Wasserstein GANs replace the
 # classifier by a critic whose gradients do not vanish.
 #
-# ## Divergence and instability
+# ### Divergence and instability
 #
 # Real data occupy a thin, low-dimensional set in the input space (here, eight small
 # blobs; for images, a manifold of far lower dimension than the number of pixels), and so
 # does the generator's output. Two such sets barely overlap, so a discriminator with
-# enough capacity can separate them perfectly. In theory, with an optimal \(D\), the
+# enough capacity can separate them perfectly. In theory, with an optimal *D*, the
 # minimax generator minimises the Jensen–Shannon divergence between the two distributions,
-# and that divergence is the constant \(\log 2\) whenever they do not overlap, however close
+# and that divergence is the constant *log 2* whenever they do not overlap, however close
 # or far the fakes are: **no signal about which direction is better.** In practice this
 # shows as a discriminator that wins (its loss falls towards 0) while the generator's
-# gradient shrinks. Train \(D\) alone against a frozen generator (the one from step 250, whose
-samples are still off the data) and watch it:
+# gradient shrinks. Train *D* alone against a frozen generator (the one from step 250, whose
+# samples are still off the data) and watch it:
 
 # %%
 G_frozen = copy.deepcopy(G_early)
@@ -201,7 +206,8 @@ D_strong = copy.deepcopy(D)
 strong_opt = torch.optim.Adam(D_strong.parameters(), lr=1e-3)
 still = torch.optim.SGD(G_frozen.parameters(), lr=0.0)
 for step in range(301):
-    d_loss, _ = gan_step(G_frozen, D_strong, still, strong_opt, sample_ring(128, std=STD, generator=batches), LATENT)
+    real = sample_ring(128, std=STD, generator=batches)
+    d_loss, _ = gan_step(G_frozen, D_strong, still, strong_opt, real, LATENT)
     if step % 100 == 0:
         logits = D_strong(G_frozen(z_fixed))
         grads = []
@@ -209,36 +215,39 @@ for step in range(301):
             G_frozen.zero_grad()
             generator_loss(logits, non_saturating).backward(retain_graph=True)
             grads.append(torch.cat([p.grad.flatten() for p in G_frozen.parameters()]).norm().item())
-        print(f"D step {step:3d}: D loss {d_loss:.3f}, mean D(G(z)) {torch.sigmoid(logits).mean().item():.4f}, "
-              f"|grad G| non-saturating {grads[0]:.4f}, minimax {grads[1]:.6f}")
+        fooled = torch.sigmoid(logits).mean().item()
+        print(
+            f"D step {step:3d}: D loss {d_loss:.3f}, mean D(G(z)) {fooled:.4f}, "
+            f"|grad G| non-saturating {grads[0]:.4f}, minimax {grads[1]:.4f}"
+        )
 
 # %% [markdown]
-# As \(D\) becomes sure, its loss falls and \(D(G(z))\) drops towards 0. The minimax loss's
-# gradient is \(-\sigma(a)\) per sample, so it stays small (below 1 here, measured over all of
-# \(G\)'s parameters), while the non-saturating loss's gradient grows as \(D\) wins: it is
+# As *D* becomes sure, its loss falls and *D(G(z))* drops towards 0. The minimax loss's
+# gradient is *−σ(a)* per sample, so it stays small (below 1 here, measured over all of
+# *G*'s parameters), while the non-saturating loss's gradient grows as *D* wins: it is
 # several times, and by the end more than ten times, larger. That is why the non-saturating
 # loss is the default. Other sources of instability: the two
 # players' updates can orbit a solution instead of converging to it (a game, unlike a
 # single loss, has no guarantee that gradient steps go downhill); and the losses printed
 # during training say little about sample quality, because each is measured against an
 # opponent that keeps changing. Text is harder still: sampling a discrete token is not
-# differentiable, so \(D\)'s gradient cannot reach \(G\) through it at all (text GANs use
+# differentiable, so *D*'s gradient cannot reach *G* through it at all (text GANs use
 # policy-gradient estimators or a continuous relaxation such as Gumbel-softmax).
 #
-# ## Quality and diversity: the Inception Score
+# ### Quality and diversity: the Inception Score
 #
 # A good generator has two properties: each sample on its own looks real (**quality**),
 # and the samples together cover the data (**diversity**). For images, the Inception Score
-# (Salimans et al., 2016) measures both with a pretrained classifier giving \(p(y \mid x)\):
+# (Salimans et al., 2016) measures both with a pretrained classifier giving *p(y | x)*:
 #
-# * quality: a convincing image is classified confidently, so \(p(y \mid x)\) is peaked;
+# * quality: a convincing image is classified confidently, so *p(y | x)* is peaked;
 # * diversity: over many images, the classes are used evenly, so the marginal
-#   \(p(y) = \mathbb E_x\, p(y \mid x)\) is flat.
+#   *p(y) = E_x  p(y | x)* is flat.
 #
-# \[ \mathrm{IS} = \exp\Bigl(\mathbb E_x\, \mathrm{KL}\bigl(p(y \mid x) \,\|\, p(y)\bigr)\Bigr), \]
+#     IS = exp( E_x KL( p(y | x) ‖ p(y) ) ),
 #
 # which ranges from 1 (all images get the same distribution) to the number of classes
-# \(C\) (every image certain, all classes equally often). It cannot see diversity *within* a
+# *C* (every image certain, all classes equally often). It cannot see diversity *within* a
 # class, nor whether the generator merely copies training images, and its value depends on
 # the classifier; FID, which compares feature statistics of real and generated images, is
 # the usual replacement.
@@ -247,9 +256,9 @@ for step in range(301):
 print(inspect.getsource(inception_score))
 
 # %% [markdown]
-# On the ring we can build the "classifier" ourselves: \(p(y \mid x)\) is the posterior of
-# mode \(y\) under the true mixture, a softmax of \(-\lVert x - \mu_y \rVert^2 / 2\sigma^2\).
-# We use \(\sigma = 0.5\) rather than the data's 0.05, so that points between modes get an
+# On the ring we can build the "classifier" ourselves: *p(y | x)* is the posterior of
+# mode *y* under the true mixture, a softmax of *−‖x − μ_y‖² / 2σ²*.
+# We use *σ = 0.5* rather than the data's 0.05, so that points between modes get an
 # uncertain (low-quality) prediction instead of a confident one.
 
 # %%
@@ -263,12 +272,12 @@ for name, points in [("real data", data), ("trained G", trained), ("collapsed G"
 
 # %% [markdown]
 # The real data score close to 8 (not exactly: the blobs overlap a little under the
-# classifier's wide \(\sigma\)); a generator that covers all modes is close behind; the
+# classifier's wide *σ*); a generator that covers all modes is close behind; the
 # collapsed generator scores about its number of modes; the untrained one, a blob at the
 # centre, scores near 1. The notes' rule of thumb, "confident predictions and many
 # different classes", is exactly this formula.
 #
-# ## Latent interpolation
+# ### Latent interpolation
 #
 # Walking in a straight line (or along a great circle, `slerp`, for high-dimensional
 # Gaussian latents whose length is nearly fixed) between two latent vectors and decoding
@@ -276,10 +285,10 @@ for name, points in [("real data", data), ("trained G", trained), ("collapsed G"
 # the familiar smooth morph from one face to another: the generator has learnt a
 # continuous map, not a lookup table of training images, which is evidence against
 # memorisation (and the basis of "image blending" in latent space, once an image is
-# mapped back to its \(z\) by optimisation, i.e. GAN inversion). A continuous map from
+# mapped back to its *z* by optimisation, i.e. GAN inversion). A continuous map from
 # a connected latent space cannot jump between separated modes, so it must pass
 # through the empty space between them: the left panel colours the latent plane by
-# the mode each \(z\) is sent to.
+# the mode each *z* is sent to.
 
 # %%
 with torch.no_grad():
@@ -308,16 +317,19 @@ with torch.no_grad(), figure(1, 2, figsize=(8.0, 3.8)) as (fig, axes):
     axes[1].scatter(data[:, 0], data[:, 1], s=2, color=COLORS[7], alpha=0.3, rasterized=True)
     for path, marker in [(path_lerp, "o"), (path_slerp, "s")]:
         decoded = G(path)
-        axes[1].scatter(decoded[:, 0], decoded[:, 1], c=t, cmap="viridis", s=14, marker=marker, rasterized=True)
+        axes[1].scatter(*decoded.T, c=t, cmap="viridis", s=14, marker=marker, rasterized=True)
     axes[1].set(title="G along the two paths", aspect="equal", xticks=[], yticks=[])
-    html = figure_html(fig, "Left: each latent vector coloured by the mode its sample lands on (grey: on none). "
-                            "Right: the decoded paths, coloured from start (purple) to end (yellow).")
+    caption = (
+        "Left: each latent vector coloured by the mode its sample lands on (grey: on none). "
+        "Right: the decoded paths, coloured from start (purple) to end (yellow)."
+    )
+    html = figure_html(fig, caption)
 HTML(html)
 
 # %% [markdown]
 # Inside a coloured region the samples stay on one blob; crossing a border, they travel
-# quickly through empty space to the next. The narrow grey bands are the latent vectors
-# that produce off-data samples. On images, these are the blurry or malformed in-between
+# quickly through empty space to the next. The grey areas are the latent vectors whose
+# samples land on no blob at all. On images, these are the blurry or malformed in-between
 # pictures; a generator that made its border regions narrower would produce fewer of them
 # at the same diversity, one way to see the trade-off between quality and diversity that
-# truncation tricks (sampling \(z\) closer to the origin) exploit in large GANs.
+# truncation tricks (sampling *z* closer to the origin) exploit in large GANs.
