@@ -217,8 +217,8 @@ for step in range(301):
             grads.append(torch.cat([p.grad.flatten() for p in G_frozen.parameters()]).norm().item())
         fooled = torch.sigmoid(logits).mean().item()
         print(
-            f"D step {step:3d}: D loss {d_loss:.3f}, mean D(G(z)) {fooled:.4f}, "
-            f"|grad G| non-saturating {grads[0]:.4f}, minimax {grads[1]:.4f}"
+            f"D step {step:3d}: D loss {d_loss:.3f}, mean D(G(z)) {fooled:.3f}, "
+            f"|grad G|: non-saturating {grads[0]:.2f}, minimax {grads[1]:.2f}"
         )
 
 # %% [markdown]
