@@ -1,0 +1,106 @@
+"""Measuring a generator: mode coverage on a known mixture, the Inception Score, and
+interpolation between latent vectors.
+
+Tests: ``tests/generative/test_evaluation.py``.
+"""
+
+from __future__ import annotations
+
+# --8<-- [start:imports]
+import torch
+from torch import Tensor
+
+from reference.checks import check_finite, check_range, check_shape
+
+# --8<-- [end:imports]
+
+__all__ = ["inception_score", "mode_counts", "mode_coverage", "slerp"]
+
+
+# --8<-- [start:mode_coverage]
+def mode_counts(samples: Tensor, centres: Tensor, std: float, n_sigma: float = 3.0) -> Tensor:
+    """How many samples lie within ``n_sigma * std`` of each centre.
+
+    Args:
+        samples (Tensor[N, D]): generated points.
+        centres (Tensor[K, D]): the modes of the true mixture.
+        std: the standard deviation of each (isotropic) mode.
+
+    Returns:
+        Tensor[K] of int64 counts. A sample is counted for its nearest centre only, and
+        only if it is close enough: a sample between two modes counts for neither.
+    """
+    check_shape("samples", samples, ("N", "D"))
+    check_shape("centres", centres, ("K", samples.shape[1]))
+    check_range("std", std, 0, low_inclusive=False)
+    distance, nearest = torch.cdist(samples, centres).min(dim=1)  # [N], [N]
+    close = distance < n_sigma * std
+    return torch.bincount(nearest[close], minlength=centres.shape[0])
+
+
+def mode_coverage(
+    samples: Tensor, centres: Tensor, std: float, n_sigma: float = 3.0, min_count: int = 1
+) -> float:
+    """The fraction of modes that received at least ``min_count`` samples (diversity)."""
+    counts = mode_counts(samples, centres, std, n_sigma)
+    return (counts >= min_count).float().mean().item()
+
+
+# --8<-- [end:mode_coverage]
+
+
+# --8<-- [start:inception_score]
+def inception_score(probs: Tensor, eps: float = 1e-12) -> Tensor:
+    """``exp(E_x KL(p(y|x) || p(y)))`` from a classifier's class probabilities.
+
+    Args:
+        probs (Tensor[N, C]): row ``i`` is ``p(y | x_i)`` for generated image ``x_i``;
+            rows sum to 1. ``p(y)`` is their mean over the ``N`` images.
+        eps: guards ``log 0``; a zero probability contributes ``0 * log 0 = 0``.
+
+    Returns:
+        A scalar between 1 (every image gets the same distribution) and C (every image
+        is classified with certainty, and the classes are used equally).
+    """
+    check_shape("probs", probs, ("N", "C"))
+    check_finite("probs", probs)
+    if bool((probs < 0).any()) or not torch.allclose(
+        probs.sum(dim=1), torch.ones((), dtype=probs.dtype), atol=1e-4
+    ):
+        raise ValueError("probs must hold probabilities: non-negative rows that sum to 1")
+    marginal = probs.mean(dim=0, keepdim=True)  # p(y): [1, C]
+    kl = (probs * ((probs + eps).log() - (marginal + eps).log())).sum(dim=1)  # [N]
+    return kl.mean().exp()
+
+
+# --8<-- [end:inception_score]
+
+
+# --8<-- [start:slerp]
+def slerp(z0: Tensor, z1: Tensor, t: Tensor) -> Tensor:
+    """Spherical interpolation between latent vectors, for each weight in ``t``.
+
+    A Gaussian latent vector in ``d`` dimensions has length close to ``sqrt(d)``; the
+    straight line between two of them passes closer to the origin, through vectors the
+    generator rarely saw. Slerp follows the great circle instead, and falls back to
+    linear interpolation when the two vectors are (nearly) parallel.
+
+    Args:
+        z0, z1 (Tensor[d]): the end points.
+        t (Tensor[T]): weights in [0, 1]; 0 gives ``z0``, 1 gives ``z1``.
+
+    Returns:
+        Tensor[T, d].
+    """
+    check_shape("z0", z0, ("d",))
+    check_shape("z1", z1, z0.shape)
+    check_shape("t", t, ("T",))
+    t = t.unsqueeze(1)  # [T, 1]
+    cos = torch.dot(z0, z1) / (z0.norm() * z1.norm())
+    omega = cos.clamp(-1, 1).acos()
+    if omega.abs() < 1e-6:
+        return torch.lerp(z0, z1, t)
+    return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+
+
+# --8<-- [end:slerp]

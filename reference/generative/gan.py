@@ -1,0 +1,144 @@
+"""A small GAN on a ring of Gaussians: data, networks, the two losses and one training step.
+
+The losses are written with ``softplus`` so that they take logits, exactly as
+``F.binary_cross_entropy_with_logits`` does: ``-log sigmoid(a) = softplus(-a)`` and
+``-log(1 - sigmoid(a)) = softplus(a)``. Tests: ``tests/generative/test_gan.py``.
+"""
+
+from __future__ import annotations
+
+# --8<-- [start:imports]
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from reference.checks import check_range, check_shape
+
+# --8<-- [end:imports]
+
+__all__ = [
+    "discriminator_loss",
+    "gan_step",
+    "generator_loss",
+    "mlp",
+    "ring_centres",
+    "sample_ring",
+]
+
+
+# --8<-- [start:data]
+def ring_centres(modes: int = 8, radius: float = 2.0) -> Tensor:
+    """The ``modes`` centres, evenly spaced on a circle, as Tensor[modes, 2]."""
+    check_range("modes", modes, 1)
+    angles = torch.arange(modes, dtype=torch.float32) * (2 * math.pi / modes)
+    return radius * torch.stack([angles.cos(), angles.sin()], dim=1)  # [K, 2]
+
+
+def sample_ring(
+    n: int,
+    modes: int = 8,
+    radius: float = 2.0,
+    std: float = 0.05,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """``n`` points from an equal mixture of ``modes`` isotropic Gaussians on a ring.
+
+    Returns:
+        Tensor[n, 2]: each point is a centre (chosen uniformly) plus ``std`` * N(0, I).
+    """
+    check_range("n", n, 0)
+    check_range("std", std, 0)
+    which = torch.randint(modes, (n,), generator=generator)
+    noise = torch.randn(n, 2, generator=generator)
+    return ring_centres(modes, radius)[which] + std * noise  # [n, 2]
+
+
+# --8<-- [end:data]
+
+
+# --8<-- [start:mlp]
+def mlp(in_features: int, hidden: int, out_features: int) -> nn.Sequential:
+    """Two hidden ReLU layers: big enough for a 2-D distribution, small enough for a CPU."""
+    return nn.Sequential(
+        nn.Linear(in_features, hidden),
+        nn.ReLU(),
+        nn.Linear(hidden, hidden),
+        nn.ReLU(),
+        nn.Linear(hidden, out_features),
+    )
+
+
+# --8<-- [end:mlp]
+
+
+# --8<-- [start:losses]
+def discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+    """Binary cross-entropy with real = 1 and fake = 0, averaged over each batch.
+
+    ``-mean log D(x) - mean log(1 - D(G(z)))`` with ``D = sigmoid(logit)``.
+
+    Args:
+        real_logits (Tensor[B] or Tensor[B, 1]): the discriminator on real samples.
+        fake_logits (Tensor[B'] or Tensor[B', 1]): the discriminator on generated samples.
+    """
+    check_shape("real_logits", real_logits, ("...", None))
+    check_shape("fake_logits", fake_logits, ("...", None))
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def generator_loss(fake_logits: Tensor, non_saturating: bool = True) -> Tensor:
+    """The generator's loss on the discriminator's logits for generated samples.
+
+    ``non_saturating=True``: ``-mean log D(G(z))``, the generator maximises the log-odds
+    that its samples are real. ``False``: the original minimax form
+    ``mean log(1 - D(G(z)))``, whose gradient vanishes when D confidently rejects the
+    samples, which is exactly the situation early in training.
+    """
+    check_shape("fake_logits", fake_logits, ("...", None))
+    if non_saturating:
+        return F.softplus(-fake_logits).mean()
+    return -F.softplus(fake_logits).mean()
+
+
+# --8<-- [end:losses]
+
+
+# --8<-- [start:gan_step]
+def gan_step(
+    generator: nn.Module,
+    discriminator: nn.Module,
+    g_optimizer: torch.optim.Optimizer,
+    d_optimizer: torch.optim.Optimizer,
+    real: Tensor,
+    latent_dim: int,
+    non_saturating: bool = True,
+) -> tuple[float, float]:
+    """One alternating update: the discriminator first, then the generator.
+
+    Args:
+        real (Tensor[B, D]): a batch of real samples.
+        latent_dim: size of the random input ``z ~ N(0, I)`` of the generator.
+
+    Returns:
+        The discriminator's and the generator's loss, as floats.
+    """
+    check_shape("real", real, ("B", "D"))
+    B = real.shape[0]
+    # Discriminator: the generator's output is a constant here (detach), so only D learns.
+    fake = generator(torch.randn(B, latent_dim)).detach()  # [B, D]
+    d_loss = discriminator_loss(discriminator(real), discriminator(fake))
+    d_optimizer.zero_grad()
+    d_loss.backward()
+    d_optimizer.step()
+    # Generator: gradients flow through D into G, but only G's optimizer steps, so D
+    # stays fixed; D's stale .grad is cleared by its zero_grad at the next call.
+    g_loss = generator_loss(discriminator(generator(torch.randn(B, latent_dim))), non_saturating)
+    g_optimizer.zero_grad()
+    g_loss.backward()
+    g_optimizer.step()
+    return d_loss.item(), g_loss.item()
+
+
+# --8<-- [end:gan_step]
