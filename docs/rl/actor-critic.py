@@ -11,6 +11,7 @@
 # page is an executed notebook, so the numbers below are the ones the site's build measured.
 
 # %%
+import ast
 import inspect
 
 import numpy as np
@@ -18,7 +19,7 @@ import torch
 from IPython.display import HTML, Code
 from matplotlib.patches import Rectangle
 
-from reference.plotting import COLORS, figure, figure_html
+from reference.plotting import COLORS, INK, figure, figure_html
 from reference.rl import (
     ACTIONS,
     GridWorld,
@@ -34,6 +35,19 @@ from reference.rl import (
     value_iteration,
 )
 
+
+def source(*functions) -> Code:
+    """The code of reference functions, docstrings left out (they are in the repository)."""
+    texts = []
+    for function in functions:
+        lines = inspect.getsource(function).splitlines()
+        first = ast.parse("\n".join(lines)).body[0].body[0]
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+            del lines[first.lineno - 1 : first.end_lineno]
+        texts.append("\n".join(lines))
+    return Code("\n\n\n".join(texts), language="python")
+
+
 torch.manual_seed(0)
 env = GridWorld()
 print("\n".join(env.layout))
@@ -45,17 +59,18 @@ print("features:", ".~XG", "true reward weights:", env.true_weights.tolist())
 #
 # Five words carry the whole subject:
 #
-# * The **environment** is the world: it has a **state** $s_t$ (here, the cell the agent
-#   stands on) and changes when acted upon.
-# * The **actor** (or agent) chooses an **action** $a_t$ (up, right, down, left); the
-#   environment moves to $s_{t+1}$ and pays a **reward** $r_t$. In this world, landing on
-#   floor costs 0.05 (time is not free), mud `~` costs 0.3, a pit `X` costs 1 and ends
-#   the episode, and the goal `G` pays 1 and ends it.
-# * A **policy** $\pi(a \mid s)$ is the actor's rule: a probability for each action in each
+# * The **environment** is the world: it has a **state** <i>s<sub>t</sub></i> (here, the cell
+#   the agent stands on) and changes when acted upon.
+# * The **actor** (or agent) chooses an **action** <i>a<sub>t</sub></i> (up, right, down, left);
+#   the environment moves to <i>s<sub>t+1</sub></i> and pays a **reward** <i>r<sub>t</sub></i>.
+#   In this world, landing on floor costs 0.05 (time is not free), mud `~` costs 0.3, a pit `X`
+#   costs 1 and ends the episode, and the goal `G` pays 1 and ends it.
+# * A **policy** <i>π(a | s)</i> is the actor's rule: a probability for each action in each
 #   state. Here it is a table of logits, one row per cell, through a softmax.
-# * The **return** is what the actor tries to maximise: not the next reward but the
-#   discounted sum of all that follow, $G_t = r_t + \gamma r_{t+1} + \gamma^2 r_{t+2} + \dots$
-#   With $\gamma = 0.9$ a reward ten steps away is worth about a third of one now.
+# * The **return** is what the actor tries to maximise: not the next reward but the discounted
+#   sum of all that follow, <i>G<sub>t</sub> = r<sub>t</sub> + γ r<sub>t+1</sub> + γ²
+#   r<sub>t+2</sub> + …</i> With <i>γ</i> = 0.9 a reward ten steps away is worth about a third
+#   of one now.
 #
 # The layout is a trap for a greedy learner. The straight road from `S` to `G` crosses
 # three mud cells; the best route climbs one row, walks along it and comes down: six
@@ -91,11 +106,12 @@ print(V.masked_fill(env.terminal, float("nan")).reshape(env.height, -1).numpy().
 # RL needs many more trials. When labels are cheap, use them.
 #
 # The return of every step of an episode can be computed with the backward recursion
-# $G_t = r_t + \gamma G_{t+1}$; `discounted_returns` computes all of them at once as a
-# product with an upper-triangular matrix of powers of $\gamma$ (tested against the loop):
+# <i>G<sub>t</sub> = r<sub>t</sub> + γ G<sub>t+1</sub></i>; `discounted_returns` computes all of
+# them at once as a product with an upper-triangular matrix of powers of <i>γ</i> (tested
+# against the loop):
 
 # %%
-Code(inspect.getsource(discounted_returns), language="python")
+source(discounted_returns)
 
 # %%
 rewards = torch.tensor([[-0.05, -0.05, -0.05, -0.05, -0.05, 1.0]], dtype=torch.float64)
@@ -110,36 +126,34 @@ print("returns G_t:", discounted_returns(rewards, 0.9).numpy().round(4).tolist()
 # to how good it turned out. The policy-gradient theorem makes this exact: the gradient
 # of the expected return is
 #
-# $$\nabla_\theta J = \mathbb{E}\Big[\sum_t \nabla_\theta \log \pi_\theta(a_t \mid s_t)\,
-# \big(G_t - b(s_t)\big)\Big].$$
+# <p style="text-align: center"><i>∇<sub>θ</sub> J = E [ Σ<sub>t</sub> ∇<sub>θ</sub> log
+# π<sub>θ</sub>(a<sub>t</sub> | s<sub>t</sub>) · (G<sub>t</sub> − b(s<sub>t</sub>)) ]</i></p>
 #
-# With $b = 0$ this is **REINFORCE**. Any baseline $b(s_t)$ that does not depend on the
-# action leaves the expectation unchanged (the score $\nabla \log \pi$ has mean zero
-# under $\pi$), but a good one, the state value $V(s_t)$, removes most of the variance:
-# an action is now pushed up only if it did better than usual *from that state*.
-# For a softmax policy the gradient with respect to the logits of one step is
-# $\text{onehot}(a) - \pi$, which `tests/rl/test_policy_gradient.py` checks against autograd.
+# With <i>b</i> = 0 this is **REINFORCE**. Any baseline <i>b(s<sub>t</sub>)</i> that does not
+# depend on the action leaves the expectation unchanged (the score <i>∇ log π</i> has mean zero
+# under <i>π</i>), but a good one, the state value <i>V(s<sub>t</sub>)</i>, removes most of the
+# variance: an action is now pushed up only if it did better than usual *from that state*. For a
+# softmax policy the gradient with respect to the logits of one step is onehot(<i>a</i>) −
+# <i>π</i>, which `tests/rl/test_policy_gradient.py` checks against autograd.
 #
-# **Actor–critic.** Learn the baseline as a second table, the **critic** $V(s)$, and use
-# it a second time: instead of waiting for the episode's end to know $G_t$, estimate it
-# after one step as $r_t + \gamma V(s_{t+1})$. The weight of $\log \pi$ becomes the
-# **TD error**
+# **Actor–critic.** Learn the baseline as a second table, the **critic** <i>V(s)</i>, and use it
+# a second time: instead of waiting for the episode's end to know <i>G<sub>t</sub></i>, estimate
+# it after one step as <i>r<sub>t</sub> + γ V(s<sub>t+1</sub>)</i>. The weight of <i>log π</i>
+# becomes the **TD error**
 #
-# $$\delta_t = r_t + \gamma V(s_{t+1}) - V(s_t),$$
+# <p style="text-align: center"><i>δ<sub>t</sub> = r<sub>t</sub> + γ V(s<sub>t+1</sub>) −
+# V(s<sub>t</sub>)</i>,</p>
 #
-# lower variance than $G_t - V(s_t)$ (one random reward instead of all of them), at the
-# cost of bias while the critic is wrong. The actor proposes, the critic judges each
-# action against its own expectation, and both improve together, a division of labour
-# that recalls a GAN's generator and discriminator, although here the critic learns from
-# real rewards rather than from the actor's mistakes.
-# The critic's regression target is the same quantity: $G_t$ for REINFORCE,
-# $r_t + \gamma V(s_{t+1})$ (no future after a terminal step) for actor–critic.
+# lower variance than <i>G<sub>t</sub> − V(s<sub>t</sub>)</i> (one random reward instead of all
+# of them), at the cost of bias while the critic is wrong. The actor proposes, the critic judges
+# each action against its own expectation, and both improve together, a division of labour that
+# recalls a GAN's generator and discriminator, although here the critic learns from real rewards
+# rather than from the actor's mistakes. The critic's regression target is the same quantity:
+# <i>G<sub>t</sub></i> for REINFORCE, <i>r<sub>t</sub> + γ V(s<sub>t+1</sub>)</i> (no future
+# after a terminal step) for actor–critic.
 
 # %%
-Code(
-    inspect.getsource(one_step_advantages) + "\n\n" + inspect.getsource(policy_gradient_loss),
-    language="python",
-)
+source(one_step_advantages, policy_gradient_loss)
 
 # %% [markdown]
 # Both learners share everything else: 200 updates, each on 16 fresh episodes of at most
@@ -205,6 +219,7 @@ with figure(figsize=(5.6, 4.6)) as (fig, ax):
     for s in range(env.n_states):
         row, col = divmod(s, env.width)
         y, cell = env.height - 1 - row, env.layout[row][col]
+        ax.add_patch(Rectangle((col - 0.5, y - 0.5), 1, 1, fill=False, ec=INK, lw=0.3))
         if cell in shade:
             ax.add_patch(Rectangle((col - 0.5, y - 0.5), 1, 1, color=shade[cell], alpha=0.35, lw=0))
         if env.terminal[s]:
@@ -217,6 +232,7 @@ with figure(figsize=(5.6, 4.6)) as (fig, ax):
     ax.set(xlim=(-0.5, env.width - 0.5), ylim=(-0.5, env.height - 0.5), aspect="equal")
     ax.set(xticks=[], yticks=[])
     ax.grid(False)
+    ax.spines[:].set_visible(False)
     html = figure_html(
         fig, "Most likely action per cell (arrow length = probability) and the critic's V(s)."
     )
@@ -247,19 +263,19 @@ print(" -> ".join(route))
 # possibly with extra terms (finish faster, use less energy) so that it may end up
 # better than the demonstrator.
 #
-# The problem is ill-posed as stated: the zero reward makes *every* behaviour optimal,
-# and so do many others. The classic remedy (Abbeel and Ng, 2004) assumes the reward is
-# linear in features, $r(s) = \phi(s)^\top w$. Then a policy's expected return is
-# $\mu(\pi)^\top w$, where $\mu(\pi) = \mathbb{E}[\sum_t \gamma^t \phi(s_{t+1})]$ are its
-# **feature expectations**, and a policy with the expert's $\mu_E$ earns the expert's
-# return under every such reward. The **projection method** alternates: set
-# $w = \mu_E - \bar\mu$ (the direction in which the expert still beats what has been
-# found), plan the optimal policy for that $w$, and project $\mu_E$ onto the segment
-# toward the new policy's $\mu$ to get the next $\bar\mu$. It stops when a planned policy
-# reproduces $\mu_E$: the expert is then optimal under that $w$, normalised to length 1.
+# The problem is ill-posed as stated: the zero reward makes *every* behaviour optimal, and so do
+# many others. The classic remedy (Abbeel and Ng, 2004) assumes the reward is linear in
+# features, <i>r(s) = φ(s) · w</i>. Then a policy's expected return is <i>μ(π) · w</i>, where
+# <i>μ(π) = E[Σ<sub>t</sub> γ<sup>t</sup> φ(s<sub>t+1</sub>)]</i> are its **feature
+# expectations**, and a policy with the expert's <i>μ<sub>E</sub></i> earns the expert's return
+# under every such reward. The **projection method** alternates: set <i>w = μ<sub>E</sub> −
+# μ̄</i> (the direction in which the expert still beats what has been found), plan the optimal
+# policy for that <i>w</i>, and project <i>μ<sub>E</sub></i> onto the segment toward the new
+# policy's <i>μ</i> to get the next <i>μ̄</i>. It stops when a planned policy reproduces
+# <i>μ<sub>E</sub></i>: the expert is then optimal under that <i>w</i>, normalised to length 1.
 #
 # The expert here is the optimal policy of the true reward; five demonstrations give
-# $\mu_E$ (only the cells visited are used, never the rewards):
+# <i>μ<sub>E</sub></i> (only the cells visited are used, never the rewards):
 
 # %%
 expert = greedy_policy(Q)
@@ -277,7 +293,7 @@ print(
 )
 
 # %%
-Code(inspect.getsource(projection_irl), language="python")
+source(projection_irl)
 
 # %% [markdown]
 # The recovered weights are not the true ones, and need not be: they penalise mud much
