@@ -225,6 +225,8 @@ with figure(figsize=(5.6, 4.6)) as (fig, ax):
         if env.terminal[s]:
             ax.text(col, y, cell, ha="center", va="center", fontsize=14)
             continue
+        if s == env.start:
+            ax.text(col + 0.3, y + 0.25, "S", ha="center", va="center")
         a = int(probs[s].argmax())
         dx, dy = (probs[s, a] * np.array(arrows[a])).tolist()
         ax.arrow(col, y, dx, dy, width=0.04, color=COLORS[0], length_includes_head=True)
