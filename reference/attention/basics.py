@@ -30,12 +30,12 @@ __all__ = [
 ]
 
 
+# --8<-- [start:soft]
 def _check_scores_values(scores: Tensor, values: Tensor) -> None:
     check_shape("scores", scores, ("...", "S"))
     check_shape("values", values, ("...", scores.shape[-1], "d_v"))
 
 
-# --8<-- [start:soft]
 def soft_attention(
     scores: Tensor, values: Tensor, mask: Tensor | None = None
 ) -> tuple[Tensor, Tensor]:
