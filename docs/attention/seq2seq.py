@@ -6,7 +6,7 @@
 # a sentence to its translation, an audio clip to its transcript. An **encoder** reads the
 # input; a **decoder** writes the output one token at a time, each conditioned on the tokens
 # it has written so far. This page trains a small one with additive attention
-# ([similarity functions](overview.md#qkv)) to reverse strings of 3 to 8 digits, then
+# ([similarity functions](../overview/#qkv)) to reverse strings of 3 to 8 digits, then
 # compares ways of decoding it: greedy, beam search, and what non-autoregressive decoders
 # give up. It is an executed notebook: the numbers below are the ones the site's build
 # measured. Code: `reference/attention/seq2seq.py`; tests: `tests/attention/test_seq2seq.py`.
@@ -229,9 +229,8 @@ for width in (1, 3):
     long = decode_all(long_source[:150], long_lengths[:150], width, 11)
     mean_log_p = sum(score for _, score in long) / len(long)
     print(
-        f"beam {width}: 3-8 digits {exact(short, test_target[:200]):.3f} right, "
-        f"9-10 digits {exact(long, long_target[:150]):.3f} right "
-        f"(mean log-probability {mean_log_p:.2f})"
+        f"beam {width}: right {exact(short, test_target[:200]):.3f} (3-8 digits), "
+        f"{exact(long, long_target[:150]):.3f} (9-10 digits, mean log p {mean_log_p:.2f})"
     )
 
 # %% [markdown]
@@ -248,7 +247,7 @@ for width in (1, 3):
 # p(y) = ∏<sub>t</sub> p(y<sub>t</sub> | y<sub>&lt;t</sub>, x) and an output of length T needs T
 # sequential decoder steps (T × K for beam search). The Transformer's decoder is
 # autoregressive too; only its training is parallel, thanks to teacher forcing and a causal
-# mask ([masking](transformer.md#scaled-dot-product)).
+# mask ([masking](../transformer/#scaled-dot-product)).
 #
 # A **non-autoregressive** decoder (Gu et al., 2018) predicts the length first and then all
 # tokens at once, p(y) = p(T | x) ∏<sub>t</sub> p(y<sub>t</sub> | x): one parallel step, many times
