@@ -1,5 +1,16 @@
-"""Attention: dot-product and multi-head attention, positional encoding, Transformer, BERT."""
+"""Attention: soft/hard/local attention, similarity functions, seq2seq with beam search,
+dot-product and multi-head attention, positional encoding, Transformer, BERT."""
 
+from reference.attention.basics import (
+    AdditiveSimilarity,
+    cosine_similarity,
+    dot_similarity,
+    gumbel_softmax,
+    hard_attention,
+    local_attention,
+    scaled_dot_similarity,
+    soft_attention,
+)
 from reference.attention.modules import (
     CBAM,
     ECA,
@@ -11,6 +22,15 @@ from reference.attention.modules import (
     SqueezeExcitation,
     eca_kernel_size,
 )
+from reference.attention.seq2seq import (
+    BOS,
+    EOS,
+    PAD,
+    Seq2Seq,
+    beam_search,
+    greedy_decode,
+    reversal_data,
+)
 from reference.attention.transformer import (
     MultiheadAttention,
     TransformerEncoderLayer,
@@ -20,18 +40,33 @@ from reference.attention.transformer import (
 )
 
 __all__ = [
+    "BOS",
     "CBAM",
     "ECA",
+    "EOS",
+    "PAD",
+    "AdditiveSimilarity",
     "ChannelSelfAttention",
     "CoordinateAttention",
     "MultiheadAttention",
     "NonLocalBlock",
     "PositionSelfAttention",
     "SelectiveKernel",
+    "Seq2Seq",
     "SqueezeExcitation",
     "TransformerEncoderLayer",
+    "beam_search",
+    "cosine_similarity",
+    "dot_similarity",
     "eca_kernel_size",
+    "greedy_decode",
+    "gumbel_softmax",
+    "hard_attention",
+    "local_attention",
     "mask_tokens",
+    "reversal_data",
     "scaled_dot_product_attention",
+    "scaled_dot_similarity",
     "sinusoidal_positional_encoding",
+    "soft_attention",
 ]

@@ -1,0 +1,233 @@
+"""Attention as a weighted average: soft, hard and local weights, Gumbel-softmax, and the
+similarity functions that score a query against keys.
+
+``gumbel_softmax`` draws its noise exactly as ``F.gumbel_softmax`` does, so under the same
+seed the two give the same sample; ``scaled_dot_similarity`` followed by ``soft_attention``
+equals ``F.scaled_dot_product_attention``. Tests: ``tests/attention/test_basics.py``.
+"""
+
+from __future__ import annotations
+
+# --8<-- [start:imports]
+import math
+
+import torch
+from torch import Tensor, nn
+
+from reference.checks import check_range, check_shape, check_tensor
+
+# --8<-- [end:imports]
+
+__all__ = [
+    "AdditiveSimilarity",
+    "cosine_similarity",
+    "dot_similarity",
+    "gumbel_softmax",
+    "hard_attention",
+    "local_attention",
+    "scaled_dot_similarity",
+    "soft_attention",
+]
+
+
+# --8<-- [start:soft]
+def _check_scores_values(scores: Tensor, values: Tensor) -> None:
+    check_shape("scores", scores, ("...", "S"))
+    check_shape("values", values, ("...", scores.shape[-1], "d_v"))
+
+
+def soft_attention(
+    scores: Tensor, values: Tensor, mask: Tensor | None = None
+) -> tuple[Tensor, Tensor]:
+    """Soft (global) attention: a softmax over every position, then a weighted mean.
+
+    Args:
+        scores (Tensor[..., S]): one similarity score per input position.
+        values (Tensor[..., S, d_v]): what each position contributes.
+        mask (Tensor[..., S], bool, optional): True where a position may be attended to.
+
+    Returns:
+        (Tensor[..., d_v], Tensor[..., S]): the output and the weights, which sum to 1.
+    """
+    _check_scores_values(scores, values)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, -torch.inf)
+    weights = torch.softmax(scores, dim=-1)  # [..., S]
+    return (weights.unsqueeze(-2) @ values).squeeze(-2), weights
+
+
+# --8<-- [end:soft]
+
+
+# --8<-- [start:hard]
+def hard_attention(
+    scores: Tensor,
+    values: Tensor,
+    sample: bool = False,
+    generator: torch.Generator | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Hard attention: all weight on one position, picked by argmax or sampled.
+
+    Args:
+        scores (Tensor[..., S]): one score per input position.
+        values (Tensor[..., S, d_v]): what each position contributes.
+        sample: draw the position from ``softmax(scores)`` instead of taking the argmax
+            (what a REINFORCE-trained model does during training).
+        generator: the random source for ``sample=True``.
+
+    Returns:
+        (Tensor[..., d_v], Tensor[..., S]): the chosen value and the one-hot weights. No
+        gradient reaches ``scores``: the choice is a discrete index.
+    """
+    _check_scores_values(scores, values)
+    if sample:
+        probs = torch.softmax(scores.detach(), dim=-1).reshape(-1, scores.shape[-1])
+        index = torch.multinomial(probs, 1, generator=generator).view(*scores.shape[:-1], 1)
+    else:
+        index = scores.detach().argmax(dim=-1, keepdim=True)  # [..., 1]
+    weights = torch.zeros_like(scores).scatter_(-1, index, 1.0)  # one-hot, [..., S]
+    return (weights.unsqueeze(-2) @ values).squeeze(-2), weights
+
+
+# --8<-- [end:hard]
+
+
+# --8<-- [start:local]
+def local_attention(
+    scores: Tensor,
+    values: Tensor,
+    center: Tensor,
+    half_width: int,
+    gaussian: bool = True,
+) -> tuple[Tensor, Tensor]:
+    """Local attention (Luong et al., 2015): soft attention inside a window around ``center``.
+
+    Positions ``s`` with ``|s - center| <= half_width`` get a softmax over their scores; with
+    ``gaussian=True`` each weight is then multiplied by ``exp(-(s - center)^2 / (2 sigma^2))``,
+    ``sigma = half_width / 2``, as in the paper's *local-p* variant (whose weights then no
+    longer sum to 1). Everything outside the window gets weight 0.
+
+    Args:
+        scores (Tensor[..., S]): one score per input position.
+        values (Tensor[..., S, d_v]): what each position contributes.
+        center (Tensor[...]): the window's centre per query, a real number in ``[0, S - 1]``
+            (predicted by the model in local-p, the current step in local-m).
+        half_width: D, the window covers ``2D + 1`` positions.
+        gaussian: apply the Gaussian factor.
+
+    Returns:
+        (Tensor[..., d_v], Tensor[..., S]): the output and the weights.
+    """
+    _check_scores_values(scores, values)
+    check_shape("center", center, tuple(scores.shape[:-1]))
+    check_range("half_width", half_width, 0)
+    positions = torch.arange(scores.shape[-1], device=scores.device, dtype=scores.dtype)
+    offset = positions - center.to(scores.dtype).unsqueeze(-1)  # [..., S]
+    inside = offset.abs() <= half_width
+    if not bool(inside.any(dim=-1).all()):
+        raise ValueError(
+            f"center must put at least one of the {scores.shape[-1]} positions in the window, "
+            f"but got centres {center.tolist()} with half_width {half_width}"
+        )
+    weights = torch.softmax(scores.masked_fill(~inside, -torch.inf), dim=-1)
+    if gaussian:
+        sigma = max(half_width, 1) / 2
+        weights = weights * torch.exp(-(offset**2) / (2 * sigma**2))
+    return (weights.unsqueeze(-2) @ values).squeeze(-2), weights
+
+
+# --8<-- [end:local]
+
+
+# --8<-- [start:gumbel]
+def gumbel_softmax(
+    logits: Tensor,
+    tau: float = 1.0,
+    hard: bool = False,
+    generator: torch.Generator | None = None,
+    dim: int = -1,
+) -> Tensor:
+    """A differentiable sample from ``Categorical(softmax(logits))``, as ``F.gumbel_softmax``.
+
+    Adds Gumbel(0, 1) noise ``g = -log(E)``, ``E ~ Exponential(1)``, and takes
+    ``softmax((logits + g) / tau)``. The argmax of ``logits + g`` is an exact sample of the
+    categorical distribution (the Gumbel-max trick); the softmax relaxes it so that gradients
+    flow. ``hard=True`` returns the one-hot argmax in the forward pass and the soft sample's
+    gradient in the backward pass (straight-through).
+
+    Args:
+        logits (Tensor[..., K]): unnormalised log-probabilities.
+        tau: temperature > 0; small values give nearly one-hot samples (and noisy gradients).
+        hard: one-hot output with the straight-through gradient.
+        generator: the random source; the default draws from the global generator, in the
+            same order as ``F.gumbel_softmax``.
+        dim: the category dimension.
+
+    Returns:
+        Tensor[..., K]: non-negative, summing to 1 along ``dim``.
+    """
+    check_tensor("logits", logits)
+    check_range("tau", tau, 0, low_inclusive=False)
+    exponential = torch.empty_like(logits).exponential_(generator=generator)
+    gumbels = -exponential.log()  # Gumbel(0, 1)
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.argmax(dim, keepdim=True)
+    y_hard = torch.zeros_like(logits).scatter_(dim, index, 1.0)
+    # The value is y_hard; the gradient is y_soft's, since the detached term carries none.
+    return y_hard - y_soft.detach() + y_soft
+
+
+# --8<-- [end:gumbel]
+
+
+# --8<-- [start:similarity]
+def dot_similarity(query: Tensor, key: Tensor) -> Tensor:
+    """``q . k`` for every query-key pair: Tensor[..., L, d] x Tensor[..., S, d] -> [..., L, S]."""
+    check_shape("query", query, ("...", "L", "d"))
+    check_shape("key", key, ("...", "S", query.shape[-1]))
+    return query @ key.transpose(-2, -1)
+
+
+def scaled_dot_similarity(query: Tensor, key: Tensor) -> Tensor:
+    """``q . k / sqrt(d)``: the dot product at unit variance for unit-variance inputs."""
+    return dot_similarity(query, key) / math.sqrt(query.shape[-1])
+
+
+def cosine_similarity(query: Tensor, key: Tensor, eps: float = 1e-8) -> Tensor:
+    """``q . k / (max(|q|, eps) max(|k|, eps))`` for every pair, in [-1, 1].
+
+    The same clamping as ``F.cosine_similarity``: a zero vector scores 0 against everything.
+    """
+    scores = dot_similarity(query, key)  # [..., L, S]
+    q_norm = query.norm(dim=-1).clamp_min(eps)  # [..., L]
+    k_norm = key.norm(dim=-1).clamp_min(eps)  # [..., S]
+    return scores / (q_norm.unsqueeze(-1) * k_norm.unsqueeze(-2))
+
+
+class AdditiveSimilarity(nn.Module):
+    """Bahdanau's additive score ``v^T tanh(W_q q + W_k k)``: a one-hidden-layer MLP of the pair.
+
+    Args:
+        query_dim, key_dim: sizes of q and k (they may differ, unlike the dot product).
+        hidden_dim: width of the MLP's hidden layer.
+    """
+
+    def __init__(self, query_dim: int, key_dim: int, hidden_dim: int) -> None:
+        super().__init__()
+        self.w_query = nn.Linear(query_dim, hidden_dim, bias=False)
+        self.w_key = nn.Linear(key_dim, hidden_dim)
+        self.v = nn.Linear(hidden_dim, 1, bias=False)
+
+    def forward(self, query: Tensor, key: Tensor) -> Tensor:
+        """Tensor[..., L, d_q] x Tensor[..., S, d_k] -> scores Tensor[..., L, S]."""
+        check_shape("query", query, ("...", "L", self.w_query.in_features))
+        check_shape("key", key, ("...", "S", self.w_key.in_features))
+        # Project each side once, then broadcast: L + S projections instead of L * S.
+        q = self.w_query(query).unsqueeze(-2)  # [..., L, 1, hidden]
+        k = self.w_key(key).unsqueeze(-3)  # [..., 1, S, hidden]
+        return self.v(torch.tanh(q + k)).squeeze(-1)  # [..., L, S]
+
+
+# --8<-- [end:similarity]
