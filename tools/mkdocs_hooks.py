@@ -6,7 +6,9 @@
 * ``pymdownx.arithmatex`` (generic mode) leaves TeX in ``<span class="arithmatex">``; it is
   turned into MathML here, so pages need no math renderer and no CDN.
 * Notebook pages from mkdocs-jupyter carry a MathJax ``<script>`` from a CDN (removed) and
-  random cell ids from jupytext (renumbered, so that two builds are identical).
+  random cell ids from jupytext (renumbered, so that two builds are identical). Their
+  Markdown cells keep TeX as ``$...$`` and ``$$...$$``, which is turned into MathML too
+  (outside ``<pre>``, ``<code>``, ``<script>`` and ``<style>``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ _CELL_ID = re.compile(r'id="cell-id=[0-9a-f]+"')
 _NOTEBOOK_MATHJAX = re.compile(
     r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S
 )
+_VERBATIM = re.compile(r"(<(pre|code|script|style)\b.*?</\2>)", re.S)
+_DOLLAR_BLOCK = re.compile(r"\$\$([^$]+?)\$\$")
+# $...$ as Markdown math does it: no space just inside the dollars, no digit or word
+# character just outside, so "$5 and $6" stays text.
+_DOLLAR_INLINE = re.compile(r"(?<![\\$\w])\$(?=\S)([^$<]+?)(?<=\S)\$(?![\w$])")
 
 
 def _nav(docs_dir: Path) -> list[dict[str, object]]:
@@ -100,11 +107,25 @@ def _mathml(tex: str, display: str) -> str:
     return latex_to_mathml(html.unescape(tex).strip(), display=display)
 
 
+def _notebook_math(html_text: str) -> str:
+    """TeX between dollars in a notebook's rendered Markdown, as MathML."""
+    parts = _VERBATIM.split(html_text)
+    out = []
+    # split() with two groups yields: text, whole verbatim element, its tag name, text, ...
+    for i in range(0, len(parts), 3):
+        text = _DOLLAR_BLOCK.sub(lambda m: _mathml(m.group(1), "block"), parts[i])
+        out.append(_DOLLAR_INLINE.sub(lambda m: _mathml(m.group(1), "inline"), text))
+        if i + 1 < len(parts):
+            out.append(parts[i + 1])
+    return "".join(out)
+
+
 def on_page_content(html_text, page, config, files):
     html_text = _BLOCK.sub(lambda m: _mathml(m.group(1), "block"), html_text)
     html_text = _INLINE.sub(lambda m: _mathml(m.group(1), "inline"), html_text)
     if page.file.src_uri.endswith(".py"):  # an executed notebook
         html_text = _NOTEBOOK_MATHJAX.sub("", html_text)
+        html_text = _notebook_math(html_text)
         # jupytext gives cells random ids; number them so that builds are reproducible.
         counter = iter(range(1, 10_000))
         html_text = _CELL_ID.sub(lambda m: f'id="cell-{next(counter)}"', html_text)

@@ -126,10 +126,9 @@ print("returns G_t:", discounted_returns(rewards, 0.9).numpy().round(4).tolist()
 # to how good it turned out. The policy-gradient theorem makes this exact: the gradient
 # of the expected return is
 #
-# <p style="text-align: center"><i>∇<sub>θ</sub> J = E [ Σ<sub>t</sub> ∇<sub>θ</sub> log
-# π<sub>θ</sub>(a<sub>t</sub> | s<sub>t</sub>) · (G<sub>t</sub> − b(s<sub>t</sub>)) ]</i></p>
+# $$\nabla_\theta J = \mathbb{E}\left[\sum_t \nabla_\theta \log \pi_\theta(a_t \mid s_t)\,\bigl(G_t - b(s_t)\bigr)\right]$$
 #
-# With <i>b</i> = 0 this is **REINFORCE**. Any baseline <i>b(s<sub>t</sub>)</i> that does not
+# With $b = 0$ this is **REINFORCE**. Any baseline $b(s_t)$ that does not
 # depend on the action leaves the expectation unchanged (the score <i>∇ log π</i> has mean zero
 # under <i>π</i>), but a good one, the state value <i>V(s<sub>t</sub>)</i>, removes most of the
 # variance: an action is now pushed up only if it did better than usual *from that state*. For a
@@ -141,8 +140,7 @@ print("returns G_t:", discounted_returns(rewards, 0.9).numpy().round(4).tolist()
 # it after one step as <i>r<sub>t</sub> + γ V(s<sub>t+1</sub>)</i>. The weight of <i>log π</i>
 # becomes the **TD error**
 #
-# <p style="text-align: center"><i>δ<sub>t</sub> = r<sub>t</sub> + γ V(s<sub>t+1</sub>) −
-# V(s<sub>t</sub>)</i>,</p>
+# $$\delta_t = r_t + \gamma V(s_{t+1}) - V(s_t),$$
 #
 # lower variance than <i>G<sub>t</sub> − V(s<sub>t</sub>)</i> (one random reward instead of all
 # of them), at the cost of bias while the critic is wrong. The actor proposes, the critic judges

@@ -101,3 +101,10 @@ def test_math_is_mathml_not_tex(built: Build) -> None:
     iou = (built.site / "detection" / "iou" / "index.html").read_text(encoding="utf-8")
     assert iou.count("<math") >= 5
     assert 'class="arithmatex"' not in iou
+
+
+def test_notebook_math_is_mathml_not_tex(built: Build) -> None:
+    """Notebook Markdown keeps TeX between dollars; the hook turns it into MathML too."""
+    page = (built.site / "rl" / "actor-critic" / "index.html").read_text(encoding="utf-8")
+    assert page.count('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block"') >= 2
+    assert "\\nabla" not in page and "$$" not in page
