@@ -55,15 +55,15 @@ for i in range(3):
 # ## The model
 #
 # * **Encoder**: an embedding and a bidirectional GRU, so each source position's state
-#   h<sub>s</sub> (size 2 × 32) describes its digit and both sides of it. Sequences are
+#   $h_s$ (size 2 × 32) describes its digit and both sides of it. Sequences are
 #   packed so that the backward direction does not start from the padding.
-# * **Attention**: at decoder step t, the additive score
-#   e<sub>ts</sub> = vᵀ tanh(W<sub>q</sub> s<sub>t−1</sub> + W<sub>k</sub> h<sub>s</sub>)
+# * **Attention**: at decoder step $t$, the additive score
+#   $e_{ts} = v^\top \tanh(W_q s_{t-1} + W_k h_s)$
 #   compares the decoder's state with every source state; a softmax over the unpadded
-#   positions gives weights α<sub>ts</sub>, and the context is
-#   c<sub>t</sub> = Σ<sub>s</sub> α<sub>ts</sub> h<sub>s</sub>.
-# * **Decoder**: a GRU cell fed the previous token and c<sub>t</sub>; a linear layer on its new
-#   state and c<sub>t</sub> gives the next-token logits.
+#   positions gives weights $\alpha_{ts}$, and the context is
+#   $c_t = \sum_s \alpha_{ts} h_s$.
+# * **Decoder**: a GRU cell fed the previous token and $c_t$; a linear layer on its new
+#   state and $c_t$ gives the next-token logits.
 #
 # One decoder step, as the reference implements it:
 
@@ -128,7 +128,7 @@ print(f"9-10 digits: {(long_out == long_expected).all(dim=1).float().mean():.3f}
 # %% [markdown]
 # ## Attention alignment
 #
-# The attention weights α<sub>ts</sub> of one string, output steps as rows and source
+# The attention weights $\alpha_{ts}$ of one string, output steps as rows and source
 # digits as columns. To reverse, output step t must read source position n − t:
 # the weights form the anti-diagonal, learnt without ever being told about positions. The
 # diagonal is a little smeared: each bidirectional encoder state also describes its
@@ -237,20 +237,20 @@ for width in (1, 3):
 # A more probable sequence is not always the right one: beam search can only fix the
 # decoder's search errors, not the model's. For a well-trained model on an easy task the two
 # decoders agree almost everywhere; machine translation typically uses K = 4 to 10 with a
-# **length penalty** (`length_penalty` divides the log-probability by length<sup>α</sup>),
+# **length penalty** (`length_penalty` divides the log-probability by $\text{length}^\alpha$),
 # because every extra token multiplies the probability by a number below 1 and plain beam
 # search favours short outputs.
 #
 # ## Autoregressive vs non-autoregressive decoding
 #
 # The decoder above is **autoregressive**: token t is computed from tokens 1 … t − 1, so
-# p(y) = ∏<sub>t</sub> p(y<sub>t</sub> | y<sub>&lt;t</sub>, x) and an output of length T needs T
+# $p(y) = \prod_t p(y_t \mid y_{<t}, x)$ and an output of length T needs T
 # sequential decoder steps (T × K for beam search). The Transformer's decoder is
 # autoregressive too; only its training is parallel, thanks to teacher forcing and a causal
 # mask ([masking](../transformer/#scaled-dot-product)).
 #
 # A **non-autoregressive** decoder (Gu et al., 2018) predicts the length first and then all
-# tokens at once, p(y) = p(T | x) ∏<sub>t</sub> p(y<sub>t</sub> | x): one parallel step, many times
+# tokens at once, $p(y) = p(T \mid x) \prod_t p(y_t \mid x)$: one parallel step, many times
 # faster. The cost is the independence assumption. When several outputs are right, each
 # position is predicted without knowing what the others chose, and the choices can mix.
 # Suppose the correct outputs for some input are `12` and `21`, each with probability ½.
