@@ -126,7 +126,10 @@ print("returns G_t:", discounted_returns(rewards, 0.9).numpy().round(4).tolist()
 # to how good it turned out. The policy-gradient theorem makes this exact: the gradient
 # of the expected return is
 #
-# $$\nabla_\theta J = \mathbb{E}\left[\sum_t \nabla_\theta \log \pi_\theta(a_t \mid s_t)\,\bigl(G_t - b(s_t)\bigr)\right]$$
+# $$
+# \nabla_\theta J = \mathbb{E}\left[\sum_t \nabla_\theta \log \pi_\theta(a_t \mid s_t)
+# \,\bigl(G_t - b(s_t)\bigr)\right]
+# $$
 #
 # With $b = 0$ this is **REINFORCE**. Any baseline $b(s_t)$ that does not
 # depend on the action leaves the expectation unchanged (the score <i>∇ log π</i> has mean zero

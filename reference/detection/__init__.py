@@ -38,7 +38,7 @@ from reference.detection.rpn import (
     sample_anchors,
 )
 from reference.detection.softer_nms import kl_box_loss, variance_voting
-from reference.detection.yolo import shape_iou, yolo_decode, yolo_encode, yolo_loss
+from reference.detection.yolo import yolo_decode, yolo_encode, yolo_loss
 
 __all__ = [
     "FeaturePyramidNetwork",
@@ -64,7 +64,6 @@ __all__ = [
     "nms",
     "rpn_anchors",
     "sample_anchors",
-    "shape_iou",
     "soft_nms",
     "spatial_pyramid_pool",
     "spp_block",

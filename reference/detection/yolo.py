@@ -15,32 +15,15 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from reference.checks import check_range, check_shape
+from reference.detection.anchors import wh_iou
 from reference.detection.boxes import _check_boxes, box_iou
 
 # --8<-- [end:imports]
 
-__all__ = ["shape_iou", "yolo_decode", "yolo_encode", "yolo_loss"]
+__all__ = ["yolo_decode", "yolo_encode", "yolo_loss"]
 
 
 # --8<-- [start:encode]
-def shape_iou(wh1: Tensor, wh2: Tensor) -> Tensor:
-    """IoU of box shapes placed on a common centre, for every pair.
-
-    Only width and height matter: this is how YOLO picks the anchor that fits a box.
-
-    Args:
-        wh1 (Tensor[N, 2]): widths and heights.
-        wh2 (Tensor[A, 2]): widths and heights.
-
-    Returns:
-        Tensor[N, A]: ``min(w) min(h) / (w1 h1 + w2 h2 - min(w) min(h))``.
-    """
-    check_shape("wh1", wh1, ("N", 2))
-    check_shape("wh2", wh2, ("A", 2))
-    inter = torch.minimum(wh1[:, None], wh2[None]).prod(dim=-1)  # [N, A]
-    return inter / (wh1.prod(dim=-1)[:, None] + wh2.prod(dim=-1)[None] - inter)
-
-
 def yolo_encode(
     boxes: Tensor,
     labels: Tensor,
@@ -52,7 +35,8 @@ def yolo_encode(
     """The training target of one image on one YOLOv3 scale.
 
     Each box is the job of one (anchor, cell): the cell that contains its centre and the
-    anchor whose shape fits it best (highest :func:`shape_iou`). That slot gets
+    anchor whose shape fits it best (highest :func:`wh_iou`, the IoU of the two shapes).
+    That slot gets
 
     * ``x, y``: the centre's offset inside the cell, in ``[0, 1)``, which the network
       predicts as ``sigmoid(tx), sigmoid(ty)``;
@@ -93,7 +77,7 @@ def yolo_encode(
         )
     target = boxes.new_zeros(len(anchors), H, W, 5 + num_classes)
     cell = centre.floor().long()  # [N, 2] as (col, row)
-    best = shape_iou(wh, anchors.to(wh.dtype)).argmax(dim=1)  # [N]
+    best = wh_iou(wh, anchors.to(wh.dtype)).argmax(dim=1)  # [N]
     slot = torch.cat(
         [
             centre - cell,  # offsets in [0, 1)

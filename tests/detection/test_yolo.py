@@ -8,7 +8,7 @@ import pytest
 import torch
 import torchvision.ops as tv
 
-from reference.detection import shape_iou, yolo_decode, yolo_encode, yolo_loss
+from reference.detection import wh_iou, yolo_decode, yolo_encode, yolo_loss
 from tests.detection.conftest import random_boxes
 
 ANCHORS = torch.tensor([[10.0, 13.0], [30.0, 61.0], [62.0, 45.0]], dtype=torch.float64)
@@ -27,7 +27,7 @@ class TestShapeIou:
         wh1 = torch.rand(20, 2, generator=g, dtype=torch.float64) * 50 + 1
         wh2 = torch.rand(7, 2, generator=g, dtype=torch.float64) * 50 + 1
         centred = lambda wh: torch.cat([-wh / 2, wh / 2], dim=1)  # noqa: E731
-        torch.testing.assert_close(shape_iou(wh1, wh2), tv.box_iou(centred(wh1), centred(wh2)))
+        torch.testing.assert_close(wh_iou(wh1, wh2), tv.box_iou(centred(wh1), centred(wh2)))
 
 
 class TestEncode:
