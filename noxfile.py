@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,6 +19,9 @@ ROOT = Path(__file__).parent
 VENV = ROOT / ".nox" / "shared"
 BIN = VENV / ("Scripts" if sys.platform == "win32" else "bin")
 STAMP = VENV / "installed.sha256"
+# The browser tests drive Debian's Chromium and need CJK fonts to lay out Chinese text.
+SYSTEM_PACKAGES = ("chromium", "fonts-noto-cjk")
+APT_COMMAND = "apt-get install -y --no-install-recommends " + " ".join(SYSTEM_PACKAGES)
 
 nox.options.sessions = ["lint", "tests", "docs"]
 nox.options.default_venv_backend = "none"
@@ -34,6 +39,34 @@ def _install(session: nox.Session) -> None:
     session.run(*pip, "--upgrade", "pip")
     session.run(*pip, "-e", ".[test,docs,lint]")
     STAMP.write_text(digest)
+
+
+def _missing_system_packages() -> list[str]:
+    missing = [] if shutil.which("chromium") else ["chromium"]
+    fonts = subprocess.run(["fc-list"], capture_output=True, text=True, check=False).stdout
+    if "Noto Sans CJK" not in fonts:
+        missing.append("fonts-noto-cjk")
+    return missing
+
+
+def _system_setup(session: nox.Session) -> None:
+    """Install Chromium and the CJK fonts with apt-get when possible, else stop with the command."""
+    try:
+        missing = _missing_system_packages()
+    except FileNotFoundError:  # no fontconfig at all: the fonts package brings it
+        missing = list(SYSTEM_PACKAGES)
+    if not missing:
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-qq", external=True, env=env)
+        session.run(*APT_COMMAND.split(), "-qq", external=True, env=env)
+        return
+    session.error(
+        f"the browser tests need {', '.join(missing)}; install them first, e.g.\n"
+        f"    sudo {APT_COMMAND}\n"
+        "(Debian or Ubuntu), then run `nox -s tests` again."
+    )
 
 
 def _run(session: nox.Session, program: str, *args: str) -> None:
@@ -67,6 +100,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the reference tests and the site tests (which build the site)."""
+    _system_setup(session)
     _install(session)
     _run(session, "pytest", *session.posargs)
 
