@@ -9,7 +9,9 @@ fixed ``svg.hashsalt`` and no date in the metadata, so two builds give identical
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -68,7 +70,33 @@ def _svg(fig: Figure) -> str:
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: this is inline HTML
     svg = svg.replace(INK, "currentColor").replace(_GRID, "var(--md-default-fg-color--lightest)")
-    return svg
+    return _unique_ids(svg)
+
+
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _unique_ids(svg: str) -> str:
+    """Prefix every id of an SVG (and the references to it) with a hash of the SVG.
+
+    matplotlib numbers ids from ``figure_1`` in every figure, and ids must be unique on a
+    page that shows several figures inline; the hash keeps the output reproducible. An
+    image drawn twice in one figure gets the same id twice: later copies are numbered.
+    """
+    prefix = "f" + hashlib.sha1(svg.encode()).hexdigest()[:8] + "-"
+    ids = set(_SVG_ID.findall(svg))
+    if not ids:
+        return svg
+    names = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
+    svg = re.sub(rf"#({names})(?=[\"')])", lambda m: f"#{prefix}{m[1]}", svg)
+    seen: dict[str, int] = {}
+
+    def rename(match: re.Match[str]) -> str:
+        seen[match[1]] = seen.get(match[1], 0) + 1
+        suffix = f"-{seen[match[1]]}" if seen[match[1]] > 1 else ""
+        return f'id="{prefix}{match[1]}{suffix}"'
+
+    return re.sub(rf'\bid="({names})"', rename, svg)
 
 
 def figure_html(fig: Figure, caption: str = "", timing: bool = False) -> str:

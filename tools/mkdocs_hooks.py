@@ -1,14 +1,19 @@
-"""MkDocs hooks: the generated topic map and glossary, server-side math, version footer.
+"""MkDocs hooks: the generated topic map and glossary, page code, server-side math, footer.
 
 * The navigation is built from ``docs/topics.yml`` (section order, then manifest order).
 * ``<!-- topic-map -->`` and ``<!-- glossary -->`` in a page are replaced by tables built
   from ``docs/topics.yml``, so the manifest is written once and shown twice.
+* Every ``python`` block of a Markdown page runs at build time and shows its output; blocks
+  that show reference functions get a standalone copy (:mod:`tools.page_exec`).
 * ``pymdownx.arithmatex`` (generic mode) leaves TeX in ``<span class="arithmatex">``; it is
   turned into MathML here, so pages need no math renderer and no CDN.
-* Notebook pages from mkdocs-jupyter carry a MathJax ``<script>`` from a CDN (removed) and
-  random cell ids from jupytext (renumbered, so that two builds are identical). Their
+* Notebook pages from mkdocs-jupyter are cleaned up by :mod:`tools.notebook_html`. Their
   Markdown cells keep TeX as ``$...$`` and ``$$...$$``, which is turned into MathML too
   (outside ``<pre>``, ``<code>``, ``<script>`` and ``<style>``).
+
+The hooks import ``tools`` and ``reference`` from the repository root, which must be on
+``sys.path`` (the nox sessions and the tests set ``PYTHONPATH``; ``python -m mkdocs`` run
+from the root works too).
 """
 
 from __future__ import annotations
@@ -16,22 +21,18 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-import sys
 from pathlib import Path
 
 from latex2mathml.converter import convert as latex_to_mathml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from reference import __version__
+from tools import notebook_html, page_exec
 from tools.manifest import SECTIONS, Topic, load
 
 _INLINE = re.compile(r'<span class="arithmatex">\\\((.+?)\\\)</span>', re.S)
 _BLOCK = re.compile(r'<div class="arithmatex">\\\[(.+?)\\\]</div>', re.S)
-_CELL_ID = re.compile(r'id="cell-id=[0-9a-f]+"')
-_NOTEBOOK_MATHJAX = re.compile(
-    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S
-)
+# CSS of the notebook pages, by file name under the site root, written after the build.
+_NOTEBOOK_CSS: dict[str, str] = {}
 _VERBATIM = re.compile(r"(<(pre|code|script|style)\b.*?</\2>)", re.S)
 _DOLLAR_BLOCK = re.compile(r"\$\$([^$]+?)\$\$")
 # $...$ as Markdown math does it: no space just inside the dollars, no digit or word
@@ -95,6 +96,8 @@ def _glossary(topics: list[Topic], page: str) -> str:
 
 
 def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri.endswith(".md") and "```python" in markdown:
+        markdown = page_exec.rewrite(markdown, page.file.src_uri)
     if "<!-- topic-map -->" in markdown or "<!-- glossary -->" in markdown:
         topics = load()
         src = page.file.src_uri
@@ -124,9 +127,17 @@ def on_page_content(html_text, page, config, files):
     html_text = _BLOCK.sub(lambda m: _mathml(m.group(1), "block"), html_text)
     html_text = _INLINE.sub(lambda m: _mathml(m.group(1), "inline"), html_text)
     if page.file.src_uri.endswith(".py"):  # an executed notebook
-        html_text = _NOTEBOOK_MATHJAX.sub("", html_text)
+        root = posixpath.relpath(".", page.url or ".")
+        html_text, css = notebook_html.process(html_text, root)
+        _NOTEBOOK_CSS[notebook_html.stylesheet_name(css)] = css
         html_text = _notebook_math(html_text)
-        # jupytext gives cells random ids; number them so that builds are reproducible.
-        counter = iter(range(1, 10_000))
-        html_text = _CELL_ID.sub(lambda m: f'id="cell-{next(counter)}"', html_text)
+    else:
+        html_text = page_exec.finish_html(html_text, page.file.src_uri)
     return html_text
+
+
+def on_post_build(config):
+    for name, css in _NOTEBOOK_CSS.items():
+        target = Path(config.site_dir) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(css, encoding="utf-8")

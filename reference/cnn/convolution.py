@@ -17,11 +17,10 @@ from torch import Tensor
 
 from reference.checks import check_shape, check_tensor
 
+IntPair = int | tuple[int, int]  # a size given once for both axes, or as (height, width)
 # --8<-- [end:imports]
 
 __all__ = ["conv2d", "conv_output_size", "conv_transpose2d", "conv_transpose_output_size"]
-
-IntPair = int | tuple[int, int]
 
 
 # --8<-- [start:pair]

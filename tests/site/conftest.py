@@ -12,6 +12,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
+# As `nox -s docs` builds: this tree's packages, torch on one thread (see noxfile.py).
+BUILD_ENV = {
+    "NO_MKDOCS_2_WARNING": "1",
+    "PYTHONPATH": str(ROOT),
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,7 @@ def build_site(site_dir: Path) -> Build:
         text=True,
         check=False,
         # PYTHONPATH: notebooks' kernels must import this tree's reference package.
-        env=os.environ | {"NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)},
+        env=os.environ | BUILD_ENV,
     )
     log = result.stdout + result.stderr
     if result.returncode != 0:
