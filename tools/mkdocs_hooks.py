@@ -1,8 +1,10 @@
 """MkDocs hooks: the generated topic map and glossary, server-side math, version footer.
 
-* The navigation is built from ``docs/topics.yml`` (section order, then manifest order).
-* ``<!-- topic-map -->`` and ``<!-- glossary -->`` in a page are replaced by tables built
-  from ``docs/topics.yml``, so the manifest is written once and shown twice.
+* The navigation is built by ``tools/nav.py`` (bilingual labels, one home per page, reading
+  order); the search index is tuned for Chinese by ``tools/search_index.py``.
+* Markers in the home page and the glossary (``<!-- topic-map -->``, ``<!-- glossary -->`` …)
+  are replaced by Markdown built from ``docs/topics.yml`` (``tools/home.py``,
+  ``tools/glossary.py``), so the manifest is written once and shown twice.
 * ``pymdownx.arithmatex`` (generic mode) leaves TeX in ``<span class="arithmatex">``; it is
   turned into MathML here, so pages need no math renderer and no CDN.
 * Notebook pages from mkdocs-jupyter carry a MathJax ``<script>`` from a CDN (removed) and
@@ -14,17 +16,20 @@
 from __future__ import annotations
 
 import html
-import posixpath
 import re
 import sys
 from pathlib import Path
 
 from latex2mathml.converter import convert as latex_to_mathml
+from mkdocs.plugins import event_priority
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reference import __version__
-from tools.manifest import SECTIONS, Topic, load
+from tools import home, search_index
+from tools.glossary import glossary
+from tools.manifest import load
+from tools.nav import build_nav
 
 _INLINE = re.compile(r'<span class="arithmatex">\\\((.+?)\\\)</span>', re.S)
 _BLOCK = re.compile(r'<div class="arithmatex">\\\[(.+?)\\\]</div>', re.S)
@@ -39,67 +44,44 @@ _DOLLAR_BLOCK = re.compile(r"\$\$([^$]+?)\$\$")
 _DOLLAR_INLINE = re.compile(r"(?<![\\$\w])\$(?=\S)([^$<]+?)(?<=\S)\$(?![\w$])")
 
 
-def _nav(docs_dir: Path) -> list[dict[str, object]]:
-    """Home, a section per topic section (existing pages, in manifest order), glossary."""
-    nav: list[dict[str, object]] = [{"Home": "index.md"}]
-    topics = load()
-    for key, (english, _) in SECTIONS.items():
-        pages = dict.fromkeys(t.page for t in topics if t.section == key)  # ordered, unique
-        present = [page for page in pages if (docs_dir / page).exists()]
-        if present:
-            nav.append({english: present})
-    nav.append({"Glossary": "glossary.md"})
-    return nav
-
-
 def on_config(config):
-    # The navigation is derived from the manifest, so adding a page never means editing
-    # mkdocs.yml: a page appears once it exists and a topic in docs/topics.yml points to it.
-    config.nav = _nav(Path(config.docs_dir))
+    # The navigation is derived from the manifest and tools/nav.py's reading order, so
+    # adding a page never means editing mkdocs.yml.
+    config.nav = build_nav(load(), Path(config.docs_dir))
     config.copyright = (
         f"Every snippet is embedded from the tested package <code>reference</code> "
         f"version {__version__}; every figure was drawn when this site was built."
     )
     config.extra["reference_version"] = __version__
+    global _SEARCH
+    _SEARCH = search_index.Collector(load())
     return config
 
 
-def _link(topic: Topic, from_page: str) -> str:
-    target = posixpath.relpath(topic.page, posixpath.dirname(from_page) or ".")
-    return f"[{topic.title}]({target}#{topic.anchor})"
+_SEARCH: search_index.Collector | None = None
 
 
-def _topic_map(topics: list[Topic], page: str) -> str:
-    done = sum(t.done for t in topics)
-    out = [f"**{done} of {len(topics)} topics are written**; the rest are listed as *planned*.\n"]
-    for key, (english, chinese) in SECTIONS.items():
-        members = [t for t in topics if t.section == key]
-        count = sum(t.done for t in members)
-        out.append(f"\n### {english} · {chinese} {{#map-{key}}}\n")
-        out.append(f"{count} of {len(members)} written.\n")
-        out.append("\n| Topic | 中文 | Status |\n|---|---|---|")
-        for t in members:
-            name = _link(t, page) if t.done else t.title
-            status = ":material-check-circle:{ .kb-done } done" if t.done else "planned"
-            out.append(f"| {name} | {t.zh} | {status} |")
-        out.append("")
-    return "\n".join(out)
+@event_priority(50)  # before the search plugin, which strips data-search-exclude from the page
+def on_page_context(context, page, config, nav):
+    if page.is_homepage:  # every page is rendered by now: copy the cards' figures
+        rendered = {p.file.src_uri: p.content for p in nav.pages}
+        page.content = home.insert_figures(page.content, rendered)
+    _SEARCH.collect(page)
+    return context
 
 
-def _glossary(topics: list[Topic], page: str) -> str:
-    out = ["| English | 中文 | Section |", "|---|---|---|"]
-    for t in sorted(topics, key=lambda t: t.title.lower()):
-        name = _link(t, page) if t.done else f"{t.title} *(planned)*"
-        out.append(f"| {name} | {t.zh} | {SECTIONS[t.section][0]} |")
-    return "\n".join(out)
+def on_post_build(config):
+    _SEARCH.write(config.site_dir)  # before the offline plugin (priority -100) copies the index
 
 
 def on_page_markdown(markdown, page, config, files):
-    if "<!-- topic-map -->" in markdown or "<!-- glossary -->" in markdown:
-        topics = load()
-        src = page.file.src_uri
-        markdown = markdown.replace("<!-- topic-map -->", _topic_map(topics, src))
-        markdown = markdown.replace("<!-- glossary -->", _glossary(topics, src))
+    if page.file.src_uri in {"index.md", "glossary.md"}:
+        topics, src, docs = load(), page.file.src_uri, Path(config.docs_dir)
+        markdown = markdown.replace("<!-- start-here -->", home.start_here(docs, src))
+        markdown = markdown.replace("<!-- section-cards -->", home.section_cards(topics, docs, src))
+        markdown = markdown.replace("<!-- topic-map -->", home.topic_map(topics, src))
+        markdown = markdown.replace("<!-- local-use -->", home.local_use(config.repo_url))
+        markdown = markdown.replace("<!-- glossary -->", glossary(topics, src))
     return markdown
 
 
