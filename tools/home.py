@@ -88,16 +88,21 @@ def section_cards(topics: list[Topic], docs_dir: Path, from_page: str = "index.m
 
 
 def topic_map(topics: list[Topic], from_page: str = "index.md") -> str:
-    """Every topic, by section, as a compact multi-column list of links with the 中文 term."""
-    out = ['<div class="kb-topic-map" markdown>']
+    """Every topic with its 中文 term, one folded list per section (the cards come first).
+
+    The glossary holds the same names for search, so the map stays out of the index.
+    """
+    out = []
     for key in SECTIONS:
         members = [t for t in topics if t.section == key]
         if not members:
             continue
-        # The glossary lists the same names for search: the map stays out of the index.
-        out.append(f'\n### {section_label(key)} {{#map-{key} data-search-exclude="1"}}\n')
+        out.append(
+            f'<details class="kb-topic-map" id="map-{key}" data-search-exclude="1" markdown>'
+        )
+        out.append(f"<summary>{section_label(key)} · {len(members)} topics</summary>\n")
         out.extend(f"- {link(t, from_page)} {t.zh}" for t in members)
-    out.append("\n</div>")
+        out.append("\n</details>\n")
     return "\n".join(out)
 
 

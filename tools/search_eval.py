@@ -3,6 +3,8 @@
 The query lists are the site's search benchmark (``tests/site/test_search.py`` asserts on
 them); ``python -m tools.search_eval --site site`` prints every query with the rank at which
 its page comes, the recall, and the bytes the search index costs a page load.
+``--shot results.png --query 抑制`` saves a screenshot of the results for one query instead
+(``--width``, ``--scheme light|dark``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import functools
 import gzip
+import re
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -212,7 +215,7 @@ class SearchBox:
         """Load ``url`` and wait until the search worker has its index."""
         self.page.add_init_script(COUNT_MESSAGES)
         self.page.goto(url, wait_until="networkidle")
-        self.page.locator("label.md-search__icon, .md-search__input").first.click()
+        self.page.keyboard.press("/")  # Material's shortcut: opens search on any screen width
         self.box.wait_for(state="visible")
 
     def _settle(self, value: str) -> None:
@@ -235,16 +238,18 @@ class SearchBox:
         self.box.focus()
         self.page.keyboard.press("Control+A")
         self.page.keyboard.press("Backspace")
-        for char in query:
-            self.page.keyboard.type(char)
-            if not char.isascii():
-                self.page.keyboard.press("Shift")
+        for latin, chinese in re.findall(r"([\x00-\x7f]*)([^\x00-\x7f]*)", query):
+            self.page.keyboard.type(latin)  # one key event sequence per character
+            for char in chinese:  # typed as an input method commits it: an input event,
+                self.page.keyboard.type(char)
+                self.page.keyboard.press("Shift")  # then the key-up of the committing key
         self._settle(query)
 
     def pages(self) -> list[str]:
         """The result pages, best first, as paths from the site root (``detection/nms/``)."""
         hrefs = self.page.eval_on_selector_all(
-            ".md-search-result__item > .md-search-result__link", "links => links.map(a => a.href)"
+            ".md-search-result__item > .md-search-result__link:first-child",
+            "links => links.map(a => a.href)",
         )
         return [urlsplit(href).path.lstrip("/") for href in hrefs]
 
@@ -280,16 +285,35 @@ def serve(site: Path) -> Iterator[str]:
         httpd.shutdown()
 
 
+def _shoot(box: SearchBox, query: str, path: Path) -> None:
+    box.type(query)
+    box.page.screenshot(path=str(path))
+    print(path, box.pages()[:5])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, default=Path("site"))
+    parser.add_argument("--shot", type=Path, help="save a screenshot of one query's results")
+    parser.add_argument("--query", default="抑制")
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--scheme", choices=("light", "dark"), default="light")
     args = parser.parse_args()
     with serve(args.site) as base, sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
         context = p.chromium.launch_persistent_context(
-            tmp, executable_path="/usr/bin/chromium", args=FLAGS, headless=True
+            tmp,
+            executable_path="/usr/bin/chromium",
+            args=FLAGS,
+            headless=True,
+            viewport={"width": args.width, "height": 900},
+            color_scheme=args.scheme,
         )
         box = SearchBox(context.new_page())
         box.open(base)
+        if args.shot:
+            _shoot(box, args.query, args.shot)
+            context.close()
+            return
         print("| query | kind | page | rank |\n|---|---|---|---|")
         found = first = 0
         for query, page, kind in CHINESE:

@@ -51,7 +51,7 @@ TERMINAL = "\u200d"  # ends a whole Chinese term in the hidden fields, never typ
 HAN_RUN = re.compile(f"[{HAN}]+")
 HIDDEN_FIELDS = ("han_title", "han_text", "keywords")
 
-_PRE_OR_SVG = re.compile(r"<(pre|svg)\b.*?</\1>", re.S)
+_LEFT_OUT = re.compile(r"<(pre|svg|thead)\b.*?</\1>", re.S)
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.S)
 _MATH = re.compile(r"<math\b.*?</math>", re.S)
 _TAB_LABELS = re.compile(r'<div class="tabbed-labels">(.*?)</div>', re.S)
@@ -173,8 +173,9 @@ def _label_tabs(html_text: str) -> str:
 def search_view(html_text: str) -> str:
     """The page's HTML as the search index should see it.
 
-    Code blocks (``<pre>``), the text inside figures' SVG (tick labels) and notebook
-    anchor links are dropped, ``<math>`` becomes
+    Code blocks (``<pre>``), the text inside figures' SVG (tick labels), table header rows
+    (column names, repeated in every preview of a table's section) and notebook anchor
+    links are dropped, ``<math>`` becomes
     linear text (:func:`linear_math`), and tab labels move into their tabs.
 
     Args:
@@ -183,7 +184,7 @@ def search_view(html_text: str) -> str:
     Returns:
         HTML for Material's ``SearchIndex``; never shown to a reader.
     """
-    view = _PRE_OR_SVG.sub("", html_text)
+    view = _LEFT_OUT.sub("", html_text)
     view = _ANCHOR_LINK.sub("", view)
     view = _MATH.sub(lambda m: linear_math(m.group(0)), view)
     return _label_tabs(view)

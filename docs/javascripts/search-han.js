@@ -17,4 +17,14 @@
       message = { ...message, data: message.data.replace(HAN_RUN, run => [...run].join(JOINER)) }
     return send.call(this, message, ...rest)
   }
+
+  // Each result link carries the query (?h=) for Material to highlight on the target page:
+  // without the joiners, so that the page's text matches it.
+  const results = document.querySelector(".md-search-result__list")
+  const encoded = encodeURIComponent(JOINER)
+  if (results)
+    new MutationObserver(() => {
+      for (const link of results.querySelectorAll(`a[href*="${encoded}"]`))
+        link.href = link.href.replaceAll(encoded, "")
+    }).observe(results, { childList: true, subtree: true })
 })()
