@@ -61,8 +61,8 @@ def english_key(title: str) -> tuple[str, ...]:
 
 
 def _letter(key: tuple[str, ...]) -> str:
-    first = key[0][0] if key and key[0] else "#"
-    return first.upper() if first.isalpha() else "#"
+    first = key[0][0] if key and key[0] else "0"
+    return first.upper() if first.isalpha() else "0–9"
 
 
 def _grouped(
@@ -88,7 +88,7 @@ def _letters(groups: dict[str, list[Topic]], prefix: str) -> str:
 
 
 def _slug(letter: str) -> str:
-    return "num" if letter == "#" else letter.lower()
+    return letter.lower() if letter.isalpha() else "num"
 
 
 def glossary(topics: list[Topic], page: str) -> str:

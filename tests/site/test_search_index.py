@@ -162,3 +162,11 @@ def test_the_index_is_smaller_than_before_it_was_tuned(built: Build) -> None:
     assert size < 450_000, size
     # Chinese is written as UTF-8 (3 bytes a character), not as \\uXXXX escapes (6 bytes).
     assert "非极大值抑制" in (built.site / "search" / "search_index.json").read_text("utf-8")
+
+
+def test_previews_read_formulas_and_tabs_as_text(built: Build) -> None:
+    """The optimisers' section: its tabs' labels apart, its formulas in one line."""
+    (entry,) = [d for d in _index(built)["docs"] if d["location"].endswith("#optimizers")]
+    assert "<p>SGD and momentum</p>" in entry["text"]
+    assert "<p>AdaGrad, RMSprop, AdaDelta, Adam</p>" in entry["text"]
+    assert "v ← αv + (1 − α)g<sup>2</sup>" in entry["text"]
