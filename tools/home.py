@@ -97,9 +97,8 @@ def topic_map(topics: list[Topic], from_page: str = "index.md") -> str:
         members = [t for t in topics if t.section == key]
         if not members:
             continue
-        out.append(
-            f'<details class="kb-topic-map" id="map-{key}" data-search-exclude="1" markdown>'
-        )
+        attributes = f'class="abstract kb-topic-map" id="map-{key}" data-search-exclude="1"'
+        out.append(f"<details {attributes} markdown>")
         out.append(f"<summary>{section_label(key)} · {len(members)} topics</summary>\n")
         out.extend(f"- {link(t, from_page)} {t.zh}" for t in members)
         out.append("\n</details>\n")
