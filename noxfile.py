@@ -75,17 +75,24 @@ def _system_setup(session: nox.Session) -> None:
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def _run(session: nox.Session, program: str, *args: str, threads: bool = False) -> None:
+def _run(
+    session: nox.Session,
+    program: str,
+    *args: str,
+    threads: bool = False,
+    env: dict[str, str] | None = None,
+) -> None:
     """Run a program of the shared virtualenv, with that virtualenv first on PATH.
 
     ``threads=False`` limits torch to one thread (see ONE_THREAD).
     """
-    env = {
+    env = (env or {}) | {
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "VIRTUAL_ENV": str(VENV),
         "PYTHONPATH": str(ROOT),  # the MkDocs hooks import tools/ and reference/ from here
         "NO_MKDOCS_2_WARNING": "1",  # Material's end-of-life banner, not a build problem
-    } | ({} if threads else ONE_THREAD)
+    }
+    env |= {} if threads else ONE_THREAD
     session.run(str(BIN / program), *args, external=True, env=env)
 
 
@@ -123,10 +130,26 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
-def serve(session: nox.Session) -> None:
-    """Build the site and serve it at http://127.0.0.1:8000 (rebuilds on change)."""
+def dist(session: nox.Session) -> None:
+    """Build a copy of the site that works from disk (search included) as dist/*.zip."""
     _install(session)
-    _run(session, "mkdocs", "serve", "--strict", "-a", "127.0.0.1:8000", *session.posargs)
+    out = ROOT / "dist"
+    site = out / "site"
+    shutil.rmtree(out, ignore_errors=True)
+    _run(session, "mkdocs", "build", "--strict", "--site-dir", str(site), env={"OFFLINE": "true"})
+    archive = shutil.make_archive(str(out / "deep-learning-tested"), "zip", site)
+    session.log(f"wrote {archive}: unzip it and open index.html in a browser")
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Build the site and serve it at http://127.0.0.1:8000; an edited page is rebuilt alone."""
+    _install(session)
+    # --dirty: after the first full build, a save rebuilds only the pages that changed, in
+    # seconds, instead of every page and notebook. Restart after editing reference/.
+    _run(
+        session, "mkdocs", "serve", "--strict", "--dirty", "-a", "127.0.0.1:8000", *session.posargs
+    )
 
 
 @nox.session

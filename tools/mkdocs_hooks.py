@@ -1,8 +1,10 @@
 """MkDocs hooks: the generated topic map and glossary, page code, server-side math, footer.
 
-* The navigation is built from ``docs/topics.yml`` (section order, then manifest order).
-* ``<!-- topic-map -->`` and ``<!-- glossary -->`` in a page are replaced by tables built
-  from ``docs/topics.yml``, so the manifest is written once and shown twice.
+* The navigation is built by ``tools/nav.py`` (bilingual labels, one home per page, reading
+  order); the search index is tuned for Chinese by ``tools/search_index.py``.
+* Markers in the home page and the glossary (``<!-- topic-map -->``, ``<!-- glossary -->`` …)
+  are replaced by Markdown built from ``docs/topics.yml`` (``tools/home.py``,
+  ``tools/glossary.py``), so the manifest is written once and shown twice.
 * Every ``python`` block of a Markdown page runs at build time and shows its output; blocks
   that show reference functions get a standalone copy (:mod:`tools.page_exec`).
 * ``pymdownx.arithmatex`` (generic mode) leaves TeX in ``<span class="arithmatex">``; it is
@@ -19,20 +21,28 @@ from the root works too).
 from __future__ import annotations
 
 import html
+import os
 import posixpath
 import re
 from pathlib import Path
 
 from latex2mathml.converter import convert as latex_to_mathml
+from mkdocs.plugins import event_priority
 
 from reference import __version__
-from tools import notebook_html, page_exec
-from tools.manifest import SECTIONS, Topic, load
+from tools import home, notebook_export, notebook_html, page_exec, search_index
+from tools.glossary import glossary
+from tools.manifest import load
+from tools.nav import build_nav
 
 _INLINE = re.compile(r'<span class="arithmatex">\\\((.+?)\\\)</span>', re.S)
 _BLOCK = re.compile(r'<div class="arithmatex">\\\[(.+?)\\\]</div>', re.S)
 # CSS of the notebook pages, by file name under the site root, written after the build.
 _NOTEBOOK_CSS: dict[str, str] = {}
+# Each page as a Jupyter notebook, by path under the site root, written after the build.
+_NOTEBOOKS: dict[str, object] = {}
+_ICONS = Path(__import__("material").__file__).parent / "templates" / ".icons" / "material"
+_H1 = re.compile(r"^# (.+?)(?:\s*\{[^}]*\})?\s*$", re.M)
 _VERBATIM = re.compile(r"(<(pre|code|script|style)\b.*?</\2>)", re.S)
 _DOLLAR_BLOCK = re.compile(r"\$\$([^$]+?)\$\$")
 # $...$ as Markdown math does it: no space just inside the dollars, no digit or word
@@ -40,69 +50,81 @@ _DOLLAR_BLOCK = re.compile(r"\$\$([^$]+?)\$\$")
 _DOLLAR_INLINE = re.compile(r"(?<![\\$\w])\$(?=\S)([^$<]+?)(?<=\S)\$(?![\w$])")
 
 
-def _nav(docs_dir: Path) -> list[dict[str, object]]:
-    """Home, a section per topic section (existing pages, in manifest order), glossary."""
-    nav: list[dict[str, object]] = [{"Home": "index.md"}]
-    topics = load()
-    for key, (english, _) in SECTIONS.items():
-        pages = dict.fromkeys(t.page for t in topics if t.section == key)  # ordered, unique
-        present = [page for page in pages if (docs_dir / page).exists()]
-        if present:
-            nav.append({english: present})
-    nav.append({"Glossary": "glossary.md"})
-    return nav
-
-
 def on_config(config):
-    # The navigation is derived from the manifest, so adding a page never means editing
-    # mkdocs.yml: a page appears once it exists and a topic in docs/topics.yml points to it.
-    config.nav = _nav(Path(config.docs_dir))
+    # The navigation is derived from the manifest and tools/nav.py's reading order, so
+    # adding a page never means editing mkdocs.yml.
+    config.nav = build_nav(load(), Path(config.docs_dir))
     config.copyright = (
         f"Every snippet is embedded from the tested package <code>reference</code> "
         f"version {__version__}; every figure was drawn when this site was built."
     )
     config.extra["reference_version"] = __version__
+    # Material's offline plugin adds a Web Worker shim from a CDN (unpkg) so that search
+    # works from disk; use the site's own shim instead: nothing is loaded from another host.
+    polyfills = config.extra.get("polyfills", [])
+    if any("iframe-worker" in url for url in polyfills):
+        config.extra["polyfills"] = [u for u in polyfills if "iframe-worker" not in u]
+        config.extra["polyfills"].append("javascripts/file-worker.js")
+    global _SEARCH
+    _SEARCH = search_index.Collector(load())
     return config
 
 
-def _link(topic: Topic, from_page: str) -> str:
-    target = posixpath.relpath(topic.page, posixpath.dirname(from_page) or ".")
-    return f"[{topic.title}]({target}#{topic.anchor})"
+_CANONICAL = re.compile(r'<link rel="canonical" href="[^"]*">\s*')
 
 
-def _topic_map(topics: list[Topic], page: str) -> str:
-    done = sum(t.done for t in topics)
-    out = [f"**{done} of {len(topics)} topics are written**; the rest are listed as *planned*.\n"]
-    for key, (english, chinese) in SECTIONS.items():
-        members = [t for t in topics if t.section == key]
-        count = sum(t.done for t in members)
-        out.append(f"\n### {english} · {chinese} {{#map-{key}}}\n")
-        out.append(f"{count} of {len(members)} written.\n")
-        out.append("\n| Topic | 中文 | Status |\n|---|---|---|")
-        for t in members:
-            name = _link(t, page) if t.done else t.title
-            status = ":material-check-circle:{ .kb-done } done" if t.done else "planned"
-            out.append(f"| {name} | {t.zh} | {status} |")
-        out.append("")
-    return "\n".join(out)
+def on_post_page(output, page, config):
+    # Without SITE_URL, site_url is only a local default: no page claims it as canonical.
+    if not os.environ.get("SITE_URL"):
+        output = _CANONICAL.sub("", output)
+    return output
 
 
-def _glossary(topics: list[Topic], page: str) -> str:
-    out = ["| English | 中文 | Section |", "|---|---|---|"]
-    for t in sorted(topics, key=lambda t: t.title.lower()):
-        name = _link(t, page) if t.done else f"{t.title} *(planned)*"
-        out.append(f"| {name} | {t.zh} | {SECTIONS[t.section][0]} |")
-    return "\n".join(out)
+_SEARCH: search_index.Collector | None = None
+
+
+@event_priority(50)  # before the search plugin, which strips data-search-exclude from the page
+def on_page_context(context, page, config, nav):
+    if page.is_homepage:  # every page is rendered by now: copy the cards' figures
+        rendered = {p.file.src_uri: p.content for p in nav.pages}
+        page.content = home.insert_figures(page.content, rendered)
+    _SEARCH.collect(page)
+    return context
+
+
+def _download_link(page) -> str:
+    name = posixpath.basename(notebook_export.notebook_name(page.file.dest_uri))
+    icon = (_ICONS / "notebook-outline.svg").read_text(encoding="utf-8")
+    return (
+        f'<a href="{name}" download class="md-content__button md-icon kb-notebook" '
+        f'title="Download this page as a Jupyter notebook (runs without the package)">{icon}</a>'
+    )
 
 
 def on_page_markdown(markdown, page, config, files):
-    if page.file.src_uri.endswith(".md") and "```python" in markdown:
-        markdown = page_exec.rewrite(markdown, page.file.src_uri)
-    if "<!-- topic-map -->" in markdown or "<!-- glossary -->" in markdown:
-        topics = load()
-        src = page.file.src_uri
-        markdown = markdown.replace("<!-- topic-map -->", _topic_map(topics, src))
-        markdown = markdown.replace("<!-- glossary -->", _glossary(topics, src))
+    src = page.file.src_uri
+    if src not in {"index.md", "glossary.md"}:
+        # A jupytext page arrives as its Python source, whose Markdown lines start with "# ".
+        heading = _H1.search(
+            re.sub(r"^# ", "", markdown, flags=re.M) if src.endswith(".py") else markdown
+        )
+        title = heading.group(1) if heading else page.file.name
+        target = notebook_export.notebook_name(page.file.dest_uri)
+        if src.endswith(".py"):
+            path = Path(config.docs_dir) / src
+            notebook = notebook_export.jupytext_page(path, src, title, config.site_url)
+        else:
+            notebook = notebook_export.markdown_page(markdown, src, title, config.site_url)
+        _NOTEBOOKS[target] = notebook
+    if src.endswith(".md") and "```python" in markdown:
+        markdown = page_exec.rewrite(markdown, src)
+    if page.file.src_uri in {"index.md", "glossary.md"}:
+        topics, src, docs = load(), page.file.src_uri, Path(config.docs_dir)
+        markdown = markdown.replace("<!-- start-here -->", home.start_here(docs, src))
+        markdown = markdown.replace("<!-- section-cards -->", home.section_cards(topics, docs, src))
+        markdown = markdown.replace("<!-- topic-map -->", home.topic_map(topics, src))
+        markdown = markdown.replace("<!-- local-use -->", home.local_use(config.repo_url))
+        markdown = markdown.replace("<!-- glossary -->", glossary(topics, src))
     return markdown
 
 
@@ -126,6 +148,8 @@ def _notebook_math(html_text: str) -> str:
 def on_page_content(html_text, page, config, files):
     html_text = _BLOCK.sub(lambda m: _mathml(m.group(1), "block"), html_text)
     html_text = _INLINE.sub(lambda m: _mathml(m.group(1), "inline"), html_text)
+    if notebook_export.notebook_name(page.file.dest_uri) in _NOTEBOOKS:
+        html_text = _download_link(page) + html_text
     if page.file.src_uri.endswith(".py"):  # an executed notebook
         root = posixpath.relpath(".", page.url or ".")
         html_text, css = notebook_html.process(html_text, root)
@@ -137,6 +161,9 @@ def on_page_content(html_text, page, config, files):
 
 
 def on_post_build(config):
+    _SEARCH.write(config.site_dir)  # before the offline plugin (priority -100) copies the index
+    for name, notebook in _NOTEBOOKS.items():
+        notebook_export.write(notebook, Path(config.site_dir) / name)
     for name, css in _NOTEBOOK_CSS.items():
         target = Path(config.site_dir) / name
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.standalone import ROOT, module_of
+from tools.standalone import ROOT, module_of, standalone
 
 FENCE = re.compile(
     r"^(?P<indent>[ \t]*)```python(?P<options>[^\n]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
@@ -62,6 +62,11 @@ class Fence:
         return not self.executed_at_build or "source" in self.options
 
     @property
+    def html_output(self) -> bool:
+        """A build-time block that prints HTML (a figure) rather than text."""
+        return self.executed_at_build and self.options.get("html") in {"1", "on", "true"}
+
+    @property
     def code(self) -> str:
         """The code with every snippet directive replaced by its section."""
         return SNIPPET.sub(lambda m: snippet(m["path"], m["section"]), self.body)
@@ -84,22 +89,59 @@ class Fence:
 
     def imported_from_reference(self) -> list[tuple[str, str]]:
         """``(module, name)`` of each name the block imports from the ``reference`` package."""
-        found: list[tuple[str, str]] = []
-        for node in ast.parse(self.code).body:
-            if isinstance(node, ast.Import) and any(
-                a.name.split(".")[0] == "reference" for a in node.names
-            ):
-                raise ValueError("import names from reference (`from reference.x import f`)")
-            if (
-                isinstance(node, ast.ImportFrom)
-                and (node.module or "").split(".")[0] == "reference"
-            ):
-                found.extend((node.module, a.name) for a in node.names)
-        return found
+        return imported_from_reference(self.code)
 
     def standalone_targets(self) -> list[tuple[str, str]]:
         """Everything the block gives the reader from the package: what a standalone copy holds."""
         return list(dict.fromkeys([*self.shown_public(), *self.imported_from_reference()]))
+
+    def standalone_code(self) -> str:
+        """The block as a reader who copied the standalone copies has it, without the package.
+
+        Shown plotting code, which draws with the site's own helper (``reference.plotting``),
+        has no standalone form: ``""``.
+        """
+        if self.html_output:
+            return ""
+        if not self.snippets() and not self.imported_from_reference():
+            return self.code
+        return standalone_version(self.code, self.standalone_targets())
+
+
+def standalone_version(code: str, targets: list[tuple[str, str]]) -> str:
+    """``code`` with ``targets`` defined by their standalone copy and no import from the package.
+
+    Definitions in ``code`` of names that the standalone copy defines are dropped (they are
+    the same source), as are ``from reference… import`` and ``from __future__`` lines.
+    """
+    block = standalone(targets) if targets else None
+    defined = {d.name for d in block.definitions} if block else set()
+    kept = []
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in {
+            "reference",
+            "__future__",
+        }:
+            continue
+        names = {getattr(node, "name", None)} | {
+            t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)
+        }
+        if not names & defined:
+            kept.append(ast.get_source_segment(code, node) or "")
+    return (block.text() + "\n\n" if block else "") + "\n\n".join(kept)
+
+
+def imported_from_reference(code: str) -> list[tuple[str, str]]:
+    """``(module, name)`` of each name that ``code`` imports from the ``reference`` package."""
+    found: list[tuple[str, str]] = []
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.Import) and any(
+            a.name.split(".")[0] == "reference" for a in node.names
+        ):
+            raise ValueError("import names from reference (`from reference.x import f`)")
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "reference":
+            found.extend((node.module, a.name) for a in node.names)
+    return found
 
 
 def fences(markdown: str) -> list[Fence]:

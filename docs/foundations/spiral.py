@@ -24,7 +24,7 @@ x, y = make_spiral(points_per_class=500, classes=4)
 print(x.shape, y.shape, torch.bincount(y).tolist())
 
 # %% [markdown]
-# ## A linear model
+# ## A linear model · 线性模型
 #
 # `nn.Linear(2, 4)` gives each class a score that is a linear function of the two
 # coordinates; the predicted class is the largest score, so the regions are convex wedges.
@@ -38,7 +38,7 @@ losses = train(
 print(f"linear: loss {losses[-1]:.3f}, accuracy {accuracy(linear(x), y):.3f}")
 
 # %% [markdown]
-# ## A two-layer network
+# ## A two-layer network · 两层神经网络
 #
 # One hidden layer of 100 ReLU units between input and output, trained with Adam:
 
@@ -50,7 +50,7 @@ losses = train(
 print(f"two-layer: loss {losses[-1]:.3f}, accuracy {accuracy(net(x), y):.3f}")
 
 # %% [markdown]
-# ## Decision boundaries
+# ## Decision boundaries · 决策边界
 #
 # Colour every point of a grid by the class each model predicts there.
 

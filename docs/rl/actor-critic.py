@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Reinforcement learning: actor–critic · 演员-评论家
+# # Reinforcement learning: rewards, policy gradient, actor–critic and inverse RL · 强化学习
 #
 # Supervised learning is told the right answer for every input. Reinforcement learning
 # is only told, now and then, how well things are going, and has to work out which of
@@ -119,7 +119,7 @@ print("rewards along the best route:", rewards.tolist()[0])
 print("returns G_t:", discounted_returns(rewards, 0.9).numpy().round(4).tolist()[0])
 
 # %% [markdown]
-# ## Policy gradient and actor–critic · 演员-评论家
+# ## Policy gradient and actor–critic · 策略梯度与演员-评论家
 # <a id="actor-critic"></a>
 #
 # **Policy gradient.** Increase the log-probability of each action taken, in proportion

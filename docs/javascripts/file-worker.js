@@ -1,0 +1,60 @@
+// Search from a copy of the site opened from disk (the zip of `nox -s dist`).
+//
+// Material runs its search in a Web Worker, which Chromium and Firefox refuse to start
+// from a file:// page. On file:// only, this replaces Worker with a stand-in that runs the
+// worker's script in a hidden same-origin iframe and passes messages both ways. Material's
+// search worker needs nothing else: it listens for "message" and answers with postMessage.
+// Only offline builds load this file (tools/mkdocs_hooks.py adds it as a polyfill).
+(function () {
+  if (location.protocol !== "file:") return;
+
+  function FileWorker(url) {
+    var worker = this;
+    var listeners = [];
+    var pending = [];
+    var loaded = false;
+    var frame = document.createElement("iframe");
+    frame.hidden = true;
+    frame.setAttribute("aria-hidden", "true");
+    (document.body || document.documentElement).appendChild(frame);
+    var scope = frame.contentWindow;
+
+    function deliver(data) {
+      var event = new MessageEvent("message", { data: data });
+      if (typeof worker.onmessage === "function") worker.onmessage(event);
+      listeners.slice().forEach(function (listener) { listener(event); });
+    }
+    function send(data) {
+      scope.dispatchEvent(new MessageEvent("message", { data: data }));
+    }
+
+    // The worker's global postMessage answers the page, asynchronously as a worker would.
+    scope.postMessage = function (data) {
+      setTimeout(function () { deliver(data); }, 0);
+    };
+    var script = scope.document.createElement("script");
+    script.src = new URL(url, location.href).href;
+    script.onload = function () {
+      loaded = true;
+      pending.splice(0).forEach(send);
+    };
+    scope.document.head.appendChild(script);
+
+    this.onmessage = null;
+    this.postMessage = function (data) {
+      if (loaded) send(data);
+      else pending.push(data);
+    };
+    this.addEventListener = function (type, listener) {
+      if (type === "message") listeners.push(listener);
+    };
+    this.removeEventListener = function (type, listener) {
+      listeners = listeners.filter(function (other) { return other !== listener; });
+    };
+    this.terminate = function () {
+      frame.remove();
+    };
+  }
+
+  window.Worker = FileWorker;
+})();
