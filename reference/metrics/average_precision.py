@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from reference.checks import check_in, check_range, check_shape
+from reference.detection.boxes import _columns, _inter_union
 from reference.metrics.precision_recall import precision_recall, voc_box_iou, voc_match
 
 # --8<-- [end:imports]
@@ -117,13 +118,11 @@ def _area(boxes: np.ndarray) -> np.ndarray:
 
 
 def _batched_iou(dt: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """IoU ``(I, D, G)`` of padded boxes ``(I, D, 4)`` and ``(I, G, 4)``, as ``box_iou``."""
-    a, b = dt[:, :, None, :], gt[:, None, :, :]
-    w = (np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])).clip(min=0)
-    h = (np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])).clip(min=0)
-    inter = w * h
-    with np.errstate(invalid="ignore"):  # padding: 0 / 0, never read
-        return inter / (_area(a) + _area(b) - inter)
+    """IoU ``(I, D, G)`` of padded boxes ``(I, D, 4)`` and ``(I, G, 4)``, by ``box_iou``'s core."""
+    ax1, ay1, ax2, ay2 = (c[:, :, None] for c in _columns(torch.from_numpy(dt)))  # [I, D, 1]
+    bx1, by1, bx2, by2 = (c[:, None, :] for c in _columns(torch.from_numpy(gt)))  # [I, 1, G]
+    inter, union = _inter_union((ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2))
+    return (inter / union).numpy()  # padding gives 0 / 0 = NaN, never read
 
 
 def _pad(image: np.ndarray, images: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -8,6 +8,7 @@ from torch import Tensor
 
 from reference.checks import check_in, check_range, check_same_length, check_shape
 from reference.detection import box_iou
+from reference.detection.boxes import _inter_union, _pair_columns
 
 # --8<-- [end:imports]
 
@@ -92,20 +93,23 @@ def precision_recall(is_tp: Tensor, num_gt: int) -> tuple[Tensor, Tensor]:
 
 # --8<-- [start:voc]
 def voc_box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
-    """IoU of every pair ``(N, M)`` in VOC's pixel convention.
+    """IoU of every pair in VOC's pixel convention, in float64.
 
     VOC's corners are inclusive pixel indices, so a box ``(x1, y1, x2, y2)`` covers
-    ``(x2 - x1 + 1) * (y2 - y1 + 1)`` pixels, and so does an intersection.
+    ``(x2 - x1 + 1) * (y2 - y1 + 1)`` pixels, and so does an intersection: the IoU core of
+    :func:`~reference.detection.box_iou` with an offset of 1.
+
+    Args:
+        boxes1 (Tensor[N, 4]): boxes as ``(x1, y1, x2, y2)``.
+        boxes2 (Tensor[M, 4]): boxes as ``(x1, y1, x2, y2)``.
+
+    Returns:
+        Tensor[N, M]: the IoU, float64.
     """
     check_shape("boxes1", boxes1, ("N", 4))
     check_shape("boxes2", boxes2, ("M", 4))
-    a, b = boxes1.double()[:, None, :], boxes2.double()[None, :, :]  # [N, 1, 4], [1, M, 4]
-    w = (torch.minimum(a[..., 2], b[..., 2]) - torch.maximum(a[..., 0], b[..., 0]) + 1).clamp(min=0)
-    h = (torch.minimum(a[..., 3], b[..., 3]) - torch.maximum(a[..., 1], b[..., 1]) + 1).clamp(min=0)
-    inter = w * h
-    area_a = (a[..., 2] - a[..., 0] + 1) * (a[..., 3] - a[..., 1] + 1)
-    area_b = (b[..., 2] - b[..., 0] + 1) * (b[..., 3] - b[..., 1] + 1)
-    return inter / (area_a + area_b - inter)
+    inter, union = _inter_union(*_pair_columns(boxes1.double(), boxes2.double(), True), offset=1)
+    return inter / union
 
 
 def voc_match(overlaps: Tensor, iou_threshold: float = 0.5) -> tuple[Tensor, Tensor]:
