@@ -10,6 +10,7 @@ from __future__ import annotations
 
 # --8<-- [start:imports]
 import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -33,8 +34,8 @@ __all__ = [
 
 
 # --8<-- [start:check]
-def _check_input(module: nn.Module, x: Tensor) -> None:
-    check_shape("x", x, ("B", module.channels, "H", "W"))
+def _check_input(module: nn.Module, x: Tensor, name: str = "x") -> None:
+    check_shape(name, x, ("B", module.channels, "H", "W"))
 
 
 # --8<-- [end:check]
@@ -44,25 +45,39 @@ def _check_input(module: nn.Module, x: Tensor) -> None:
 class SqueezeExcitation(nn.Module):
     """SENet's block (Hu et al., 2018): ``x * sigmoid(W2 relu(W1 avgpool(x)))`` per channel.
 
-    Parameter names match ``torchvision.ops.SqueezeExcitation(channels, channels // reduction)``.
+    Arguments, parameter names and output are those of ``torchvision.ops.SqueezeExcitation``:
+    the bottleneck width is given directly, so the paper's reduction ``r`` is
+    ``SqueezeExcitation(C, C // r)``.
 
     Args:
-        channels: C.
-        reduction: r; the bottleneck has ``C // r`` units (the paper's best trade-off: 16).
+        input_channels: C.
+        squeeze_channels: width of the bottleneck (``C // 16`` in the paper).
+        activation: the module between the two layers.
+        scale_activation: the module that turns the excitation into weights in (0, 1).
     """
 
-    def __init__(self, channels: int, reduction: int = 16) -> None:
+    def __init__(
+        self,
+        input_channels: int,
+        squeeze_channels: int,
+        activation: Callable[[], nn.Module] = nn.ReLU,
+        scale_activation: Callable[[], nn.Module] = nn.Sigmoid,
+    ) -> None:
         super().__init__()
-        check_range("reduction", reduction, 1, channels)
-        self.channels = channels
-        self.fc1 = nn.Conv2d(channels, channels // reduction, 1)  # a Linear on the pooled vector
-        self.fc2 = nn.Conv2d(channels // reduction, channels, 1)
+        check_range("input_channels", input_channels, 1)
+        check_range("squeeze_channels", squeeze_channels, 1)
+        self.channels = input_channels
+        self.fc1 = nn.Conv2d(input_channels, squeeze_channels, 1)  # a Linear on the pooled vector
+        self.fc2 = nn.Conv2d(squeeze_channels, input_channels, 1)
+        self.activation = activation()
+        self.scale_activation = scale_activation()
 
-    def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
-        squeezed = x.mean(dim=(2, 3), keepdim=True)  # [B, C, 1, 1]: one number per channel
-        weights = torch.sigmoid(self.fc2(F.relu(self.fc1(squeezed))))  # excitation in (0, 1)
-        return x * weights  # scale: reweight each channel
+    def forward(self, input: Tensor) -> Tensor:
+        """Tensor[B, C, H, W] to the same shape, each channel scaled by its weight."""
+        _check_input(self, input, "input")
+        squeezed = input.mean(dim=(2, 3), keepdim=True)  # [B, C, 1, 1]: one number per channel
+        excitation = self.fc2(self.activation(self.fc1(squeezed)))
+        return input * self.scale_activation(excitation)  # scale: reweight each channel
 
 
 # --8<-- [end:se]

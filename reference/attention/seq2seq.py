@@ -31,9 +31,15 @@ PAD, BOS, EOS = 0, 1, 2  # digits 0-9 are tokens 3-12
 
 
 def reversal_data(
-    n: int, min_len: int, max_len: int, generator: torch.Generator | None = None
+    n: int, min_len: int, max_len: int, *, generator: torch.Generator | None = None
 ) -> tuple[Tensor, Tensor, Tensor]:
     """``n`` random digit strings and their reversals, as padded token batches.
+
+    Args:
+        n: number of strings.
+        min_len: shortest string length, ``>= 1``.
+        max_len: longest string length, ``>= min_len``.
+        generator: the random source (``None``: the global generator).
 
     Returns:
         (Tensor[n, max_len], Tensor[n], Tensor[n, max_len + 2]): source tokens (PAD after the

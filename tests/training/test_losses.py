@@ -160,7 +160,8 @@ class TestCrossEntropy:
     def test_rejects_bad_targets(self) -> None:
         with pytest.raises(
             ValueError,
-            match=r"target must be in \[0, 3\) or equal ignore_index=-100, but got values in \[0, 3\]",
+            match=r"target must be in \[0, 3\) or equal ignore_index=-100, but got values in "
+            r"\[0, 3\]",
         ):
             cross_entropy(torch.zeros(2, 3), torch.tensor([0, 3]))
         with pytest.raises(TypeError, match="target must hold integer class indices"):
