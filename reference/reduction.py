@@ -8,13 +8,17 @@ return 0, not NaN, for the mean of nothing.
 
 from __future__ import annotations
 
-# --8<-- [start:reduce]
+# --8<-- [start:imports]
 from torch import Tensor
 
 from reference.checks import check_in
 
+# --8<-- [end:imports]
+
 __all__ = ["REDUCTIONS", "reduce_loss"]
 
+
+# --8<-- [start:reduce]
 REDUCTIONS = ("none", "mean", "sum")
 
 
