@@ -46,7 +46,7 @@ def rotation_pretext(images: Tensor) -> tuple[Tensor, Tensor]:
 
 # --8<-- [start:mask_patches]
 def mask_patches(
-    images: Tensor, patch: int, ratio: float, generator: torch.Generator | None = None
+    images: Tensor, patch: int, ratio: float, *, generator: torch.Generator | None = None
 ) -> tuple[Tensor, Tensor]:
     """Hide a random ``ratio`` of the ``patch x patch`` squares of each image (set them to 0).
 
@@ -55,6 +55,9 @@ def mask_patches(
 
     Args:
         images (Tensor[B, C, H, W]): H and W divisible by ``patch``.
+        patch: side of the square patches, in pixels.
+        ratio: the share of patches to hide, in [0, 1].
+        generator: the random source (``None``: the global generator).
 
     Returns:
         masked (Tensor[B, C, H, W]) and mask (Tensor[B, 1, H, W], bool, True where hidden).
