@@ -187,8 +187,18 @@ class ResNet50(nn.Module):
         return self.fc(self.avgpool(x).flatten(1))  # [B, num_classes]
 
 
-def resnet50(num_classes: int = 1000) -> ResNet50:
-    """A randomly initialised ResNet-50 (25,557,032 parameters for 1000 classes)."""
+def resnet50(*, num_classes: int = 1000) -> ResNet50:
+    """A randomly initialised ResNet-50 (25,557,032 parameters for 1000 classes).
+
+    Keyword-only, as ``torchvision.models.resnet50(*, weights=None, progress=True, **kwargs)``
+    takes ``num_classes``; there are no pretrained weights here.
+
+    Args:
+        num_classes: outputs of the final layer.
+
+    Returns:
+        ResNet50: its state dict loads into torchvision's ``resnet50`` and back.
+    """
     return ResNet50(num_classes)
 
 

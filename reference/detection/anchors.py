@@ -123,8 +123,9 @@ def wh_iou(wh1: Tensor, wh2: Tensor) -> Tensor:
 def kmeans_anchors(
     wh: Tensor,
     k: int,
-    reduce: str = "mean",
+    reduction: str = "mean",
     max_iter: int = 300,
+    *,
     generator: torch.Generator | None = None,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """YOLOv2's anchor shapes: k-means on ``(w, h)`` with the distance ``1 - IoU``.
@@ -132,21 +133,25 @@ def kmeans_anchors(
     Euclidean k-means would let large boxes dominate (a 10-pixel error matters for a
     20-pixel box, not for a 400-pixel one); ``1 - IoU`` is scale-free. Lloyd's iteration:
     assign each box to the centroid of largest IoU, move each centroid to the
-    ``reduce`` (``"mean"``, as in YOLOv2, or ``"median"``, the middle value, averaged
+    ``reduction`` (``"mean"``, as in YOLOv2, or ``"median"``, the middle value, averaged
     for an even count as ``numpy.median`` does) of its boxes, until no assignment
     changes. A centroid that loses all its boxes stays where it is.
 
     Args:
         wh (Tensor[N, 2]): positive widths and heights of the training boxes.
         k: the number of anchors, ``1 <= k <= N``.
-        generator: seeds the initial centroids, ``k`` distinct boxes drawn at random.
+        reduction: how a centroid summarises its boxes, ``"mean"`` or ``"median"``.
+        max_iter: the most Lloyd iterations.
+        generator: the random source of the initial centroids, ``k`` distinct boxes
+            (``None``: the global generator).
 
     Returns:
         ``(centroids [k, 2], assignment [N], mean_iou)``: centroids sorted by area, the
         index of each box's centroid, and the mean IoU of each box with its centroid.
     """
     check_shape("wh", wh, ("N", 2))
-    check_in("reduce", reduce, ("mean", "median"))
+    check_in("reduction", reduction, ("mean", "median"))
+    check_range("max_iter", max_iter, 1)
     check_range("k", k, 1, wh.shape[0])
     if bool((wh <= 0).any()):
         raise ValueError(f"wh must be positive, but got {wh[(wh <= 0).any(1)][0].tolist()}")
@@ -162,7 +167,9 @@ def kmeans_anchors(
         for j in range(k):
             members = wh[assignment == j]  # [n_j, 2]
             if len(members):
-                centroids[j] = members.mean(0) if reduce == "mean" else members.quantile(0.5, dim=0)
+                centroids[j] = (
+                    members.mean(0) if reduction == "mean" else members.quantile(0.5, dim=0)
+                )
     order = centroids.prod(1).argsort()  # small anchors first, as configs list them
     centroids, assignment = centroids[order], order.argsort()[assignment]
     mean_iou = wh_iou(wh, centroids).gather(1, assignment[:, None]).mean()
