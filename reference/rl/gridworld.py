@@ -14,7 +14,7 @@ evaluation are a few matrix operations. Tests: ``tests/rl/test_gridworld.py``.
 # --8<-- [start:imports]
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -30,9 +30,9 @@ __all__ = [
     "LAYOUT",
     "GridWorld",
     "Rollout",
+    "collect_rollout",
     "feature_expectations",
     "greedy_policy",
-    "rollout",
     "value_iteration",
 ]
 
@@ -128,16 +128,20 @@ class Rollout:
     mask: Tensor
 
 
-def rollout(
-    env: GridWorld, policy, episodes: int, generator: torch.Generator | None = None
+def collect_rollout(
+    env: GridWorld,
+    policy: Callable[[Tensor], Tensor],
+    episodes: int,
+    *,
+    generator: torch.Generator | None = None,
 ) -> Rollout:
     """Run ``episodes`` episodes in parallel, sampling actions from ``policy``.
 
     Args:
         env: the world; every episode starts at ``env.start``.
-        policy: a callable from states ``[B]`` to action logits ``[B, A]``.
+        policy: maps states Tensor[B] to action logits Tensor[B, A].
         episodes: the batch size ``B``.
-        generator: the random stream for the actions (seed it for reproducible runs).
+        generator: the random source of the actions (``None``: the global generator).
 
     Returns:
         A :class:`Rollout` of ``T = env.horizon`` steps.

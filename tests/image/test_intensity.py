@@ -62,7 +62,9 @@ def test_salt_pepper_is_reproducible_and_leaves_the_input_alone() -> None:
     np.testing.assert_array_equal(image, before)
     changed = a != image
     assert set(np.unique(a[changed])) <= {0.0, 1.0}
-    np.testing.assert_array_equal(salt_pepper_noise(image, 0.0, generator=np.random.default_rng(1)), image)
+    np.testing.assert_array_equal(
+        salt_pepper_noise(image, 0.0, generator=np.random.default_rng(1)), image
+    )
 
 
 def test_gaussian_noise_has_the_requested_spread() -> None:
