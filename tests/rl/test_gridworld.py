@@ -7,9 +7,9 @@ import torch
 
 from reference.rl import (
     GridWorld,
+    collect_rollout,
     feature_expectations,
     greedy_policy,
-    collect_rollout,
     value_iteration,
 )
 

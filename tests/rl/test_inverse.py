@@ -7,11 +7,11 @@ import torch
 
 from reference.rl import (
     GridWorld,
+    collect_rollout,
     demonstration_features,
     feature_expectations,
     greedy_policy,
     projection_irl,
-    collect_rollout,
     value_iteration,
 )
 
