@@ -16,15 +16,15 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-import sys
 from pathlib import Path
 
 from latex2mathml.converter import convert as latex_to_mathml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# MkDocs puts this file's directory on sys.path while it loads the hook, so the sibling
+# module imports as ``manifest``; ``reference`` is the installed package (or PYTHONPATH).
+from manifest import SECTIONS, Topic, load
 
 from reference import __version__
-from tools.manifest import SECTIONS, Topic, load
 
 _INLINE = re.compile(r'<span class="arithmatex">\\\((.+?)\\\)</span>', re.S)
 _BLOCK = re.compile(r'<div class="arithmatex">\\\[(.+?)\\\]</div>', re.S)
