@@ -15,7 +15,7 @@ from __future__ import annotations
 # --8<-- [start:imports]
 import numpy as np
 
-from reference.image.filters import check_image
+from reference.image.filters import check_image, separable_filter
 
 # --8<-- [end:imports]
 
@@ -140,20 +140,6 @@ def sobel_kernels(order: int, ksize: int) -> np.ndarray:
     return kernel
 
 
-def _correlate_axis(image: np.ndarray, kernel: np.ndarray, axis: int) -> np.ndarray:
-    """Correlate along one axis, padded with ``BORDER_REFLECT_101``; loops over taps only."""
-    radius = len(kernel) // 2
-    pad = [(0, 0)] * image.ndim
-    pad[axis] = (radius, radius)
-    padded = np.pad(image, pad, mode="reflect")  # NumPy's "reflect" is OpenCV's REFLECT_101
-    n = image.shape[axis]
-    out = np.zeros(image.shape, dtype=np.float64)
-    for tap, weight in enumerate(kernel):
-        if weight:
-            out += weight * padded.take(np.arange(tap, tap + n), axis=axis)
-    return out
-
-
 def sobel(image: np.ndarray, dx: int, dy: int, ksize: int = 3) -> np.ndarray:
     """``cv2.Sobel(image, cv2.CV_64F, dx, dy, ksize=ksize)``: a smoothed image derivative.
 
@@ -183,8 +169,13 @@ def sobel(image: np.ndarray, dx: int, dy: int, ksize: int = 3) -> np.ndarray:
             )
     if dx + dy == 0:
         raise ValueError("dx and dy must not both be 0, but got dx=0, dy=0")
-    along_x = _correlate_axis(image.astype(np.float64), sobel_kernels(dx, ksize), axis=1)
-    return _correlate_axis(along_x, sobel_kernels(dy, ksize), axis=0)
+    # the derivative of order dx along x (the rows' pass), of order dy along y (the columns')
+    return separable_filter(
+        image.astype(np.float64),
+        sobel_kernels(dx, ksize),
+        (np.float64, np.float64),
+        column_weights=sobel_kernels(dy, ksize),
+    )
 
 
 def laplacian(image: np.ndarray, ksize: int = 1) -> np.ndarray:

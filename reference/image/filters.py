@@ -145,17 +145,34 @@ def _strips(height: int, row_bytes: int) -> list[slice]:
 def _correlate(
     taps: list[np.ndarray], weights: np.ndarray, out: np.ndarray, pair: np.ndarray
 ) -> None:
-    """``out = sum_t weights[t] * taps[t]`` for a symmetric kernel; ``pair`` is scratch space.
+    """``out = sum_t weights[t] * taps[t]``, the one correlation loop of the image section.
 
-    Mirrored taps are added first and weighted once; every step is one array operation.
+    The kernel is symmetric (smoothing) or antisymmetric (an odd derivative), as every
+    kernel of OpenCV's filters here is: mirrored taps are added (or subtracted) first and
+    weighted once, and zero weights cost nothing. Every step is one array operation;
+    ``pair`` is scratch space of ``out``'s shape.
     """
     k = len(weights)
     np.multiply(taps[k // 2], weights[k // 2], out=out)
     for t in range(k // 2):
-        np.add(taps[t], taps[k - 1 - t], out=pair)
-        if weights[t] != 1:
-            pair *= weights[t]
+        w, mirror = weights[t], weights[k - 1 - t]
+        if w == mirror:
+            if w == 0:
+                continue
+            np.add(taps[t], taps[k - 1 - t], out=pair)
+        elif w == -mirror:
+            np.subtract(taps[t], taps[k - 1 - t], out=pair)
+        else:
+            raise ValueError(f"weights must be symmetric or antisymmetric, but got {weights}")
+        if w != 1:
+            pair *= w
         out += pair
+
+
+def _centred(kernel: np.ndarray, length: int) -> np.ndarray:
+    """``kernel`` (odd length) with zeros added on both sides up to ``length`` taps."""
+    extra = (length - len(kernel)) // 2
+    return np.pad(kernel, extra)
 
 
 def separable_filter(
@@ -164,22 +181,30 @@ def separable_filter(
     dtypes: tuple[type, type],
     finish: Callable[[np.ndarray], np.ndarray] | None = None,
     step: int = 1,
+    *,
+    column_weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Correlate the columns, then the rows with symmetric ``weights``, REFLECT_101 border.
+    """Correlate the columns, then the rows, REFLECT_101 border: every linear filter here.
 
     Args:
-        image: ``H x W`` or ``H x W x C`` array.
-        weights: 1-D symmetric kernel of odd length, applied along both axes.
+        image (ndarray[H, W] or ndarray[H, W, C]): the image.
+        weights: 1-D symmetric or antisymmetric kernel of odd length for the rows (along x),
+            and for the columns too unless ``column_weights`` is given.
         dtypes: the accumulators of the column and the row pass (integers for uint8).
         finish: turns the sums into output values, in place or as a new array.
         step: keep every ``step``-th row and column (from the first), computing only those
             rows: ``step=2`` blurs and halves, as ``cv2.pyrDown`` does.
+        column_weights: a different odd-length kernel for the columns (along y), as a
+            Sobel derivative takes.
 
     Returns:
-        ``ceil(H / step) x ceil(W / step) [x C]`` array of ``image``'s dtype.
+        ndarray[ceil(H / step), ceil(W / step)] (and C): ``image``'s dtype.
     """
+    columns_kernel = weights if column_weights is None else column_weights
+    k = max(len(weights), len(columns_kernel))
+    weights, columns_kernel = _centred(weights, k), _centred(columns_kernel, k)
     H, W = image.shape[:2]
-    k, r = len(weights), len(weights) // 2
+    r = k // 2
     C = image.shape[2] if image.ndim == 3 else 1
     padded = pad(image, r).reshape(H + 2 * r, -1)
     P = padded.shape[1]
@@ -190,7 +215,7 @@ def separable_filter(
     wide = np.zeros(((bands[0].stop - 1) * step + k) * P, dtypes[0])
     columns, columns_pair = np.zeros((2, bands[0].stop * P), dtypes[0])
     tall, sums, sums_pair = np.zeros((3, bands[0].stop * P), dtypes[1])
-    column_weights, row_weights = weights.astype(dtypes[0]), weights.astype(dtypes[1])
+    column_weights, row_weights = columns_kernel.astype(dtypes[0]), weights.astype(dtypes[1])
     for band in bands:
         m = band.stop - band.start
         first, n_in = band.start * step, (m - 1) * step + k  # the padded rows this band reads
