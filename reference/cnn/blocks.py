@@ -91,13 +91,25 @@ class Inception(nn.Module):
 
     1x1; 1x1 then 3x3; 1x1 then 5x5; 3x3 max pooling then 1x1. The 1x1 convolutions in
     front of the 3x3 and 5x5 ones shrink the channels first (the "bottleneck"), which is
-    what makes the large kernels affordable. (torchvision's ``Inception`` uses a 3x3 kernel
-    in the "5x5" branch, a known quirk kept for its pretrained weights; this is the paper's.)
+    what makes the large kernels affordable. Arguments are torchvision's ``Inception``'s.
+
+    Differs from torchvision's ``Inception``: the "5x5" branch has a 5x5 kernel, as in the
+    paper (torchvision's has 3x3, a known quirk kept for its pretrained weights), and no
+    BatchNorm (``conv_block`` is not taken).
+
+    Args:
+        in_channels: input channels.
+        ch1x1: output channels of the 1x1 branch.
+        ch3x3red: channels the 3x3 branch reduces to first.
+        ch3x3: output channels of the 3x3 branch.
+        ch5x5red: channels the 5x5 branch reduces to first.
+        ch5x5: output channels of the 5x5 branch.
+        pool_proj: output channels of the pooling branch's 1x1 projection.
     """
 
     def __init__(
         self,
-        in_ch: int,
+        in_channels: int,
         ch1x1: int,
         ch3x3red: int,
         ch3x3: int,
@@ -110,12 +122,13 @@ class Inception(nn.Module):
         def conv(i: int, o: int, k: int) -> nn.Sequential:
             return nn.Sequential(nn.Conv2d(i, o, k, padding=k // 2), nn.ReLU(inplace=True))
 
-        self.branch1 = conv(in_ch, ch1x1, 1)
-        self.branch2 = nn.Sequential(conv(in_ch, ch3x3red, 1), conv(ch3x3red, ch3x3, 3))
-        self.branch3 = nn.Sequential(conv(in_ch, ch5x5red, 1), conv(ch5x5red, ch5x5, 5))
-        self.branch4 = nn.Sequential(nn.MaxPool2d(3, 1, 1), conv(in_ch, pool_proj, 1))
+        self.branch1 = conv(in_channels, ch1x1, 1)
+        self.branch2 = nn.Sequential(conv(in_channels, ch3x3red, 1), conv(ch3x3red, ch3x3, 3))
+        self.branch3 = nn.Sequential(conv(in_channels, ch5x5red, 1), conv(ch5x5red, ch5x5, 5))
+        self.branch4 = nn.Sequential(nn.MaxPool2d(3, 1, 1), conv(in_channels, pool_proj, 1))
 
     def forward(self, x: Tensor) -> Tensor:
+        """Tensor[B, in_channels, H, W] to Tensor[B, ch1x1 + ch3x3 + ch5x5 + pool_proj, H, W]."""
         branches = (self.branch1, self.branch2, self.branch3, self.branch4)
         return torch.cat([branch(x) for branch in branches], dim=1)  # [B, sum of C, H, W]
 
@@ -130,33 +143,44 @@ class Bottleneck(nn.Module):
     The first 1x1 convolution shrinks the channels to ``width``, the 3x3 works at that
     width, the last 1x1 expands to ``4 * width``. The stride sits on the 3x3 convolution
     (torchvision's "ResNet v1.5"; the paper's v1 puts it on the first 1x1). ``x'`` is ``x``,
-    or a strided 1x1 convolution + BN of ``x`` when the shape changes.
+    or a strided 1x1 convolution + BN of ``x`` when the shape changes. Arguments and
+    parameter names are those of torchvision's ``Bottleneck``.
+
+    Differs from torchvision's ``Bottleneck``: the block builds its own ``downsample``
+    branch when the shape changes, where torchvision's takes it as an argument (as it takes
+    ``groups``, ``base_width``, ``dilation`` and ``norm_layer``, which are not taken here).
+
+    Args:
+        inplanes: input channels.
+        planes: the bottleneck's width; the block outputs ``4 * planes`` channels.
+        stride: of the 3x3 convolution (and of the shortcut).
     """
 
     expansion = 4
 
-    def __init__(self, in_channels: int, width: int, stride: int = 1) -> None:
+    def __init__(self, inplanes: int, planes: int, stride: int = 1) -> None:
         super().__init__()
-        out_channels = width * self.expansion
-        self.conv1 = nn.Conv2d(in_channels, width, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(width)
-        self.conv2 = nn.Conv2d(width, width, 3, stride, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(width)
-        self.conv3 = nn.Conv2d(width, out_channels, 1, bias=False)
+        out_channels = planes * self.expansion
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, out_channels, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)
-        self.downsample = None
-        if stride != 1 or in_channels != out_channels:
+        self.downsample: nn.Module | None = None
+        if stride != 1 or inplanes != out_channels:
             self.downsample = nn.Sequential(
-                nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
+                nn.Conv2d(inplanes, out_channels, 1, stride, bias=False),
                 nn.BatchNorm2d(out_channels),
             )
 
     def forward(self, x: Tensor) -> Tensor:
+        """Tensor[B, inplanes, H, W] to Tensor[B, 4 planes, H / stride, W / stride]."""
         identity = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))  # [B, width, H, W]
-        out = self.relu(self.bn2(self.conv2(out)))  # [B, width, H/s, W/s]
-        out = self.bn3(self.conv3(out))  # [B, 4 width, H/s, W/s]
+        out = self.relu(self.bn1(self.conv1(x)))  # [B, planes, H, W]
+        out = self.relu(self.bn2(self.conv2(out)))  # [B, planes, H/s, W/s]
+        out = self.bn3(self.conv3(out))  # [B, 4 planes, H/s, W/s]
         return self.relu(out + identity)
 
 

@@ -32,6 +32,18 @@ def average_precision(recall: Tensor, precision: Tensor, method: str = "coco") -
 
     The interpolated precision at recall ``r`` is the best precision at any recall ``>= r``
     (precision made monotone from the right); past the last recall reached it is 0.
+
+    Args:
+        recall (Tensor[N]): recall after each detection, non-decreasing.
+        precision (Tensor[N]): precision after each detection.
+        method: ``"voc07"``, ``"voc"`` or ``"coco"``.
+
+    Returns:
+        The average precision, in [0, 1].
+
+    Differs from torchmetrics' ``average_precision``: a different function of the same name,
+    the area under a given precision-recall curve, where torchmetrics' takes scores and
+    labels (and a ``task``) and computes the curve itself.
     """
     check_shape("recall", recall, ("N",))
     check_shape("precision", precision, (recall.shape[0],))
@@ -142,17 +154,17 @@ def _pad(image: np.ndarray, images: np.ndarray, *values: np.ndarray) -> tuple[np
     return valid, *out
 
 
-def _check_inputs(preds: list[dict], targets: list[dict]) -> None:
-    if not isinstance(preds, list) or not isinstance(targets, list):
-        raise TypeError("preds and targets must be lists of dicts, one per image")
-    if len(preds) != len(targets):
+def _check_inputs(preds: list[dict], target: list[dict]) -> None:
+    if not isinstance(preds, list) or not isinstance(target, list):
+        raise TypeError("preds and target must be lists of dicts, one per image")
+    if len(preds) != len(target):
         raise ValueError(
-            f"preds and targets must have the same length, but got {len(preds)} and {len(targets)}"
+            f"preds and target must have the same length, but got {len(preds)} and {len(target)}"
         )
-    for i, (p, t) in enumerate(zip(preds, targets, strict=True)):
+    for i, (p, t) in enumerate(zip(preds, target, strict=True)):
         for name, d, keys in (
             ("preds", p, ("boxes", "scores", "labels")),
-            ("targets", t, ("boxes", "labels")),
+            ("target", t, ("boxes", "labels")),
         ):
             missing = [k for k in keys if k not in d]
             if missing:
@@ -168,28 +180,29 @@ def _check_inputs(preds: list[dict], targets: list[dict]) -> None:
 
 def mean_average_precision(
     preds: list[dict[str, Tensor]],
-    targets: list[dict[str, Tensor]],
+    target: list[dict[str, Tensor]],
+    *,
     iou_thresholds: list[float] | None = None,
 ) -> dict[str, Tensor]:
     """COCO-style mAP and mAR, as pycocotools' ``COCOeval`` (bbox, no crowd) and torchmetrics.
 
     Args:
         preds: per image ``{"boxes": Tensor[N, 4] xyxy, "scores": Tensor[N], "labels": Tensor[N]}``.
-        targets: per image ``{"boxes": Tensor[M, 4] xyxy, "labels": Tensor[M]}``.
+        target: per image ``{"boxes": Tensor[M, 4] xyxy, "labels": Tensor[M]}``.
         iou_thresholds: default 0.50:0.05:0.95.
 
     Returns:
         ``map, map_50, map_75, map_small, map_medium, map_large, mar_1, mar_10, mar_100``,
         ``map_per_class`` and ``classes``; -1 where nothing could be measured.
     """
-    _check_inputs(preds, targets)
+    _check_inputs(preds, target)
     thresholds = (
         np.linspace(0.5, 0.95, 10)
         if iou_thresholds is None
         else np.asarray(iou_thresholds, dtype=float)
     )
     recall_grid = np.linspace(0.0, 1.0, 101)
-    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *targets])))
+    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *target])))
     T, K, A, M = len(thresholds), len(classes), len(AREAS), len(MAX_DETS)
     R = A * T  # one matching row per (area range, threshold): row a * T + t
     ranges = np.array(list(AREAS.values()))  # [A, 2], inclusive at both ends
@@ -207,10 +220,10 @@ def mean_average_precision(
     dt_scores = gather(preds, "scores", torch.float64)
     dt_image = np.repeat(np.arange(len(preds)), [len(p["labels"]) for p in preds])
     gt_boxes, gt_labels = (
-        gather(targets, "boxes", torch.float64),
-        gather(targets, "labels", torch.int64),
+        gather(target, "boxes", torch.float64),
+        gather(target, "labels", torch.int64),
     )
-    gt_image = np.repeat(np.arange(len(targets)), [len(t["labels"]) for t in targets])
+    gt_image = np.repeat(np.arange(len(target)), [len(t["labels"]) for t in target])
     precision = -np.ones((T, len(recall_grid), K, A, M))
     recall = -np.ones((T, K, A, M))
     for k, cls in enumerate(classes):
@@ -299,32 +312,32 @@ def mean_average_precision(
 # --8<-- [start:voc]
 def voc_mean_average_precision(
     preds: list[dict[str, Tensor]],
-    targets: list[dict[str, Tensor]],
+    target: list[dict[str, Tensor]],
     method: str = "voc07",
     iou_threshold: float = 0.5,
 ) -> dict[str, Tensor]:
     """Pascal VOC's AP per class and its mean, as py-faster-rcnn's ``voc_eval``.
 
     Matching per image and class follows ``voc_match`` on +1-pixel IoUs. A ground truth
-    flagged in the optional ``targets[i]["difficult"]`` (bool ``[M]``) is not counted as an
+    flagged in the optional ``target[i]["difficult"]`` (bool ``[M]``) is not counted as an
     object to find, and detections claiming it count neither as TP nor as FP.
 
     Args:
-        preds, targets: as for ``mean_average_precision``.
+        preds, target: as for ``mean_average_precision``.
         method: ``"voc07"`` (11 recall points) or ``"voc"`` (all points, VOC 2010 onwards).
 
     Returns:
         ``map``, ``map_per_class`` and ``classes``; -1 for a class without ground truth
         (left out of ``map``).
     """
-    _check_inputs(preds, targets)
+    _check_inputs(preds, target)
     check_in("method", method, ("voc07", "voc"))
     check_range("iou_threshold", iou_threshold, 0.0, 1.0)
-    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *targets])))
+    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *target])))
     scores, labels, is_tp, counted, objects = [], [], [], [], []
-    for i, (p, t) in enumerate(zip(preds, targets, strict=True)):
+    for i, (p, t) in enumerate(zip(preds, target, strict=True)):
         difficult = t.get("difficult", torch.zeros(len(t["labels"]), dtype=torch.bool))
-        check_shape(f"targets[{i}]['difficult']", difficult, (len(t["labels"]),))
+        check_shape(f"target[{i}]['difficult']", difficult, (len(t["labels"]),))
         order = torch.argsort(p["scores"], descending=True, stable=True)
         overlaps = voc_box_iou(p["boxes"][order], t["boxes"])
         # All classes in one matrix: a ground truth of another class is never the best.
