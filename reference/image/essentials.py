@@ -102,7 +102,10 @@ def equalize_hist(gray: np.ndarray) -> np.ndarray:
         gray (ndarray[H, W]): ``uint8``.
 
     Returns:
-        ndarray[H, W], ``uint8``.
+        ndarray[H, W]: ``uint8``.
+
+    Differs from ``cv2.equalizeHist``: the image argument is called ``gray`` (OpenCV's
+    ``src``), and there is no ``dst`` to write into.
     """
     gray = check_image("gray", gray, (2,), (np.uint8,))
     hist = np.bincount(gray.ravel(), minlength=256)  # [256]
@@ -151,12 +154,16 @@ def sobel(image: np.ndarray, dx: int, dy: int, ksize: int = 3) -> np.ndarray:
     Args:
         image (ndarray[H, W] or ndarray[H, W, C]): ``uint8``, ``uint16``, ``int16``,
             ``float32`` or ``float64``; channels are filtered separately.
-        dx, dy: derivative orders, ``>= 0``, not both 0, each below ``ksize``
-            (at most 2 for ``ksize=1``).
+        dx: derivative order along x, ``>= 0``, below ``ksize`` (at most 2 for ``ksize=1``).
+        dy: derivative order along y, likewise; ``dx`` and ``dy`` are not both 0.
         ksize: 1, 3, 5, ..., 31.
 
     Returns:
-        ndarray of the input's shape, ``float64``.
+        ndarray[H, W] or ndarray[H, W, C]: the input's shape, ``float64``.
+
+    Differs from ``cv2.Sobel``: there is no ``ddepth`` (the output is always ``CV_64F``,
+    float64), so ``dx`` and ``dy`` come second and third; the image argument is ``image``
+    (OpenCV's ``src``); no ``dst``, ``scale``, ``delta`` or ``borderType``.
     """
     image = check_image("image", image, (2, 3), _NUMERIC)
     if ksize not in range(1, 32, 2):
@@ -178,12 +185,23 @@ def sobel(image: np.ndarray, dx: int, dy: int, ksize: int = 3) -> np.ndarray:
     )
 
 
-def laplacian(image: np.ndarray, ksize: int = 1) -> np.ndarray:
+def laplacian(image: np.ndarray, *, ksize: int = 1) -> np.ndarray:
     """``cv2.Laplacian(image, cv2.CV_64F, ksize=ksize)``: ``d2/dx2 + d2/dy2``.
 
     The sum of two second-order Sobel derivatives. With the default ``ksize=1`` that is
     the 4-neighbour kernel ``[[0, 1, 0], [1, -4, 1], [0, 1, 0]]``; ``ksize=3`` gives
     ``[[2, 0, 2], [0, -8, 0], [2, 0, 2]]``.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): as :func:`sobel`.
+        ksize: 1, 3, 5, ..., 31.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: ``float64``.
+
+    Differs from ``cv2.Laplacian``: there is no ``ddepth`` (always float64), so ``ksize``
+    is keyword-only (OpenCV's second argument is ``ddepth``: ``laplacian(img, 3)`` must not
+    silently mean something else); the image argument is ``image`` (OpenCV's ``src``).
     """
     return sobel(image, 2, 0, ksize) + sobel(image, 0, 2, ksize)
 
@@ -192,7 +210,7 @@ def gradient_magnitude(image: np.ndarray, ksize: int = 3) -> np.ndarray:
     """``sqrt(Gx**2 + Gy**2)`` of the two first Sobel derivatives, as ``cv2.magnitude``.
 
     Args:
-        image (ndarray[H, W] or ndarray[H, W, C]): as ``sobel``.
+        image (ndarray[H, W] or ndarray[H, W, C]): as :func:`sobel`.
         ksize: 1, 3, ..., 31.
 
     Returns:

@@ -251,6 +251,19 @@ def gaussian_blur(image: np.ndarray, ksize: int, sigma: float = 0.0) -> np.ndarr
 
     For uint8 each pass uses the kernel as integers summing to 256, so a pixel is the
     exact integer sum ``S`` of the products, divided by ``256 * 256`` and rounded half up.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the square window, odd.
+        sigma: the Gaussian's standard deviation along both axes; ``<= 0`` derives it from
+            ``ksize`` as OpenCV does.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+
+    Differs from ``cv2.GaussianBlur``: the window is square, so ``ksize`` is one int (OpenCV:
+    a ``(width, height)`` pair) and one ``sigma`` serves both axes (OpenCV: ``sigmaX``, with
+    an optional ``sigmaY``); the image argument is ``image`` (OpenCV's ``src``).
     """
     check_image("image", image)
     kernel = gaussian_kernel(ksize, sigma)
@@ -372,6 +385,16 @@ def median_blur(image: np.ndarray, ksize: int) -> np.ndarray:
     Runs a pruned sorting network on the ``ksize**2`` shifted copies of a strip of the
     image, so each compare-exchange is one ``np.minimum``/``np.maximum`` over the strip;
     3 x 3 windows take a shortcut that shares work between neighbouring windows.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the square window, odd.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+
+    Differs from ``cv2.medianBlur``: the image argument is ``image`` (OpenCV's ``src``);
+    float images work with any odd ``ksize`` (OpenCV's only with 3 and 5).
     """
     check_image("image", image)
     ksize = check_ksize(ksize)
