@@ -24,7 +24,6 @@ import importlib
 import inspect
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
