@@ -81,7 +81,7 @@ def _run(session: nox.Session, program: str, *args: str) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check style and common mistakes with ruff."""
+    """Check style and common mistakes with ruff, and the types of reference/ with mypy."""
     _install(session)
     _run(session, "ruff", "check", ".")
     _run(
@@ -95,6 +95,7 @@ def lint(session: nox.Session) -> None:
         "benchmarks",
         "noxfile.py",
     )
+    _run(session, "mypy")  # files and settings: [tool.mypy] in pyproject.toml
 
 
 @nox.session

@@ -34,8 +34,8 @@ __all__ = [
 
 
 # --8<-- [start:check]
-def _check_input(module: nn.Module, x: Tensor, name: str = "x") -> None:
-    check_shape(name, x, ("B", module.channels, "H", "W"))
+def _check_input(x: Tensor, channels: int, name: str = "x") -> None:
+    check_shape(name, x, ("B", channels, "H", "W"))
 
 
 # --8<-- [end:check]
@@ -74,7 +74,7 @@ class SqueezeExcitation(nn.Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape, each channel scaled by its weight."""
-        _check_input(self, input, "input")
+        _check_input(input, self.channels, "input")
         squeezed = input.mean(dim=(2, 3), keepdim=True)  # [B, C, 1, 1]: one number per channel
         excitation = self.fc2(self.activation(self.fc1(squeezed)))
         return input * self.scale_activation(excitation)  # scale: reweight each channel
@@ -116,7 +116,7 @@ class CBAM(nn.Module):
         return torch.sigmoid(self.spatial(maps))
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
+        _check_input(x, self.channels)
         x = x * self.channel_weights(x)
         return x * self.spatial_weights(x)
 
@@ -149,7 +149,7 @@ class ECA(nn.Module):
         self.conv = nn.Conv1d(1, 1, k, padding=(k - 1) // 2, bias=False)
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
+        _check_input(x, self.channels)
         pooled = x.mean(dim=(2, 3))[:, None, :]  # [B, 1, C]: channels as a sequence
         weights = torch.sigmoid(self.conv(pooled))  # [B, 1, C]
         return x * weights[:, 0, :, None, None]
@@ -176,7 +176,7 @@ class CoordinateAttention(nn.Module):
         self.conv_w = nn.Conv2d(hidden, channels, 1)
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
+        _check_input(x, self.channels)
         H, W = x.shape[2:]
         along_h = x.mean(dim=3, keepdim=True)  # [B, C, H, 1]: each row averaged
         along_w = x.mean(dim=2, keepdim=True).transpose(2, 3)  # [B, C, W, 1]: each column
@@ -230,7 +230,7 @@ class SelectiveKernel(nn.Module):
         return torch.softmax(logits, dim=1)
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
+        _check_input(x, self.channels)
         features = torch.stack([branch(x) for branch in self.branches], dim=1)  # split
         return (self.branch_weights(features) * features).sum(dim=1)  # select
 
@@ -254,11 +254,12 @@ class NonLocalBlock(nn.Module):
         self.theta = nn.Conv2d(channels, inner, 1)
         self.phi = nn.Conv2d(channels, inner, 1)
         self.g = nn.Conv2d(channels, inner, 1)
-        self.out = nn.Sequential(nn.Conv2d(inner, channels, 1), nn.BatchNorm2d(channels))
-        nn.init.zeros_(self.out[1].weight)
+        norm = nn.BatchNorm2d(channels)
+        nn.init.zeros_(norm.weight)
+        self.out = nn.Sequential(nn.Conv2d(inner, channels, 1), norm)
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
+        _check_input(x, self.channels)
         B, _, H, W = x.shape
         query = self.theta(x).flatten(2).transpose(1, 2)  # [B, HW, C']
         key = self.phi(x).flatten(2)  # [B, C', HW]
@@ -280,7 +281,7 @@ class PositionSelfAttention(nn.Module):
         self.alpha = nn.Parameter(torch.zeros(1))
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
+        _check_input(x, self.channels)
         B, C, H, W = x.shape
         q = self.query(x).flatten(2).transpose(1, 2)  # [B, N, C'], N = H * W
         k = self.key(x).flatten(2)  # [B, C', N]
@@ -299,7 +300,7 @@ class ChannelSelfAttention(nn.Module):
         self.beta = nn.Parameter(torch.zeros(1))
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
+        _check_input(x, self.channels)
         B, C, H, W = x.shape
         flat = x.flatten(2)  # [B, C, N]
         energy = flat @ flat.transpose(1, 2)  # [B, C, C]

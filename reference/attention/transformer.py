@@ -338,7 +338,12 @@ class TransformerEncoderLayer(nn.Module):
         return _dropout(x, self.dropout_p, self.training, generator=generator)
 
     def _attend(
-        self, x: Tensor, mask: Tensor | None, padding: Tensor | None, is_causal: bool, g
+        self,
+        x: Tensor,
+        mask: Tensor | None,
+        padding: Tensor | None,
+        is_causal: bool,
+        g: torch.Generator | None,
     ) -> Tensor:
         out = self.self_attn(
             x, x, x, padding, need_weights=False, attn_mask=mask, is_causal=is_causal, generator=g

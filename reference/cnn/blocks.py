@@ -185,7 +185,16 @@ class Bottleneck(nn.Module):
 
 
 class ResNet50(nn.Module):
-    """ResNet-50: a 7x7 stem, then 3, 4, 6 and 3 bottlenecks, global pooling, one FC."""
+    """ResNet-50: a 7x7 stem, then 3, 4, 6 and 3 bottlenecks, global pooling, one FC.
+
+    Args:
+        num_classes: outputs of the final layer.
+    """
+
+    layer1: nn.Sequential  # set in the loop below, under torchvision's names
+    layer2: nn.Sequential
+    layer3: nn.Sequential
+    layer4: nn.Sequential
 
     def __init__(self, num_classes: int = 1000) -> None:
         super().__init__()
@@ -304,7 +313,7 @@ def linear_as_conv(linear: nn.Linear, in_channels: int, height: int, width: int)
     )
     with torch.no_grad():
         conv.weight.copy_(linear.weight.view(linear.out_features, in_channels, height, width))
-        if linear.bias is not None:
+        if conv.bias is not None and linear.bias is not None:
             conv.bias.copy_(linear.bias)
     return conv
 
@@ -327,20 +336,24 @@ def add_as_concat_conv(conv: nn.Conv2d) -> nn.Conv2d:
     """
     if conv.groups != 1:
         raise ValueError(f"conv.groups must be 1, but got {conv.groups}")
+
+    def pair(t: tuple[int, ...]) -> tuple[int, int]:
+        return t[0], t[1]
+
     fused = nn.Conv2d(
         2 * conv.in_channels,
         conv.out_channels,
-        conv.kernel_size,
-        conv.stride,
-        conv.padding,
-        conv.dilation,
+        pair(conv.kernel_size),
+        pair(conv.stride),
+        conv.padding if isinstance(conv.padding, str) else pair(conv.padding),
+        pair(conv.dilation),
         bias=conv.bias is not None,
         device=conv.weight.device,
         dtype=conv.weight.dtype,
     )
     with torch.no_grad():
         fused.weight.copy_(torch.cat([conv.weight, conv.weight], dim=1))  # [C_out, 2 C_in, k, k]
-        if conv.bias is not None:
+        if fused.bias is not None and conv.bias is not None:
             fused.bias.copy_(conv.bias)
     return fused
 

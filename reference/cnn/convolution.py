@@ -11,6 +11,8 @@ dilation and groups (ints or ``(height, width)`` pairs); ``conv_transpose2d`` eq
 # --8<-- [start:imports]
 from __future__ import annotations
 
+from typing import overload
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -58,6 +60,34 @@ def _output_size_1d(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) 
     return out
 
 
+# An int size with int arguments gives an int; a (height, width) size gives a pair.
+@overload
+def conv_output_size(
+    size: int,
+    kernel_size: int,
+    stride: int = ...,
+    padding: int = ...,
+    dilation: int = ...,
+    ceil_mode: bool = ...,
+) -> int: ...
+@overload
+def conv_output_size(
+    size: tuple[int, int],
+    kernel_size: IntPair,
+    stride: IntPair = ...,
+    padding: IntPair = ...,
+    dilation: IntPair = ...,
+    ceil_mode: bool = ...,
+) -> tuple[int, int]: ...
+@overload
+def conv_output_size(
+    size: IntPair,
+    kernel_size: IntPair,
+    stride: IntPair = ...,
+    padding: IntPair = ...,
+    dilation: IntPair = ...,
+    ceil_mode: bool = ...,
+) -> IntPair: ...
 def conv_output_size(
     size: IntPair,
     kernel_size: IntPair,
@@ -99,6 +129,33 @@ def conv_output_size(
 
 
 # --8<-- [start:conv_transpose_output_size]
+@overload
+def conv_transpose_output_size(
+    size: int,
+    kernel_size: int,
+    stride: int = ...,
+    padding: int = ...,
+    output_padding: int = ...,
+    dilation: int = ...,
+) -> int: ...
+@overload
+def conv_transpose_output_size(
+    size: tuple[int, int],
+    kernel_size: IntPair,
+    stride: IntPair = ...,
+    padding: IntPair = ...,
+    output_padding: IntPair = ...,
+    dilation: IntPair = ...,
+) -> tuple[int, int]: ...
+@overload
+def conv_transpose_output_size(
+    size: IntPair,
+    kernel_size: IntPair,
+    stride: IntPair = ...,
+    padding: IntPair = ...,
+    output_padding: IntPair = ...,
+    dilation: IntPair = ...,
+) -> IntPair: ...
 def conv_transpose_output_size(
     size: IntPair,
     kernel_size: IntPair,
@@ -239,7 +296,7 @@ def conv_transpose2d(
     B, _, H, W = input.shape
     C_out = weight.shape[1] * groups
     size = conv_transpose_output_size(
-        (H, W), tuple(weight.shape[2:]), stride, padding, output_padding, dilation
+        (H, W), (weight.shape[2], weight.shape[3]), stride, padding, output_padding, dilation
     )
     with torch.enable_grad():
         x = input.new_zeros(B, C_out, *size, requires_grad=True)

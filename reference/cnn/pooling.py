@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+from typing import Literal, overload
 
 import torch
 import torch.nn.functional as F
@@ -68,6 +69,38 @@ def _check_pool(
 
 
 # --8<-- [start:max_pool2d]
+# With return_indices=True the result is a pair: say so to the type checker.
+@overload
+def max_pool2d(
+    input: Tensor,
+    kernel_size: IntPair,
+    stride: IntPair | None = ...,
+    padding: IntPair = ...,
+    dilation: IntPair = ...,
+    ceil_mode: bool = ...,
+    return_indices: Literal[False] = ...,
+) -> Tensor: ...
+@overload
+def max_pool2d(
+    input: Tensor,
+    kernel_size: IntPair,
+    stride: IntPair | None,
+    padding: IntPair,
+    dilation: IntPair,
+    ceil_mode: bool,
+    return_indices: Literal[True],
+) -> tuple[Tensor, Tensor]: ...
+@overload
+def max_pool2d(
+    input: Tensor,
+    kernel_size: IntPair,
+    stride: IntPair | None = ...,
+    padding: IntPair = ...,
+    dilation: IntPair = ...,
+    ceil_mode: bool = ...,
+    *,
+    return_indices: Literal[True],
+) -> tuple[Tensor, Tensor]: ...
 def max_pool2d(
     input: Tensor,
     kernel_size: IntPair,
@@ -108,7 +141,9 @@ def max_pool2d(
 
 
 # --8<-- [start:avg_pool2d]
-def _window_counts(n: int, n_out: int, k: int, s: int, p: int, include_pad: bool, like: Tensor):
+def _window_counts(
+    n: int, n_out: int, k: int, s: int, p: int, include_pad: bool, like: Tensor
+) -> Tensor:
     """How many cells of each window along one axis the mean divides by."""
     start = torch.arange(n_out, device=like.device) * s - p
     end = (start + k).clamp(max=n + p)  # cells that only ceil_mode added never count
@@ -169,6 +204,7 @@ def _output_size(
     if size is not None:
         out = _pair("size", size, 1)
         return out, (H / out[0], W / out[1])
+    assert scale_factor is not None  # exactly one of the two is given, checked above
     sf = (scale_factor, scale_factor) if isinstance(scale_factor, int | float) else scale_factor
     for f in sf:
         check_range("scale_factor", f, 0, low_inclusive=False)
@@ -177,8 +213,10 @@ def _output_size(
         raise ValueError(f"scale_factor {scale_factor} gives an empty output {out}")
     # F.interpolate maps back with the given factor, not with in/out (they differ when
     # H * scale_factor is not an integer), except along an axis whose size is unchanged
-    steps = tuple(1.0 if n_out == n else 1 / f for n_out, n, f in zip(out, (H, W), sf, strict=True))
-    return out, steps  # type: ignore[return-value]
+    step_h, step_w = (
+        1.0 if n_out == n else 1 / f for n_out, n, f in zip(out, (H, W), sf, strict=True)
+    )
+    return out, (step_h, step_w)
 
 
 def nearest_interpolate(

@@ -51,10 +51,12 @@ def _geometry(layer: nn.Module) -> tuple[int, int, int, int] | None:
         def first(v: int | tuple[int, ...]) -> int:
             return v if isinstance(v, int) else v[0]
 
+        if isinstance(layer.padding, str):  # "same" or "valid": no number to add up
+            raise ValueError(
+                f"padding must be numeric to compute a receptive field, got {layer.padding!r}"
+            )
         k, s, p = first(layer.kernel_size), first(layer.stride), first(layer.padding)
         d = first(layer.dilation) if isinstance(layer, nn.Conv2d | nn.MaxPool2d) else 1
-        if not isinstance(p, int):
-            raise ValueError(f"padding must be numeric to compute a receptive field, got {p!r}")
         return k, s, p, d
     return None
 

@@ -197,9 +197,8 @@ def spatial_pyramid_pool(
     reduce = (lambda t, dim: t.amax(dim)) if mode == "max" else (lambda t, dim: t.mean(dim))
     levels = []
     for n in output_sizes:
-        rows = [reduce(input[:, :, r0:r1], 2) for r0, r1 in _bin_edges(H, n)]
-        rows = torch.stack(rows, dim=2)  # [B, C, n, W]
-        cells = [reduce(rows[..., c0:c1], 3) for c0, c1 in _bin_edges(W, n)]
+        rows = torch.stack([reduce(input[:, :, r0:r1], 2) for r0, r1 in _bin_edges(H, n)], dim=2)
+        cells = [reduce(rows[..., c0:c1], 3) for c0, c1 in _bin_edges(W, n)]  # rows: [B, C, n, W]
         levels.append(torch.stack(cells, dim=3).reshape(B, C * n * n))  # [B, C*n*n]
     return torch.cat(levels, dim=1)
 

@@ -195,7 +195,7 @@ def yolo_loss(
     ).sum()
     classes = (obj * bce(output[..., 5:], target[..., 5:]).sum(-1)).sum()
     terms = {"xy": xy / B, "wh": wh / B, "objectness": objectness / B, "class": classes / B}
-    terms["total"] = sum(terms.values())
+    terms["total"] = terms["xy"] + terms["wh"] + terms["objectness"] + terms["class"]
     return terms
 
 

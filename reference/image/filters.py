@@ -13,6 +13,7 @@ from __future__ import annotations
 # --8<-- [start:imports]
 import functools
 from collections.abc import Callable
+from typing import Literal
 
 import numpy as np
 
@@ -67,7 +68,7 @@ def check_ksize(ksize: object) -> int:
     return int(ksize)
 
 
-def pad(image: np.ndarray, radius: int, mode: str = "reflect") -> np.ndarray:
+def pad(image: np.ndarray, radius: int, mode: Literal["reflect", "edge"] = "reflect") -> np.ndarray:
     """Pad the two spatial axes by ``radius``; numpy's ``"reflect"`` is OpenCV's REFLECT_101."""
     widths = [(radius, radius), (radius, radius)] + [(0, 0)] * (image.ndim - 2)
     return np.pad(image, widths, mode=mode)
@@ -215,7 +216,8 @@ def separable_filter(
     wide = np.zeros(((bands[0].stop - 1) * step + k) * P, dtypes[0])
     columns, columns_pair = np.zeros((2, bands[0].stop * P), dtypes[0])
     tall, sums, sums_pair = np.zeros((3, bands[0].stop * P), dtypes[1])
-    column_weights, row_weights = columns_kernel.astype(dtypes[0]), weights.astype(dtypes[1])
+    col_w: np.ndarray = columns_kernel.astype(dtypes[0])
+    row_w: np.ndarray = weights.astype(dtypes[1])
     for band in bands:
         m = band.stop - band.start
         first, n_in = band.start * step, (m - 1) * step + k  # the padded rows this band reads
@@ -224,7 +226,7 @@ def separable_filter(
         column_taps = [source[t : t + (m - 1) * step + 1 : step] for t in range(k)]
         _correlate(
             column_taps,
-            column_weights,
+            col_w,
             columns[: m * P].reshape(m, P),
             columns_pair[: m * P].reshape(m, P),
         )
@@ -233,7 +235,7 @@ def separable_filter(
         np.copyto(tall[: m * P], columns[: m * P])
         n = m * P - 2 * r * C  # up to the last valid output
         row_taps = [tall[t * C : t * C + n] for t in range(k)]
-        _correlate(row_taps, row_weights, sums[:n], sums_pair[:n])
+        _correlate(row_taps, row_w, sums[:n], sums_pair[:n])
         done = sums[:n] if finish is None else finish(sums[:n])
         rows = np.lib.stride_tricks.as_strided(
             done, (m, W, C), (P * done.itemsize, C * done.itemsize, done.itemsize)

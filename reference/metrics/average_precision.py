@@ -350,18 +350,18 @@ def voc_mean_average_precision(
         is_tp.append(tp & ~on_difficult)
         counted.append(~on_difficult)
         objects.append(t["labels"][~difficult.bool()])
-    scores, labels = torch.cat(scores), torch.cat(labels)
-    is_tp, counted, objects = torch.cat(is_tp), torch.cat(counted), torch.cat(objects)
+    all_scores, all_labels = torch.cat(scores), torch.cat(labels)
+    all_tp, all_counted, all_objects = torch.cat(is_tp), torch.cat(counted), torch.cat(objects)
     ap = []
     for c in classes:
-        num_gt = int((objects == c).sum())
+        num_gt = int((all_objects == c).sum())
         if num_gt == 0:
             ap.append(-1.0)
             continue
-        keep = (labels == c) & counted
+        keep = (all_labels == c) & all_counted
         # One ranking over the whole data set; ties keep image order, then input order.
-        order = torch.argsort(scores[keep], descending=True, stable=True)
-        precision, recall = precision_recall(is_tp[keep][order], num_gt)
+        order = torch.argsort(all_scores[keep], descending=True, stable=True)
+        precision, recall = precision_recall(all_tp[keep][order], num_gt)
         ap.append(average_precision(recall, precision, method))
     per_class = torch.tensor(ap, dtype=torch.float64)
     valid = per_class[per_class > -1]

@@ -28,6 +28,10 @@ class BatchNorm2d(nn.Module):
         momentum: weight of the current batch in the running estimates.
     """
 
+    running_mean: Tensor
+    running_var: Tensor
+    num_batches_tracked: Tensor
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
         super().__init__()
         check_range("num_features", num_features, 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 # --8<-- [start:imports]
 import math
 from collections.abc import Callable, Iterable
+from typing import overload
 
 import torch
 from torch import Tensor
@@ -34,16 +35,23 @@ class _Rule(Optimizer):
     def update(self, p: Tensor, g: Tensor, state: dict, group: dict) -> None:
         raise NotImplementedError
 
-    @torch.no_grad()
-    def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
+    @overload
+    def step(self, closure: None = None) -> None: ...
+
+    @overload
+    def step(self, closure: Callable[[], float]) -> float: ...
+
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:
+        """One update of every parameter with a gradient; ``closure`` recomputes the loss."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    self.update(p, p.grad, self.state[p], group)
+        with torch.no_grad():  # the update itself is not part of any graph
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        self.update(p, p.grad, self.state[p], group)
         return loss
 
 

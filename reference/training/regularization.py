@@ -217,7 +217,7 @@ def l1_penalty(parameters: list[Tensor], weight: float) -> Tensor:
         Tensor[]: the penalty, to add to the loss.
     """
     check_range("weight", weight, 0.0)
-    return weight * sum(p.abs().sum() for p in parameters)
+    return weight * sum((p.abs().sum() for p in parameters), torch.zeros(()))
 
 
 def l2_penalty(parameters: list[Tensor], weight: float) -> Tensor:
@@ -231,7 +231,7 @@ def l2_penalty(parameters: list[Tensor], weight: float) -> Tensor:
         Tensor[]: the penalty, to add to the loss.
     """
     check_range("weight", weight, 0.0)
-    return weight / 2 * sum((p**2).sum() for p in parameters)
+    return weight / 2 * sum(((p**2).sum() for p in parameters), torch.zeros(()))
 
 
 # --8<-- [end:penalties]
