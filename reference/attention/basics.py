@@ -254,7 +254,7 @@ def cosine_similarity_matrix(query: Tensor, key: Tensor, eps: float = 1e-8) -> T
 
     Normalising every vector once and taking all dot products costs L + S norms, where
     ``cosine_similarity(query[..., :, None, :], key[..., None, :, :], dim=-1)`` would build
-    an ``L x S x d`` tensor.
+    a Tensor[..., L, S, d].
 
     Args:
         query (Tensor[..., L, d]): one vector per query.
@@ -284,7 +284,15 @@ class AdditiveSimilarity(nn.Module):
         self.v = nn.Linear(hidden_dim, 1, bias=False)
 
     def forward(self, query: Tensor, key: Tensor) -> Tensor:
-        """Tensor[..., L, d_q] x Tensor[..., S, d_k] -> scores Tensor[..., L, S]."""
+        """The score of every query-key pair.
+
+        Args:
+            query (Tensor[..., L, d_q]): one vector per query.
+            key (Tensor[..., S, d_k]): one vector per key.
+
+        Returns:
+            Tensor[..., L, S]: the scores.
+        """
         check_shape("query", query, ("...", "L", self.w_query.in_features))
         check_shape("key", key, ("...", "S", self.w_key.in_features))
         # Project each side once, then broadcast: L + S projections instead of L * S.

@@ -116,9 +116,10 @@ def scaled_dot_product_attention(
     """``softmax(Q K^T / sqrt(E) + mask) V``, as ``F.scaled_dot_product_attention``.
 
     Args:
-        query (Tensor[..., L, E]), key (Tensor[..., S, E]), attn_mask, is_causal, scale,
-            enable_gqa: as :func:`attention_weights`.
+        query (Tensor[..., L, E]): one query per output position.
+        key (Tensor[..., S, E]): one key per input position.
         value (Tensor[..., S, E_v]): what each input position passes on.
+        attn_mask, is_causal, scale, enable_gqa: as :func:`attention_weights`.
         dropout_p: probability of dropping an attention weight (applied whenever it is
             positive, as in PyTorch: pass 0 at evaluation).
         generator: the random source of the dropout (``None``: the global generator).
@@ -271,6 +272,14 @@ def sinusoidal_positional_encoding(length: int, dim: int, base: float = 10000.0)
     each pair of dimensions is a rotation at its own frequency, from one turn every 2*pi
     positions down to one every ``2*pi*base``, so every position gets a distinct pattern and
     a fixed offset is a linear map of the encoding.
+
+    Args:
+        length: number of positions.
+        dim: size of each encoding, even.
+        base: the longest wavelength is ``2 pi base``.
+
+    Returns:
+        Tensor[length, dim]: float32.
     """
     check_range("length", length, 1)
     check_range("dim", dim, 2)

@@ -62,6 +62,13 @@ class DepthwiseSeparableConv2d(nn.Module):
 
     Parameters: ``C_in k^2 + C_in C_out`` (plus biases) instead of ``C_in C_out k^2``: the
     spatial filtering and the mixing of channels are learnt separately (MobileNet, Xception).
+
+    Args:
+        in_channels: C_in.
+        out_channels: C_out.
+        kernel_size: k, of the depthwise convolution.
+        stride: of the depthwise convolution.
+        padding: of the depthwise convolution.
     """
 
     def __init__(
@@ -79,6 +86,7 @@ class DepthwiseSeparableConv2d(nn.Module):
         self.pointwise = nn.Conv2d(in_channels, out_channels, 1)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Tensor[B, C_in, H, W] to Tensor[B, C_out, H', W']."""
         return self.pointwise(self.depthwise(x))
 
 
@@ -215,6 +223,7 @@ class ResNet50(nn.Module):
         self.fc = nn.Linear(channels, num_classes)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Images Tensor[B, 3, H, W] to class scores Tensor[B, num_classes]."""
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))  # [B, 64, H/4, W/4]
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))  # [B, 2048, H/32, W/32]
         return self.fc(self.avgpool(x).flatten(1))  # [B, num_classes]
@@ -244,6 +253,10 @@ class DenseTransition(nn.Sequential):
 
     The 1x1 convolution halves the channels (compression), the average pooling halves the
     resolution; averaging keeps a share of every position of the concatenated features.
+
+    Args:
+        in_channels: channels in (the dense block's concatenated output).
+        out_channels: channels out (half, with DenseNet's compression 0.5).
     """
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
@@ -264,6 +277,9 @@ class LeNet5(nn.Module):
     Two 5x5 convolutions with sigmoid-like activations and 2x2 average pooling, then three
     fully connected layers. (The original's sparse C3 connections and RBF output are
     replaced by full connections and a linear layer, as usual.)
+
+    Args:
+        num_classes: outputs of the last layer.
     """
 
     def __init__(self, num_classes: int = 10) -> None:
@@ -278,6 +294,7 @@ class LeNet5(nn.Module):
         )  # fmt: skip
 
     def forward(self, x: Tensor) -> Tensor:
+        """Grey images Tensor[B, 1, 32, 32] to class scores Tensor[B, num_classes]."""
         return self.classifier(self.features(x))
 
 
@@ -286,17 +303,23 @@ class LeNet5(nn.Module):
 
 # --8<-- [start:linear_as_conv]
 def linear_as_conv(linear: nn.Linear, in_channels: int, height: int, width: int) -> nn.Conv2d:
-    """The convolution that computes ``linear(x.flatten(1))`` for ``x`` of shape [B, C, H, W].
+    """The convolution that computes ``linear(x.flatten(1))`` for ``x``: Tensor[B, C, H, W].
 
-    A fully connected layer on a flattened ``C x H x W`` map is a convolution whose kernel
-    covers the whole map (``H x W``), one kernel per output feature. With ``H = W = 1``
+    A fully connected layer on a flattened map of C x H x W values is a convolution whose
+    kernel covers the whole map (H x W), one kernel per output feature. With ``H = W = 1``
     (after global average pooling) it is a 1x1 convolution. On a larger input the
     convolution slides, giving a map of class scores: the idea behind fully convolutional
     networks.
 
+    Args:
+        linear: the layer, ``in_features = C * H * W``.
+        in_channels: C.
+        height: H.
+        width: W.
+
     Returns:
-        nn.Conv2d: ``C -> out_features`` with an ``H x W`` kernel; its output is
-        ``[B, out_features, 1, 1]`` on a ``[B, C, H, W]`` input.
+        nn.Conv2d: ``C -> out_features`` with an H x W kernel; its output is
+        Tensor[B, out_features, 1, 1] on a Tensor[B, C, H, W] input.
     """
     if linear.in_features != in_channels * height * width:
         raise ValueError(
@@ -330,6 +353,9 @@ def add_as_concat_conv(conv: nn.Conv2d) -> nn.Conv2d:
     addition is concatenation plus a convolution with that constraint built in: half the
     parameters, and the assumption that ``a`` and ``b`` mean the same thing channel by
     channel.
+
+    Args:
+        conv: a convolution with ``groups=1``.
 
     Returns:
         nn.Conv2d: ``2 C_in -> C_out``, same kernel size, stride, padding and bias.

@@ -170,6 +170,14 @@ def conv_transpose_output_size(
     ``output_padding`` (smaller than the stride or the dilation) picks which of them the
     transpose returns to.
 
+    Args:
+        size: input height (or ``(height, width)``).
+        kernel_size, stride, padding, dilation: as for ``nn.ConvTranspose2d``; ints or pairs.
+        output_padding: extra rows (columns) on one side, below the stride or dilation.
+
+    Returns:
+        An int if every argument is an int, else a ``(height, width)`` pair.
+
     Example:
         >>> conv_transpose_output_size(56, 3, stride=2, padding=1, output_padding=1)
         112
@@ -284,8 +292,9 @@ def conv_transpose2d(
         input (Tensor[B, C_in, H, W]): the feature maps to upsample.
         weight (Tensor[C_in, C_out / groups, kH, kW]): ``F.conv_transpose2d``'s layout,
             which is the layout of the convolution being transposed.
-        bias (Tensor[C_out] | None), stride, padding, output_padding, groups, dilation:
-            as ``F.conv_transpose2d`` (note its argument order: groups before dilation).
+        bias (Tensor[C_out], optional): added to every pixel of each output channel.
+        stride, padding, output_padding, groups, dilation: as ``F.conv_transpose2d`` (note
+            its argument order: groups before dilation).
 
     Returns:
         Tensor[B, C_out, H', W']: with ``H'`` from :func:`conv_transpose_output_size`.

@@ -34,7 +34,7 @@ def _windows(
     ceil_mode: bool,
     value: float,
 ) -> Tensor:
-    """Every pooling window of ``x`` [B, C, H, W] as ``[B, C, kH*kW, H', W']``.
+    """Every pooling window of ``x`` (Tensor[B, C, H, W]) as Tensor[B, C, kH*kW, H', W'].
 
     The input is padded with ``value`` on all sides, plus on the bottom and right as far
     as ``ceil_mode``'s extra windows reach.
@@ -114,11 +114,12 @@ def max_pool2d(
 
     Args:
         input (Tensor[B, C, H, W]): floating-point feature maps.
-        kernel_size: window size; ``stride`` defaults to it.
+        kernel_size: window size.
+        stride: the windows' step; defaults to ``kernel_size``.
         padding: at most half the kernel size, as PyTorch requires.
         dilation, ceil_mode: as ``F.max_pool2d``.
         return_indices: also return where each maximum came from, as a flat index
-            ``row * W + col`` into each ``H x W`` input map (what ``max_unpool2d`` takes).
+            ``row * W + col`` into each input map of H x W (what ``max_unpool2d`` takes).
 
     Returns:
         Tensor[B, C, H', W'], and Tensor[B, C, H', W'] of int64 indices if asked. A
@@ -227,6 +228,14 @@ def nearest_interpolate(
     This is PyTorch's (and OpenCV's ``INTER_NEAREST``) legacy rule, which is not centred:
     it shifts the image by up to half a pixel. ``mode="nearest-exact"`` uses
     ``floor((i + 0.5) * in / out)``.
+
+    Args:
+        input (Tensor[B, C, H, W]): images or feature maps.
+        size: the output ``(H', W')`` (or one int for both).
+        scale_factor: instead of ``size``: ``H' = floor(H * scale_factor)``.
+
+    Returns:
+        Tensor[B, C, H', W'].
     """
     (H_out, W_out), (step_h, step_w) = _output_size(input, size, scale_factor)
     H, W = input.shape[2:]
@@ -266,7 +275,8 @@ def bilinear_interpolate(
 
     Args:
         input (Tensor[B, C, H, W]): floating-point images or feature maps.
-        size: the output ``(H', W')``; or ``scale_factor``: ``H' = floor(H * scale)``.
+        size: the output ``(H', W')`` (or one int for both).
+        scale_factor: instead of ``size``: ``H' = floor(H * scale_factor)``.
         align_corners: ``True`` maps the centres of the corner pixels onto each other
             (``src = i (H - 1) / (H' - 1)``); ``False`` maps the image edges onto each
             other (``src = (i + 0.5) H / H' - 0.5``), which is also OpenCV's rule.

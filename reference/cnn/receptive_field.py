@@ -109,6 +109,13 @@ def receptive_field(
     It depends on the layers only, never on the input size, and may well exceed the image
     (427 px for ResNet-50, which is usually fed 224 px).
 
+    Args:
+        model: as for :func:`receptive_field_trace`.
+        skip: as for :func:`receptive_field_trace`.
+
+    Returns:
+        ReceptiveField: of the last conv or pooling layer.
+
     Example:
         >>> receptive_field(nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3, stride=2)))
         ReceptiveField(size=5, jump=2, start=2.0)
@@ -129,6 +136,12 @@ def linearise(model: nn.Module) -> nn.Module:
 
     The copy is affine (linear plus constants): each weight then passes gradient along
     every path, whatever the input, so the gradient's support is the whole receptive field.
+
+    Args:
+        model: left unchanged.
+
+    Returns:
+        nn.Module: the linear copy.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, but got {type(model).__name__}")

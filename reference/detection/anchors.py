@@ -41,6 +41,11 @@ def cell_anchors(
     ``h = s * sqrt(r)``: every ratio keeps the area ``s^2``. Corners are rounded to whole
     pixels (half to even), as torchvision does.
 
+    Args:
+        sizes: anchor side lengths (square roots of the areas), in pixels.
+        aspect_ratios: height / width ratios.
+        dtype: floating dtype of the result.
+
     Returns:
         Tensor[A, 4]: ``(x1, y1, x2, y2)``, ratio-major: all sizes of the first ratio first.
     """
@@ -76,6 +81,8 @@ def grid_anchors(
         feature_sizes: ``(H_i, W_i)`` of each map, usually finest first.
         sizes, aspect_ratios: one sequence per map (``((32,), (64,), ...)`` for an FPN,
             one size per level).
+        offset: where in its cell an anchor is centred, in cells (0: the top-left pixel).
+        dtype: floating dtype of the result.
 
     Returns:
         Tensor[sum_i H_i W_i A_i, 4]: map by map, cell by cell in row-major order, and
@@ -109,7 +116,8 @@ def wh_iou(wh1: Tensor, wh2: Tensor) -> Tensor:
     """IoU of box *shapes*: boxes of widths and heights ``(w, h)`` placed on a common corner.
 
     Args:
-        wh1 (Tensor[N, 2]), wh2 (Tensor[M, 2]): non-negative widths and heights.
+        wh1 (Tensor[N, 2]): non-negative widths and heights.
+        wh2 (Tensor[M, 2]): non-negative widths and heights.
 
     Returns:
         Tensor[N, M]: ``min(w) min(h) / (w1 h1 + w2 h2 - min(w) min(h))``.
@@ -146,8 +154,8 @@ def kmeans_anchors(
             (``None``: the global generator).
 
     Returns:
-        ``(centroids [k, 2], assignment [N], mean_iou)``: centroids sorted by area, the
-        index of each box's centroid, and the mean IoU of each box with its centroid.
+        (Tensor[k, 2], Tensor[N], Tensor[]): the centroids sorted by area, the index of each
+        box's centroid, and the mean IoU of each box with its centroid.
     """
     check_shape("wh", wh, ("N", 2))
     check_in("reduction", reduction, ("mean", "median"))
@@ -186,6 +194,14 @@ def ssd_scales(num_maps: int, s_min: float = 0.2, s_max: float = 0.9) -> list[fl
     Returns ``m + 1`` values: the paper's ``s_1 .. s_m`` and ``s_{m+1} = 1``, which only
     the extra box ``sqrt(s_m s_{m+1})`` of the last map uses (the paper leaves it open;
     this is torchvision's choice).
+
+    Args:
+        num_maps: m, at least 2.
+        s_min: the first map's scale.
+        s_max: the last map's scale.
+
+    Returns:
+        ``m + 1`` scales.
     """
     check_range("num_maps", num_maps, 2)
     check_range("s_min", s_min, 0, low_inclusive=False)
@@ -214,6 +230,7 @@ def ssd_prior_boxes(
         scales: ``m + 1`` scales (``ssd_scales`` or a hand-written list).
         clip: clamp ``w, h`` to at most 1 (torchvision's ``clip``; it clips sizes, not
             the boxes at the image border).
+        dtype: floating dtype of the result.
 
     Returns:
         Tensor[sum_k H_k W_k (2 + 2 len(aspect_ratios[k])), 4].

@@ -3,8 +3,8 @@
 Boxes are ``(x1, y1, x2, y2)`` in pixels with ``x1 <= x2`` and ``y1 <= y2``; no ``+1`` is
 added anywhere (this is torchvision's convention, not the old VOC one). The pairwise
 functions compare every box of ``boxes1`` with every box of ``boxes2`` and return an
-``(N, M)`` matrix; the losses compare the boxes of two equally shaped ``(..., 4)`` tensors
-element by element.
+Tensor[N, M]; the losses compare the boxes of two equally shaped Tensor[..., 4] element
+by element.
 
 Everything here equals ``torchvision.ops`` of the same name (values and gradients); the
 tests in ``tests/detection/test_boxes.py`` check it.
@@ -37,7 +37,7 @@ __all__ = [
 
 # --8<-- [start:check_boxes]
 def _check_boxes(name: str, boxes: Tensor, pairwise: bool = True) -> Tensor:
-    """Validate boxes ``(N, 4)`` (or ``(..., 4)`` when not pairwise) with x1 <= x2, y1 <= y2."""
+    """Validate boxes Tensor[N, 4] (Tensor[..., 4] if not pairwise) with x1 <= x2, y1 <= y2."""
     check_shape(name, boxes, ("N", 4) if pairwise else ("...", 4))
     bad = (boxes[..., 2] < boxes[..., 0]) | (boxes[..., 3] < boxes[..., 1])
     if bool(bad.any()):
@@ -63,8 +63,8 @@ Columns = tuple[Tensor, Tensor, Tensor, Tensor]
 def _columns(boxes: Tensor) -> Columns:
     """``x1, y1, x2, y2`` of Tensor[..., 4] as four contiguous Tensor[...].
 
-    Broadcasting contiguous columns into an ``(N, M)`` matrix is several times faster
-    than broadcasting the strided columns of an ``(N, 4)`` tensor.
+    Broadcasting contiguous columns into a Tensor[N, M] is several times faster than
+    broadcasting the strided columns of a Tensor[N, 4].
     """
     x1, y1, x2, y2 = _upcast(boxes).movedim(-1, 0).contiguous()
     return x1, y1, x2, y2
@@ -297,7 +297,7 @@ def generalized_box_iou_loss(
     Args:
         boxes1 (Tensor[..., 4]): predicted boxes as ``(x1, y1, x2, y2)``.
         boxes2 (Tensor[..., 4]): target boxes, same shape.
-        reduction: ``"none"`` (shape ``[...]``), ``"mean"`` or ``"sum"``.
+        reduction: ``"none"`` (a Tensor[...]), ``"mean"`` or ``"sum"``.
         eps: keeps the divisions finite for degenerate boxes.
 
     Returns:
@@ -313,7 +313,14 @@ def distance_box_iou_loss(
 ) -> Tensor:
     """``1 - DIoU`` of matched pairs; equals ``torchvision.ops.distance_box_iou_loss``.
 
-    Args and Returns as :func:`generalized_box_iou_loss`; the loss lies in ``[0, 2)``.
+    Args:
+        boxes1 (Tensor[..., 4]): predicted boxes as ``(x1, y1, x2, y2)``.
+        boxes2 (Tensor[..., 4]): target boxes, same shape.
+        reduction: ``"none"`` (a Tensor[...]), ``"mean"`` or ``"sum"``.
+        eps: keeps the divisions finite for degenerate boxes.
+
+    Returns:
+        Tensor: the loss, in ``[0, 2)``.
     """
     t = _elementwise_terms(boxes1, boxes2, eps)
     return reduce_loss(1 - t["iou"] + t["distance_ratio"], reduction, zero_if_empty=True)
@@ -324,7 +331,16 @@ def complete_box_iou_loss(
 ) -> Tensor:
     """``1 - CIoU`` of matched pairs; equals ``torchvision.ops.complete_box_iou_loss``.
 
-    Args and Returns as :func:`generalized_box_iou_loss`; ``alpha`` gets no gradient.
+    ``alpha`` gets no gradient, as in :func:`complete_box_iou`.
+
+    Args:
+        boxes1 (Tensor[..., 4]): predicted boxes as ``(x1, y1, x2, y2)``.
+        boxes2 (Tensor[..., 4]): target boxes, same shape.
+        reduction: ``"none"`` (a Tensor[...]), ``"mean"`` or ``"sum"``.
+        eps: keeps the divisions finite for degenerate boxes.
+
+    Returns:
+        Tensor: the loss.
     """
     t = _elementwise_terms(boxes1, boxes2, eps)
     with torch.no_grad():

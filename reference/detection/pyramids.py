@@ -142,6 +142,11 @@ def fpn_level(
 
     Args:
         boxes (Tensor[N, 4]): ``(x1, y1, x2, y2)`` in input-image pixels.
+        k_min: the finest level there is.
+        k_max: the coarsest level there is.
+        canonical_size: the box side that reads ``canonical_level``.
+        canonical_level: k0.
+        eps: guards the rounding of a box exactly on a level boundary.
 
     Returns:
         Tensor[N] (int64): the level ``k``. (torchvision returns ``k - k_min``, an index
@@ -235,6 +240,14 @@ def sppf(input: Tensor, kernel_size: int = 5, repeats: int = 3) -> Tensor:
     Two stride-1 max pools of size ``k`` in a row are one pool of size ``2k - 1`` (the
     maximum of maxima over overlapping windows is the maximum over their union), so
     5, 5, 5 in a row give the 5, 9 and 13 windows of ``spp_block`` with fewer comparisons.
+
+    Args:
+        input (Tensor[B, C, H, W]): feature maps.
+        kernel_size: k, odd.
+        repeats: how many pools are chained.
+
+    Returns:
+        Tensor[B, C * (1 + repeats), H, W]: the input and each pool's output, concatenated.
     """
     check_shape("input", input, ("B", "C", "H", "W"))
     check_range("repeats", repeats, 1)

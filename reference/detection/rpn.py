@@ -36,7 +36,7 @@ def rpn_anchors(
 ) -> Tensor:
     """Every anchor of one feature map, in image pixels, as torchvision lays them out.
 
-    Each position ``(row, col)`` of an ``H x W`` feature map carries ``len(sizes) *
+    Each position ``(row, col)`` of an H x W feature map carries ``len(sizes) *
     len(aspect_ratios)`` anchors centred on the image point ``(col * stride, row * stride)``;
     an anchor of size ``s`` and ratio ``r = h / w`` has area ``s^2``. Half-sides are rounded
     to whole pixels, as in torchvision.

@@ -37,6 +37,10 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     """Clamp every gradient entry into ``[-clip_value, clip_value]``, in place.
 
     Simple, but it changes the gradient's direction: large entries are cut, small ones kept.
+
+    Args:
+        parameters: a tensor or tensors whose ``.grad`` is changed in place.
+        clip_value: the largest magnitude an entry keeps.
     """
     check_range("clip_value", clip_value, 0.0)
     for grad in _grads(parameters):
@@ -53,8 +57,13 @@ def clip_grad_norm_(
     exceeds ``max_norm`` every gradient is multiplied by ``max_norm / (norm + 1e-6)``,
     which keeps the direction of the update and only shortens it.
 
+    Args:
+        parameters: a tensor or tensors whose ``.grad`` is changed in place.
+        max_norm: the largest joint norm.
+        norm_type: ``p`` of the p-norm (``math.inf`` for the largest entry).
+
     Returns:
-        Tensor: the joint norm before clipping (useful to log: spikes mean trouble).
+        Tensor[]: the joint norm before clipping (useful to log: spikes mean trouble).
     """
     check_range("max_norm", max_norm, 0.0)
     check_range("norm_type", norm_type, 0.0, low_inclusive=False)
@@ -71,7 +80,12 @@ def clip_grad_norm_(
 
 @torch.no_grad()
 def clip_grad_norm_per_tensor_(parameters: Tensor | Iterable[Tensor], max_norm: float) -> None:
-    """Rescale each gradient whose own L2 norm exceeds ``max_norm`` to norm ``max_norm``."""
+    """Rescale each gradient whose own L2 norm exceeds ``max_norm`` to norm ``max_norm``.
+
+    Args:
+        parameters: a tensor or tensors whose ``.grad`` is changed in place.
+        max_norm: the largest norm of each gradient.
+    """
     check_range("max_norm", max_norm, 0.0)
     for grad in _grads(parameters):
         norm = torch.linalg.vector_norm(grad)

@@ -65,7 +65,15 @@ def _check_distribution(name: str, p: Tensor, dim: int) -> None:
 
 
 def information_content(p: Tensor, base: float = math.e) -> Tensor:
-    """``-log p``: how surprising an event of probability ``p`` is (0 for a sure event)."""
+    """``-log p``: how surprising an event of probability ``p`` is (0 for a sure event).
+
+    Args:
+        p (Tensor[...]): probabilities.
+        base: the logarithm's base (2 for bits).
+
+    Returns:
+        Tensor[...]: same shape.
+    """
     check_tensor("p", p)
     check_range("base", base, 1.0, low_inclusive=False)
     return -torch.log(p) / math.log(base)
@@ -132,6 +140,15 @@ def cross_entropy_between(p: Tensor, q: Tensor, dim: int = -1, base: float = mat
 
     ``H(p, q) >= H(p)``, with equality only for ``q = p``; the gap is the KL divergence.
     An event that ``p`` allows but ``q`` rules out (``q_i = 0 < p_i``) makes it infinite.
+
+    Args:
+        p (Tensor[...]): the true distribution along ``dim``.
+        q (Tensor[...]): the coding distribution, same shape.
+        dim: the dimension that holds the outcomes.
+        base: the logarithm's base (2 for bits).
+
+    Returns:
+        Tensor[...]: ``p``'s shape without ``dim``.
     """
     _check_distribution("p", p, dim)
     _check_distribution("q", q, dim)

@@ -311,7 +311,10 @@ def cycle_consistency_loss(
     autoencoder's reconstruction loss whose "code" is an image of the other domain.
 
     Args:
-        x (Tensor[B, ...]): images from domain X; y (Tensor[B', ...]): images from Y.
+        x (Tensor[B, ...]): images from domain X.
+        y (Tensor[B', ...]): images from domain Y.
+        g: the translation from X to Y.
+        f: the translation from Y to X.
 
     Returns:
         A scalar: the mean absolute error of each cycle, summed over the two cycles.

@@ -93,7 +93,8 @@ def info_nce(query: Tensor, key: Tensor, temperature: float = 0.1) -> Tensor:
         L = -1/B sum_i log( exp(s_ii / t) / sum_j exp(s_ij / t) ),  s_ij = cos(q_i, k_j)
 
     Args:
-        query (Tensor[B, d]), key (Tensor[B, d]): embeddings; they are L2-normalised here.
+        query (Tensor[B, d]): embeddings of the first views; they are L2-normalised here.
+        key (Tensor[B, d]): embeddings of the second views, row ``i`` pairs with query ``i``.
         temperature: > 0; smaller values weight the hardest negatives more.
 
     Returns:

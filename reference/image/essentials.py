@@ -6,7 +6,7 @@
 ``cv2.Sobel(image, cv2.CV_64F, dx, dy, ksize=ksize)`` and ``laplacian`` equals
 ``cv2.Laplacian(image, cv2.CV_64F, ksize=ksize)``, both with OpenCV's default border
 ``BORDER_REFLECT_101``; ``gradient_magnitude`` equals ``cv2.magnitude`` of the two Sobel
-derivatives. Arrays in and out, ``H x W`` or ``H x W x C``, as OpenCV's Python API.
+derivatives. Arrays in and out, ndarray[H, W] or ndarray[H, W, C], as OpenCV's Python API.
 Tests: ``tests/image/test_essentials.py``.
 """
 
@@ -133,6 +133,13 @@ def sobel_kernels(order: int, ksize: int) -> np.ndarray:
     with the difference ``[-1, 1]``: for ``ksize=3``, order 0 gives ``[1, 2, 1]``, order 1
     ``[-1, 0, 1]``, order 2 ``[1, -2, 1]``. ``ksize=1`` means no smoothing: order 0 is
     ``[1]`` and orders 1 and 2 use the 3-tap kernels.
+
+    Args:
+        order: the derivative's order.
+        ksize: the kernel size of ``cv2.Sobel``.
+
+    Returns:
+        ndarray[n]: float64 taps.
     """
     length = 1 if ksize == 1 and order == 0 else max(ksize, 3)
     kernel = np.ones(1)

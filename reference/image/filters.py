@@ -1,6 +1,6 @@
 """Smoothing and rank filters on numpy images, equal to OpenCV's.
 
-Images are ``H x W`` or ``H x W x C`` arrays of ``uint8``, ``float32`` or ``float64``; every
+Images are ndarray[H, W] or ndarray[H, W, C] of ``uint8``, ``float32`` or ``float64``; every
 filter returns the input's shape and dtype and works on each channel separately. Borders
 follow OpenCV: ``BORDER_REFLECT_101`` (``dcb|abcd|cba``) for the linear filters, a
 replicated edge for the median. ``uint8`` images are filtered in integer arithmetic with
@@ -41,9 +41,16 @@ _DTYPES = (np.uint8, np.float32, np.float64)
 def check_image(
     name: str, image: object, ndims: tuple[int, ...] = (2, 3), dtypes: tuple[type, ...] = _DTYPES
 ) -> np.ndarray:
-    """Raise unless ``image`` is a non-empty ``H x W`` or ``H x W x C`` array of ``dtypes``.
+    """Raise unless ``image`` is a non-empty ndarray[H, W] or ndarray[H, W, C] of ``dtypes``.
 
-    ``ndims`` narrows the accepted layouts, e.g. ``(2,)`` for a grey image only.
+    Args:
+        name: the argument's name, for the message.
+        image: what was passed.
+        ndims: the accepted numbers of dimensions, e.g. ``(2,)`` for a grey image only.
+        dtypes: the accepted dtypes.
+
+    Returns:
+        ndarray: ``image``, checked.
     """
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} must be a numpy array, but got {type(image).__name__}")
@@ -287,7 +294,15 @@ def gaussian_blur(image: np.ndarray, ksize: int, sigma: float = 0.0) -> np.ndarr
 
 # --8<-- [start:box_blur]
 def box_blur(image: np.ndarray, ksize: int) -> np.ndarray:
-    """``cv2.blur(image, (ksize, ksize))``: the mean of each window, REFLECT_101 border."""
+    """``cv2.blur(image, (ksize, ksize))``: the mean of each window, REFLECT_101 border.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the square window, odd.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+    """
     check_image("image", image)
     ksize = check_ksize(ksize)
     if image.dtype != np.uint8:
@@ -469,12 +484,28 @@ def _rank_extreme(image: np.ndarray, ksize: int, op: np.ufunc) -> np.ndarray:
 
 
 def max_filter(image: np.ndarray, ksize: int) -> np.ndarray:
-    """The largest value in each ``ksize x ksize`` window: ``cv2.dilate`` with a square kernel."""
+    """The largest value in each square window: ``cv2.dilate`` with a square kernel.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the window, odd.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+    """
     return _rank_extreme(check_image("image", image), ksize, np.maximum)
 
 
 def min_filter(image: np.ndarray, ksize: int) -> np.ndarray:
-    """The smallest value in each ``ksize x ksize`` window: ``cv2.erode`` with a square kernel."""
+    """The smallest value in each square window: ``cv2.erode`` with a square kernel.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the window, odd.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+    """
     return _rank_extreme(check_image("image", image), ksize, np.minimum)
 
 
@@ -488,8 +519,11 @@ def correlate_loop(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     Deliberately slow; it is here to be timed against :func:`gaussian_blur`.
 
     Args:
-        image: ``H x W`` float array.
-        kernel: ``k x k`` float array, ``k`` odd.
+        image (ndarray[H, W]): floats.
+        kernel (ndarray[k, k]): floats, ``k`` odd.
+
+    Returns:
+        ndarray[H, W]: float64.
     """
     if image.ndim != 2 or kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1]:
         raise ValueError(

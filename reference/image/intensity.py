@@ -27,11 +27,12 @@ def gamma_correct(image: np.ndarray, gamma: float) -> np.ndarray:
     """``out = in ** gamma`` on intensities scaled to [0, 1]: ``gamma < 1`` brightens the darks.
 
     Args:
-        image: uint8 (0..255) or float image in [0, 1], ``H x W`` or ``H x W x C``.
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8 (0..255) or float in [0, 1].
         gamma: positive exponent.
 
     Returns:
-        array of the input's shape and dtype; uint8 goes through a 256-entry lookup table.
+        ndarray[H, W] or ndarray[H, W, C]: the input's shape and dtype; uint8 goes through
+        a 256-entry lookup table.
     """
     check_image("image", image)
     if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not gamma > 0:
@@ -76,7 +77,7 @@ def salt_pepper_noise(
     A pixel is hit in all its channels at once, as a dead or stuck sensor cell would be.
 
     Args:
-        image: uint8 or float image in [0, 1], ``H x W`` or ``H x W x C``.
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, or float in [0, 1].
         amount: probability that a pixel is replaced.
         salt_vs_pepper: probability that a replaced pixel becomes white rather than black.
         generator: the random source, a ``numpy.random.Generator`` as the image is an array
@@ -103,7 +104,7 @@ def gaussian_noise(
     """Add independent ``N(0, sigma^2)`` noise to every value, then clip to the valid range.
 
     Args:
-        image: uint8 or float image in [0, 1], ``H x W`` or ``H x W x C``.
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, or float in [0, 1].
         sigma: standard deviation in the image's units (grey levels for uint8).
         generator: the random source, a ``numpy.random.Generator`` (``None``: fresh entropy).
 

@@ -109,7 +109,15 @@ def _check_levels(levels: object) -> int:
 
 
 def gaussian_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
-    """The image and ``levels`` successive ``pyr_down`` halvings: ``levels + 1`` arrays."""
+    """The image and ``levels`` successive ``pyr_down`` halvings.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8 or float.
+        levels: number of halvings, ``>= 0``.
+
+    Returns:
+        ``levels + 1`` arrays, the image first.
+    """
     check_image("image", image)
     pyramid = [image]
     for _ in range(_check_levels(levels)):
@@ -122,6 +130,10 @@ def laplacian_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
 
     Computed in float64 whatever the input dtype: residuals are signed, and no rounding
     may be lost if ``reconstruct`` is to give the image back.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8 or float.
+        levels: number of halvings, ``>= 0``.
 
     Returns:
         ``levels + 1`` float64 arrays; level ``i`` has the size of Gaussian level ``i``.
@@ -136,7 +148,14 @@ def laplacian_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
 
 
 def reconstruct(pyramid: list[np.ndarray]) -> np.ndarray:
-    """Undo ``laplacian_pyramid``: upsample the coarsest level and add each residual back."""
+    """Undo ``laplacian_pyramid``: upsample the coarsest level and add each residual back.
+
+    Args:
+        pyramid: what :func:`laplacian_pyramid` returned.
+
+    Returns:
+        ndarray: the image, float64.
+    """
     if not isinstance(pyramid, (list, tuple)) or not pyramid:
         raise ValueError("pyramid must be a non-empty list of arrays from laplacian_pyramid")
     image = check_image("pyramid[-1]", pyramid[-1])
@@ -158,8 +177,8 @@ def blend(a: np.ndarray, b: np.ndarray, mask: np.ndarray, levels: int) -> np.nda
     over a narrow one; then the mixed pyramid is reconstructed.
 
     Args:
-        a, b: images of the same shape and dtype, ``H x W`` or ``H x W x C``.
-        mask: ``H x W`` weights of ``a``, in [0, 1] (bool is allowed).
+        a, b (ndarray[H, W] or ndarray[H, W, C]): images of the same shape and dtype.
+        mask (ndarray[H, W]): weights of ``a``, in [0, 1] (bool is allowed).
         levels: number of halvings.
 
     Returns:

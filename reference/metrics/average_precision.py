@@ -87,17 +87,18 @@ def _match(
     """COCO's greedy matching for one class in all images at once, for every (area range, IoU) row.
 
     Args:
-        ious: ``(I, D, G)``, per image the detections by decreasing score against the ground
-            truths, padded; images sorted by decreasing ``det_count``.
-        det_count: ``(I,)`` real detections per image. gt_valid: ``(I, G)`` real ground truths.
-        gt_ignore: ``(R, I, G)`` bool, which ground truths row ``r`` ignores.
-        gt_rank: ``(R, I, G)``, each ground truth's position in COCO's order for that row
-            (non-ignored first); among equally good matches COCO keeps the last.
-        thresholds: ``(R,)`` IoU threshold of each row.
+        ious (ndarray[I, D, G]): per image the detections by decreasing score against the
+            ground truths, padded; images sorted by decreasing ``det_count``.
+        det_count (ndarray[I]): real detections per image.
+        gt_valid (ndarray[I, G]): real ground truths.
+        gt_ignore (ndarray[R, I, G]): bool, which ground truths row ``r`` ignores.
+        gt_rank (ndarray[R, I, G]): each ground truth's position in COCO's order for that
+            row (non-ignored first); among equally good matches COCO keeps the last.
+        thresholds (ndarray[R]): IoU threshold of each row.
 
     Returns:
-        ``matched (R, I, D)`` and ``matched_ignored (R, I, D)`` (matched to an ignored
-        ground truth).
+        (ndarray[R, I, D], ndarray[R, I, D]): matched, and matched to an ignored ground
+        truth.
     """
     R, (images, D, G) = len(thresholds), ious.shape
     taken = np.zeros((R, images, G), dtype=bool)
@@ -130,7 +131,7 @@ def _area(boxes: np.ndarray) -> np.ndarray:
 
 
 def _batched_iou(dt: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """IoU ``(I, D, G)`` of padded boxes ``(I, D, 4)`` and ``(I, G, 4)``, by ``box_iou``'s core."""
+    """IoU ndarray[I, D, G] of padded boxes ndarray[I, D, 4] and ndarray[I, G, 4] (IoU core)."""
     ax1, ay1, ax2, ay2 = (c[:, :, None] for c in _columns(torch.from_numpy(dt)))  # [I, D, 1]
     bx1, by1, bx2, by2 = (c[:, None, :] for c in _columns(torch.from_numpy(gt)))  # [I, 1, G]
     inter, union = _inter_union((ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2))
@@ -319,12 +320,13 @@ def voc_mean_average_precision(
     """Pascal VOC's AP per class and its mean, as py-faster-rcnn's ``voc_eval``.
 
     Matching per image and class follows ``voc_match`` on +1-pixel IoUs. A ground truth
-    flagged in the optional ``target[i]["difficult"]`` (bool ``[M]``) is not counted as an
+    flagged in the optional ``target[i]["difficult"]`` (bool Tensor[M]) is not counted as an
     object to find, and detections claiming it count neither as TP nor as FP.
 
     Args:
         preds, target: as for ``mean_average_precision``.
         method: ``"voc07"`` (11 recall points) or ``"voc"`` (all points, VOC 2010 onwards).
+        iou_threshold: a detection needs an IoU strictly above this to claim an object.
 
     Returns:
         ``map``, ``map_per_class`` and ``classes``; -1 for a class without ground truth

@@ -17,7 +17,15 @@ __all__ = ["binary_counts", "match_detections", "precision_recall", "voc_box_iou
 
 # --8<-- [start:counts]
 def binary_counts(pred: Tensor, target: Tensor) -> dict[str, int]:
-    """TP, FP, FN, TN of boolean predictions against boolean labels (1 = positive)."""
+    """TP, FP, FN, TN of boolean predictions against boolean labels (1 = positive).
+
+    Args:
+        pred (Tensor[...]): predictions, read as bool.
+        target (Tensor[...]): labels, same shape, read as bool.
+
+    Returns:
+        ``{"tp": ..., "fp": ..., "fn": ..., "tn": ...}`` as ints.
+    """
     check_shape("target", target, tuple(pred.shape))
     pred, target = pred.bool(), target.bool()
     return {
@@ -49,7 +57,10 @@ def match_detections(
     to another ground truth when the best one is taken.
 
     Args:
-        boxes (Tensor[N, 4]), scores (Tensor[N]): detections. gt_boxes (Tensor[M, 4]): ground truth.
+        boxes (Tensor[N, 4]): the detections' boxes.
+        scores (Tensor[N]): their scores.
+        gt_boxes (Tensor[M, 4]): the ground truth.
+        iou_threshold: the least IoU of a match (strictly more for ``"voc"``).
         convention: ``"coco"`` (pycocotools) or ``"voc"`` (py-faster-rcnn's ``voc_eval``).
 
     Returns:
@@ -80,6 +91,13 @@ def precision_recall(is_tp: Tensor, num_gt: int) -> tuple[Tensor, Tensor]:
 
     ``precision[k] = TP_k / (k + 1)`` and ``recall[k] = TP_k / num_gt``: walking down the
     ranking, recall only grows while precision falls with every false positive.
+
+    Args:
+        is_tp (Tensor[N]): whether each detection, by decreasing score, is a TP.
+        num_gt: the number of objects to find, ``>= 1``.
+
+    Returns:
+        (Tensor[N], Tensor[N]): precision and recall, float64.
     """
     check_shape("is_tp", is_tp, ("N",))
     check_range("num_gt", num_gt, 1)
@@ -120,6 +138,11 @@ def voc_match(overlaps: Tensor, iou_threshold: float = 0.5) -> tuple[Tensor, Ten
     claim on a ground truth is the TP. A later claim is a FP even when another free ground
     truth overlaps enough: VOC does not fall back, unlike COCO. Because the claimed ground
     truth does not depend on earlier matches, no loop over detections is needed.
+
+    Args:
+        overlaps (Tensor[N, M]): IoU of each detection (by decreasing score) with each
+            ground truth.
+        iou_threshold: a claim needs an IoU strictly above this.
 
     Returns:
         (Tensor[N] bool, Tensor[N] int64): whether each detection is a TP, and the ground

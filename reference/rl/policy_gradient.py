@@ -37,7 +37,7 @@ __all__ = [
 
 # --8<-- [start:returns]
 def discounted_returns(rewards: Tensor, gamma: float) -> Tensor:
-    """``G_t = r_t + gamma r_{t+1} + gamma^2 r_{t+2} + ...`` for every step, ``[..., T]``.
+    """``G_t = r_t + gamma r_{t+1} + gamma^2 r_{t+2} + ...`` for every step.
 
     Computed as one product with the upper-triangular matrix ``M[t', t] = gamma^(t'-t)``
     for ``t' >= t``, instead of the backward loop ``G_t = r_t + gamma G_{t+1}``.
@@ -46,6 +46,9 @@ def discounted_returns(rewards: Tensor, gamma: float) -> Tensor:
     Args:
         rewards (Tensor[..., T]): reward of each step, time last.
         gamma: discount in ``[0, 1]``.
+
+    Returns:
+        Tensor[..., T]: the return from each step on.
     """
     check_shape("rewards", rewards, ("...", "T"))
     check_range("gamma", gamma, 0, 1)
@@ -59,10 +62,20 @@ def discounted_returns(rewards: Tensor, gamma: float) -> Tensor:
 def one_step_advantages(
     rewards: Tensor, values: Tensor, next_values: Tensor, terminal: Tensor, gamma: float
 ) -> Tensor:
-    """TD errors ``r_t + gamma * V(s_{t+1}) * (1 - terminal_t) - V(s_t)``, same shape.
+    """TD errors ``r_t + gamma * V(s_{t+1}) * (1 - terminal_t) - V(s_t)``.
 
     A terminal step has no future: its target is the reward alone. A step cut off by the
     horizon is not terminal, so it still bootstraps from ``V(s_{t+1})``.
+
+    Args:
+        rewards (Tensor[...]): reward of each step.
+        values (Tensor[...]): ``V(s_t)``, same shape.
+        next_values (Tensor[...]): ``V(s_{t+1})``, same shape.
+        terminal (Tensor[...]): whether each step ended its episode, same shape.
+        gamma: discount in ``[0, 1]``.
+
+    Returns:
+        Tensor[...]: the advantages, same shape.
     """
     check_range("gamma", gamma, 0, 1)
     for name, x in (("values", values), ("next_values", next_values), ("terminal", terminal)):
@@ -100,10 +113,13 @@ def policy_gradient_loss(logits: Tensor, actions: Tensor, weights: Tensor, mask:
 
 # --8<-- [start:model]
 class TabularActorCritic(nn.Module):
-    """Action logits ``[S, A]`` and state values ``[S]``, all zero at the start.
+    """A table of action logits and one of state values, all zero at the start.
 
-    A zero logit table is the uniform random policy; ``forward(states)`` returns
-    ``(logits [..., A], values [...])``.
+    A zero logit table is the uniform random policy.
+
+    Args:
+        n_states: S.
+        n_actions: A.
     """
 
     def __init__(self, n_states: int, n_actions: int) -> None:
@@ -112,10 +128,11 @@ class TabularActorCritic(nn.Module):
         self.values = nn.Parameter(torch.zeros(n_states, dtype=torch.float64))
 
     def forward(self, states: Tensor) -> tuple[Tensor, Tensor]:
+        """States Tensor[...] to their logits Tensor[..., A] and values Tensor[...]."""
         return self.logits[states], self.values[states]
 
     def policy(self) -> Tensor:
-        """Action probabilities of every state, ``[S, A]``."""
+        """Action probabilities of every state, Tensor[S, A]."""
         return torch.softmax(self.logits.detach(), dim=1)
 
 
@@ -166,7 +183,11 @@ def actor_critic_loss(
 
 @dataclass(frozen=True)
 class TrainingLog:
-    """Mean discounted return ``G_0`` of each update's batch of episodes."""
+    """What :func:`train_actor_critic` recorded.
+
+    Attributes:
+        returns: the mean discounted return ``G_0`` of each update's batch of episodes.
+    """
 
     returns: list[float]
 

@@ -156,8 +156,15 @@ class DropConnect(nn.Linear):
         self.p = p
 
     def forward(self, input: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
-        """Tensor[..., in_features] to Tensor[..., out_features], with a fresh weight mask in
-        training; ``generator`` is the random source (``None``: the global generator)."""
+        """The layer with a fresh weight mask in training.
+
+        Args:
+            input (Tensor[..., in_features]): the inputs.
+            generator: the random source of the mask (``None``: the global generator).
+
+        Returns:
+            Tensor[..., out_features].
+        """
         weight = self.weight
         if self.training and self.p > 0:
             weight = weight * _keep_mask(weight.shape, self.p, weight, generator) / (1 - self.p)
