@@ -98,7 +98,7 @@ def _run(
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check style and common mistakes with ruff."""
+    """Check style and common mistakes with ruff, and the types of reference/ with mypy."""
     _install(session)
     _run(session, "ruff", "check", ".")
     _run(
@@ -112,6 +112,7 @@ def lint(session: nox.Session) -> None:
         "benchmarks",
         "noxfile.py",
     )
+    _run(session, "mypy")  # files and settings: [tool.mypy] in pyproject.toml
 
 
 @nox.session

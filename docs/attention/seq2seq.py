@@ -46,7 +46,7 @@ def text(tokens: list[int]) -> str:
     return out
 
 
-source, lengths, target = reversal_data(64 * 400, 3, 8, torch.Generator().manual_seed(0))
+source, lengths, target = reversal_data(64 * 400, 3, 8, generator=torch.Generator().manual_seed(0))
 print(source.shape, target.shape)
 for i in range(3):
     print(text(source[i].tolist()), "->", text(target[i].tolist()))
@@ -101,7 +101,9 @@ for it in range(400):
 
 # %%
 model.eval()
-test_source, test_lengths, test_target = reversal_data(1000, 3, 8, torch.Generator().manual_seed(1))
+test_source, test_lengths, test_target = reversal_data(
+    1000, 3, 8, generator=torch.Generator().manual_seed(1)
+)
 # EOS after the end, as greedy_decode pads its output
 expected = test_target[:, 1:].masked_fill(test_target[:, 1:] == PAD, EOS)
 with torch.no_grad():
@@ -118,7 +120,9 @@ assert correct.float().mean() > 0.9, "training did not converge"
 # a good share of its outputs go wrong: a seq2seq model learns the lengths it is shown.
 
 # %%
-long_source, long_lengths, long_target = reversal_data(500, 9, 10, torch.Generator().manual_seed(2))
+long_source, long_lengths, long_target = reversal_data(
+    500, 9, 10, generator=torch.Generator().manual_seed(2)
+)
 with torch.no_grad():
     step, state = model.step_function(long_source, long_lengths)
     long_out, _ = greedy_decode(step, state, batch=500, max_len=11)

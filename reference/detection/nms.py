@@ -25,7 +25,7 @@ def _greedy_keep(overlaps: np.ndarray) -> np.ndarray:
     """Walk boxes from best to worst; keep one unless a kept box overlaps it.
 
     Args:
-        overlaps: ``(N, N)`` bool matrix, ``overlaps[i, j]`` true when box ``i`` would
+        overlaps (ndarray[N, N]): bool, ``overlaps[i, j]`` true when box ``i`` would
             suppress box ``j``; boxes are ranked best first. Marks that row ``i`` leaves on
             boxes ``j <= i`` are harmless: their fate is already decided.
 
@@ -137,6 +137,10 @@ def soft_nms(
     Args:
         boxes (Tensor[N, 4]): boxes as ``(x1, y1, x2, y2)``.
         scores (Tensor[N]): finite scores.
+        iou_threshold: where ``"linear"`` and ``"hard"`` start to decay a score.
+        sigma: the width of ``"gaussian"``'s decay.
+        score_threshold: boxes whose score falls below this are dropped.
+        method: ``"linear"``, ``"gaussian"`` or ``"hard"``.
 
     Returns:
         (Tensor[K] int64, Tensor[K]): indices of the kept boxes in the order they were

@@ -10,7 +10,7 @@ concatenated stride-1 ``F.max_pool2d``. Tests: ``tests/detection/test_pyramids.p
 from __future__ import annotations
 
 # --8<-- [start:imports]
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -65,22 +65,20 @@ class FeaturePyramidNetwork(nn.Module):
 
     A 1x1 *lateral* convolution brings each backbone map ``C_i`` to ``out_channels``; the
     top-down pathway adds each coarser merged map, upsampled, to the next finer one; a
-    3x3 convolution on every merged map gives ``P_i``. The parameter names mirror
-    torchvision's (``inner_blocks`` -> ``lateral``, ``layer_blocks`` -> ``output``).
+    3x3 convolution on every merged map gives ``P_i``. Arguments, and the dict of named
+    maps in and out, are those of ``torchvision.ops.FeaturePyramidNetwork``; its parameters
+    are named ``inner_blocks`` (here ``lateral``) and ``layer_blocks`` (here ``output``).
 
     Args:
         in_channels_list: channels of the backbone maps, finest first.
         out_channels: channels of every output map (256 in the paper).
-        extra_pool: also return ``P_{top+1}``: the coarsest output subsampled with
-            stride 2 (torchvision's ``LastLevelMaxPool``, a 1x1 max pool; Faster R-CNN's P6).
-
-    Shape:
-        input: list of Tensor[B, in_channels_list[i], H_i, W_i], finest first.
-        output: list of Tensor[B, out_channels, H_i, W_i] (plus the extra level).
+        extra_pool: also return ``P_{top+1}`` under the name ``"pool"``: the coarsest output
+            subsampled with stride 2 (torchvision's ``extra_blocks=LastLevelMaxPool()``, a 1x1
+            max pool; Faster R-CNN's P6).
     """
 
     def __init__(
-        self, in_channels_list: Sequence[int], out_channels: int, extra_pool: bool = False
+        self, in_channels_list: Sequence[int], out_channels: int, *, extra_pool: bool = False
     ) -> None:
         super().__init__()
         if len(in_channels_list) == 0:
@@ -95,18 +93,34 @@ class FeaturePyramidNetwork(nn.Module):
         )
         self.extra_pool = extra_pool
 
-    def forward(self, features: Sequence[Tensor]) -> list[Tensor]:
-        if len(features) != len(self.lateral):
-            raise ValueError(
-                f"features must hold {len(self.lateral)} maps, one per entry of "
-                f"in_channels_list, but got {len(features)}"
+    def forward(self, x: Mapping[str, Tensor]) -> dict[str, Tensor]:
+        """The pyramid of one batch.
+
+        Args:
+            x: the backbone maps by name, finest first, each Tensor[B, in_channels_list[i],
+                H_i, W_i].
+
+        Returns:
+            dict[str, Tensor]: the same names in the same order, each
+            Tensor[B, out_channels, H_i, W_i], then ``"pool"`` with ``extra_pool``.
+        """
+        if not isinstance(x, Mapping):
+            raise TypeError(
+                f"x must be a dict of named feature maps, as torchvision's FPN takes, "
+                f"but got {type(x).__name__}"
             )
-        laterals = [conv(x) for conv, x in zip(self.lateral, features, strict=True)]
+        if len(x) != len(self.lateral):
+            raise ValueError(
+                f"x must hold {len(self.lateral)} maps, one per entry of in_channels_list, "
+                f"but got {len(x)}"
+            )
+        laterals = [conv(m) for conv, m in zip(self.lateral, x.values(), strict=True)]
         merged = top_down_merge(laterals)
         outputs = [conv(m) for conv, m in zip(self.output, merged, strict=True)]
+        result = dict(zip(x.keys(), outputs, strict=True))
         if self.extra_pool:
-            outputs.append(outputs[-1][:, :, ::2, ::2])  # max over a 1x1 window = subsampling
-        return outputs
+            result["pool"] = outputs[-1][:, :, ::2, ::2]  # max over a 1x1 window = subsampling
+        return result
 
 
 # --8<-- [end:fpn]
@@ -128,6 +142,11 @@ def fpn_level(
 
     Args:
         boxes (Tensor[N, 4]): ``(x1, y1, x2, y2)`` in input-image pixels.
+        k_min: the finest level there is.
+        k_max: the coarsest level there is.
+        canonical_size: the box side that reads ``canonical_level``.
+        canonical_level: k0.
+        eps: guards the rounding of a box exactly on a level boundary.
 
     Returns:
         Tensor[N] (int64): the level ``k``. (torchvision returns ``k - k_min``, an index
@@ -183,9 +202,8 @@ def spatial_pyramid_pool(
     reduce = (lambda t, dim: t.amax(dim)) if mode == "max" else (lambda t, dim: t.mean(dim))
     levels = []
     for n in output_sizes:
-        rows = [reduce(input[:, :, r0:r1], 2) for r0, r1 in _bin_edges(H, n)]
-        rows = torch.stack(rows, dim=2)  # [B, C, n, W]
-        cells = [reduce(rows[..., c0:c1], 3) for c0, c1 in _bin_edges(W, n)]
+        rows = torch.stack([reduce(input[:, :, r0:r1], 2) for r0, r1 in _bin_edges(H, n)], dim=2)
+        cells = [reduce(rows[..., c0:c1], 3) for c0, c1 in _bin_edges(W, n)]  # rows: [B, C, n, W]
         levels.append(torch.stack(cells, dim=3).reshape(B, C * n * n))  # [B, C*n*n]
     return torch.cat(levels, dim=1)
 
@@ -222,6 +240,14 @@ def sppf(input: Tensor, kernel_size: int = 5, repeats: int = 3) -> Tensor:
     Two stride-1 max pools of size ``k`` in a row are one pool of size ``2k - 1`` (the
     maximum of maxima over overlapping windows is the maximum over their union), so
     5, 5, 5 in a row give the 5, 9 and 13 windows of ``spp_block`` with fewer comparisons.
+
+    Args:
+        input (Tensor[B, C, H, W]): feature maps.
+        kernel_size: k, odd.
+        repeats: how many pools are chained.
+
+    Returns:
+        Tensor[B, C * (1 + repeats), H, W]: the input and each pool's output, concatenated.
     """
     check_shape("input", input, ("B", "C", "H", "W"))
     check_range("repeats", repeats, 1)

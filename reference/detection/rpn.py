@@ -36,7 +36,7 @@ def rpn_anchors(
 ) -> Tensor:
     """Every anchor of one feature map, in image pixels, as torchvision lays them out.
 
-    Each position ``(row, col)`` of an ``H x W`` feature map carries ``len(sizes) *
+    Each position ``(row, col)`` of an H x W feature map carries ``len(sizes) *
     len(aspect_ratios)`` anchors centred on the image point ``(col * stride, row * stride)``;
     an anchor of size ``s`` and ratio ``r = h / w`` has area ``s^2``. Half-sides are rounded
     to whole pixels, as in torchvision.
@@ -118,6 +118,7 @@ def sample_anchors(
     labels: Tensor,
     batch_size: int = 256,
     positive_fraction: float = 0.5,
+    *,
     generator: torch.Generator | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Draw a mini-batch of anchors with at most ``positive_fraction`` positives.
@@ -129,7 +130,7 @@ def sample_anchors(
         labels (Tensor[N]): 1 positive, 0 negative, -1 ignored (from :func:`assign_anchors`).
         batch_size: anchors per image (256 in Faster R-CNN).
         positive_fraction: the largest share of positives (0.5).
-        generator: for a reproducible draw.
+        generator: the random source (``None``: the global generator).
 
     Returns:
         (positive, negative): int64 index tensors into ``labels``.

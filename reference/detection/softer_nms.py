@@ -12,8 +12,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from reference.checks import check_in, check_range, check_shape
+from reference.checks import check_range, check_shape
 from reference.detection.boxes import _check_boxes, box_iou
+from reference.reduction import reduce_loss
 
 # --8<-- [end:imports]
 
@@ -39,13 +40,9 @@ def kl_box_loss(pred: Tensor, log_var: Tensor, target: Tensor, reduction: str = 
     check_shape("pred", pred, ("...", 4))
     check_shape("log_var", log_var, tuple(pred.shape))
     check_shape("target", target, tuple(pred.shape))
-    check_in("reduction", reduction, ("none", "mean", "sum"))
     error = (target - pred).abs()
     distance = torch.where(error <= 1, error**2 / 2, error - 0.5)
-    loss = torch.exp(-log_var) * distance + log_var / 2
-    if reduction == "none":
-        return loss
-    return loss.mean() if reduction == "mean" else loss.sum()
+    return reduce_loss(torch.exp(-log_var) * distance + log_var / 2, reduction)
 
 
 # --8<-- [end:kl_box_loss]

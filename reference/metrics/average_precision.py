@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from reference.checks import check_in, check_range, check_shape
+from reference.detection.boxes import _columns, _inter_union
 from reference.metrics.precision_recall import precision_recall, voc_box_iou, voc_match
 
 # --8<-- [end:imports]
@@ -31,6 +32,18 @@ def average_precision(recall: Tensor, precision: Tensor, method: str = "coco") -
 
     The interpolated precision at recall ``r`` is the best precision at any recall ``>= r``
     (precision made monotone from the right); past the last recall reached it is 0.
+
+    Args:
+        recall (Tensor[N]): recall after each detection, non-decreasing.
+        precision (Tensor[N]): precision after each detection.
+        method: ``"voc07"``, ``"voc"`` or ``"coco"``.
+
+    Returns:
+        The average precision, in [0, 1].
+
+    Differs from torchmetrics' ``average_precision``: a different function of the same name,
+    the area under a given precision-recall curve, where torchmetrics' takes scores and
+    labels (and a ``task``) and computes the curve itself.
     """
     check_shape("recall", recall, ("N",))
     check_shape("precision", precision, (recall.shape[0],))
@@ -74,17 +87,18 @@ def _match(
     """COCO's greedy matching for one class in all images at once, for every (area range, IoU) row.
 
     Args:
-        ious: ``(I, D, G)``, per image the detections by decreasing score against the ground
-            truths, padded; images sorted by decreasing ``det_count``.
-        det_count: ``(I,)`` real detections per image. gt_valid: ``(I, G)`` real ground truths.
-        gt_ignore: ``(R, I, G)`` bool, which ground truths row ``r`` ignores.
-        gt_rank: ``(R, I, G)``, each ground truth's position in COCO's order for that row
-            (non-ignored first); among equally good matches COCO keeps the last.
-        thresholds: ``(R,)`` IoU threshold of each row.
+        ious (ndarray[I, D, G]): per image the detections by decreasing score against the
+            ground truths, padded; images sorted by decreasing ``det_count``.
+        det_count (ndarray[I]): real detections per image.
+        gt_valid (ndarray[I, G]): real ground truths.
+        gt_ignore (ndarray[R, I, G]): bool, which ground truths row ``r`` ignores.
+        gt_rank (ndarray[R, I, G]): each ground truth's position in COCO's order for that
+            row (non-ignored first); among equally good matches COCO keeps the last.
+        thresholds (ndarray[R]): IoU threshold of each row.
 
     Returns:
-        ``matched (R, I, D)`` and ``matched_ignored (R, I, D)`` (matched to an ignored
-        ground truth).
+        (ndarray[R, I, D], ndarray[R, I, D]): matched, and matched to an ignored ground
+        truth.
     """
     R, (images, D, G) = len(thresholds), ious.shape
     taken = np.zeros((R, images, G), dtype=bool)
@@ -117,13 +131,11 @@ def _area(boxes: np.ndarray) -> np.ndarray:
 
 
 def _batched_iou(dt: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """IoU ``(I, D, G)`` of padded boxes ``(I, D, 4)`` and ``(I, G, 4)``, as ``box_iou``."""
-    a, b = dt[:, :, None, :], gt[:, None, :, :]
-    w = (np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])).clip(min=0)
-    h = (np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])).clip(min=0)
-    inter = w * h
-    with np.errstate(invalid="ignore"):  # padding: 0 / 0, never read
-        return inter / (_area(a) + _area(b) - inter)
+    """IoU ndarray[I, D, G] of padded boxes ndarray[I, D, 4] and ndarray[I, G, 4] (IoU core)."""
+    ax1, ay1, ax2, ay2 = (c[:, :, None] for c in _columns(torch.from_numpy(dt)))  # [I, D, 1]
+    bx1, by1, bx2, by2 = (c[:, None, :] for c in _columns(torch.from_numpy(gt)))  # [I, 1, G]
+    inter, union = _inter_union((ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2))
+    return (inter / union).numpy()  # padding gives 0 / 0 = NaN, never read
 
 
 def _pad(image: np.ndarray, images: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -143,17 +155,17 @@ def _pad(image: np.ndarray, images: np.ndarray, *values: np.ndarray) -> tuple[np
     return valid, *out
 
 
-def _check_inputs(preds: list[dict], targets: list[dict]) -> None:
-    if not isinstance(preds, list) or not isinstance(targets, list):
-        raise TypeError("preds and targets must be lists of dicts, one per image")
-    if len(preds) != len(targets):
+def _check_inputs(preds: list[dict], target: list[dict]) -> None:
+    if not isinstance(preds, list) or not isinstance(target, list):
+        raise TypeError("preds and target must be lists of dicts, one per image")
+    if len(preds) != len(target):
         raise ValueError(
-            f"preds and targets must have the same length, but got {len(preds)} and {len(targets)}"
+            f"preds and target must have the same length, but got {len(preds)} and {len(target)}"
         )
-    for i, (p, t) in enumerate(zip(preds, targets, strict=True)):
+    for i, (p, t) in enumerate(zip(preds, target, strict=True)):
         for name, d, keys in (
             ("preds", p, ("boxes", "scores", "labels")),
-            ("targets", t, ("boxes", "labels")),
+            ("target", t, ("boxes", "labels")),
         ):
             missing = [k for k in keys if k not in d]
             if missing:
@@ -169,28 +181,29 @@ def _check_inputs(preds: list[dict], targets: list[dict]) -> None:
 
 def mean_average_precision(
     preds: list[dict[str, Tensor]],
-    targets: list[dict[str, Tensor]],
+    target: list[dict[str, Tensor]],
+    *,
     iou_thresholds: list[float] | None = None,
 ) -> dict[str, Tensor]:
     """COCO-style mAP and mAR, as pycocotools' ``COCOeval`` (bbox, no crowd) and torchmetrics.
 
     Args:
         preds: per image ``{"boxes": Tensor[N, 4] xyxy, "scores": Tensor[N], "labels": Tensor[N]}``.
-        targets: per image ``{"boxes": Tensor[M, 4] xyxy, "labels": Tensor[M]}``.
+        target: per image ``{"boxes": Tensor[M, 4] xyxy, "labels": Tensor[M]}``.
         iou_thresholds: default 0.50:0.05:0.95.
 
     Returns:
         ``map, map_50, map_75, map_small, map_medium, map_large, mar_1, mar_10, mar_100``,
         ``map_per_class`` and ``classes``; -1 where nothing could be measured.
     """
-    _check_inputs(preds, targets)
+    _check_inputs(preds, target)
     thresholds = (
         np.linspace(0.5, 0.95, 10)
         if iou_thresholds is None
         else np.asarray(iou_thresholds, dtype=float)
     )
     recall_grid = np.linspace(0.0, 1.0, 101)
-    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *targets])))
+    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *target])))
     T, K, A, M = len(thresholds), len(classes), len(AREAS), len(MAX_DETS)
     R = A * T  # one matching row per (area range, threshold): row a * T + t
     ranges = np.array(list(AREAS.values()))  # [A, 2], inclusive at both ends
@@ -208,10 +221,10 @@ def mean_average_precision(
     dt_scores = gather(preds, "scores", torch.float64)
     dt_image = np.repeat(np.arange(len(preds)), [len(p["labels"]) for p in preds])
     gt_boxes, gt_labels = (
-        gather(targets, "boxes", torch.float64),
-        gather(targets, "labels", torch.int64),
+        gather(target, "boxes", torch.float64),
+        gather(target, "labels", torch.int64),
     )
-    gt_image = np.repeat(np.arange(len(targets)), [len(t["labels"]) for t in targets])
+    gt_image = np.repeat(np.arange(len(target)), [len(t["labels"]) for t in target])
     precision = -np.ones((T, len(recall_grid), K, A, M))
     recall = -np.ones((T, K, A, M))
     for k, cls in enumerate(classes):
@@ -300,32 +313,33 @@ def mean_average_precision(
 # --8<-- [start:voc]
 def voc_mean_average_precision(
     preds: list[dict[str, Tensor]],
-    targets: list[dict[str, Tensor]],
+    target: list[dict[str, Tensor]],
     method: str = "voc07",
     iou_threshold: float = 0.5,
 ) -> dict[str, Tensor]:
     """Pascal VOC's AP per class and its mean, as py-faster-rcnn's ``voc_eval``.
 
     Matching per image and class follows ``voc_match`` on +1-pixel IoUs. A ground truth
-    flagged in the optional ``targets[i]["difficult"]`` (bool ``[M]``) is not counted as an
+    flagged in the optional ``target[i]["difficult"]`` (bool Tensor[M]) is not counted as an
     object to find, and detections claiming it count neither as TP nor as FP.
 
     Args:
-        preds, targets: as for ``mean_average_precision``.
+        preds, target: as for ``mean_average_precision``.
         method: ``"voc07"`` (11 recall points) or ``"voc"`` (all points, VOC 2010 onwards).
+        iou_threshold: a detection needs an IoU strictly above this to claim an object.
 
     Returns:
         ``map``, ``map_per_class`` and ``classes``; -1 for a class without ground truth
         (left out of ``map``).
     """
-    _check_inputs(preds, targets)
+    _check_inputs(preds, target)
     check_in("method", method, ("voc07", "voc"))
     check_range("iou_threshold", iou_threshold, 0.0, 1.0)
-    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *targets])))
+    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *target])))
     scores, labels, is_tp, counted, objects = [], [], [], [], []
-    for i, (p, t) in enumerate(zip(preds, targets, strict=True)):
+    for i, (p, t) in enumerate(zip(preds, target, strict=True)):
         difficult = t.get("difficult", torch.zeros(len(t["labels"]), dtype=torch.bool))
-        check_shape(f"targets[{i}]['difficult']", difficult, (len(t["labels"]),))
+        check_shape(f"target[{i}]['difficult']", difficult, (len(t["labels"]),))
         order = torch.argsort(p["scores"], descending=True, stable=True)
         overlaps = voc_box_iou(p["boxes"][order], t["boxes"])
         # All classes in one matrix: a ground truth of another class is never the best.
@@ -338,18 +352,18 @@ def voc_mean_average_precision(
         is_tp.append(tp & ~on_difficult)
         counted.append(~on_difficult)
         objects.append(t["labels"][~difficult.bool()])
-    scores, labels = torch.cat(scores), torch.cat(labels)
-    is_tp, counted, objects = torch.cat(is_tp), torch.cat(counted), torch.cat(objects)
+    all_scores, all_labels = torch.cat(scores), torch.cat(labels)
+    all_tp, all_counted, all_objects = torch.cat(is_tp), torch.cat(counted), torch.cat(objects)
     ap = []
     for c in classes:
-        num_gt = int((objects == c).sum())
+        num_gt = int((all_objects == c).sum())
         if num_gt == 0:
             ap.append(-1.0)
             continue
-        keep = (labels == c) & counted
+        keep = (all_labels == c) & all_counted
         # One ranking over the whole data set; ties keep image order, then input order.
-        order = torch.argsort(scores[keep], descending=True, stable=True)
-        precision, recall = precision_recall(is_tp[keep][order], num_gt)
+        order = torch.argsort(all_scores[keep], descending=True, stable=True)
+        precision, recall = precision_recall(all_tp[keep][order], num_gt)
         ap.append(average_precision(recall, precision, method))
     per_class = torch.tensor(ap, dtype=torch.float64)
     valid = per_class[per_class > -1]

@@ -137,7 +137,7 @@ class TestSoftmax:
 
 class TestErrors:
     def test_rejects_non_tensor(self) -> None:
-        with pytest.raises(TypeError, match=r"x must be a torch\.Tensor, but got list"):
+        with pytest.raises(TypeError, match=r"input must be a torch\.Tensor, but got list"):
             sigmoid([1.0, 2.0])
 
     def test_rejects_negative_slope_below_zero(self) -> None:

@@ -226,12 +226,12 @@ class TestVocMeanAveragePrecision:
         ):
             voc_mean_average_precision([good], [good], method="coco")
         with pytest.raises(
-            ValueError, match=r"targets\[0\]\['difficult'\] must have shape \(1,\), but got \(2,\)"
+            ValueError, match=r"target\[0\]\['difficult'\] must have shape \(1,\), but got \(2,\)"
         ):
             voc_mean_average_precision(
                 [good], [{**good, "difficult": torch.zeros(2, dtype=torch.bool)}]
             )
-        with pytest.raises(ValueError, match="preds and targets must have the same length"):
+        with pytest.raises(ValueError, match="preds and target must have the same length"):
             voc_mean_average_precision([good], [])
 
 
