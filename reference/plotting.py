@@ -93,9 +93,10 @@ def _svg(fig: Figure) -> str:
             if np.shape(collection.get_offsets())[0] > RASTER_POINTS:
                 collection.set_rasterized(True)
     buffer = io.StringIO()
-    # dpi only sets the resolution of rasterized parts: sharp on high-density screens.
+    # dpi sets the resolution of images and rasterized parts: at 100, one pixel per CSS
+    # pixel of the figure at its natural size.
     with _style():  # the SVG writer reads svg.fonttype and svg.hashsalt when saving
-        fig.savefig(buffer, format="svg", dpi=144, metadata={"Date": None, "Creator": None})
+        fig.savefig(buffer, format="svg", dpi=100, metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: this is inline HTML
     svg = svg.replace(INK, "currentColor").replace(_GRID, "var(--md-default-fg-color--lightest)")

@@ -43,7 +43,10 @@ _NOTEBOOK_CSS: dict[str, str] = {}
 _NOTEBOOKS: dict[str, object] = {}
 _ICONS = Path(__import__("material").__file__).parent / "templates" / ".icons" / "material"
 _H1 = re.compile(r"^# (.+?)(?:\s*\{[^}]*\})?\s*$", re.M)
-_VERBATIM = re.compile(r"(<(pre|code|script|style)\b.*?</\2>)", re.S)
+# Never turned into math: code, scripts, styles, and the hidden text a copy button copies.
+_VERBATIM = re.compile(
+    r'(<(pre|code|script|style)\b.*?</\2>|<div class="clipboard-copy-txt"[^>]*>.*?</div>)', re.S
+)
 _DOLLAR_BLOCK = re.compile(r"\$\$([^$]+?)\$\$")
 # $...$ as Markdown math does it: no space just inside the dollars, no digit or word
 # character just outside, so "$5 and $6" stays text.

@@ -35,6 +35,7 @@ PACKAGES = {
     "torchmetrics": "torchmetrics",
     "PIL": "pillow",
     "IPython": "ipython",
+    "cycler": "cycler",
 }
 
 _ADMONITION = re.compile(

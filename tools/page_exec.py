@@ -95,7 +95,8 @@ def _standalone_block(targets: list[tuple[str, str]]) -> str:
     code = standalone_source(targets)
     lines = len(code.strip().splitlines())
     title = f"Standalone copy of {names}: {lines} lines with imports and helpers, no package needed"
-    body = textwrap.indent(_fence(code, {}), "    ")
+    # Plain text, not highlighted: a copy to take, three times lighter on the page.
+    body = textwrap.indent(f"```text\n{code.rstrip()}\n```", "    ")
     return (
         '<div class="kb-standalone" data-search-exclude="" markdown>\n\n'
         f'??? standalone "{title}"\n\n{body}\n\n</div>'

@@ -19,13 +19,15 @@
     (document.body || document.documentElement).appendChild(frame);
     var scope = frame.contentWindow;
 
+    // Messages are copied into the receiving side's realm, as a worker's structured clone
+    // does: the worker's code tests arrays and objects against its own constructors.
     function deliver(data) {
-      var event = new MessageEvent("message", { data: data });
+      var event = new MessageEvent("message", { data: structuredClone(data) });
       if (typeof worker.onmessage === "function") worker.onmessage(event);
       listeners.slice().forEach(function (listener) { listener(event); });
     }
     function send(data) {
-      scope.dispatchEvent(new MessageEvent("message", { data: data }));
+      scope.dispatchEvent(new scope.MessageEvent("message", { data: scope.structuredClone(data) }));
     }
 
     // The worker's global postMessage answers the page, asynchronously as a worker would.
@@ -41,20 +43,27 @@
     scope.document.head.appendChild(script);
 
     this.onmessage = null;
-    this.postMessage = function (data) {
+    this._post = function (data) {
       if (loaded) send(data);
       else pending.push(data);
     };
-    this.addEventListener = function (type, listener) {
-      if (type === "message") listeners.push(listener);
-    };
-    this.removeEventListener = function (type, listener) {
+    this._listen = function (listener) { listeners.push(listener); };
+    this._unlisten = function (listener) {
       listeners = listeners.filter(function (other) { return other !== listener; });
     };
-    this.terminate = function () {
-      frame.remove();
-    };
+    this._frame = frame;
   }
+
+  // On the prototype, like Worker's own methods, so that scripts which wrap
+  // Worker.prototype.postMessage (search-han.js) wrap this one too.
+  FileWorker.prototype.postMessage = function (data) { this._post(data); };
+  FileWorker.prototype.addEventListener = function (type, listener) {
+    if (type === "message") this._listen(listener);
+  };
+  FileWorker.prototype.removeEventListener = function (type, listener) {
+    this._unlisten(listener);
+  };
+  FileWorker.prototype.terminate = function () { this._frame.remove(); };
 
   window.Worker = FileWorker;
 })();
