@@ -96,7 +96,14 @@ def _svg(fig: Figure) -> str:
     # dpi sets the resolution of images and rasterized parts: at 100, one pixel per CSS
     # pixel of the figure at its natural size.
     with _style():  # the SVG writer reads svg.fonttype and svg.hashsalt when saving
-        fig.savefig(buffer, format="svg", dpi=100, metadata={"Date": None, "Creator": None})
+        fig.savefig(
+            buffer,
+            format="svg",
+            dpi=100,
+            bbox_inches="tight",  # cropped to what is drawn, with a margin for the browser's
+            pad_inches=0.06,  # font, which may be a little wider than matplotlib measured
+            metadata={"Date": None, "Creator": None},
+        )
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: this is inline HTML
     svg = svg.replace(INK, "currentColor").replace(_GRID, "var(--md-default-fg-color--lightest)")

@@ -20,7 +20,6 @@ callable.
 from __future__ import annotations
 
 import ast
-import importlib
 import inspect
 import math
 import re
@@ -30,30 +29,9 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("foundations", "cnn", "image", "training", "attention", "detection", "metrics")
-SECTIONS += ("generative", "rl")
+from tools.production import Pair, production_pairs
 
-# Where production names are looked up, first match wins (torch.nn.functional before torch:
-# the functional API is what the reference functions mirror).
-NAMESPACES = (
-    "torch.nn.functional",
-    "torch.nn",
-    "torch.linalg",
-    "torch.nn.utils",
-    "torch.optim",
-    "torchvision.ops",
-    "torchvision.models",
-    "torchvision.models.resnet",
-    "torchvision.models.googlenet",
-    "scipy.stats",
-    "scipy.special",
-    "torchmetrics.functional",
-    "torchmetrics.functional.detection",
-    "torchmetrics.functional.segmentation",
-    "torch",
-    "cv2",
-)
+ROOT = Path(__file__).resolve().parents[1]
 
 # Production return structures that neither an annotation nor the docstring states, or that
 # are annotated wider than what the call returns, taken from the libraries' documentation.
@@ -103,47 +81,7 @@ DEVIATIONS: dict[str, Deviation] = {
 }
 
 
-@dataclass(frozen=True)
-class Pair:
-    section: str
-    name: str
-    ours: Any
-    theirs: Any
-    where: str  # the production namespace
-
-    def __str__(self) -> str:
-        return f"{self.section}.{self.name}"
-
-
-def _snake(name: str) -> str:
-    """OpenCV's CamelCase as a Python function name: GaussianBlur -> gaussian_blur."""
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
-
-
-def _modules() -> dict[str, Any]:
-    return {name: importlib.import_module(name) for name in NAMESPACES}
-
-
-def production_pairs() -> list[Pair]:
-    modules = _modules()
-    cv2_names = {_snake(n): n for n in dir(modules["cv2"]) if callable(getattr(modules["cv2"], n))}
-    pairs = []
-    for section in SECTIONS:
-        module = importlib.import_module(f"reference.{section}")
-        for name in module.__all__:
-            ours = getattr(module, name)
-            if not callable(ours):
-                continue
-            for where, namespace in modules.items():
-                spelled = cv2_names.get(name) if where == "cv2" else name
-                theirs = getattr(namespace, spelled, None) if spelled else None
-                if callable(theirs):
-                    pairs.append(Pair(section, name, ours, theirs, where))
-                    break
-    return pairs
-
-
-PAIRS = production_pairs()
+PAIRS = list(production_pairs())
 
 # ---------------------------------------------------------------------------------------
 # Signatures of production callables, including builtins and OpenCV (from their docstrings)

@@ -28,9 +28,10 @@ from pathlib import Path
 
 from latex2mathml.converter import convert as latex_to_mathml
 from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File
 
 from reference import __version__
-from tools import home, notebook_export, notebook_html, page_exec, search_index
+from tools import api_pages, home, notebook_export, notebook_html, page_exec, search_index
 from tools.glossary import glossary
 from tools.manifest import load
 from tools.nav import build_nav
@@ -73,6 +74,13 @@ def on_config(config):
     return config
 
 
+def on_files(files, config):
+    # The API index is generated from the package, never written by hand.
+    for path, content in api_pages.pages(Path(config.docs_dir)).items():
+        files.append(File.generated(config, path, content=content))
+    return files
+
+
 _CANONICAL = re.compile(r'<link rel="canonical" href="[^"]*">\s*')
 
 
@@ -106,7 +114,7 @@ def _download_link(page) -> str:
 
 def on_page_markdown(markdown, page, config, files):
     src = page.file.src_uri
-    if src not in {"index.md", "glossary.md"}:
+    if src not in {"index.md", "glossary.md"} and not src.startswith("api/"):
         # A jupytext page arrives as its Python source, whose Markdown lines start with "# ".
         heading = _H1.search(
             re.sub(r"^# ", "", markdown, flags=re.M) if src.endswith(".py") else markdown

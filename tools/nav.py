@@ -97,4 +97,6 @@ def build_nav(topics: list[Topic], docs_dir: Path) -> list[dict[str, object]]:
         if pages:
             nav.append({section_label(key): pages})
     nav.append({"Glossary · 术语表": GLOSSARY})
+    api = ["api/index.md", *(f"api/{key}.md" for key in SECTIONS)]  # tools/api_pages.py
+    nav.append({"API reference · API 索引": api})
     return nav

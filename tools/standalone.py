@@ -143,12 +143,16 @@ class Standalone:
     future_annotations: bool
     imports: list[Import]
     definitions: list[Definition]
+    aliases: dict[str, str] = field(default_factory=dict)  # ``from m import f as g``: g -> f
 
     def text(self) -> str:
         header = ["from __future__ import annotations"] if self.future_annotations else []
         stdlib, third = _import_lines(self.imports)
         header.extend(block for block in ("\n".join(stdlib), "\n".join(third)) if block)
-        return "\n\n\n".join(["\n\n".join(header), *(d.source for d in self.definitions)]) + "\n"
+        body = [d.source for d in self.definitions]
+        if self.aliases:
+            body.append("\n".join(f"{alias} = {name}" for alias, name in self.aliases.items()))
+        return "\n\n\n".join(["\n\n".join(header), *body]) + "\n"
 
 
 def _import_lines(imports: list[Import]) -> tuple[list[str], list[str]]:
@@ -181,6 +185,7 @@ def standalone(targets: list[tuple[str, str]]) -> Standalone:
     order: list[tuple[str, str]] = []
     state: dict[tuple[str, str], str] = {}
     imports: dict[str, Import] = {}
+    aliases: dict[str, str] = {}
     future = False
 
     def visit(key: tuple[str, str]) -> None:
@@ -196,7 +201,12 @@ def standalone(targets: list[tuple[str, str]]) -> Standalone:
             if used in idx.definitions:
                 visit((module, used))
             elif used in idx.internal:
-                visit(_resolve(*idx.internal[used]))
+                target = _resolve(*idx.internal[used])
+                visit(target)
+                if target[1] != used:  # imported under another name
+                    if aliases.get(used, target[1]) != target[1]:
+                        raise ValueError(f"{used} names both {aliases[used]} and {target[1]}")
+                    aliases[used] = target[1]
             elif used in idx.external:
                 imp = idx.external[used]
                 if used in imports and imports[used] != imp:
@@ -216,10 +226,11 @@ def standalone(targets: list[tuple[str, str]]) -> Standalone:
                 f"{d.name} is defined in both {other.module} and {d.module}: "
                 "a standalone block cannot hold both"
             )
-        if d.name in imports:
+        if d.name in imports or d.name in aliases:
             raise ValueError(f"{d.name} in {d.module} shadows an import of the same name")
         names[d.name] = d
-    return Standalone(future, sorted(imports.values(), key=lambda i: i.name), definitions)
+    ordered = sorted(imports.values(), key=lambda i: i.name)
+    return Standalone(future, ordered, definitions, dict(sorted(aliases.items())))
 
 
 def standalone_source(targets: list[tuple[str, str]]) -> str:

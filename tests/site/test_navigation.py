@@ -21,6 +21,8 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 FORWARD_POINTERS = {
     # LayerNorm's page mentions where the Transformer places it.
     ("training/normalization/", "attention/transformer/"),
+    # ignore_index: where BERT's masked-token labels (-100) come from.
+    ("training/losses/", "attention/transformer/"),
 }
 
 

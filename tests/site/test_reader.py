@@ -42,7 +42,7 @@ _COPY_ALL = """
 async () => {
   const results = [];
   document.querySelectorAll("details").forEach(d => { d.open = true; });
-  const buttons = [...document.querySelectorAll("button.md-clipboard, clipboard-copy")];
+  const buttons = [...document.querySelectorAll("button[data-clipboard-target], clipboard-copy")];
   for (const button of buttons) {
     let block = button.closest(".tabbed-block");
     while (block) {
