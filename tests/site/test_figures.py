@@ -37,7 +37,7 @@ _TEXTS = (
       const size = parseFloat(getComputedStyle(text).fontSize) * scale;
       const outside = r.left < figure.left - 1 || r.right > figure.right + 1
         || r.top < box.top - 4 || r.bottom > box.bottom + 4;
-      if (size < %s || outside)
+      if (size < MIN_PX || outside)
         out.push(`figure ${index + 1}: "${text.textContent.trim().slice(0, 40)}" `
                  + (outside ? "outside its figure" : `${size.toFixed(1)} px`));
     });
