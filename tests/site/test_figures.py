@@ -23,8 +23,7 @@ MIN_TEXT_PX = 9.0
 # Figures whose text is still too small or spills over, by page: a list that only shrinks.
 KNOWN_ILLEGIBLE: dict[str, int] = {}
 
-_TEXTS = (
-    """() => {
+_TEXTS = """() => {
   const out = [];
   document.querySelectorAll("figure.kb-figure svg").forEach((svg, index) => {
     const box = svg.getBoundingClientRect();
@@ -43,9 +42,7 @@ _TEXTS = (
     });
   });
   return out;
-}"""
-    % MIN_TEXT_PX
-)
+}""".replace("MIN_PX", str(MIN_TEXT_PX))
 
 
 def test_figure_text_is_legible_and_inside_its_figure(
