@@ -139,8 +139,20 @@ def on_page_markdown(markdown, page, config, files):
     return markdown
 
 
+# latex2mathml keeps the backslash of an escaped character inside \text{} ("output\_padding").
+_TEXT_ESCAPE = re.compile(r"\\([_%&#$])")
+# ... and sets a function name flush against its argument ("logp"): add TeX's thin space.
+_FUNCTION_NAME = re.compile(
+    r"(<mi>(?:log|ln|exp|max|min|sin|cos|tan|tanh|arctan|det|arg|sup|inf|lim|softmax)</mi>)"
+    r"(?=<(?:mi|mn|msub|msup|msubsup|mrow|mfrac)\b)"
+)
+
+
 def _mathml(tex: str, display: str) -> str:
-    return latex_to_mathml(html.unescape(tex).strip(), display=display)
+    tex = html.unescape(tex).strip()
+    tex = re.sub(r"\\text\{[^{}]*\}", lambda m: _TEXT_ESCAPE.sub(r"\1", m.group(0)), tex)
+    mathml = latex_to_mathml(tex, display=display)
+    return _FUNCTION_NAME.sub(r'\1<mspace width="0.1667em"></mspace>', mathml)
 
 
 def _notebook_math(html_text: str) -> str:
