@@ -13,9 +13,11 @@ from reference.image.filters import (
     box_blur,
     correlate_loop,
     gaussian_blur,
+    gaussian_blur_simple,
     gaussian_kernel,
     max_filter,
     median_blur,
+    median_blur_simple,
     min_filter,
 )
 from reference.image.intensity import gamma_correct, gaussian_noise, salt_pepper_noise
@@ -35,6 +37,7 @@ __all__ = [
     "equalize_hist",
     "gamma_correct",
     "gaussian_blur",
+    "gaussian_blur_simple",
     "gaussian_kernel",
     "gaussian_noise",
     "gaussian_pyramid",
@@ -43,6 +46,7 @@ __all__ = [
     "laplacian_pyramid",
     "max_filter",
     "median_blur",
+    "median_blur_simple",
     "min_filter",
     "pyr_down",
     "pyr_up",

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 # --8<-- [end:imports]
 
@@ -26,9 +27,11 @@ __all__ = [
     "correlate_loop",
     "fixed_point_kernel",
     "gaussian_blur",
+    "gaussian_blur_simple",
     "gaussian_kernel",
     "max_filter",
     "median_blur",
+    "median_blur_simple",
     "min_filter",
     "pad",
     "separable_filter",
@@ -75,13 +78,17 @@ def check_ksize(ksize: object) -> int:
     return int(ksize)
 
 
+# --8<-- [end:checks]
+
+
+# --8<-- [start:pad]
 def pad(image: np.ndarray, radius: int, mode: Literal["reflect", "edge"] = "reflect") -> np.ndarray:
     """Pad the two spatial axes by ``radius``; numpy's ``"reflect"`` is OpenCV's REFLECT_101."""
     widths = [(radius, radius), (radius, radius)] + [(0, 0)] * (image.ndim - 2)
     return np.pad(image, widths, mode=mode)
 
 
-# --8<-- [end:checks]
+# --8<-- [end:pad]
 
 
 # --8<-- [start:gaussian_kernel]
@@ -134,6 +141,48 @@ def fixed_point_kernel(kernel: np.ndarray) -> np.ndarray:
 
 
 # --8<-- [end:gaussian_kernel]
+
+
+# --8<-- [start:gaussian_blur_simple]
+def gaussian_blur_simple(
+    image: np.ndarray, ksize: int, sigma: float = 0.0
+) -> np.ndarray:
+    """``cv2.GaussianBlur(image, (ksize, ksize), sigma)`` as the weighted sum it is.
+
+    Each output pixel is ``sum G(dy, dx) * image[y + dy, x + dx]`` over the window,
+    with ``G(dy, dx) = g(dy) g(dx)`` and ``g`` from :func:`gaussian_kernel`. The loops
+    run over the ``ksize**2`` offsets, each adding a whole shifted image. For uint8
+    the weights are OpenCV's integers (:func:`fixed_point_kernel`), the sum is exact
+    and rounded half up, so the result equals OpenCV's bit for bit.
+    :func:`gaussian_blur` is the fast version.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the square window, odd.
+        sigma: the Gaussian's standard deviation in pixels; ``<= 0`` derives it
+            from ``ksize`` as OpenCV does.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+    """
+    image = check_image("image", image)
+    g = gaussian_kernel(ksize, sigma)  # [k]: exp(-d^2 / 2 sigma^2), d = -r..r
+    if image.dtype == np.uint8:
+        g = fixed_point_kernel(g)  # [k]: integers summing to 256, as OpenCV's
+    r = ksize // 2
+    H, W = image.shape[:2]
+    padded = pad(image, r).astype(np.float64)  # [H + 2r, W + 2r(, C)]
+    total = np.zeros(image.shape)  # [H, W(, C)]
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            weight = g[dy + r] * g[dx + r]  # G(dy, dx) = g(dy) g(dx)
+            total += weight * padded[r + dy : r + dy + H, r + dx : r + dx + W]
+    if image.dtype == np.uint8:  # total is an exact integer; G sums to 2^16
+        return np.floor((total + 2**15) / 2**16).astype(np.uint8)  # half up
+    return total.astype(image.dtype)
+
+
+# --8<-- [end:gaussian_blur_simple]
 
 
 # --8<-- [start:separable]
@@ -321,6 +370,33 @@ def box_blur(image: np.ndarray, ksize: int) -> np.ndarray:
 
 
 # --8<-- [end:box_blur]
+
+
+# --8<-- [start:median_blur_simple]
+def median_blur_simple(image: np.ndarray, ksize: int) -> np.ndarray:
+    """``cv2.medianBlur(image, ksize)``: sort each window, take the middle.
+
+    Copies every window (``ksize**2`` values per pixel) and sorts them all: short and
+    equal to OpenCV's output, but slow and memory-hungry. :func:`median_blur` is the
+    fast version.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the square window, odd.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+    """
+    image = check_image("image", image)
+    ksize = check_ksize(ksize)
+    padded = pad(image, ksize // 2, mode="edge")  # OpenCV repeats the edge
+    # every window, then as a row of k^2 values: [H, W(, C), k, k] -> [..., k^2]
+    windows = sliding_window_view(padded, (ksize, ksize), axis=(0, 1))
+    values = windows.reshape(*windows.shape[:-2], ksize * ksize)
+    return np.sort(values, axis=-1)[..., ksize * ksize // 2]  # the middle
+
+
+# --8<-- [end:median_blur_simple]
 
 
 # --8<-- [start:median_blur]

@@ -58,7 +58,6 @@ NOT_YET_CALLED: dict[str, set[str]] = {
         "layer_gradient_norms",
     },
     "foundations/information.md": {"information_content"},
-    "image/filters.md": {"gamma_correct", "median_blur", "min_filter"},
     "image/opencv.md": {"gradient_magnitude"},
     "image/pyramids.md": {"blend"},
     "training/losses.md": {
