@@ -144,9 +144,7 @@ def fixed_point_kernel(kernel: np.ndarray) -> np.ndarray:
 
 
 # --8<-- [start:gaussian_blur_simple]
-def gaussian_blur_simple(
-    image: np.ndarray, ksize: int, sigma: float = 0.0
-) -> np.ndarray:
+def gaussian_blur_simple(image: np.ndarray, ksize: int, sigma: float = 0.0) -> np.ndarray:
     """``cv2.GaussianBlur(image, (ksize, ksize), sigma)`` as the weighted sum it is.
 
     Each output pixel is ``sum G(dy, dx) * image[y + dy, x + dx]`` over the window,
