@@ -43,8 +43,9 @@ def _pair(name: str, value: IntPair, low: int) -> tuple[int, int]:
 # --8<-- [end:pair]
 
 
-# --8<-- [start:conv_output_size]
+# --8<-- [start:output_size_1d]
 def _output_size_1d(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """Output positions along one axis: ``floor((size + 2p - d(k-1) - 1) / s) + 1``."""
     span = size + 2 * p - d * (k - 1) - 1  # how far the first window's start can travel
     if span < 0:
         raise ValueError(
@@ -59,6 +60,10 @@ def _output_size_1d(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) 
     return out
 
 
+# --8<-- [end:output_size_1d]
+
+
+# --8<-- [start:conv_output_size]
 # An int size with int arguments gives an int; a (height, width) size gives a pair.
 @overload
 def conv_output_size(
@@ -203,8 +208,17 @@ def conv_transpose_output_size(
 # --8<-- [end:conv_transpose_output_size]
 
 
-# --8<-- [start:conv2d]
-def _check_conv_args(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> None:
+# --8<-- [start:conv2d_checks]
+def _check_conv(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    stride: IntPair,
+    padding: IntPair,
+    dilation: IntPair,
+    groups: int,
+) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], int]:
+    """The arguments of :func:`conv2d`, checked: ``(stride, padding, dilation, groups)``."""
     check_shape("input", input, ("B", "C", "H", "W"))
     check_shape("weight", weight, ("C_out", "C_in/groups", "kH", "kW"))
     if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
@@ -222,8 +236,14 @@ def _check_conv_args(input: Tensor, weight: Tensor, bias: Tensor | None, groups:
         )
     if bias is not None:
         check_shape("bias", bias, (c_out,))
+    pairs = _pair("stride", stride, 1), _pair("padding", padding, 0)
+    return *pairs, _pair("dilation", dilation, 1), groups
 
 
+# --8<-- [end:conv2d_checks]
+
+
+# --8<-- [start:conv2d]
 def conv2d(
     input: Tensor,
     weight: Tensor,
@@ -235,9 +255,9 @@ def conv2d(
 ) -> Tensor:
     """2-D cross-correlation (what deep learning calls convolution) by im2col + matmul.
 
-    Every output pixel is the dot product of the kernel with the patch under it. ``unfold``
-    copies each patch into a column (im2col), so the whole layer becomes one batched
-    matrix product per group.
+    Every output pixel is the dot product of the kernel with the patch under it.
+    ``unfold`` copies each patch into a column (im2col), so the whole layer becomes one
+    batched matrix product per group.
 
     Args:
         input (Tensor[B, C_in, H, W]): the feature maps.
@@ -253,16 +273,14 @@ def conv2d(
         ValueError: bad shapes, channels not divisible by ``groups``, a kernel larger
             than the padded input.
     """
-    _check_conv_args(input, weight, bias, groups)
-    B, _, H, W = input.shape
-    C_out, C_g, kH, kW = weight.shape
-    ss, ps = _pair("stride", stride, 1), _pair("padding", padding, 0)
-    ds = _pair("dilation", dilation, 1)
-    H_out, W_out = conv_output_size((H, W), (kH, kW), ss, ps, ds)
-    cols = F.unfold(input, (kH, kW), dilation=ds, padding=ps, stride=ss)  # [B, C_in*kH*kW, L]
-    cols = cols.view(B, groups, C_g * kH * kW, H_out * W_out)  # [B, g, C_g*kH*kW, L]
-    kernels = weight.view(groups, C_out // groups, C_g * kH * kW)  # [g, C_out/g, C_g*kH*kW]
-    out = kernels.unsqueeze(0) @ cols  # [B, g, C_out/g, L]
+    s, p, d, g = _check_conv(input, weight, bias, stride, padding, dilation, groups)
+    B, C_in, H, W = input.shape
+    C_out, _, kH, kW = weight.shape  # [C_out, C_in / g, kH, kW]
+    H_out, W_out = conv_output_size((H, W), (kH, kW), s, p, d)
+    cols = F.unfold(input, (kH, kW), d, p, s)  # [B, C_in kH kW, H' W']
+    cols = cols.view(B, g, C_in // g * kH * kW, H_out * W_out)  # per group
+    kernels = weight.reshape(g, C_out // g, C_in // g * kH * kW)  # a row per filter
+    out = kernels @ cols  # [B, g, C_out / g, H' W']: all dot products at once
     out = out.view(B, C_out, H_out, W_out)
     return out if bias is None else out + bias.view(1, C_out, 1, 1)
 
