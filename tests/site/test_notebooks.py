@@ -57,8 +57,6 @@ NOT_YET_CALLED: dict[str, set[str]] = {
         "layer_gradient_norms",
     },
     "foundations/information.md": {"information_content"},
-    "image/opencv.md": {"gradient_magnitude"},
-    "image/pyramids.md": {"blend"},
     "training/losses.md": {
         "binary_cross_entropy_with_logits",
         "l1_loss",
