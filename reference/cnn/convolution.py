@@ -46,7 +46,7 @@ def _pair(name: str, value: IntPair, low: int) -> tuple[int, int]:
 # --8<-- [start:output_size_1d]
 def _output_size_1d(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
     """Output positions along one axis: ``floor((size + 2p - d(k-1) - 1) / s) + 1``."""
-    span = size + 2 * p - d * (k - 1) - 1  # how far the first window's start can travel
+    span = size + 2 * p - d * (k - 1) - 1  # room for the window to move
     if span < 0:
         raise ValueError(
             f"the kernel (extent {d * (k - 1) + 1}) is larger than the padded input "
@@ -132,6 +132,23 @@ def conv_output_size(
 # --8<-- [end:conv_output_size]
 
 
+# --8<-- [start:transposed_size_1d]
+def _transposed_size_1d(size: int, k: int, s: int, p: int, output_padding: int, d: int) -> int:
+    """Output positions along one axis: ``(size - 1) s - 2p + d(k-1) + output_padding + 1``."""
+    if output_padding >= max(s, d):
+        raise ValueError(
+            f"output_padding must be smaller than stride or dilation, but got "
+            f"output_padding={output_padding}, stride={s}, dilation={d}"
+        )
+    n = (size - 1) * s - 2 * p + d * (k - 1) + output_padding + 1
+    if n <= 0:
+        raise ValueError(f"the output size would be {n}: padding {p} is too large")
+    return n
+
+
+# --8<-- [end:transposed_size_1d]
+
+
 # --8<-- [start:conv_transpose_output_size]
 @overload
 def conv_transpose_output_size(
@@ -191,18 +208,8 @@ def conv_transpose_output_size(
     sizes, ks = _pair("size", size, 0), _pair("kernel_size", kernel_size, 1)
     ss, ps = _pair("stride", stride, 1), _pair("padding", padding, 0)
     ops, ds = _pair("output_padding", output_padding, 0), _pair("dilation", dilation, 1)
-    out = []
-    for i in range(2):
-        if ops[i] >= max(ss[i], ds[i]):
-            raise ValueError(
-                f"output_padding must be smaller than stride or dilation, but got "
-                f"output_padding={ops[i]}, stride={ss[i]}, dilation={ds[i]}"
-            )
-        n = (sizes[i] - 1) * ss[i] - 2 * ps[i] + ds[i] * (ks[i] - 1) + ops[i] + 1
-        if n <= 0:
-            raise ValueError(f"the output size would be {n}: padding {ps[i]} is too large")
-        out.append(n)
-    return out[0] if scalar else tuple(out)  # type: ignore[return-value]
+    out = tuple(_transposed_size_1d(sizes[i], ks[i], ss[i], ps[i], ops[i], ds[i]) for i in range(2))
+    return out[0] if scalar else out  # type: ignore[return-value]
 
 
 # --8<-- [end:conv_transpose_output_size]

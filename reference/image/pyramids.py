@@ -51,6 +51,30 @@ def pyr_down(image: np.ndarray) -> np.ndarray:
 # --8<-- [end:pyr_down]
 
 
+# --8<-- [start:pyr_checks]
+def _check_dstsize(dstsize: tuple[int, int] | None, h: int, w: int) -> tuple[int, int]:
+    """``(width, height)`` of ``pyr_up``'s output: twice the input's, or one off when odd."""
+    width, height = (2 * w, 2 * h) if dstsize is None else dstsize
+    for name, got, source in (("width", width, w), ("height", height, h)):
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
+            raise TypeError(f"dstsize {name} must be an int, but got {type(got).__name__}")
+        if abs(got - 2 * source) > got % 2:
+            raise ValueError(
+                f"dstsize {name} must be {2 * source} (or {2 * source - 1} or "
+                f"{2 * source + 1}) for an input of {name} {source}, but got {got}"
+            )
+    return int(width), int(height)
+
+
+def _check_levels(levels: object) -> int:
+    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 0:
+        raise ValueError(f"levels must be a non-negative int, but got {levels!r}")
+    return int(levels)
+
+
+# --8<-- [end:pyr_checks]
+
+
 # --8<-- [start:pyr_up]
 def pyr_up(image: np.ndarray, *, dstsize: tuple[int, int] | None = None) -> np.ndarray:
     """``cv2.pyrUp``: put the pixels on the even rows/cols of a zero image, blur with 4x the kernel.
@@ -69,15 +93,7 @@ def pyr_up(image: np.ndarray, *, dstsize: tuple[int, int] | None = None) -> np.n
     """
     check_image("image", image)
     h, w = image.shape[:2]
-    width, height = (2 * w, 2 * h) if dstsize is None else dstsize
-    for name, got, source in (("width", width, w), ("height", height, h)):
-        if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
-            raise TypeError(f"dstsize {name} must be an int, but got {type(got).__name__}")
-        if abs(got - 2 * source) > got % 2:
-            raise ValueError(
-                f"dstsize {name} must be {2 * source} (or {2 * source - 1} or "
-                f"{2 * source + 1}) for an input of {name} {source}, but got {got}"
-            )
+    width, height = _check_dstsize(dstsize, h, w)
     zeros = np.zeros((2 * h, 2 * w, *image.shape[2:]), dtype=image.dtype)
     zeros[::2, ::2] = image
     if image.dtype != np.uint8:
@@ -102,12 +118,6 @@ def pyr_up(image: np.ndarray, *, dstsize: tuple[int, int] | None = None) -> np.n
 
 
 # --8<-- [start:pyramids]
-def _check_levels(levels: object) -> int:
-    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 0:
-        raise ValueError(f"levels must be a non-negative int, but got {levels!r}")
-    return int(levels)
-
-
 def gaussian_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
     """The image and ``levels`` successive ``pyr_down`` halvings.
 
