@@ -16,9 +16,11 @@ from reference.image.filters import (
     gaussian_blur_simple,
     gaussian_kernel,
     max_filter,
+    max_filter_simple,
     median_blur,
     median_blur_simple,
     min_filter,
+    min_filter_simple,
 )
 from reference.image.intensity import gamma_correct, gaussian_noise, salt_pepper_noise
 from reference.image.pyramids import (
@@ -45,9 +47,11 @@ __all__ = [
     "laplacian",
     "laplacian_pyramid",
     "max_filter",
+    "max_filter_simple",
     "median_blur",
     "median_blur_simple",
     "min_filter",
+    "min_filter_simple",
     "pyr_down",
     "pyr_up",
     "reconstruct",

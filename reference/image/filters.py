@@ -30,9 +30,11 @@ __all__ = [
     "gaussian_blur_simple",
     "gaussian_kernel",
     "max_filter",
+    "max_filter_simple",
     "median_blur",
     "median_blur_simple",
     "min_filter",
+    "min_filter_simple",
     "pad",
     "separable_filter",
 ]
@@ -370,6 +372,19 @@ def box_blur(image: np.ndarray, ksize: int) -> np.ndarray:
 # --8<-- [end:box_blur]
 
 
+# --8<-- [start:window_view]
+def _window_view(image: np.ndarray, ksize: int) -> np.ndarray:
+    """Every ``ksize x ksize`` window, the edge pixel repeated at the border.
+
+    A view, not a copy: ndarray[H, W, k, k] (or [H, W, C, k, k]).
+    """
+    padded = pad(image, ksize // 2, mode="edge")  # OpenCV repeats the edge
+    return sliding_window_view(padded, (ksize, ksize), axis=(0, 1))
+
+
+# --8<-- [end:window_view]
+
+
 # --8<-- [start:median_blur_simple]
 def median_blur_simple(image: np.ndarray, ksize: int) -> np.ndarray:
     """``cv2.medianBlur(image, ksize)``: sort each window, take the middle.
@@ -387,10 +402,8 @@ def median_blur_simple(image: np.ndarray, ksize: int) -> np.ndarray:
     """
     image = check_image("image", image)
     ksize = check_ksize(ksize)
-    padded = pad(image, ksize // 2, mode="edge")  # OpenCV repeats the edge
-    # every window, then as a row of k^2 values: [H, W(, C), k, k] -> [..., k^2]
-    windows = sliding_window_view(padded, (ksize, ksize), axis=(0, 1))
-    values = windows.reshape(*windows.shape[:-2], ksize * ksize)
+    windows = _window_view(image, ksize)  # [H, W(, C), k, k]
+    values = windows.reshape(*windows.shape[:-2], ksize * ksize)  # a copy: [..., k^2]
     return np.sort(values, axis=-1)[..., ksize * ksize // 2]  # the middle
 
 
@@ -530,6 +543,38 @@ def median_blur(image: np.ndarray, ksize: int) -> np.ndarray:
 
 
 # --8<-- [end:median_blur]
+
+
+# --8<-- [start:max_min_simple]
+def max_filter_simple(image: np.ndarray, ksize: int) -> np.ndarray:
+    """The largest value in each window, as its definition; equals :func:`max_filter`.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the window, odd.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+    """
+    image = check_image("image", image)
+    return _window_view(image, check_ksize(ksize)).max(axis=(-2, -1))
+
+
+def min_filter_simple(image: np.ndarray, ksize: int) -> np.ndarray:
+    """The smallest value in each window, as its definition; equals :func:`min_filter`.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the window, odd.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+    """
+    image = check_image("image", image)
+    return _window_view(image, check_ksize(ksize)).min(axis=(-2, -1))
+
+
+# --8<-- [end:max_min_simple]
 
 
 # --8<-- [start:max_min_filter]

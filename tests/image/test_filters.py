@@ -16,9 +16,11 @@ from reference.image import (
     gaussian_blur_simple,
     gaussian_kernel,
     max_filter,
+    max_filter_simple,
     median_blur,
     median_blur_simple,
     min_filter,
+    min_filter_simple,
 )
 from reference.image.filters import fixed_point_kernel
 from tests.image.conftest import SHAPES, random_image
@@ -202,6 +204,20 @@ def test_max_min_filters_equal_dilate_and_erode(shape, ksize: int, dtype) -> Non
     np.testing.assert_array_equal(min_filter(image, ksize), _cv(cv2.erode(image, square), image))
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("ksize", [1, 3, 5, 9])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
+def test_simple_max_min_filters_equal_opencv_and_the_fast_versions(shape, ksize, dtype) -> None:
+    image = random_image(shape, dtype, seed=ksize)
+    square = np.ones((ksize, ksize), np.uint8)
+    largest, smallest = max_filter_simple(image, ksize), min_filter_simple(image, ksize)
+    assert largest.dtype == smallest.dtype == dtype and largest.shape == image.shape
+    np.testing.assert_array_equal(largest, _cv(cv2.dilate(image, square), image))
+    np.testing.assert_array_equal(smallest, _cv(cv2.erode(image, square), image))
+    np.testing.assert_array_equal(largest, max_filter(image, ksize))
+    np.testing.assert_array_equal(smallest, min_filter(image, ksize))
+
+
 def test_max_min_filters_equal_scipy() -> None:
     image = random_image((31, 27, 3), np.float64)
     size = (5, 5, 1)
@@ -247,7 +263,7 @@ def test_a_constant_image_is_unchanged_by_every_filter(shape, value: int, ksize:
     h, w, c = shape
     image = np.full((h, w, c) if c else (h, w), value, dtype=np.uint8)
     filters = (gaussian_blur, gaussian_blur_simple, box_blur, median_blur, median_blur_simple)
-    for f in (*filters, max_filter, min_filter):
+    for f in (*filters, max_filter, min_filter, max_filter_simple, min_filter_simple):
         np.testing.assert_array_equal(f(image, ksize), image, err_msg=f.__name__)
 
 
@@ -270,6 +286,8 @@ def test_max_is_at_least_median_is_at_least_min(shape, seed: int, ksize: int) ->
         median_blur_simple,
         max_filter,
         min_filter,
+        max_filter_simple,
+        min_filter_simple,
     ],
 )
 def test_bad_input_is_rejected_with_a_clear_message(f) -> None:
