@@ -374,9 +374,9 @@ def box_blur(image: np.ndarray, ksize: int) -> np.ndarray:
 
 # --8<-- [start:window_view]
 def _window_view(image: np.ndarray, ksize: int) -> np.ndarray:
-    """Every ``ksize x ksize`` window, the edge pixel repeated at the border.
+    """Every window of ``ksize`` by ``ksize`` pixels, the edge pixel repeated at the border.
 
-    A view, not a copy: ndarray[H, W, k, k] (or [H, W, C, k, k]).
+    A view, not a copy: ndarray[H, W, k, k] (or ndarray[H, W, C, k, k]).
     """
     padded = pad(image, ksize // 2, mode="edge")  # OpenCV repeats the edge
     return sliding_window_view(padded, (ksize, ksize), axis=(0, 1))
