@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_tensor
+from reference.checks import as_floating, check_range, check_tensor
 
 # --8<-- [end:imports]
 
@@ -40,13 +40,14 @@ def sigmoid(x: Tensor) -> Tensor:
     textbook form computes ``exp(-x) = inf``.
 
     Args:
-        x (Tensor[...]): any floating tensor.
+        x (Tensor[...]): any tensor; integers are promoted to the default float dtype.
 
     Returns:
         Tensor[...]: values in [0, 1], same shape.
     """
-    check_tensor("x", x)
-    z = torch.exp(-x.abs())  # in (0, 1]: safe for any x
+    x = as_floating("x", x)
+    # -|x| as a choice between two linear branches: abs() would pass no gradient at 0
+    z = torch.exp(torch.where(x >= 0, -x, x))  # in (0, 1]: safe for any x
     return torch.where(x >= 0, 1 / (1 + z), z / (1 + z))
 
 
@@ -64,14 +65,17 @@ def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent, a sigmoid rescaled to (-1, 1): ``tanh(x) = 2 sigmoid(2x) - 1``.
 
     Args:
-        x (Tensor[...]): any floating tensor.
+        x (Tensor[...]): any tensor; integers are promoted to the default float dtype.
 
     Returns:
         Tensor[...]: values in [-1, 1], zero-centred.
     """
-    check_tensor("x", x)
-    z = torch.exp(-2 * x.abs())  # as in sigmoid: never overflows
-    return torch.sign(x) * (1 - z) / (1 + z)
+    x = as_floating("x", x)
+    # e^(-2|x|) - 1, as in sigmoid never overflowing; expm1 keeps tanh(1e-8) = 1e-8, where
+    # 1 - e^(-2|x|) would round to 0 in float32
+    m = torch.expm1(torch.where(x >= 0, -2 * x, 2 * x))  # in [-1, 0]
+    magnitude = -m / (2 + m)  # tanh(|x|)
+    return torch.where(x >= 0, magnitude, -magnitude)
 
 
 def tanh_derivative(x: Tensor) -> Tensor:

@@ -38,7 +38,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
 
     Simple, but it changes the gradient's direction: large entries are cut, small ones kept.
     """
-    check_range("clip_value", clip_value, 0.0)
+    clip_value = check_range("clip_value", clip_value, 0.0, allow_inf=True)
     for grad in _grads(parameters):
         grad.clamp_(-clip_value, clip_value)
 
@@ -56,8 +56,8 @@ def clip_grad_norm_(
     Returns:
         Tensor: the joint norm before clipping (useful to log: spikes mean trouble).
     """
-    check_range("max_norm", max_norm, 0.0)
-    check_range("norm_type", norm_type, 0.0, low_inclusive=False)
+    max_norm = check_range("max_norm", max_norm, 0.0, allow_inf=True)
+    norm_type = check_range("norm_type", norm_type, 0.0, low_inclusive=False, allow_inf=True)
     grads = _grads(parameters)
     if not grads:
         return torch.tensor(0.0)
@@ -72,7 +72,7 @@ def clip_grad_norm_(
 @torch.no_grad()
 def clip_grad_norm_per_tensor_(parameters: Tensor | Iterable[Tensor], max_norm: float) -> None:
     """Rescale each gradient whose own L2 norm exceeds ``max_norm`` to norm ``max_norm``."""
-    check_range("max_norm", max_norm, 0.0)
+    max_norm = check_range("max_norm", max_norm, 0.0, allow_inf=True)
     for grad in _grads(parameters):
         norm = torch.linalg.vector_norm(grad)
         if norm > max_norm:

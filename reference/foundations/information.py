@@ -14,7 +14,14 @@ import math
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_tensor
+from reference.checks import (
+    check_bounds,
+    check_dim,
+    check_distribution,
+    check_floating,
+    check_range,
+    check_same_device,
+)
 
 # --8<-- [end:imports]
 
@@ -35,38 +42,37 @@ def vector_norm(x: Tensor, ord: float = 2.0, dim: int | tuple[int, ...] | None =
     Returns:
         Tensor: the norms, with ``dim`` removed.
     """
-    check_tensor("x", x)
-    check_range("ord", ord, 0.0, low_inclusive=False)
+    check_floating("x", x)
+    ord = check_range("ord", ord, 0.0, low_inclusive=False, allow_inf=True)
+    dims = tuple(range(x.dim())) if dim is None else check_dim("dim", dim, x.dim())
     magnitude = x.abs()
     if ord == math.inf:
-        return magnitude.amax(dim=dim) if dim is not None else magnitude.max()
-    # Dividing by the largest entry first keeps |x|^p from overflowing or underflowing.
-    scale = magnitude.amax(dim=dim, keepdim=True) if dim is not None else magnitude.max()
-    scale = torch.where(scale > 0, scale, torch.ones_like(scale))
-    total = (magnitude / scale).pow(ord).sum(dim=dim, keepdim=dim is not None)
-    norm = scale * total.pow(1 / ord)
-    return norm.squeeze(dim) if dim is not None else norm
+        if any(x.shape[d] == 0 for d in dims if d < x.dim()):
+            raise ValueError(f"x must not be empty along dim for ord=inf, but got {tuple(x.shape)}")
+        return magnitude.amax(dim=dims)
+    # Dividing by the largest entry first keeps |x|^p from overflowing or underflowing. The
+    # norm is homogeneous, so the scale is a constant for autograd: detach() is exact.
+    scale = magnitude.amax(dim=dims, keepdim=True).detach() if x.numel() else magnitude.sum()
+    scale = torch.where((scale > 0) & (scale < math.inf), scale, torch.ones_like(scale))
+    ratio = magnitude / scale
+    # 0^p has an infinite slope for p < 1, and so has total^(1/p) at a zero total: both are
+    # taken at 1 on the branch that where() discards, so that the gradient at a zero entry
+    # or at the zero vector is 0 (torch's choice), not 0 * inf = NaN. NaN still propagates.
+    powered = torch.where(ratio == 0, 0.0, torch.where(ratio == 0, 1.0, ratio).pow(ord))
+    total = powered.sum(dim=dims, keepdim=True)
+    root = torch.where(total == 0, 0.0, torch.where(total == 0, 1.0, total).pow(1 / ord))
+    return (scale * root).sum(dim=dims)  # a sum over size-1 dimensions drops them
 
 
 # --8<-- [end:vector_norm]
 
 
 # --8<-- [start:entropy]
-def _check_distribution(name: str, p: Tensor, dim: int) -> None:
-    check_tensor(name, p)
-    if bool((p < 0).any()):
-        raise ValueError(f"{name} must hold probabilities >= 0, but got {p.min().item()}")
-    sums = p.sum(dim=dim)
-    if not torch.allclose(sums, torch.ones_like(sums), atol=1e-6):
-        raise ValueError(
-            f"{name} must sum to 1 along dim {dim}, but a sum is {sums.flatten()[0].item()}"
-        )
-
-
 def information_content(p: Tensor, base: float = math.e) -> Tensor:
     """``-log p``: how surprising an event of probability ``p`` is (0 for a sure event)."""
-    check_tensor("p", p)
-    check_range("base", base, 1.0, low_inclusive=False)
+    check_floating("p", p)
+    check_bounds("p", p, 0.0, 1.0)
+    base = check_range("base", base, 1.0, low_inclusive=False)
     return -torch.log(p) / math.log(base)
 
 
@@ -75,8 +81,9 @@ def entropy(p: Tensor, dim: int = -1, base: float = math.e) -> Tensor:
 
     Terms with ``p_i = 0`` contribute 0 (the limit of ``p log p``), not NaN.
     """
-    _check_distribution("p", p, dim)
-    check_range("base", base, 1.0, low_inclusive=False)
+    check_floating("p", p)
+    check_distribution("p", p, dim)
+    base = check_range("base", base, 1.0, low_inclusive=False)
     terms = torch.where(p > 0, p * torch.log(p.clamp(min=torch.finfo(p.dtype).tiny)), 0.0)
     return -terms.sum(dim=dim) / math.log(base)
 
@@ -87,14 +94,19 @@ def cross_entropy_between(p: Tensor, q: Tensor, dim: int = -1, base: float = mat
     ``H(p, q) >= H(p)``, with equality only for ``q = p``; the gap is the KL divergence.
     An event that ``p`` allows but ``q`` rules out (``q_i = 0 < p_i``) makes it infinite.
     """
-    _check_distribution("p", p, dim)
-    _check_distribution("q", q, dim)
+    check_floating("p", p)
+    check_floating("q", q)
     if p.shape != q.shape:
         raise ValueError(
             f"p and q must have the same shape, but got {tuple(p.shape)} and {tuple(q.shape)}"
         )
-    check_range("base", base, 1.0, low_inclusive=False)
-    terms = torch.where(p > 0, p * torch.log(q), 0.0)
+    check_same_device(("p", "q"), p, q)
+    check_distribution("p", p, dim)
+    check_distribution("q", q, dim)
+    base = check_range("base", base, 1.0, low_inclusive=False)
+    # log q only where p > 0: elsewhere log(1), so that a class with p = q = 0 passes no
+    # 0 * log(0) = NaN into the gradient through the branch where() discards
+    terms = torch.where(p > 0, p * torch.log(torch.where(p > 0, q, 1.0)), 0.0)
     return -terms.sum(dim=dim) / math.log(base)
 
 

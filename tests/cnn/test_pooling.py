@@ -124,7 +124,7 @@ class TestAvgPool2d:
             ValueError, match=r"input must have shape \(B, C, H, W\), but got \(5, 5\)"
         ):
             avg_pool2d(torch.zeros(5, 5), 2)
-        with pytest.raises(ValueError, match=r"divisor_override must be in \[1, inf\], but got 0"):
+        with pytest.raises(ValueError, match=r"divisor_override must be in \[1, inf\), but got 0"):
             avg_pool2d(torch.zeros(1, 1, 5, 5), 2, divisor_override=0)
 
 
@@ -156,7 +156,7 @@ class TestNearestInterpolate:
     def test_rejects_size_and_scale(self) -> None:
         with pytest.raises(ValueError, match="exactly one of size and scale_factor must be given"):
             nearest_interpolate(torch.zeros(1, 1, 4, 4), 8, 2.0)
-        with pytest.raises(ValueError, match=r"scale_factor must be in \(0, inf\], but got -1"):
+        with pytest.raises(ValueError, match=r"scale_factor must be in \(0, inf\), but got -1"):
             nearest_interpolate(torch.zeros(1, 1, 4, 4), scale_factor=-1)
 
 

@@ -98,7 +98,7 @@ class TestFeaturePyramidNetwork:
             fpn([torch.randn(1, 4, 8, 8)])
 
     def test_rejects_bad_channels(self) -> None:
-        with pytest.raises(ValueError, match=r"in_channels_list\[1\] must be in \[1, inf\]"):
+        with pytest.raises(ValueError, match=r"in_channels_list\[1\] must be in \[1, inf\)"):
             FeaturePyramidNetwork([4, 0], 6)
         with pytest.raises(ValueError, match="in_channels_list must not be empty"):
             FeaturePyramidNetwork([], 6)
@@ -203,7 +203,7 @@ class TestSpatialPyramidPool:
         x = torch.randn(1, 2, 4, 4)
         with pytest.raises(ValueError, match="mode must be one of"):
             spatial_pyramid_pool(x, (1,), "min")
-        with pytest.raises(ValueError, match=r"output_sizes\[1\] must be in \[1, inf\]"):
+        with pytest.raises(ValueError, match=r"output_sizes\[1\] must be in \[1, inf\)"):
             spatial_pyramid_pool(x, (1, 0))
         with pytest.raises(ValueError, match="input must have shape"):
             spatial_pyramid_pool(x[0], (1,))

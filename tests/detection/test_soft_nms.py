@@ -81,7 +81,7 @@ class TestSoftNms:
             ValueError, match="method must be one of 'linear', 'gaussian', 'hard', but got 'soft'"
         ):
             soft_nms(boxes, scores, method="soft")
-        with pytest.raises(ValueError, match=r"sigma must be in \(0.0, inf\], but got 0"):
+        with pytest.raises(ValueError, match=r"sigma must be in \(0.0, inf\), but got 0"):
             soft_nms(boxes, scores, sigma=0)
         with pytest.raises(ValueError, match="scores must be finite"):
             soft_nms(boxes, torch.tensor([0.5, float("nan"), 0.1], dtype=torch.float64))

@@ -36,7 +36,7 @@ class TestNumericalGradient:
         assert_close(grad, torch.tensor([12.0, 4.0], dtype=torch.float64), rtol=1e-8, atol=1e-8)
 
     def test_rejects_bad_eps(self) -> None:
-        with pytest.raises(ValueError, match=r"eps must be in \(0.0, inf\], but got 0"):
+        with pytest.raises(ValueError, match=r"eps must be in \(0.0, inf\), but got 0"):
             numerical_gradient(bowl, torch.ones(2), eps=0)
 
 

@@ -109,7 +109,7 @@ class TestPrecisionRecall:
         assert binary_counts(pred, target) == {"tp": 2, "fp": 1, "fn": 1, "tn": 2}
 
     def test_rejects_bad_input(self) -> None:
-        with pytest.raises(ValueError, match=r"num_gt must be in \[1, inf\], but got 0"):
+        with pytest.raises(ValueError, match=r"num_gt must be in \[1, inf\), but got 0"):
             precision_recall(torch.tensor([True]), 0)
         with pytest.raises(
             ValueError, match="boxes and scores must have the same length, but got 2 and 3"
