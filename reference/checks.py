@@ -144,7 +144,7 @@ def check_finite(name: str, value: Tensor) -> Tensor:
 
 
 def check_floating(name: str, value: object) -> Tensor:
-    """Raise ``TypeError`` unless ``value`` is a real floating-point tensor (torch refuses others)."""
+    """Raise ``TypeError`` unless ``value`` is a real floating-point tensor (as torch would)."""
     tensor = check_tensor(name, value)
     if not tensor.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, but got dtype {tensor.dtype}")
