@@ -20,7 +20,19 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_in, check_range, check_shape
+from reference.checks import (
+    as_floating,
+    check_bounds,
+    check_finite,
+    check_floating,
+    check_in,
+    check_instance,
+    check_int,
+    check_integer,
+    check_range,
+    check_same_device,
+    check_shape,
+)
 from reference.rl.gridworld import GridWorld, rollout
 
 # --8<-- [end:imports]
@@ -44,15 +56,18 @@ def discounted_returns(rewards: Tensor, gamma: float) -> Tensor:
     Rewards after an episode ended must be 0 (a :class:`Rollout` pads them so).
 
     Args:
-        rewards (Tensor[..., T]): reward of each step, time last.
+        rewards (Tensor[..., T]): reward of each step, time last; finite. Integer rewards
+            are promoted to the default float dtype.
         gamma: discount in ``[0, 1]``.
     """
     check_shape("rewards", rewards, ("...", "T"))
-    check_range("gamma", gamma, 0, 1)
+    rewards = check_finite("rewards", as_floating("rewards", rewards))
+    gamma = check_range("gamma", gamma, 0, 1)
     T = rewards.shape[-1]
-    lag = torch.arange(T)[:, None] - torch.arange(T)[None, :]  # [T', T]: t' - t
+    steps = torch.arange(T, device=rewards.device)
+    lag = steps[:, None] - steps[None, :]  # [T', T]: t' - t
     # where(): gamma ** negative lag would overflow before the mask; gamma=0 needs 0 ** 0 = 1
-    M = torch.where(lag >= 0, torch.tensor(gamma, dtype=rewards.dtype) ** lag.clamp(min=0), 0.0)
+    M = torch.where(lag >= 0, rewards.new_tensor(gamma) ** lag.clamp(min=0), 0.0)
     return rewards @ M
 
 
@@ -64,9 +79,15 @@ def one_step_advantages(
     A terminal step has no future: its target is the reward alone. A step cut off by the
     horizon is not terminal, so it still bootstraps from ``V(s_{t+1})``.
     """
-    check_range("gamma", gamma, 0, 1)
+    gamma = check_range("gamma", gamma, 0, 1)
+    check_finite("rewards", as_floating("rewards", rewards))
     for name, x in (("values", values), ("next_values", next_values), ("terminal", terminal)):
         check_shape(name, x, tuple(rewards.shape))
+    check_finite("values", values)
+    check_finite("next_values", next_values)
+    check_same_device(
+        ("rewards", "values", "next_values", "terminal"), rewards, values, next_values, terminal
+    )
     return rewards + gamma * next_values * (~terminal.bool()) - values
 
 
@@ -89,8 +110,12 @@ def policy_gradient_loss(logits: Tensor, actions: Tensor, weights: Tensor, mask:
     """
     check_shape("actions", actions, ("B", "T"))
     check_shape("logits", logits, (*actions.shape, "A"))
+    check_floating("logits", logits)
     check_shape("weights", weights, tuple(actions.shape))
     check_shape("mask", mask, tuple(actions.shape))
+    check_same_device(("logits", "actions", "weights", "mask"), logits, actions, weights, mask)
+    check_bounds("actions", check_integer("actions", actions), 0, logits.shape[-1] - 1)
+    check_finite("weights", weights)
     log_pi = torch.log_softmax(logits, dim=-1).gather(-1, actions.unsqueeze(-1)).squeeze(-1)
     return -(mask * weights * log_pi).sum() / actions.shape[0]
 
@@ -108,6 +133,10 @@ class TabularActorCritic(nn.Module):
 
     def __init__(self, n_states: int, n_actions: int) -> None:
         super().__init__()
+        n_states, n_actions = (
+            check_int("n_states", n_states, 1),
+            check_int("n_actions", n_actions, 1),
+        )
         self.logits = nn.Parameter(torch.zeros(n_states, n_actions, dtype=torch.float64))
         self.values = nn.Parameter(torch.zeros(n_states, dtype=torch.float64))
 
@@ -157,8 +186,16 @@ def train(
     Returns:
         The trained model and a :class:`TrainingLog`.
     """
+    check_instance("env", env, GridWorld)
     check_in("method", method, ("reinforce", "actor-critic"))
-    check_range("updates", updates, 1)
+    check_int("updates", updates, 1)
+    check_int("episodes", episodes, 1)
+    gamma = check_range("gamma", gamma, 0, 1)
+    # a negative step size would climb the loss: gradient ascent, silently
+    lr = check_range("lr", lr, 0)
+    critic_lr = check_range("critic_lr", critic_lr, 0)
+    entropy = check_range("entropy", entropy, 0)
+    seed = check_int("seed", seed)
     model = TabularActorCritic(env.n_states, env.n_actions)
     optimiser = torch.optim.Adam(
         [{"params": [model.logits], "lr": lr}, {"params": [model.values], "lr": critic_lr}]
