@@ -20,7 +20,16 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_same_length, check_shape, check_tensor
+from reference.checks import (
+    as_floating,
+    check_data,
+    check_finite,
+    check_range,
+    check_same_device,
+    check_same_length,
+    check_shape,
+    check_tensor,
+)
 
 # --8<-- [end:imports]
 
@@ -206,12 +215,19 @@ def roc_auc(scores: Tensor, labels: Tensor) -> float:
     random negative, ties counting one half (the Mann-Whitney U statistic).
 
     Args:
-        scores (Tensor[N]): higher means "more likely positive" (here: more anomalous).
-        labels (Tensor[N]): 1 for positives, 0 for negatives; both must occur.
+        scores (Tensor[N]): finite; higher means "more likely positive" (here: more anomalous).
+        labels (Tensor[N]): 1 for positives, 0 for negatives (bool, integer or float); both
+            must occur.
     """
     check_shape("scores", scores, ("N",))
     check_shape("labels", labels, ("N",))
     check_same_length(("scores", "labels"), scores, labels)
+    check_same_device(("scores", "labels"), scores, labels)
+    check_finite("scores", as_floating("scores", scores))  # NaN has no rank
+    check_data("labels", labels)
+    if not bool(((labels == 0) | (labels == 1)).all()):
+        bad = labels[(labels != 0) & (labels != 1)][0].item()
+        raise ValueError(f"labels must be 0 or 1, but got {bad}")
     positive = labels.bool()
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
     if n_pos == 0 or n_neg == 0:

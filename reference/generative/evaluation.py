@@ -10,7 +10,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from reference.checks import check_finite, check_range, check_shape
+from reference.checks import (
+    check_data,
+    check_finite,
+    check_floating,
+    check_range,
+    check_same_device,
+    check_shape,
+)
 
 # --8<-- [end:imports]
 
@@ -83,7 +90,8 @@ def slerp(z0: Tensor, z1: Tensor, t: Tensor) -> Tensor:
     A Gaussian latent vector in ``d`` dimensions has length close to ``sqrt(d)``; the
     straight line between two of them passes closer to the origin, through vectors the
     generator rarely saw. Slerp follows the great circle instead, and falls back to
-    linear interpolation when the two vectors are (nearly) parallel.
+    linear interpolation where no great circle is defined: when the two vectors are
+    (nearly) parallel or opposite, or one of them is zero.
 
     Args:
         z0, z1 (Tensor[d]): the end points.
@@ -92,13 +100,16 @@ def slerp(z0: Tensor, z1: Tensor, t: Tensor) -> Tensor:
     Returns:
         Tensor[T, d].
     """
-    check_shape("z0", z0, ("d",))
-    check_shape("z1", z1, z0.shape)
-    check_shape("t", t, ("T",))
+    check_floating("z0", check_data("z0", check_shape("z0", z0, ("d",))))
+    check_floating("z1", check_data("z1", check_shape("z1", z1, z0.shape)))
+    check_floating("t", check_shape("t", t, ("T",)))
+    check_same_device(("z0", "z1", "t"), z0, z1, t)
     t = t.unsqueeze(1)  # [T, 1]
-    cos = torch.dot(z0, z1) / (z0.norm() * z1.norm())
-    omega = cos.clamp(-1, 1).acos()
-    if omega.abs() < 1e-6:
+    lengths = z0.norm() * z1.norm()
+    if lengths == 0:  # a zero vector has no direction
+        return torch.lerp(z0, z1, t)
+    omega = (torch.dot(z0, z1) / lengths).clamp(-1, 1).acos()
+    if torch.sin(omega) < 1e-6:  # parallel or opposite: no unique great circle
         return torch.lerp(z0, z1, t)
     return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
 
