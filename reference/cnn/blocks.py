@@ -289,7 +289,8 @@ def add_as_concat_conv(conv: nn.Conv2d) -> nn.Conv2d:
     channel.
 
     Returns:
-        nn.Conv2d: ``2 C_in -> C_out``, same kernel size, stride, padding and bias.
+        nn.Conv2d: ``2 C_in -> C_out``, same kernel size, stride, padding (mode included)
+        and bias.
     """
     if conv.groups != 1:
         raise ValueError(f"conv.groups must be 1, but got {conv.groups}")
@@ -301,6 +302,8 @@ def add_as_concat_conv(conv: nn.Conv2d) -> nn.Conv2d:
         conv.padding,
         conv.dilation,
         bias=conv.bias is not None,
+        # every padding mode is linear: pad(a + b) = pad(a) + pad(b)
+        padding_mode=conv.padding_mode,
         device=conv.weight.device,
         dtype=conv.weight.dtype,
     )

@@ -45,16 +45,18 @@ def _pair(name: str, value: IntPair, low: int) -> tuple[int, int]:
 # --8<-- [start:conv_output_size]
 def _output_size_1d(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
     span = size + 2 * p - d * (k - 1) - 1  # how far the first window's start can travel
-    if span < 0:
-        raise ValueError(
-            f"the kernel (extent {d * (k - 1) + 1}) is larger than the padded input "
-            f"(size {size} + 2 * padding {p} = {size + 2 * p})"
-        )
+    # // rounds towards -inf, as PyTorch's div_rtn: with ceil_mode a kernel a little larger
+    # than the input still gives one window
     out = (span + (s - 1 if ceil_mode else 0)) // s + 1
     # PyTorch's rule: with ceil_mode, the last window must start inside the input or the
     # left padding, never entirely in the right padding.
     if ceil_mode and (out - 1) * s >= size + p:
         out -= 1
+    if out < 1:
+        raise ValueError(
+            f"the kernel (extent {d * (k - 1) + 1}) is larger than the padded input "
+            f"(size {size} + 2 * padding {p} = {size + 2 * p})"
+        )
     return out
 
 
@@ -197,7 +199,8 @@ def conv2d(
     H_out, W_out = conv_output_size((H, W), (kH, kW), ss, ps, ds)
     cols = F.unfold(input, (kH, kW), dilation=ds, padding=ps, stride=ss)  # [B, C_in*kH*kW, L]
     cols = cols.view(B, groups, C_g * kH * kW, H_out * W_out)  # [B, g, C_g*kH*kW, L]
-    kernels = weight.view(groups, C_out // groups, C_g * kH * kW)  # [g, C_out/g, C_g*kH*kW]
+    # reshape, not view: a channels-last or transposed weight has other strides
+    kernels = weight.reshape(groups, C_out // groups, C_g * kH * kW)  # [g, C_out/g, C_g*kH*kW]
     out = kernels.unsqueeze(0) @ cols  # [B, g, C_out/g, L]
     out = out.view(B, C_out, H_out, W_out)
     return out if bias is None else out + bias.view(1, C_out, 1, 1)
@@ -241,7 +244,11 @@ def conv_transpose2d(
     size = conv_transpose_output_size(
         (H, W), tuple(weight.shape[2:]), stride, padding, output_padding, dilation
     )
-    with torch.enable_grad():
+    # Autograd is off under inference_mode and refuses its tensors: leave that mode and
+    # work on ordinary copies (clone() outside inference_mode makes one).
+    with torch.inference_mode(False), torch.enable_grad():
+        if input.is_inference() or weight.is_inference():
+            input, weight = input.clone(), weight.clone()
         x = input.new_zeros(B, C_out, *size, requires_grad=True)
         y = conv2d(x, weight, None, stride, padding, dilation, groups)  # [B, C_in, >= H, >= W]
         # an output_padding of at least the stride (allowed when dilation > stride) lets the

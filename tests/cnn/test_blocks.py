@@ -172,6 +172,15 @@ class TestAddAsConcatConv:
         fused = add_as_concat_conv(conv)
         torch.testing.assert_close(fused(torch.cat([a, b], 1)), conv(a + b), **tol(torch.float64))
 
+    @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+    def test_keeps_the_padding_mode(self, mode: str) -> None:
+        # Regression: the fused layer once fell back to zero padding.
+        conv = nn.Conv2d(4, 6, 3, padding=1, padding_mode=mode).double()
+        a, b = torch.randn(2, 2, 4, 7, 7, dtype=torch.float64)
+        fused = add_as_concat_conv(conv)
+        assert fused.padding_mode == mode
+        torch.testing.assert_close(fused(torch.cat([a, b], 1)), conv(a + b), **tol(torch.float64))
+
     def test_concat_conv_is_more_general(self) -> None:
         # a free concat conv has twice the weights; tying its halves gives back add
         conv = nn.Conv2d(4, 6, 3)

@@ -78,6 +78,16 @@ class TestConv2d:
             lambda *a: conv2d(*a, stride=2, padding=1, groups=2), (x, w, b)
         )
 
+    @pytest.mark.parametrize("layout", ["channels_last", "transposed"])
+    def test_weight_with_other_strides(self, layout: str) -> None:
+        # Regression: weight.view() once failed on a channels-last or non-contiguous weight.
+        x = torch.randn(2, 4, 9, 9, dtype=torch.float64)
+        w = torch.randn(6, 4, 3, 3, dtype=torch.float64)
+        w = w.to(memory_format=torch.channels_last) if layout == "channels_last" else w
+        w = w.transpose(2, 3).contiguous().transpose(2, 3) if layout == "transposed" else w
+        assert not w.is_contiguous()
+        torch.testing.assert_close(conv2d(x, w, padding=1), F.conv2d(x, w, padding=1))
+
     def test_rejects_groups_not_dividing_channels(self) -> None:
         with pytest.raises(
             ValueError,
@@ -257,6 +267,15 @@ class TestConvTranspose2d:
         with torch.no_grad():
             out = conv_transpose2d(x, w, stride=2)
         torch.testing.assert_close(out, F.conv_transpose2d(x, w, stride=2), **tol(torch.float64))
+
+    def test_under_inference_mode(self) -> None:
+        # Regression: autograd is off in inference_mode, and the gradient trick once failed.
+        x, w = torch.randn(1, 2, 4, 4), torch.randn(2, 3, 3, 3)
+        with torch.inference_mode():
+            x_inf, w_inf = x.clone(), w.clone()  # inference tensors, as a model's would be
+            ours = conv_transpose2d(x_inf, w_inf, stride=2, output_padding=1)
+            theirs = F.conv_transpose2d(x_inf, w_inf, stride=2, output_padding=1)
+        torch.testing.assert_close(ours, theirs)
 
     def test_rejects_channel_mismatch(self) -> None:
         with pytest.raises(
