@@ -63,11 +63,17 @@ def smooth_l1_loss(
     The two pieces meet with equal value and slope at ``|e| = beta``; ``beta = 0`` is L1.
     """
     _check_pair(input, target)
-    check_range("beta", beta, 0.0)
+    beta = check_range("beta", beta, 0.0)
     error = (input - target).abs()
     if beta == 0:
         return _reduce(error, reduction)
-    return _reduce(torch.where(error < beta, 0.5 * error**2 / beta, error - 0.5 * beta), reduction)
+    # With q = min(|e|, beta) both pieces are one expression, (|e| - q) + q^2 / (2 beta): the
+    # linear excess beyond beta plus the quadratic part up to it. One clamp and one fused
+    # multiply-add instead of a comparison, two branches and a where(): several times faster.
+    quadratic = error.clamp(max=beta)
+    return _reduce(
+        torch.addcmul(error - quadratic, quadratic, quadratic, value=0.5 / beta), reduction
+    )
 
 
 # --8<-- [end:regression]

@@ -51,10 +51,12 @@ class BatchNorm2d(nn.Module):
                 self.num_batches_tracked += 1
         else:
             mean, var = self.running_mean, self.running_var
-        # weight * (x - mean) / std + bias, folded into one scale and one shift per channel
+        # weight * (x - mean) / std + bias. The mean is subtracted first: folded into
+        # x * scale + (bias - mean * scale), two large terms would cancel and a channel whose
+        # mean is 1e4 would lose several bits in float32.
         scale = self.weight * torch.rsqrt(var + self.eps)  # [C]
-        shift = self.bias - mean * scale  # [C]
-        return x * scale.reshape(1, -1, 1, 1) + shift.reshape(1, -1, 1, 1)
+        centred = x - mean.reshape(1, -1, 1, 1)
+        return centred * scale.reshape(1, -1, 1, 1) + self.bias.reshape(1, -1, 1, 1)
 
 
 # --8<-- [end:batchnorm]
