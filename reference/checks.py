@@ -255,8 +255,9 @@ def check_int(name: str, value: object, low: int | None = None, high: int | None
         raise TypeError(f"{name} must be an int, but got the float {value!r}")
     number = int(_scalar(name, value, "an int"))
     if (low is not None and number < low) or (high is not None and number > high):
-        span = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
-        raise ValueError(f"{name} must be in {span}, but got {number}")
+        left = "(-inf" if low is None else f"[{low}"
+        right = "inf)" if high is None else f"{high}]"
+        raise ValueError(f"{name} must be in {left}, {right}, but got {number}")
     return number
 
 
