@@ -63,7 +63,9 @@ def check_tensor(name: str, value: object) -> Tensor:
     return value
 
 
-def check_shape(name: str, value: object, shape: Sequence[int | str | None]) -> Tensor:
+def check_shape(
+    name: str, value: object, shape: Sequence[int | str | None], *, of: str | None = None
+) -> Tensor:
     """Check a tensor's shape against a pattern and return the tensor.
 
     Args:
@@ -71,6 +73,8 @@ def check_shape(name: str, value: object, shape: Sequence[int | str | None]) -> 
         value: the tensor to check.
         shape: one entry per dimension: an ``int`` must match exactly, a ``str`` or
             ``None`` matches any size. A leading ``"..."`` allows any leading dimensions.
+        of: the argument(s) the sizes come from, named in the message too
+            (``b must have shape (5,) to match w, but got (4,)``): either may be the wrong one.
 
     Raises:
         TypeError: ``value`` is not a tensor.
@@ -91,7 +95,8 @@ def check_shape(name: str, value: object, shape: Sequence[int | str | None]) -> 
         want_text = (
             "(" + ", ".join(str(s) for s in pattern) + ("," if len(pattern) == 1 else "") + ")"
         )
-        raise ValueError(f"{name} must have shape {want_text}, but got {dims}")
+        source = f" to match {of}" if of else ""
+        raise ValueError(f"{name} must have shape {want_text}{source}, but got {dims}")
     return tensor
 
 
@@ -201,10 +206,10 @@ def check_bounds(
     return value
 
 
-def check_dim(name: str, dim: object, ndim: int) -> tuple[int, ...]:
+def check_dim(name: str, dim: object, ndim: int, *, of: str = "the input") -> tuple[int, ...]:
     """``dim`` (an int or a tuple of ints, negative from the end) as non-negative indices.
 
-    A 0-d tensor accepts ``0`` and ``-1``, as torch does.
+    ``of`` names the tensor it indexes. A 0-d tensor accepts ``0`` and ``-1``, as torch does.
     """
     dims = dim if isinstance(dim, tuple | list) else (dim,)
     size = max(ndim, 1)
@@ -213,7 +218,8 @@ def check_dim(name: str, dim: object, ndim: int) -> tuple[int, ...]:
         index = check_int(name, d)
         if not -size <= index < size:
             raise ValueError(
-                f"{name} must be in [{-size}, {size - 1}] for a {ndim}-D input, but got {dim}"
+                f"{name} must be in [{-size}, {size - 1}] for {of} with {ndim} dimensions, "
+                f"but got {dim}"
             )
         out.append(index % size)
     if len(set(out)) != len(out):

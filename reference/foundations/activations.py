@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from reference.checks import as_floating, check_range, check_tensor
+from reference.checks import as_floating, check_dim, check_floating, check_range, check_tensor
 
 # --8<-- [end:imports]
 
@@ -53,7 +53,7 @@ def sigmoid(x: Tensor) -> Tensor:
 
 def sigmoid_derivative(x: Tensor) -> Tensor:
     """``sigmoid(x) * (1 - sigmoid(x))``: at most 0.25, reached at ``x = 0``."""
-    s = sigmoid(x)
+    s = sigmoid(check_floating("x", x))
     return s * (1 - s)
 
 
@@ -80,7 +80,7 @@ def tanh(x: Tensor) -> Tensor:
 
 def tanh_derivative(x: Tensor) -> Tensor:
     """``1 - tanh(x)^2``: at most 1, at ``x = 0``."""
-    return 1 - tanh(x) ** 2
+    return 1 - tanh(check_floating("x", x)) ** 2
 
 
 # --8<-- [end:tanh]
@@ -88,28 +88,29 @@ def tanh_derivative(x: Tensor) -> Tensor:
 
 # --8<-- [start:relu]
 def relu(x: Tensor) -> Tensor:
-    """Rectified linear unit ``max(x, 0)``."""
-    check_tensor("x", x)
+    """Rectified linear unit ``max(x, 0)``, for floating and integer tensors, as ``F.relu``."""
+    if check_tensor("x", x).dtype == torch.bool or x.is_complex():
+        raise TypeError(f"x must hold real numbers, but got dtype {x.dtype}")
     return x.clamp(min=0)
 
 
 def relu_derivative(x: Tensor) -> Tensor:
-    """1 for ``x > 0``, else 0 (PyTorch takes 0 at the kink ``x = 0``)."""
-    check_tensor("x", x)
-    return (x > 0).to(x.dtype)
+    """0 for ``x <= 0``, else 1 (PyTorch takes 0 at the kink ``x = 0``, and 1 at NaN)."""
+    check_floating("x", x)
+    return torch.where(x <= 0, 0.0, 1.0).to(x.dtype)
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``x`` for ``x > 0``, else ``negative_slope * x``: negative inputs keep a small gradient."""
-    check_tensor("x", x)
-    check_range("negative_slope", negative_slope, 0.0)
+    check_floating("x", x)
+    negative_slope = check_range("negative_slope", negative_slope, 0.0)
     return torch.where(x > 0, x, negative_slope * x)
 
 
 def leaky_relu_derivative(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """1 for ``x > 0``, else ``negative_slope`` (also at ``x = 0``, as PyTorch)."""
-    check_tensor("x", x)
-    check_range("negative_slope", negative_slope, 0.0)
+    check_floating("x", x)
+    negative_slope = check_range("negative_slope", negative_slope, 0.0)
     return torch.where(x > 0, torch.ones_like(x), torch.full_like(x, negative_slope))
 
 
@@ -119,29 +120,22 @@ def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     Smooth at 0 for ``alpha = 1``, and its negative outputs (down to ``-alpha``) push the
     mean activation towards 0. ``expm1`` keeps ``exp(x) - 1`` accurate near 0.
     """
-    check_tensor("x", x)
-    check_range("alpha", alpha, 0.0)
+    check_floating("x", x)
+    alpha = check_range("alpha", alpha, 0.0)
     return torch.where(x > 0, x, alpha * torch.expm1(x.clamp(max=0)))
 
 
 def elu_derivative(x: Tensor, alpha: float = 1.0) -> Tensor:
-    """1 for ``x > 0``, else ``alpha * exp(x)``."""
-    check_tensor("x", x)
-    check_range("alpha", alpha, 0.0)
-    return torch.where(x > 0, torch.ones_like(x), alpha * torch.exp(x.clamp(max=0)))
+    """``alpha * exp(x)`` for ``x <= 0``, else 1 (also at NaN, as autograd)."""
+    check_floating("x", x)
+    alpha = check_range("alpha", alpha, 0.0)
+    return torch.where(x <= 0, alpha * torch.exp(x.clamp(max=0)), torch.ones_like(x))
 
 
 # --8<-- [end:relu]
 
 
 # --8<-- [start:softmax]
-def _check_dim(x: Tensor, dim: int) -> None:
-    if not -x.dim() <= dim < max(x.dim(), 1):
-        raise ValueError(
-            f"dim must be in [{-x.dim()}, {x.dim() - 1}] for a {x.dim()}-D input, but got {dim}"
-        )
-
-
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
     """Softmax along ``dim``: ``exp(x_i) / sum_j exp(x_j)``, a probability distribution.
 
@@ -159,8 +153,10 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
         >>> softmax(torch.tensor([1000.0, 1000.0, 0.0]))
         tensor([0.5000, 0.5000, 0.0000])
     """
-    check_tensor("x", x)
-    _check_dim(x, dim)
+    check_floating("x", x)
+    (dim,) = check_dim("dim", dim, x.dim(), of="x")
+    if x.numel() == 0:  # no maximum to subtract; the result is empty too
+        return x.clone()
     shifted = x - x.amax(dim=dim, keepdim=True)
     exp = shifted.exp()
     return exp / exp.sum(dim=dim, keepdim=True)
@@ -172,8 +168,10 @@ def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     Taking the log of :func:`softmax` instead would give ``log(0) = -inf`` for classes whose
     probability underflows; this form stays finite.
     """
-    check_tensor("x", x)
-    _check_dim(x, dim)
+    check_floating("x", x)
+    (dim,) = check_dim("dim", dim, x.dim(), of="x")
+    if x.numel() == 0:
+        return x.clone()
     shifted = x - x.amax(dim=dim, keepdim=True)
     return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
 

@@ -14,7 +14,19 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_same_length
+from reference.checks import (
+    check_bounds,
+    check_callable,
+    check_floating,
+    check_instance,
+    check_int,
+    check_integer,
+    check_range,
+    check_same_device,
+    check_same_length,
+    check_shape,
+    check_tensor,
+)
 
 # --8<-- [end:imports]
 
@@ -41,9 +53,14 @@ def train(
         steps: how many updates.
         record_every: keep the loss of every ``record_every``-th step (before its update).
     """
+    check_instance("model", model, nn.Module)
+    check_callable("loss_fn", loss_fn)
+    check_instance("optimizer", optimizer, torch.optim.Optimizer)
+    check_tensor("x", x)
+    check_tensor("y", y)
     check_same_length(("x", "y"), x, y)
-    check_range("steps", steps, 0)
-    check_range("record_every", record_every, 1)
+    steps = check_int("steps", steps, 0)
+    record_every = check_int("record_every", record_every, 1)
     losses = []
     for step in range(steps):
         optimizer.zero_grad()  # gradients accumulate in .grad unless cleared
@@ -67,10 +84,10 @@ def make_spiral(
     Returns:
         x (Tensor[points_per_class * classes, 2]) and y (Tensor[points_per_class * classes]).
     """
-    check_range("points_per_class", points_per_class, 1)
-    check_range("classes", classes, 1)
-    check_range("noise", noise, 0.0)
-    generator = torch.Generator().manual_seed(seed)
+    points_per_class = check_int("points_per_class", points_per_class, 1)
+    classes = check_int("classes", classes, 1)
+    noise = check_range("noise", noise, 0.0)
+    generator = torch.Generator().manual_seed(check_int("seed", seed))
     radius = torch.linspace(0.0, 1.0, points_per_class).repeat(classes)  # [N]
     label = torch.arange(classes).repeat_interleave(points_per_class)  # [N]
     start = label * 2 * math.pi / classes
@@ -80,8 +97,15 @@ def make_spiral(
 
 
 def accuracy(logits: Tensor, y: Tensor) -> float:
-    """Fraction of rows whose largest logit is the true class."""
-    check_same_length(("logits", "y"), logits, y)
+    """Fraction of rows whose largest logit is the true class.
+
+    Args:
+        logits (Tensor[N, K]): floating scores. y (Tensor[N]): integer classes in ``[0, K)``.
+    """
+    check_floating("logits", check_shape("logits", logits, ("N", "K")))
+    check_shape("y", check_integer("y", y), (logits.shape[0],), of="logits")
+    check_same_device(("logits", "y"), logits, y)
+    check_bounds("y", y, 0, logits.shape[1] - 1)
     return (logits.argmax(dim=1) == y).float().mean().item()
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_in, check_range
+from reference.checks import check_in, check_int, check_range, check_tensor
 
 # --8<-- [end:imports]
 
@@ -28,7 +28,14 @@ __all__ = [
 
 # --8<-- [start:clipping]
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    if not isinstance(parameters, Tensor | Iterable) or isinstance(parameters, str):
+        raise TypeError(
+            f"parameters must be a tensor or an iterable of tensors, but got "
+            f"{type(parameters).__name__}"
+        )
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    for i, p in enumerate(params):
+        check_tensor(f"parameters[{i}]", p)
     return [p.grad for p in params if p.grad is not None]
 
 
@@ -98,7 +105,9 @@ def layer_gradient_norms(
     """
     activations = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
     check_in("activation", activation, tuple(activations))
-    generator = torch.Generator().manual_seed(seed)
+    depth, width = check_int("depth", depth, 1), check_int("width", width, 1)
+    gain = check_range("gain", gain, 0.0)
+    generator = torch.Generator().manual_seed(check_int("seed", seed))
     layers: list[nn.Module] = []
     for _ in range(depth):
         linear = nn.Linear(width, width, bias=False)

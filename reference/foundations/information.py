@@ -44,7 +44,7 @@ def vector_norm(x: Tensor, ord: float = 2.0, dim: int | tuple[int, ...] | None =
     """
     check_floating("x", x)
     ord = check_range("ord", ord, 0.0, low_inclusive=False, allow_inf=True)
-    dims = tuple(range(x.dim())) if dim is None else check_dim("dim", dim, x.dim())
+    dims = tuple(range(x.dim())) if dim is None else check_dim("dim", dim, x.dim(), of="x")
     magnitude = x.abs()
     if ord == math.inf:
         if any(x.shape[d] == 0 for d in dims if d < x.dim()):

@@ -149,7 +149,7 @@ class TestSoftmax:
 
     def test_rejects_bad_dim(self) -> None:
         with pytest.raises(
-            ValueError, match=r"dim must be in \[-2, 1\] for a 2-D input, but got 2"
+            ValueError, match=r"dim must be in \[-2, 1\] for x with 2 dimensions, but got 2"
         ):
             softmax(torch.zeros(2, 3), dim=2)
 
