@@ -28,6 +28,7 @@ The contract every public function follows (``tests/test_contract.py`` enforces 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -47,6 +48,7 @@ __all__ = [
     "check_instance",
     "check_int",
     "check_integer",
+    "check_module_input",
     "check_nonempty",
     "check_range",
     "check_same_device",
@@ -301,12 +303,39 @@ def check_in(name: str, value: object, allowed: Sequence[object]) -> None:
         raise ValueError(f"{name} must be one of {options}, but got {value!r}")
 
 
+def _public_name(kind: type) -> str:
+    """``torch.nn.Module`` rather than ``torch.nn.modules.module.Module``: the shortest
+    module path that exports the class."""
+    parts = kind.__module__.split(".")
+    for end in range(1, len(parts) + 1):
+        module = sys.modules.get(".".join(parts[:end]))
+        if module is not None and getattr(module, kind.__qualname__, None) is kind:
+            return f"{module.__name__}.{kind.__qualname__}"
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
 def check_instance(name: str, value: object, kind: type | tuple[type, ...]) -> None:
     """Raise ``TypeError`` unless ``value`` is an instance of ``kind``."""
     if not isinstance(value, kind):
         kinds = kind if isinstance(kind, tuple) else (kind,)
-        wanted = " or ".join(f"{k.__module__}.{k.__qualname__}" for k in kinds)
+        wanted = " or ".join(_public_name(k) for k in kinds)
         raise TypeError(f"{name} must be a {wanted}, but got {type(value).__name__}")
+
+
+def check_module_input(
+    name: str, value: object, module: torch.nn.Module, shape: Sequence[int | str | None]
+) -> Tensor:
+    """A module's input: a floating tensor of ``shape`` with the module's dtype and device."""
+    check_floating(name, check_shape(name, value, shape))
+    parameter = next(iter(module.parameters()), None)
+    if parameter is not None and (
+        value.dtype != parameter.dtype or value.device != parameter.device
+    ):
+        raise TypeError(
+            f"{name} must have the module's dtype and device ({parameter.dtype}, "
+            f"{parameter.device}), but got {value.dtype} on {value.device}"
+        )
+    return value
 
 
 def check_callable(name: str, value: object) -> None:

@@ -11,11 +11,12 @@ dilation and groups (ints or ``(height, width)`` pairs); ``conv_transpose2d`` eq
 # --8<-- [start:imports]
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from reference.checks import check_shape, check_tensor
+from reference.checks import check_floating, check_int, check_shape, check_tensor
 
 # --8<-- [end:imports]
 
@@ -27,16 +28,16 @@ IntPair = int | tuple[int, int]
 # --8<-- [start:pair]
 def _pair(name: str, value: IntPair, low: int) -> tuple[int, int]:
     """``value`` as a ``(height, width)`` pair of ints, each at least ``low``."""
-    pair = (value, value) if isinstance(value, int) else value
+    pair = (value, value) if isinstance(value, int | np.integer) else value
     if (
         not isinstance(pair, tuple | list)
         or len(pair) != 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
+        or not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in pair)
     ):
         raise TypeError(f"{name} must be an int or a pair of ints, but got {value!r}")
     if min(pair) < low:
         raise ValueError(f"{name} must be at least {low}, but got {value!r}")
-    return tuple(pair)  # type: ignore[return-value]
+    return int(pair[0]), int(pair[1])
 
 
 # --8<-- [end:pair]
@@ -89,7 +90,7 @@ def conv_output_size(
         (3, 3)
     """
     args = (size, kernel_size, stride, padding, dilation)
-    scalar = all(isinstance(a, int) for a in args)
+    scalar = all(isinstance(a, int | np.integer) for a in args)
     sizes = _pair("size", size, 0)
     ks, ss = _pair("kernel_size", kernel_size, 1), _pair("stride", stride, 1)
     ps, ds = _pair("padding", padding, 0), _pair("dilation", dilation, 1)
@@ -120,7 +121,7 @@ def conv_transpose_output_size(
         112
     """
     args = (size, kernel_size, stride, padding, output_padding, dilation)
-    scalar = all(isinstance(a, int) for a in args)
+    scalar = all(isinstance(a, int | np.integer) for a in args)
     sizes, ks = _pair("size", size, 0), _pair("kernel_size", kernel_size, 1)
     ss, ps = _pair("stride", stride, 1), _pair("padding", padding, 0)
     ops, ds = _pair("output_padding", output_padding, 0), _pair("dilation", dilation, 1)
@@ -142,11 +143,11 @@ def conv_transpose_output_size(
 
 
 # --8<-- [start:conv2d]
-def _check_conv_args(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> None:
-    check_shape("input", input, ("B", "C", "H", "W"))
-    check_shape("weight", weight, ("C_out", "C_in/groups", "kH", "kW"))
-    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"groups must be a positive int, but got {groups!r}")
+def _check_conv_args(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> int:
+    check_floating("input", check_shape("input", input, ("B", "C", "H", "W")))
+    check_floating("weight", check_shape("weight", weight, ("C_out", "C_in/groups", "kH", "kW")))
+    groups = check_int("groups", groups, 1)
+    _check_like_input(input, weight, bias)
     c_in, c_out = input.shape[1], weight.shape[0]
     if c_in % groups or c_out % groups:
         raise ValueError(
@@ -159,7 +160,21 @@ def _check_conv_args(input: Tensor, weight: Tensor, bias: Tensor | None, groups:
             f"channels in {groups} groups, but got {tuple(weight.shape)}"
         )
     if bias is not None:
-        check_shape("bias", bias, (c_out,))
+        check_shape("bias", bias, (c_out,), of="weight")
+    return groups
+
+
+def _check_like_input(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """``weight`` and ``bias`` must have the input's dtype and device, as torch requires."""
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is None:
+            continue
+        check_tensor(name, value)
+        if value.dtype != input.dtype or value.device != input.device:
+            raise TypeError(
+                f"{name} must have the input's dtype and device ({input.dtype}, "
+                f"{input.device}), but got {value.dtype} on {value.device}"
+            )
 
 
 def conv2d(
@@ -191,7 +206,7 @@ def conv2d(
         ValueError: bad shapes, channels not divisible by ``groups``, a kernel larger
             than the padded input.
     """
-    _check_conv_args(input, weight, bias, groups)
+    groups = _check_conv_args(input, weight, bias, groups)
     B, _, H, W = input.shape
     C_out, C_g, kH, kW = weight.shape
     ss, ps = _pair("stride", stride, 1), _pair("padding", padding, 0)
@@ -236,9 +251,11 @@ def conv_transpose2d(
     Returns:
         Tensor[B, C_out, H', W']: with ``H'`` from :func:`conv_transpose_output_size`.
     """
-    check_tensor("input", input)
-    check_shape("weight", weight, ("C_in", "C_out/groups", "kH", "kW"))
-    check_shape("input", input, ("B", weight.shape[0], "H", "W"))
+    check_floating("input", input)
+    check_floating("weight", check_shape("weight", weight, ("C_in", "C_out/groups", "kH", "kW")))
+    check_shape("input", input, ("B", weight.shape[0], "H", "W"), of="weight")
+    groups = check_int("groups", groups, 1)
+    _check_like_input(input, weight, bias)
     B, _, H, W = input.shape
     C_out = weight.shape[1] * groups
     size = conv_transpose_output_size(
@@ -256,7 +273,7 @@ def conv_transpose2d(
         y = y[:, :, :H, :W]  # [B, C_in, H, W]
         (out,) = torch.autograd.grad(y, x, grad_outputs=input, create_graph=True)
     if bias is not None:
-        check_shape("bias", bias, (C_out,))
+        check_shape("bias", bias, (C_out,), of="weight and groups")
         out = out + bias.view(1, C_out, 1, 1)
     return out
 

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from reference.checks import check_floating, check_range, check_shape
+from reference.checks import check_floating, check_int, check_range, check_shape
 from reference.cnn.convolution import IntPair, _pair, conv_output_size
 
 # --8<-- [end:imports]
@@ -55,9 +55,11 @@ def _windows(
 def _check_pool(
     input: Tensor, kernel_size: IntPair, stride: IntPair | None, padding: IntPair
 ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
-    check_shape("input", input, ("B", "C", "H", "W"))
+    check_floating("input", check_shape("input", input, ("B", "C", "H", "W")))
     ks = _pair("kernel_size", kernel_size, 1)
-    ss = ks if stride is None or stride == () else _pair("stride", stride, 1)
+    # torch reads an empty tuple as "no stride given", like None
+    no_stride = stride is None or (isinstance(stride, tuple | list) and len(stride) == 0)
+    ss = ks if no_stride else _pair("stride", stride, 1)
     ps = _pair("padding", padding, 0)
     if ps[0] > ks[0] // 2 or ps[1] > ks[1] // 2:
         raise ValueError(f"padding must be at most half the kernel size {ks}, but got {ps}")
@@ -151,7 +153,7 @@ def avg_pool2d(
     """
     ks, ss, ps = _check_pool(input, kernel_size, stride, padding)
     if divisor_override is not None:
-        check_range("divisor_override", divisor_override, 1)
+        divisor_override = check_int("divisor_override", divisor_override, 1)
     ones = (1, 1)
     sums = _windows(input, ks, ss, ps, ones, ceil_mode, 0.0).sum(dim=2)  # [B, C, H', W']
     if divisor_override is not None:

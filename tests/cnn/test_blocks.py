@@ -41,7 +41,7 @@ class TestChannelShuffle:
 
     def test_rejects_bad_groups(self) -> None:
         with pytest.raises(
-            ValueError, match="groups must be a positive divisor of 6 channels, but got 4"
+            ValueError, match="groups must divide the input's 6 channels, but got 4"
         ):
             channel_shuffle(torch.zeros(1, 6, 2, 2), 4)
 

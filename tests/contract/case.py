@@ -33,8 +33,10 @@ class Case:
         accept: ``"argument:category"`` (or ``"*:category"``) to a judge of a returned
             result that no production oracle can check: ``"propagate"`` (the result
             shows the NaN or infinity), ``"converts"`` (equals the result with the argument
-            converted to float), ``"any"`` (any result or error; say why in a comment),
-            ``"raises"`` (an error from code the caller passed in, such as a model).
+            converted to float), ``"valid"`` (the mutation is still a valid input: any result,
+            and errors must still name the argument), ``"any"`` (any result or error: a
+            deliberate difference, say why in a comment), ``"raises"`` (an error from code
+            the caller passed in, such as a model).
         fixed: arguments that are not mutated (objects whose bad values other cases test).
         tolerance: ``rtol``/``atol`` for comparing with ``production``.
         device: whether the valid call is run with the default device set to ``meta``,

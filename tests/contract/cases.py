@@ -297,3 +297,371 @@ add(
 )
 
 from collections.abc import Callable  # noqa: E402 - used by the helpers above
+
+# ------------------------------------------------------------------------------------ cnn
+import reference.cnn as cnn  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+from torchvision.models.densenet import _Transition  # noqa: E402
+from torchvision.models.resnet import Bottleneck as TvBottleneck  # noqa: E402
+
+
+def _image(*shape: int, seed: int = 0) -> Tensor:
+    return randn(*shape, seed=seed)
+
+
+def _module_case(
+    name: str,
+    build: Callable[..., nn.Module],
+    ctor: Callable[[], Args],
+    forward: Callable[[], Args],
+    production: Callable[..., nn.Module] | None = None,
+    **options: object,
+) -> Case:
+    """A class: build it from ``ctor`` arguments (seeded) and run it on ``forward`` ones.
+
+    ``production`` builds the production module; it receives our module's weights.
+    """
+    ctor_names = list(ctor())
+
+    def split(args: Args) -> tuple[Args, Args]:
+        return (
+            {k: v for k, v in args.items() if k in ctor_names},
+            {k: v for k, v in args.items() if k not in ctor_names},
+        )
+
+    def ours(**args: object) -> object:
+        made, inputs = split(args)
+        torch.manual_seed(0)
+        with torch.device("cpu"):  # the module's weights; the device test is about forward
+            module = build(**made).double()
+        return module(**inputs)
+
+    def theirs(**args: object) -> object:
+        made, inputs = split(args)
+        torch.manual_seed(0)
+        reference_module = build(**made).double()
+        module = production(**made).double()
+        module.load_state_dict(reference_module.state_dict())
+        return module(**inputs)
+
+    return Case(
+        name,
+        ours,
+        lambda: {**ctor(), **forward()},
+        theirs if production is not None else None,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def _flops(module: nn.Module, input: Tensor) -> cnn.FlopCount:
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        module(input)
+    total = counter.get_total_flops()
+    return cnn.FlopCount(total, total // 2)
+
+
+def _conv_size(size, kernel_size, stride, padding, dilation, ceil_mode):  # noqa: ANN001, ANN202
+    """The output size torch's layers give: pooling for ceil_mode, else a convolution."""
+    pair = (size, size) if isinstance(size, int) else size
+    x = torch.zeros(1, 1, *pair)
+    if ceil_mode:
+        out = F.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode=True)
+    else:
+        kernel = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
+        out = F.conv2d(x, torch.zeros(1, 1, *kernel), None, stride, padding, dilation)
+    h, w = out.shape[2:]
+    scalar = all(isinstance(a, int) for a in (size, kernel_size, stride, padding, dilation))
+    return h if scalar else (h, w)
+
+
+def _transpose_size(size, kernel_size, stride, padding, output_padding, dilation):  # noqa: ANN001, ANN202
+    pair = (size, size) if isinstance(size, int) else size
+    kernel = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
+    out = F.conv_transpose2d(
+        torch.zeros(1, 1, *pair), torch.zeros(1, 1, *kernel), None, stride, padding,
+        output_padding, 1, dilation,
+    )  # fmt: skip
+    args = (size, kernel_size, stride, padding, output_padding, dilation)
+    return out.shape[2] if all(isinstance(a, int) for a in args) else tuple(out.shape[2:])
+
+
+def _gradient_model() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(1, 2, 3), nn.Conv2d(2, 1, 3, stride=2)).double()
+
+
+def _receptive_model() -> nn.Module:
+    return nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(2), nn.Conv2d(2, 1, 3, dilation=2))
+
+
+add(
+    Case(
+        "cnn.conv2d",
+        cnn.conv2d,
+        lambda: {
+            "input": _image(2, 4, 7, 6),
+            "weight": _image(6, 2, 3, 2, seed=1),
+            "bias": _image(6, seed=2),
+            "stride": (2, 1),
+            "padding": 1,
+            "dilation": 1,
+            "groups": 2,
+        },  # fmt: skip
+        F.conv2d,
+    ),
+    Case(
+        "cnn.conv_transpose2d",
+        cnn.conv_transpose2d,
+        lambda: {
+            "input": _image(2, 4, 5, 6),
+            "weight": _image(4, 3, 3, 2, seed=1),
+            "bias": _image(6, seed=2),
+            "stride": 2,
+            "padding": (1, 0),
+            "output_padding": 1,
+            "groups": 2,
+            "dilation": 1,
+        },  # fmt: skip
+        F.conv_transpose2d,
+    ),
+    Case(
+        "cnn.conv_output_size",
+        cnn.conv_output_size,
+        lambda: {
+            "size": (9, 8),
+            "kernel_size": 3,
+            "stride": 2,
+            "padding": 1,
+            "dilation": 1,
+            "ceil_mode": True,
+        },  # fmt: skip
+        _conv_size,
+    ),
+    Case(
+        "cnn.conv_transpose_output_size",
+        cnn.conv_transpose_output_size,
+        lambda: {
+            "size": (5, 4),
+            "kernel_size": 3,
+            "stride": 2,
+            "padding": 1,
+            "output_padding": 1,
+            "dilation": 1,
+        },  # fmt: skip
+        _transpose_size,
+    ),
+    Case(
+        "cnn.max_pool2d",
+        cnn.max_pool2d,
+        lambda: {
+            "input": _image(2, 3, 7, 6),
+            "kernel_size": 3,
+            "stride": 2,
+            "padding": 1,
+            "dilation": 1,
+            "ceil_mode": True,
+            "return_indices": True,
+        },  # fmt: skip
+        F.max_pool2d,
+    ),
+    Case(
+        "cnn.avg_pool2d",
+        cnn.avg_pool2d,
+        lambda: {
+            "input": _image(2, 3, 7, 6),
+            "kernel_size": (3, 2),
+            "stride": 2,
+            "padding": 1,
+            "ceil_mode": True,
+            "count_include_pad": False,
+            "divisor_override": 5,
+        },  # fmt: skip
+        F.avg_pool2d,
+    ),
+    Case(
+        "cnn.nearest_interpolate",
+        cnn.nearest_interpolate,
+        lambda: {"input": _image(2, 3, 5, 4), "size": (9, 7)},
+        lambda input, size: F.interpolate(input, size=size, mode="nearest"),
+        # indexing copies any dtype; torch has no nearest kernel for int64, bool, complex
+        accept={"input:dtype": "any"},
+    ),
+    Case(
+        "cnn.nearest_interpolate:scale",
+        cnn.nearest_interpolate,
+        lambda: {"input": _image(2, 3, 5, 4), "scale_factor": 1.7},
+        lambda input, scale_factor: F.interpolate(input, scale_factor=scale_factor, mode="nearest"),
+        accept={"input:dtype": "any"},
+    ),
+    Case(
+        "cnn.bilinear_interpolate",
+        cnn.bilinear_interpolate,
+        lambda: {"input": _image(2, 3, 5, 4), "size": (9, 3), "align_corners": True},
+        lambda input, size, align_corners: F.interpolate(
+            input, size=size, mode="bilinear", align_corners=align_corners
+        ),
+    ),
+    Case(
+        "cnn.bilinear_interpolate:scale",
+        cnn.bilinear_interpolate,
+        lambda: {"input": _image(2, 3, 5, 4), "scale_factor": 2.5},
+        lambda input, scale_factor: F.interpolate(
+            input, scale_factor=scale_factor, mode="bilinear"
+        ),
+    ),
+    Case(
+        "cnn.channel_shuffle",
+        cnn.channel_shuffle,
+        lambda: {"input": _image(2, 6, 3, 3), "groups": 3},
+        F.channel_shuffle,
+    ),
+    Case(
+        "cnn.conv2d_parameters",
+        cnn.conv2d_parameters,
+        lambda: {"in_channels": 4, "out_channels": 6, "kernel_size": 3, "groups": 2, "bias": True},
+        lambda in_channels, out_channels, kernel_size, groups, bias: sum(
+            p.numel()
+            for p in nn.Conv2d(
+                in_channels, out_channels, kernel_size, groups=groups, bias=bias
+            ).parameters()
+        ),  # fmt: skip
+    ),
+    Case(
+        "cnn.count_parameters",
+        cnn.count_parameters,
+        lambda: {"module": nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2)), "trainable_only": True},
+        lambda module, trainable_only: sum(
+            p.numel() for p in module.parameters() if p.requires_grad or not trainable_only
+        ),
+    ),
+    Case(
+        "cnn.count_flops",
+        cnn.count_flops,
+        lambda: {
+            "module": nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(64, 2)),
+            "input": _image(2, 3, 6, 6).float(),
+        },  # fmt: skip
+        _flops,
+        # the input is the caller's model's to judge
+        accept={f"input:{c}": "raises" for c in ("dtype", "shape", "empty", "meta")},
+    ),
+    Case(
+        "cnn.gradient_field",
+        cnn.gradient_field,
+        lambda: {"model": _gradient_model(), "input": _image(1, 1, 11, 11), "row": 1, "col": 2},
+        domains={"row": at_least(0), "col": at_least(0)},
+        # a linear model: the gradient holds the weights' products, whatever the input;
+        # another batch or image size is just another input
+        accept={
+            "input:nan": "valid",
+            "input:inf": "valid",
+            "input:empty": "valid",
+            "input:shape": "valid",
+            "input:dtype": "raises",
+        },  # fmt: skip
+    ),
+    Case(
+        "cnn.receptive_field",
+        cnn.receptive_field,
+        lambda: {"model": _receptive_model()},
+        fixed=(),
+    ),
+    Case(
+        "cnn.receptive_field_trace",
+        cnn.receptive_field_trace,
+        lambda: {"model": _receptive_model()},
+    ),
+    Case("cnn.linearise", cnn.linearise, lambda: {"model": _receptive_model()}),
+    Case(
+        "cnn.linear_as_conv",
+        lambda **a: cnn.linear_as_conv(**a).weight.shape,
+        lambda: {"linear": nn.Linear(24, 5), "in_channels": 2, "height": 3, "width": 4},
+        domains={"in_channels": at_least(1), "height": at_least(1), "width": at_least(1)},
+    ),
+    Case(
+        "cnn.add_as_concat_conv",
+        lambda conv: cnn.add_as_concat_conv(conv).weight.shape,
+        lambda: {"conv": nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect")},
+    ),
+    Case(
+        "cnn.resnet50",
+        lambda num_classes: cnn.resnet50(num_classes).fc.weight.shape,
+        lambda: {"num_classes": 10},
+        lambda num_classes: torchvision.models.resnet50(num_classes=num_classes).fc.weight.shape,
+    ),
+    Case(
+        "cnn.ResNet50",
+        lambda num_classes: cnn.ResNet50(num_classes).fc.weight.shape,
+        lambda: {"num_classes": 10},
+        lambda num_classes: torchvision.models.resnet50(num_classes=num_classes).fc.weight.shape,
+    ),
+    _module_case(
+        "cnn.Bottleneck",
+        cnn.Bottleneck,
+        lambda: {"in_channels": 8, "width": 4, "stride": 2},
+        lambda: {"x": _image(2, 8, 6, 5)},
+        lambda in_channels, width, stride: TvBottleneck(
+            in_channels,
+            width,
+            stride,
+            downsample=nn.Sequential(
+                nn.Conv2d(in_channels, width * 4, 1, stride, bias=False), nn.BatchNorm2d(width * 4)
+            ),
+        ),  # fmt: skip
+    ),
+    _module_case(
+        "cnn.DenseTransition",
+        cnn.DenseTransition,
+        lambda: {"in_channels": 6, "out_channels": 3},
+        lambda: {"input": _image(2, 6, 6, 4)},
+        lambda in_channels, out_channels: _Transition(in_channels, out_channels),
+    ),
+    _module_case(
+        "cnn.DepthwiseSeparableConv2d",
+        cnn.DepthwiseSeparableConv2d,
+        lambda: {
+            "in_channels": 3,
+            "out_channels": 5,
+            "kernel_size": 3,
+            "stride": 2,
+            "padding": 1,
+        },  # fmt: skip
+        lambda: {"x": _image(2, 3, 7, 7)},
+        domains={
+            "in_channels": at_least(1),
+            "out_channels": at_least(1),
+            "kernel_size": at_least(1),
+            "stride": at_least(1),
+            "padding": at_least(0),
+        },  # fmt: skip
+        accept={"x:nan": "propagate", "x:inf": "propagate", "x:empty": "valid", "x:shape": "valid"},
+    ),
+    _module_case(
+        "cnn.Inception",
+        cnn.Inception,
+        lambda: {
+            "in_ch": 4,
+            "ch1x1": 2,
+            "ch3x3red": 2,
+            "ch3x3": 3,
+            "ch5x5red": 1,
+            "ch5x5": 2,
+            "pool_proj": 2,
+        },  # fmt: skip
+        lambda: {"x": _image(2, 4, 6, 6)},
+        domains={
+            k: at_least(1)
+            for k in ("in_ch", "ch1x1", "ch3x3red", "ch3x3", "ch5x5red", "ch5x5", "pool_proj")
+        },  # fmt: skip
+        accept={"x:nan": "propagate", "x:inf": "valid", "x:empty": "valid", "x:shape": "valid"},
+    ),
+    _module_case(
+        "cnn.LeNet5",
+        cnn.LeNet5,
+        lambda: {"num_classes": 3},
+        lambda: {"x": _image(2, 1, 32, 32)},
+        domains={"num_classes": at_least(1)},
+        # tanh saturates: an infinite pixel gives finite logits
+        accept={"x:nan": "propagate", "x:inf": "valid", "x:empty": "valid"},
+    ),
+)

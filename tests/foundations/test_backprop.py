@@ -107,5 +107,7 @@ class TestTwoLayerNet:
         ):
             TwoLayerNet(torch.zeros(16, 5), torch.zeros(15), torch.zeros(3, 16), torch.zeros(3))
         net, _, x, y = self.make()
-        with pytest.raises(ValueError, match=r"x must have shape \(B, 5\) to match w1, but got \(32, 4\)"):
+        with pytest.raises(
+            ValueError, match=r"x must have shape \(B, 5\) to match w1, but got \(32, 4\)"
+        ):
             net.loss(x[:, :4], y)
