@@ -323,10 +323,18 @@ def check_instance(name: str, value: object, kind: type | tuple[type, ...]) -> N
 
 
 def check_module_input(
-    name: str, value: object, module: torch.nn.Module, shape: Sequence[int | str | None]
+    name: str,
+    value: object,
+    module: torch.nn.Module,
+    shape: Sequence[int | str | None],
+    *,
+    of: str | None = None,
 ) -> Tensor:
-    """A module's input: a floating tensor of ``shape`` with the module's dtype and device."""
-    check_floating(name, check_shape(name, value, shape))
+    """A module's input: a floating tensor of ``shape`` with the module's dtype and device.
+
+    ``of`` names the constructor argument the sizes come from, as in :func:`check_shape`.
+    """
+    check_floating(name, check_shape(name, value, shape, of=of))
     parameter = next(iter(module.parameters()), None)
     if parameter is not None and (
         value.dtype != parameter.dtype or value.device != parameter.device

@@ -12,7 +12,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from reference.checks import check_in, check_range, check_shape, check_tensor
+from reference.checks import (
+    check_finite,
+    check_floating,
+    check_in,
+    check_range,
+    check_same_device,
+    check_shape,
+    check_tensor,
+)
 
 # --8<-- [end:imports]
 
@@ -34,9 +42,29 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss.mean() if reduction == "mean" else loss.sum()
 
 
-def _check_pair(input: Tensor, target: Tensor) -> None:
-    check_tensor("input", input)
-    check_shape("target", target, tuple(input.shape))
+def _check_pair(
+    input: Tensor, target: Tensor, names: tuple[str, str] = ("input", "target")
+) -> None:
+    """Floating predictions and real targets of the same shape, on one device."""
+    check_floating(names[0], input)
+    check_tensor(names[1], target)
+    if target.dtype == torch.bool or target.is_complex():
+        raise TypeError(f"{names[1]} must hold real numbers, but got dtype {target.dtype}")
+    check_shape(names[1], target, tuple(input.shape), of=names[0])
+    check_same_device(names, input, target)
+
+
+def _check_logit_pair(input: Tensor, target: Tensor, names: tuple[str, str]) -> None:
+    """As _check_pair, plus finite values and one dtype: ``F.binary_cross_entropy_with_logits``
+    gives NaN or -inf for an infinite logit where the loss is 0 or +inf, and computes in the
+    target's dtype."""
+    _check_pair(input, target, names)
+    if target.dtype != input.dtype:
+        raise TypeError(
+            f"{names[1]} must have {names[0]}'s dtype {input.dtype}, but got {target.dtype}"
+        )
+    check_finite(names[0], input)
+    check_finite(names[1], target)
 
 
 # --8<-- [end:reduce]
@@ -114,8 +142,12 @@ def cross_entropy(
 def binary_cross_entropy_with_logits(
     input: Tensor, target: Tensor, reduction: str = "mean"
 ) -> Tensor:
-    """``-[y log s(x) + (1 - y) log(1 - s(x))]``, s = sigmoid; ``log(1 - s(x)) = log s(-x)``."""
-    _check_pair(input, target)
+    """``-[y log s(x) + (1 - y) log(1 - s(x))]``, s = sigmoid; ``log(1 - s(x)) = log s(-x)``.
+
+    Args:
+        input (Tensor[...]): finite logits. target (Tensor[...]): probabilities, same dtype.
+    """
+    _check_logit_pair(input, target, ("input", "target"))
     loss = -(target * F.logsigmoid(input) + (1 - target) * F.logsigmoid(-input))
     return _reduce(loss, reduction)
 
@@ -135,13 +167,18 @@ def sigmoid_focal_loss(
 
     ``FL = -alpha_t (1 - p_t)^gamma log(p_t)``, where ``p_t`` is the predicted probability of
     the true label: easy examples (``p_t`` near 1) are down-weighted by ``(1 - p_t)^gamma``.
-    ``alpha_t = alpha`` for positives and ``1 - alpha`` for negatives; ``alpha < 0`` disables it.
+    ``alpha_t = alpha`` for positives and ``1 - alpha`` for negatives; ``alpha = -1`` disables
+    it (torchvision's rule: other values outside ``[0, 1]`` are refused).
 
     Args:
-        inputs (Tensor[...]): logits. targets (Tensor[...]): 0/1 labels (or soft labels).
+        inputs (Tensor[...]): finite logits. targets (Tensor[...]): 0/1 labels (or soft
+            labels), same dtype.
     """
-    _check_pair(inputs, targets)
-    check_range("gamma", gamma, 0.0)
+    _check_logit_pair(inputs, targets, ("inputs", "targets"))
+    alpha = check_range("alpha", alpha, -1.0, 1.0)
+    if -1 < alpha < 0:
+        raise ValueError(f"alpha must be in [0, 1], or -1 to disable it, but got {alpha}")
+    gamma = check_range("gamma", gamma, 0.0)
     p = torch.sigmoid(inputs)
     ce = binary_cross_entropy_with_logits(inputs, targets, reduction="none")  # -log p_t
     p_t = p * targets + (1 - p) * (1 - targets)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_shape
+from reference.checks import check_int, check_module_input, check_range
 
 # --8<-- [end:imports]
 
@@ -25,8 +25,9 @@ class BatchNorm2d(nn.Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
         super().__init__()
-        check_range("num_features", num_features, 1)
-        check_range("momentum", momentum, 0.0, 1.0)
+        num_features = check_int("num_features", num_features, 1)
+        eps = check_range("eps", eps, 0.0, low_inclusive=False)
+        momentum = check_range("momentum", momentum, 0.0, 1.0)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = nn.Parameter(torch.ones(num_features))
         self.bias = nn.Parameter(torch.zeros(num_features))
@@ -36,7 +37,7 @@ class BatchNorm2d(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        check_shape("x", x, ("B", self.num_features, "H", "W"))
+        check_module_input("x", x, self, ("B", self.num_features, "H", "W"), of="num_features")
         if self.training:
             count = x.numel() // self.num_features  # values per channel: B * H * W
             if count < 2:
@@ -72,16 +73,20 @@ class LayerNorm(nn.Module):
 
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5) -> None:
         super().__init__()
-        shape = (
-            (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        sizes = (
+            normalized_shape if isinstance(normalized_shape, tuple | list) else (normalized_shape,)
         )
+        if len(sizes) == 0:
+            raise ValueError("normalized_shape must name at least one dimension, but got ()")
+        shape = tuple(check_int("normalized_shape", n, 1) for n in sizes)
+        eps = check_range("eps", eps, 0.0, low_inclusive=False)
         self.normalized_shape, self.eps = shape, eps
         self.weight = nn.Parameter(torch.ones(shape))
         self.bias = nn.Parameter(torch.zeros(shape))
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[..., *normalized_shape] to the same shape."""
-        check_shape("x", x, ("...", *self.normalized_shape))
+        check_module_input("x", x, self, ("...", *self.normalized_shape), of="normalized_shape")
         dims = tuple(range(-len(self.normalized_shape), 0))
         mean = x.mean(dim=dims, keepdim=True)
         var = x.var(dim=dims, keepdim=True, unbiased=False)

@@ -13,7 +13,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from reference.checks import check_in, check_range, check_tensor
+from reference.checks import (
+    check_floating,
+    check_in,
+    check_int,
+    check_module_input,
+    check_range,
+    check_tensor,
+)
 
 # --8<-- [end:imports]
 
@@ -43,8 +50,8 @@ def dropout(
 
     Scaling during training keeps ``E[output] = input``, so evaluation is the identity.
     """
-    check_tensor("input", input)
-    check_range("p", p, 0.0, 1.0)
+    check_floating("input", input)
+    p = check_range("p", p, 0.0, 1.0)
     if not training or p == 0:
         return input
     if p == 1:
@@ -59,8 +66,8 @@ def classic_dropout(
 
     Same expectation as :func:`dropout`, but the scaling is moved to inference.
     """
-    check_tensor("input", input)
-    check_range("p", p, 0.0, 1.0)
+    check_floating("input", input)
+    p = check_range("p", p, 0.0, 1.0)
     if not training:
         return input * (1 - p)
     return input * _keep_mask(input.shape, p, input, generator)
@@ -82,12 +89,12 @@ def spatial_dropout(
     Args:
         input (Tensor[N, C, ...]): at least 3-D.
     """
-    check_tensor("input", input)
+    check_floating("input", input)
     if input.dim() < 3:
         raise ValueError(
             f"input must have at least 3 dimensions (N, C, ...), but got {input.dim()}"
         )
-    check_range("p", p, 0.0, 1.0)
+    p = check_range("p", p, 0.0, 1.0)
     if not training or p == 0:
         return input
     if p == 1:
@@ -108,12 +115,15 @@ class DropConnect(nn.Linear):
     def __init__(
         self, in_features: int, out_features: int, p: float = 0.5, bias: bool = True
     ) -> None:
+        in_features = check_int("in_features", in_features, 1)
+        out_features = check_int("out_features", out_features, 1)
         super().__init__(in_features, out_features, bias=bias)
-        check_range("p", p, 0.0, 1.0, high_inclusive=False)
-        self.p = p
+        self.p = check_range("p", p, 0.0, 1.0, high_inclusive=False)
         self.generator: torch.Generator | None = None
 
     def forward(self, x: Tensor) -> Tensor:
+        """Tensor[..., in_features] to Tensor[..., out_features]."""
+        check_module_input("x", x, self, ("...", self.in_features))
         weight = self.weight
         if self.training and self.p > 0:
             weight = (
@@ -142,8 +152,8 @@ def stochastic_depth(
     Args:
         input (Tensor[N, ...]): the branch output.
     """
-    check_tensor("input", input)
-    check_range("p", p, 0.0, 1.0)
+    check_floating("input", input)
+    p = check_range("p", p, 0.0, 1.0)
     check_in("mode", mode, ("row", "batch"))
     if not training or p == 0:
         return input
@@ -158,14 +168,24 @@ def stochastic_depth(
 # --8<-- [start:penalties]
 def l1_penalty(parameters: list[Tensor], weight: float) -> Tensor:
     """``weight * sum |w|``: pushes weights to exactly 0 (its gradient has constant size)."""
-    check_range("weight", weight, 0.0)
-    return weight * sum(p.abs().sum() for p in parameters)
+    weight = check_range("weight", weight, 0.0)
+    return weight * sum(p.abs().sum() for p in _tensors(parameters))
 
 
 def l2_penalty(parameters: list[Tensor], weight: float) -> Tensor:
     """``weight / 2 * sum w^2``: its gradient is ``weight * w`` (weight decay)."""
-    check_range("weight", weight, 0.0)
-    return weight / 2 * sum((p**2).sum() for p in parameters)
+    weight = check_range("weight", weight, 0.0)
+    return weight / 2 * sum((p**2).sum() for p in _tensors(parameters))
+
+
+def _tensors(parameters: list[Tensor]) -> list[Tensor]:
+    if isinstance(parameters, Tensor) or not isinstance(parameters, list | tuple):
+        raise TypeError(
+            f"parameters must be a list of tensors, but got {type(parameters).__name__}"
+        )
+    for i, p in enumerate(parameters):
+        check_tensor(f"parameters[{i}]", p)
+    return list(parameters)
 
 
 # --8<-- [end:penalties]

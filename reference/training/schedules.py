@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from reference.checks import check_in, check_range
+from reference.checks import check_in, check_int, check_range
 
 # --8<-- [end:imports]
 
@@ -20,15 +20,23 @@ __all__ = ["cosine_annealing_lr", "cyclic_lr", "exponential_lr", "reduce_lr_on_p
 
 
 # --8<-- [start:schedules]
+def _check_steps(base_lr: float, steps: int) -> tuple[float, int]:
+    # a negative rate would climb the loss: torch.optim refuses it too
+    return check_range("base_lr", base_lr, 0.0), check_int("steps", steps, 0)
+
+
 def exponential_lr(base_lr: float, gamma: float, steps: int) -> list[float]:
     """``base_lr * gamma^t``: multiply by ``gamma`` after every step (``ExponentialLR``)."""
-    check_range("gamma", gamma, 0.0)
+    base_lr, steps = _check_steps(base_lr, steps)
+    gamma = check_range("gamma", gamma, 0.0)
     return [base_lr * gamma**t for t in range(steps)]
 
 
 def step_lr(base_lr: float, step_size: int, gamma: float, steps: int) -> list[float]:
     """``base_lr * gamma^(t // step_size)``: times ``gamma`` each ``step_size`` steps (StepLR)."""
-    check_range("step_size", step_size, 1)
+    base_lr, steps = _check_steps(base_lr, steps)
+    step_size = check_int("step_size", step_size, 1)
+    gamma = check_range("gamma", gamma, 0.0)
     return [base_lr * gamma ** (t // step_size) for t in range(steps)]
 
 
@@ -36,7 +44,9 @@ def cosine_annealing_lr(
     base_lr: float, t_max: int, steps: int, eta_min: float = 0.0
 ) -> list[float]:
     """Half a cosine from ``base_lr`` to ``eta_min`` over ``t_max`` steps, then back up."""
-    check_range("t_max", t_max, 1)
+    base_lr, steps = _check_steps(base_lr, steps)
+    t_max = check_int("t_max", t_max, 1)
+    eta_min = check_range("eta_min", eta_min, 0.0)
     return [
         eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t / t_max)) / 2
         for t in range(steps)
@@ -49,7 +59,9 @@ def cyclic_lr(base_lr: float, max_lr: float, step_size_up: int, steps: int) -> l
     ``CyclicLR(mode="triangular")``: large rates let training escape sharp minima and
     saddles, small ones let it settle, and no schedule needs to be tuned to the run length.
     """
-    check_range("step_size_up", step_size_up, 1)
+    base_lr, steps = _check_steps(base_lr, steps)
+    max_lr = check_range("max_lr", max_lr, 0.0)
+    step_size_up = check_int("step_size_up", step_size_up, 1)
     rates = []
     for t in range(steps):
         cycle = math.floor(1 + t / (2 * step_size_up))
@@ -74,8 +86,14 @@ def reduce_lr_on_plateau(
     ``patience`` reports without a relative improvement of ``threshold``, the rate is
     multiplied by ``factor`` (not below ``min_lr``) and ``cooldown`` reports are ignored.
     """
+    base_lr = check_range("base_lr", base_lr, 0.0)
+    if isinstance(metrics, str) or not isinstance(metrics, Sequence):
+        raise TypeError(f"metrics must be a sequence of numbers, but got {type(metrics).__name__}")
+    metrics = [check_range(f"metrics[{i}]", m, allow_inf=True) for i, m in enumerate(metrics)]
     check_in("mode", mode, ("min", "max"))
-    check_range("factor", factor, 0.0, 1.0, high_inclusive=False)
+    factor = check_range("factor", factor, 0.0, 1.0, high_inclusive=False)
+    patience, cooldown = check_int("patience", patience, 0), check_int("cooldown", cooldown, 0)
+    threshold, min_lr = check_range("threshold", threshold, 0.0), check_range("min_lr", min_lr, 0.0)
     lr, bad, cooling, rates = base_lr, 0, 0, []
     best = math.inf if mode == "min" else -math.inf
     for value in metrics:

@@ -342,7 +342,7 @@ def _module_case(
         reference_module = build(**made).double()
         module = production(**made).double()
         module.load_state_dict(reference_module.state_dict())
-        return module(**inputs)
+        return module(*inputs.values())  # torch names the input differently
 
     return Case(
         name,
@@ -665,3 +665,289 @@ add(
         accept={"x:nan": "propagate", "x:inf": "valid", "x:empty": "valid"},
     ),
 )
+
+# ------------------------------------------------------------------------------- training
+import torchvision.ops  # noqa: E402
+from torch.optim import lr_scheduler  # noqa: E402
+
+import reference.training as tr  # noqa: E402
+
+
+def _pair_args(shape: tuple[int, ...] = (6, 3), **extra: object) -> Callable[[], Args]:
+    return lambda: {"input": randn(*shape), "target": randn(*shape, seed=1), **extra}
+
+
+for name, ours, theirs in [
+    ("l1_loss", tr.l1_loss, F.l1_loss),
+    ("mse_loss", tr.mse_loss, F.mse_loss),
+    ("binary_cross_entropy_with_logits", tr.binary_cross_entropy_with_logits,
+     F.binary_cross_entropy_with_logits),
+]:  # fmt: skip
+    add(Case(f"training.{name}", ours, _pair_args(reduction="sum"), theirs))
+add(
+    Case(
+        "training.smooth_l1_loss",
+        tr.smooth_l1_loss,
+        _pair_args(reduction="none", beta=0.5),
+        F.smooth_l1_loss,
+    ),
+    Case(
+        "training.cross_entropy",
+        tr.cross_entropy,
+        lambda: {
+            "input": randn(5, 4),
+            "target": torch.randint(4, (5,), generator=seeded()),
+            "reduction": "mean",
+            "label_smoothing": 0.1,
+        },  # fmt: skip
+        F.cross_entropy,
+    ),
+    Case(
+        "training.sigmoid_focal_loss",
+        tr.sigmoid_focal_loss,
+        lambda: {
+            "inputs": randn(6, 3),
+            "targets": (randn(6, 3, seed=1) > 0).double(),
+            "alpha": 0.25,
+            "gamma": 2.0,
+            "reduction": "mean",
+        },  # fmt: skip
+        torchvision.ops.sigmoid_focal_loss,
+    ),
+    Case(
+        "training.l1_penalty",
+        tr.l1_penalty,
+        lambda: {"parameters": [randn(3, 2), randn(4, seed=1)], "weight": 0.1},
+        lambda parameters, weight: weight * sum(p.abs().sum() for p in parameters),
+    ),
+    Case(
+        "training.l2_penalty",
+        tr.l2_penalty,
+        lambda: {"parameters": [randn(3, 2), randn(4, seed=1)], "weight": 0.1},
+        lambda parameters, weight: weight / 2 * sum((p**2).sum() for p in parameters),
+    ),
+)
+
+
+def _steps_of(optimizer: type) -> Callable[..., object]:
+    """Three steps of an optimiser on a fixed non-convex loss; the parameters after them."""
+
+    def run(params: list[Tensor], **options: object) -> list[Tensor]:
+        opt = optimizer(params, **options)
+        for _ in range(3):
+            opt.zero_grad()
+            # elementwise and one parameter at a time, so that a parameter of any shape,
+            # dtype or device still trains
+            for p in params:
+                if p.requires_grad:
+                    (torch.sin(3 * p).abs() ** 2).sum().backward()
+            opt.step()
+        return [p.detach() for p in params]
+
+    return run
+
+
+def _optimizer_args(**options: object) -> Callable[[], Args]:
+    return lambda: {"params": [randn(3, 2).requires_grad_(), randn(2, seed=1).requires_grad_()],
+                    **options}  # fmt: skip
+
+
+for cls, theirs, options in [
+    (tr.SGD, torch.optim.SGD, {"lr": 0.1, "momentum": 0.9, "dampening": 0.0,
+                               "weight_decay": 0.01, "nesterov": True}),
+    (tr.Adagrad, torch.optim.Adagrad, {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.01,
+                                       "initial_accumulator_value": 0.1, "eps": 1e-10}),
+    (tr.RMSprop, torch.optim.RMSprop, {"lr": 0.01, "alpha": 0.9, "eps": 1e-8,
+                                       "weight_decay": 0.01, "momentum": 0.5, "centered": True}),
+    (tr.Adadelta, torch.optim.Adadelta, {"lr": 1.0, "rho": 0.8, "eps": 1e-6, "weight_decay": 0.01}),
+    (tr.Adam, torch.optim.Adam, {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-8,
+                                 "weight_decay": 0.01}),
+    (tr.AdamW, torch.optim.AdamW, {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-8,
+                                   "weight_decay": 0.1}),
+]:  # fmt: skip
+    add(Case(f"training.{cls.__name__}", _steps_of(cls), _optimizer_args(**options),
+             _steps_of(theirs)))  # fmt: skip
+
+
+def _torch_rates(make: Callable[[torch.optim.Optimizer], object], base_lr: float,
+                 steps: int) -> list[float]:  # fmt: skip
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base_lr)
+    scheduler = make(optimizer)
+    rates = []
+    for _ in range(steps):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()  # type: ignore[attr-defined]
+    return rates
+
+
+def _plateau(base_lr: float, metrics: list[float], mode: str, factor: float, patience: int,
+             threshold: float, cooldown: int, min_lr: float) -> list[float]:  # fmt: skip
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base_lr)
+    scheduler = lr_scheduler.ReduceLROnPlateau(
+        optimizer, mode=mode, factor=factor, patience=patience, threshold=threshold,
+        cooldown=cooldown, min_lr=min_lr,
+    )  # fmt: skip
+    rates = []
+    for value in metrics:
+        scheduler.step(value)
+        rates.append(optimizer.param_groups[0]["lr"])
+    return rates
+
+
+add(
+    Case(
+        "training.exponential_lr",
+        tr.exponential_lr,
+        lambda: {"base_lr": 0.1, "gamma": 0.9, "steps": 6},
+        lambda base_lr, gamma, steps: _torch_rates(
+            lambda o: lr_scheduler.ExponentialLR(o, gamma), base_lr, steps
+        ),
+    ),
+    Case(
+        "training.step_lr",
+        tr.step_lr,
+        lambda: {"base_lr": 0.1, "step_size": 2, "gamma": 0.5, "steps": 6},
+        lambda base_lr, step_size, gamma, steps: _torch_rates(
+            lambda o: lr_scheduler.StepLR(o, step_size, gamma), base_lr, steps
+        ),
+    ),
+    Case(
+        "training.cosine_annealing_lr",
+        tr.cosine_annealing_lr,
+        lambda: {"base_lr": 0.1, "t_max": 4, "steps": 9, "eta_min": 0.01},
+        lambda base_lr, t_max, steps, eta_min: _torch_rates(
+            lambda o: lr_scheduler.CosineAnnealingLR(o, t_max, eta_min), base_lr, steps
+        ),
+    ),
+    Case(
+        "training.cyclic_lr",
+        tr.cyclic_lr,
+        lambda: {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "steps": 10},
+        lambda base_lr, max_lr, step_size_up, steps: _torch_rates(
+            lambda o: lr_scheduler.CyclicLR(o, base_lr, max_lr, step_size_up), base_lr, steps
+        ),
+    ),
+    Case(
+        "training.reduce_lr_on_plateau",
+        tr.reduce_lr_on_plateau,
+        lambda: {
+            "base_lr": 0.1,
+            "metrics": [1.0, 0.9, 0.95, 0.97, 0.99, 0.9, 0.8, 0.99, 1.0],
+            "mode": "min",
+            "factor": 0.5,
+            "patience": 1,
+            "threshold": 1e-4,
+            "cooldown": 1,
+            "min_lr": 0.001,
+        },  # fmt: skip
+        _plateau,
+    ),
+)
+
+
+def _accumulate(model: nn.Module, loss_fn: Callable[[Tensor, Tensor], Tensor], inputs: Tensor,
+                targets: Tensor, micro_batch_size: int) -> object:  # fmt: skip
+    loss = tr.accumulate_gradients(model, loss_fn, inputs, targets, micro_batch_size)
+    return loss, [p.grad for p in model.parameters()]
+
+
+def _one_batch(model: nn.Module, loss_fn: Callable[[Tensor, Tensor], Tensor], inputs: Tensor,
+               targets: Tensor, micro_batch_size: int) -> object:  # fmt: skip
+    loss = loss_fn(model(inputs), targets)
+    loss.backward()
+    return loss.detach(), [p.grad for p in model.parameters()]
+
+
+def _accumulate_args() -> Args:
+    torch.manual_seed(0)
+    return {"model": nn.Linear(3, 2).double(), "loss_fn": F.mse_loss, "inputs": randn(7, 3),
+            "targets": randn(7, 2, seed=1), "micro_batch_size": 3}  # fmt: skip
+
+
+def _adam_with_state() -> Args:
+    p = randn(3, 2).requires_grad_()
+    optimizer = torch.optim.Adam([p])
+    p.grad = torch.ones_like(p)
+    optimizer.step()
+    return {"optimizer": optimizer}
+
+
+add(
+    Case(
+        "training.accumulate_gradients",
+        _accumulate,
+        _accumulate_args,
+        _one_batch,
+        domains={"micro_batch_size": at_least(1)},
+        # the caller's model and loss judge the data
+        accept={
+            f"{a}:{c}": "raises" for a in ("inputs", "targets") for c in ("dtype", "shape", "meta")
+        },  # fmt: skip
+    ),
+    Case(
+        "training.optimizer_state_bytes",
+        tr.optimizer_state_bytes,
+        _adam_with_state,
+        lambda optimizer: sum(
+            v.numel() * v.element_size()
+            for state in optimizer.state.values()
+            for v in state.values()
+            if isinstance(v, Tensor)
+        ),
+    ),
+    _module_case(
+        "training.BatchNorm2d",
+        tr.BatchNorm2d,
+        lambda: {"num_features": 3, "eps": 1e-5, "momentum": 0.1},
+        lambda: {"x": randn(4, 3, 2, 5)},
+        nn.BatchNorm2d,
+    ),
+    _module_case(
+        "training.LayerNorm",
+        tr.LayerNorm,
+        lambda: {"normalized_shape": (2, 5), "eps": 1e-5},
+        lambda: {"x": randn(4, 3, 2, 5)},
+        nn.LayerNorm,
+    ),
+    _module_case(
+        "training.DropConnect",
+        tr.DropConnect,
+        lambda: {"in_features": 3, "out_features": 2, "p": 0.5, "bias": True},
+        lambda: {"x": randn(4, 3)},
+        domains={
+            "in_features": at_least(1),
+            "out_features": at_least(1),
+            "p": lambda v: 0 <= v < 1,
+        },  # fmt: skip
+        # a drawn mask; any batch shape (..., in_features) is an input
+        accept={"x:nan": "valid", "x:inf": "valid", "x:empty": "valid", "x:shape": "valid"},
+    ),
+)
+
+# Random functions: one seeded generator each, so a call is reproducible; no production
+# counterpart draws the same numbers. A NaN or infinity may be dropped or kept: "valid".
+for name, fn, extra in [
+    ("dropout", tr.dropout, {}),
+    ("classic_dropout", tr.classic_dropout, {}),
+    ("spatial_dropout", tr.spatial_dropout, {}),
+    ("stochastic_depth", tr.stochastic_depth, {"mode": "row"}),
+]:
+    add(
+        Case(
+            f"training.{name}",
+            fn,
+            lambda extra=extra: {
+                "input": randn(4, 3, 2, 2),
+                "p": 0.3,
+                "training": True,
+                "generator": seeded(),
+                **extra,
+            },  # fmt: skip
+            domains={"p": lambda v: 0 <= v <= 1},
+            # any floating tensor of any shape (on any device) is an input
+            accept={
+                f"input:{c}": "valid" for c in ("nan", "inf", "empty", "shape", "meta", "dtype")
+            },  # fmt: skip
+        )
+    )

@@ -49,7 +49,9 @@ class TestRegressionLosses:
         )
 
     def test_rejects_shape_mismatch(self) -> None:
-        with pytest.raises(ValueError, match=r"target must have shape \(3,\), but got \(4,\)"):
+        with pytest.raises(
+            ValueError, match=r"target must have shape \(3,\) to match input, but got \(4,\)"
+        ):
             mse_loss(torch.zeros(3), torch.zeros(4))
 
     def test_rejects_unknown_reduction(self) -> None:

@@ -80,7 +80,8 @@ class TestBatchNorm2d:
 
     def test_rejects_wrong_channels(self) -> None:
         with pytest.raises(
-            ValueError, match=r"x must have shape \(B, 3, H, W\), but got \(2, 4, 5, 5\)"
+            ValueError,
+            match=r"x must have shape \(B, 3, H, W\) to match num_features, but got \(2, 4, 5, 5\)",
         ):
             BatchNorm2d(3)(torch.zeros(2, 4, 5, 5))
 
