@@ -51,6 +51,7 @@ __all__ = [
     "check_module_input",
     "check_nonempty",
     "check_range",
+    "check_real",
     "check_same_device",
     "check_same_length",
     "check_shape",
@@ -155,6 +156,14 @@ def check_floating(name: str, value: object) -> Tensor:
     tensor = check_tensor(name, value)
     if not tensor.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, but got dtype {tensor.dtype}")
+    return tensor
+
+
+def check_real(name: str, value: object) -> Tensor:
+    """Raise ``TypeError`` unless ``value`` is a tensor of real numbers (not bool, not complex)."""
+    tensor = check_tensor(name, value)
+    if tensor.dtype == torch.bool or tensor.is_complex():
+        raise TypeError(f"{name} must hold real numbers, but got dtype {tensor.dtype}")
     return tensor
 
 

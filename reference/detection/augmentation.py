@@ -48,7 +48,7 @@ def _check_mosaic_inputs(
         check_finite(
             f"boxes[{k}]", _check_boxes(f"boxes[{k}]", check_tensor(f"boxes[{k}]", boxes[k]))
         )
-        check_shape(f"labels[{k}]", labels[k], (len(boxes[k]),))
+        check_shape(f"labels[{k}]", labels[k], (len(boxes[k]),), of=f"boxes[{k}]")
         check_same_device(
             ("images[0]", f"images[{k}]", f"boxes[{k}]", f"labels[{k}]"),
             images[0], image, boxes[k], labels[k],
@@ -89,7 +89,14 @@ def mosaic(
     _check_mosaic_inputs(images, boxes, labels)
     size = check_int("size", size, 2)
     min_size = check_range("min_size", min_size, 0)
-    fill = check_range("fill", fill, allow_inf=True)
+    fill = check_range("fill", fill)
+    if not images[0].is_floating_point():  # the canvas must hold the fill value exactly
+        info = torch.iinfo(images[0].dtype)
+        if fill != int(fill) or not info.min <= fill <= info.max:
+            raise ValueError(
+                f"fill must be an integer in [{info.min}, {info.max}] for {images[0].dtype} "
+                f"images, but got {fill}"
+            )
     device = images[0].device
     lo, hi = size // 4, size - size // 4
     # drawn on the CPU (and with the generator's device, if one is given): two integers

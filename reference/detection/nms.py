@@ -14,7 +14,9 @@ import torch
 from torch import Tensor
 
 from reference.checks import (
+    as_floating,
     check_finite,
+    check_floating,
     check_in,
     check_integer,
     check_range,
@@ -100,6 +102,7 @@ def _greedy_keep(better: Tensor, worse: Tensor, n: int) -> Tensor:
 def _validate(boxes: Tensor, scores: Tensor, iou_threshold: float) -> float:
     check_finite("boxes", _check_boxes("boxes", boxes))
     check_shape("scores", scores, ("N",))
+    check_floating("scores", scores)
     check_same_length(("boxes", "scores"), boxes, scores)
     check_same_device(("boxes", "scores"), boxes, scores)
     check_finite("scores", scores)
@@ -111,8 +114,9 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     """Non-maximum suppression: drop every box that overlaps a better-scoring kept box.
 
     Args:
-        boxes (Tensor[N, 4]): boxes as ``(x1, y1, x2, y2)``, finite.
-        scores (Tensor[N]): one score per box; must be finite.
+        boxes (Tensor[N, 4]): boxes as ``(x1, y1, x2, y2)``, finite; integer boxes are
+            converted to float (torchvision wants boxes and scores of one float dtype).
+        scores (Tensor[N]): one score per box, floating and finite.
         iou_threshold: ``>= 0``; a box is discarded when its IoU with a kept box is
             **strictly greater** than this value (IoU equal to the threshold keeps both).
 
@@ -129,7 +133,7 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     iou_threshold = _validate(boxes, scores, iou_threshold)
     order = torch.argsort(scores, descending=True, stable=True)  # [N] best first
     one_group = torch.zeros(len(boxes), dtype=torch.int64, device=boxes.device)
-    pairs = _suppressing_pairs(boxes[order], one_group, iou_threshold)
+    pairs = _suppressing_pairs(as_floating("boxes", boxes)[order], one_group, iou_threshold)
     return order[_greedy_keep(*pairs, len(boxes))]
 
 
@@ -161,7 +165,7 @@ def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: floa
     check_integer("idxs", idxs)
     order = torch.argsort(scores, descending=True, stable=True)
     groups = torch.unique(idxs, return_inverse=True)[1]  # categories as 0, 1, 2, ...
-    pairs = _suppressing_pairs(boxes[order], groups[order], iou_threshold)
+    pairs = _suppressing_pairs(as_floating("boxes", boxes)[order], groups[order], iou_threshold)
     return order[_greedy_keep(*pairs, len(boxes))]
 
 
@@ -186,8 +190,9 @@ def soft_nms(
     * ``"gaussian"``: ``exp(-o^2 / sigma)`` (``iou_threshold`` is not used);
     * ``"hard"``: 0 if ``o > iou_threshold``, else 1, which is plain NMS.
 
-    Boxes whose score falls below ``score_threshold`` are dropped. The defaults are those of
-    the authors' code; unlike that code, areas have no ``+1`` (torchvision's convention).
+    Boxes whose score falls below ``score_threshold`` (``> 0``) are dropped. The defaults are
+    those of the authors' code; unlike that code, areas have no ``+1`` (torchvision's
+    convention).
 
     Args:
         boxes (Tensor[N, 4]): boxes as ``(x1, y1, x2, y2)``.
@@ -199,8 +204,10 @@ def soft_nms(
     """
     iou_threshold = _validate(boxes, scores, iou_threshold)
     sigma = check_range("sigma", sigma, 0.0, low_inclusive=False)
-    score_threshold = check_range("score_threshold", score_threshold, 0.0)
+    # at 0 a box whose score was zeroed would still be kept, at the end, with score 0
+    score_threshold = check_range("score_threshold", score_threshold, 0.0, low_inclusive=False)
     check_in("method", method, ("linear", "gaussian", "hard"))
+    boxes = as_floating("boxes", boxes)
     overlaps = box_iou(boxes, boxes)  # [N, N], computed once
     current = scores.clone()
     alive = current >= score_threshold

@@ -21,7 +21,9 @@ from reference.checks import (
     check_floating,
     check_int,
     check_integer,
+    check_nonempty,
     check_range,
+    check_real,
     check_same_device,
     check_shape,
     check_tensor,
@@ -32,6 +34,14 @@ from reference.detection.boxes import _check_boxes, box_iou
 # --8<-- [end:imports]
 
 __all__ = ["yolo_decode", "yolo_encode", "yolo_loss"]
+
+
+def _check_anchors(anchors: Tensor) -> None:
+    """At least one anchor ``(w, h)``, every size positive and finite."""
+    check_nonempty("anchors", check_real("anchors", check_shape("anchors", anchors, ("A", 2))))
+    check_finite("anchors", anchors)
+    if bool((anchors <= 0).any()):
+        raise ValueError(f"anchors must have positive sizes, but got {anchors.tolist()}")
 
 
 # --8<-- [start:encode]
@@ -69,12 +79,9 @@ def yolo_encode(
         Tensor[A, H, W, 5 + C] in the dtype of ``boxes`` (integer boxes: the default float).
     """
     boxes = check_finite("boxes", as_floating("boxes", _check_boxes("boxes", boxes)))
-    check_shape("labels", labels, (len(boxes),))
-    check_shape("anchors", anchors, ("A", 2))
+    check_shape("labels", labels, (len(boxes),), of="boxes")
+    _check_anchors(anchors)
     check_same_device(("boxes", "labels", "anchors"), boxes, labels, anchors)
-    check_bounds("anchors", anchors, 0.0)
-    if bool((anchors == 0).any()):
-        raise ValueError(f"anchors must have positive sizes, but got {anchors.tolist()}")
     if not isinstance(grid_size, tuple | list) or len(grid_size) != 2:
         raise TypeError(f"grid_size must be a pair (H, W), but got {grid_size!r}")
     H, W = (check_int("grid_size", n, 1) for n in grid_size)
@@ -128,8 +135,8 @@ def yolo_decode(output: Tensor, anchors: Tensor, stride: int) -> tuple[Tensor, T
         (boxes, objectness, classes): Tensor[..., A, H, W, 4] as ``(x1, y1, x2, y2)``,
         Tensor[..., A, H, W] and Tensor[..., A, H, W, C], probabilities.
     """
-    check_shape("anchors", anchors, ("A", 2))
-    check_shape("output", output, ("...", len(anchors), "H", "W", "D"))
+    _check_anchors(anchors)
+    check_shape("output", output, ("...", len(anchors), "H", "W", "D"), of="anchors")
     check_floating("output", output)
     check_same_device(("output", "anchors"), output, anchors)
     stride = check_int("stride", stride, 1)
@@ -184,8 +191,9 @@ def yolo_loss(
         dict with the scalar terms ``"xy"``, ``"wh"``, ``"objectness"``, ``"class"`` and
         their sum ``"total"``.
     """
-    check_shape("anchors", anchors, ("A", 2))
-    check_shape("output", output, ("B", len(anchors), "H", "W", "D"))
+    _check_anchors(anchors)
+    check_shape("output", output, ("B", len(anchors), "H", "W", "D"), of="anchors")
+    check_floating("output", output)
     check_tensor("target", target)
     if target.shape != output.shape:
         raise ValueError(
@@ -193,7 +201,9 @@ def yolo_loss(
             f"but got {tuple(target.shape)}"
         )
     check_same_device(("output", "target", "anchors"), output, target, anchors)
-    check_finite("target", check_floating("target", target))
+    if check_finite("target", check_floating("target", target)).dtype != output.dtype:
+        raise TypeError(f"target must have output's dtype {output.dtype}, but got {target.dtype}")
+    stride = check_int("stride", stride, 1)
     ignore_threshold = check_range("ignore_threshold", ignore_threshold, 0, 1)
     B, _, H, W, _ = output.shape
     obj = target[..., 4]  # [B, A, H, W]

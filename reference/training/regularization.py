@@ -19,7 +19,7 @@ from reference.checks import (
     check_int,
     check_module_input,
     check_range,
-    check_tensor,
+    check_real,
 )
 
 # --8<-- [end:imports]
@@ -184,7 +184,7 @@ def _tensors(parameters: list[Tensor]) -> list[Tensor]:
             f"parameters must be a list of tensors, but got {type(parameters).__name__}"
         )
     for i, p in enumerate(parameters):
-        check_tensor(f"parameters[{i}]", p)
+        check_real(f"parameters[{i}]", p)
     return list(parameters)
 
 

@@ -49,7 +49,7 @@ def distribution(*shape: int, seed: int = 0) -> Tensor:
     return torch.softmax(randn(*shape, seed=seed), dim=-1)
 
 
-def autograd_of(f):  # noqa: ANN001, ANN202 - a test helper: d f(x).sum() / dx
+def autograd_of(f):
     def derivative(x: Tensor, **kwargs: object) -> Tensor:
         x = x.detach().clone().requires_grad_()
         (grad,) = torch.autograd.grad(f(x, **kwargs).sum(), x)
@@ -223,7 +223,7 @@ def _clipping_args(**extra: object) -> Callable[[], Args]:
     return make
 
 
-def _grads_after(clip):  # noqa: ANN001, ANN202 - return what clipping changed, and its value
+def _grads_after(clip):
     def run(parameters: object, **kwargs: object) -> object:
         value = clip(parameters, **kwargs)
         params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
@@ -298,11 +298,12 @@ add(
 
 from collections.abc import Callable  # noqa: E402 - used by the helpers above
 
-# ------------------------------------------------------------------------------------ cnn
-import reference.cnn as cnn  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 from torchvision.models.densenet import _Transition  # noqa: E402
 from torchvision.models.resnet import Bottleneck as TvBottleneck  # noqa: E402
+
+# ------------------------------------------------------------------------------------ cnn
+import reference.cnn as cnn  # noqa: E402
 
 
 def _image(*shape: int, seed: int = 0) -> Tensor:
@@ -360,7 +361,7 @@ def _flops(module: nn.Module, input: Tensor) -> cnn.FlopCount:
     return cnn.FlopCount(total, total // 2)
 
 
-def _conv_size(size, kernel_size, stride, padding, dilation, ceil_mode):  # noqa: ANN001, ANN202
+def _conv_size(size, kernel_size, stride, padding, dilation, ceil_mode):
     """The output size torch's layers give: pooling for ceil_mode, else a convolution."""
     pair = (size, size) if isinstance(size, int) else size
     x = torch.zeros(1, 1, *pair)
@@ -374,13 +375,19 @@ def _conv_size(size, kernel_size, stride, padding, dilation, ceil_mode):  # noqa
     return h if scalar else (h, w)
 
 
-def _transpose_size(size, kernel_size, stride, padding, output_padding, dilation):  # noqa: ANN001, ANN202
+def _transpose_size(size, kernel_size, stride, padding, output_padding, dilation):
     pair = (size, size) if isinstance(size, int) else size
     kernel = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
     out = F.conv_transpose2d(
-        torch.zeros(1, 1, *pair), torch.zeros(1, 1, *kernel), None, stride, padding,
-        output_padding, 1, dilation,
-    )  # fmt: skip
+        torch.zeros(1, 1, *pair),
+        torch.zeros(1, 1, *kernel),
+        None,
+        stride,
+        padding,
+        output_padding,
+        1,
+        dilation,
+    )
     args = (size, kernel_size, stride, padding, output_padding, dilation)
     return out.shape[2] if all(isinstance(a, int) for a in args) else tuple(out.shape[2:])
 
@@ -406,7 +413,7 @@ add(
             "padding": 1,
             "dilation": 1,
             "groups": 2,
-        },  # fmt: skip
+        },
         F.conv2d,
     ),
     Case(
@@ -421,7 +428,7 @@ add(
             "output_padding": 1,
             "groups": 2,
             "dilation": 1,
-        },  # fmt: skip
+        },
         F.conv_transpose2d,
     ),
     Case(
@@ -434,7 +441,7 @@ add(
             "padding": 1,
             "dilation": 1,
             "ceil_mode": True,
-        },  # fmt: skip
+        },
         _conv_size,
     ),
     Case(
@@ -447,7 +454,7 @@ add(
             "padding": 1,
             "output_padding": 1,
             "dilation": 1,
-        },  # fmt: skip
+        },
         _transpose_size,
     ),
     Case(
@@ -461,7 +468,7 @@ add(
             "dilation": 1,
             "ceil_mode": True,
             "return_indices": True,
-        },  # fmt: skip
+        },
         F.max_pool2d,
     ),
     Case(
@@ -475,7 +482,7 @@ add(
             "ceil_mode": True,
             "count_include_pad": False,
             "divisor_override": 5,
-        },  # fmt: skip
+        },
         F.avg_pool2d,
     ),
     Case(
@@ -524,7 +531,7 @@ add(
             for p in nn.Conv2d(
                 in_channels, out_channels, kernel_size, groups=groups, bias=bias
             ).parameters()
-        ),  # fmt: skip
+        ),
     ),
     Case(
         "cnn.count_parameters",
@@ -540,7 +547,7 @@ add(
         lambda: {
             "module": nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(64, 2)),
             "input": _image(2, 3, 6, 6).float(),
-        },  # fmt: skip
+        },
         _flops,
         # the input is the caller's model's to judge
         accept={f"input:{c}": "raises" for c in ("dtype", "shape", "empty", "meta")},
@@ -558,7 +565,7 @@ add(
             "input:empty": "valid",
             "input:shape": "valid",
             "input:dtype": "raises",
-        },  # fmt: skip
+        },
     ),
     Case(
         "cnn.receptive_field",
@@ -607,7 +614,7 @@ add(
             downsample=nn.Sequential(
                 nn.Conv2d(in_channels, width * 4, 1, stride, bias=False), nn.BatchNorm2d(width * 4)
             ),
-        ),  # fmt: skip
+        ),
     ),
     _module_case(
         "cnn.DenseTransition",
@@ -625,7 +632,7 @@ add(
             "kernel_size": 3,
             "stride": 2,
             "padding": 1,
-        },  # fmt: skip
+        },
         lambda: {"x": _image(2, 3, 7, 7)},
         domains={
             "in_channels": at_least(1),
@@ -633,7 +640,7 @@ add(
             "kernel_size": at_least(1),
             "stride": at_least(1),
             "padding": at_least(0),
-        },  # fmt: skip
+        },
         accept={"x:nan": "propagate", "x:inf": "propagate", "x:empty": "valid", "x:shape": "valid"},
     ),
     _module_case(
@@ -647,12 +654,12 @@ add(
             "ch5x5red": 1,
             "ch5x5": 2,
             "pool_proj": 2,
-        },  # fmt: skip
+        },
         lambda: {"x": _image(2, 4, 6, 6)},
         domains={
             k: at_least(1)
             for k in ("in_ch", "ch1x1", "ch3x3red", "ch3x3", "ch5x5red", "ch5x5", "pool_proj")
-        },  # fmt: skip
+        },
         accept={"x:nan": "propagate", "x:inf": "valid", "x:empty": "valid", "x:shape": "valid"},
     ),
     _module_case(
@@ -680,9 +687,12 @@ def _pair_args(shape: tuple[int, ...] = (6, 3), **extra: object) -> Callable[[],
 for name, ours, theirs in [
     ("l1_loss", tr.l1_loss, F.l1_loss),
     ("mse_loss", tr.mse_loss, F.mse_loss),
-    ("binary_cross_entropy_with_logits", tr.binary_cross_entropy_with_logits,
-     F.binary_cross_entropy_with_logits),
-]:  # fmt: skip
+    (
+        "binary_cross_entropy_with_logits",
+        tr.binary_cross_entropy_with_logits,
+        F.binary_cross_entropy_with_logits,
+    ),
+]:
     add(Case(f"training.{name}", ours, _pair_args(reduction="sum"), theirs))
 add(
     Case(
@@ -699,7 +709,7 @@ add(
             "target": torch.randint(4, (5,), generator=seeded()),
             "reduction": "mean",
             "label_smoothing": 0.1,
-        },  # fmt: skip
+        },
         F.cross_entropy,
     ),
     Case(
@@ -711,7 +721,7 @@ add(
             "alpha": 0.25,
             "gamma": 2.0,
             "reduction": "mean",
-        },  # fmt: skip
+        },
         torchvision.ops.sigmoid_focal_loss,
     ),
     Case(
@@ -748,29 +758,66 @@ def _steps_of(optimizer: type) -> Callable[..., object]:
 
 
 def _optimizer_args(**options: object) -> Callable[[], Args]:
-    return lambda: {"params": [randn(3, 2).requires_grad_(), randn(2, seed=1).requires_grad_()],
-                    **options}  # fmt: skip
+    return lambda: {
+        "params": [randn(3, 2).requires_grad_(), randn(2, seed=1).requires_grad_()],
+        **options,
+    }
 
 
 for cls, theirs, options in [
-    (tr.SGD, torch.optim.SGD, {"lr": 0.1, "momentum": 0.9, "dampening": 0.0,
-                               "weight_decay": 0.01, "nesterov": True}),
-    (tr.Adagrad, torch.optim.Adagrad, {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.01,
-                                       "initial_accumulator_value": 0.1, "eps": 1e-10}),
-    (tr.RMSprop, torch.optim.RMSprop, {"lr": 0.01, "alpha": 0.9, "eps": 1e-8,
-                                       "weight_decay": 0.01, "momentum": 0.5, "centered": True}),
+    (
+        tr.SGD,
+        torch.optim.SGD,
+        {"lr": 0.1, "momentum": 0.9, "dampening": 0.0, "weight_decay": 0.01, "nesterov": True},
+    ),
+    (
+        tr.Adagrad,
+        torch.optim.Adagrad,
+        {
+            "lr": 0.1,
+            "lr_decay": 0.01,
+            "weight_decay": 0.01,
+            "initial_accumulator_value": 0.1,
+            "eps": 1e-10,
+        },
+    ),
+    (
+        tr.RMSprop,
+        torch.optim.RMSprop,
+        {
+            "lr": 0.01,
+            "alpha": 0.9,
+            "eps": 1e-8,
+            "weight_decay": 0.01,
+            "momentum": 0.5,
+            "centered": True,
+        },
+    ),
     (tr.Adadelta, torch.optim.Adadelta, {"lr": 1.0, "rho": 0.8, "eps": 1e-6, "weight_decay": 0.01}),
-    (tr.Adam, torch.optim.Adam, {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-8,
-                                 "weight_decay": 0.01}),
-    (tr.AdamW, torch.optim.AdamW, {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-8,
-                                   "weight_decay": 0.1}),
-]:  # fmt: skip
-    add(Case(f"training.{cls.__name__}", _steps_of(cls), _optimizer_args(**options),
-             _steps_of(theirs)))  # fmt: skip
+    (
+        tr.Adam,
+        torch.optim.Adam,
+        {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-8, "weight_decay": 0.01},
+    ),
+    (
+        tr.AdamW,
+        torch.optim.AdamW,
+        {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-8, "weight_decay": 0.1},
+    ),
+]:
+    add(
+        Case(
+            f"training.{cls.__name__}",
+            _steps_of(cls),
+            _optimizer_args(**options),
+            _steps_of(theirs),
+        )
+    )
 
 
-def _torch_rates(make: Callable[[torch.optim.Optimizer], object], base_lr: float,
-                 steps: int) -> list[float]:  # fmt: skip
+def _torch_rates(
+    make: Callable[[torch.optim.Optimizer], object], base_lr: float, steps: int
+) -> list[float]:
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base_lr)
     scheduler = make(optimizer)
     rates = []
@@ -781,13 +828,26 @@ def _torch_rates(make: Callable[[torch.optim.Optimizer], object], base_lr: float
     return rates
 
 
-def _plateau(base_lr: float, metrics: list[float], mode: str, factor: float, patience: int,
-             threshold: float, cooldown: int, min_lr: float) -> list[float]:  # fmt: skip
+def _plateau(
+    base_lr: float,
+    metrics: list[float],
+    mode: str,
+    factor: float,
+    patience: int,
+    threshold: float,
+    cooldown: int,
+    min_lr: float,
+) -> list[float]:
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base_lr)
     scheduler = lr_scheduler.ReduceLROnPlateau(
-        optimizer, mode=mode, factor=factor, patience=patience, threshold=threshold,
-        cooldown=cooldown, min_lr=min_lr,
-    )  # fmt: skip
+        optimizer,
+        mode=mode,
+        factor=factor,
+        patience=patience,
+        threshold=threshold,
+        cooldown=cooldown,
+        min_lr=min_lr,
+    )
     rates = []
     for value in metrics:
         scheduler.step(value)
@@ -840,20 +900,30 @@ add(
             "threshold": 1e-4,
             "cooldown": 1,
             "min_lr": 0.001,
-        },  # fmt: skip
+        },
         _plateau,
     ),
 )
 
 
-def _accumulate(model: nn.Module, loss_fn: Callable[[Tensor, Tensor], Tensor], inputs: Tensor,
-                targets: Tensor, micro_batch_size: int) -> object:  # fmt: skip
+def _accumulate(
+    model: nn.Module,
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    inputs: Tensor,
+    targets: Tensor,
+    micro_batch_size: int,
+) -> object:
     loss = tr.accumulate_gradients(model, loss_fn, inputs, targets, micro_batch_size)
     return loss, [p.grad for p in model.parameters()]
 
 
-def _one_batch(model: nn.Module, loss_fn: Callable[[Tensor, Tensor], Tensor], inputs: Tensor,
-               targets: Tensor, micro_batch_size: int) -> object:  # fmt: skip
+def _one_batch(
+    model: nn.Module,
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    inputs: Tensor,
+    targets: Tensor,
+    micro_batch_size: int,
+) -> object:
     loss = loss_fn(model(inputs), targets)
     loss.backward()
     return loss.detach(), [p.grad for p in model.parameters()]
@@ -861,8 +931,13 @@ def _one_batch(model: nn.Module, loss_fn: Callable[[Tensor, Tensor], Tensor], in
 
 def _accumulate_args() -> Args:
     torch.manual_seed(0)
-    return {"model": nn.Linear(3, 2).double(), "loss_fn": F.mse_loss, "inputs": randn(7, 3),
-            "targets": randn(7, 2, seed=1), "micro_batch_size": 3}  # fmt: skip
+    return {
+        "model": nn.Linear(3, 2).double(),
+        "loss_fn": F.mse_loss,
+        "inputs": randn(7, 3),
+        "targets": randn(7, 2, seed=1),
+        "micro_batch_size": 3,
+    }
 
 
 def _adam_with_state() -> Args:
@@ -883,7 +958,7 @@ add(
         # the caller's model and loss judge the data
         accept={
             f"{a}:{c}": "raises" for a in ("inputs", "targets") for c in ("dtype", "shape", "meta")
-        },  # fmt: skip
+        },
     ),
     Case(
         "training.optimizer_state_bytes",
@@ -919,7 +994,7 @@ add(
             "in_features": at_least(1),
             "out_features": at_least(1),
             "p": lambda v: 0 <= v < 1,
-        },  # fmt: skip
+        },
         # a drawn mask; any batch shape (..., in_features) is an input
         accept={"x:nan": "valid", "x:inf": "valid", "x:empty": "valid", "x:shape": "valid"},
     ),
@@ -943,11 +1018,505 @@ for name, fn, extra in [
                 "training": True,
                 "generator": seeded(),
                 **extra,
-            },  # fmt: skip
+            },
             domains={"p": lambda v: 0 <= v <= 1},
             # any floating tensor of any shape (on any device) is an input
             accept={
                 f"input:{c}": "valid" for c in ("nan", "inf", "empty", "shape", "meta", "dtype")
-            },  # fmt: skip
+            },
         )
     )
+
+# ------------------------------------------------------------------------------ detection
+import torchvision.ops as tvops  # noqa: E402
+from torchvision.models.detection._utils import BoxCoder  # noqa: E402
+from torchvision.models.detection.anchor_utils import DefaultBoxGenerator  # noqa: E402
+from torchvision.models.detection.image_list import ImageList  # noqa: E402
+from torchvision.ops.poolers import initLevelMapper  # noqa: E402
+
+import reference.detection as de  # noqa: E402
+from tests.detection.test_anchors import _torchvision_anchors  # noqa: E402
+from tests.detection.test_rpn import torchvision_anchors, torchvision_labels  # noqa: E402
+
+
+def boxes(n: int, seed: int = 0, size: float = 60.0) -> Tensor:
+    g = seeded(seed)
+    xy = torch.rand(n, 2, generator=g, dtype=torch.float64) * size
+    wh = torch.rand(n, 2, generator=g, dtype=torch.float64) * 30 + 1
+    return torch.cat([xy, xy + wh], dim=1)
+
+
+# torchvision wants boxes and scores of one float dtype; here scores only rank the boxes,
+# and integer boxes are converted to float: other dtypes are a deliberate difference
+NMS_DTYPES = {"boxes:dtype": "any", "scores:dtype": "any"}
+
+
+def _two_sets() -> Args:
+    return {"boxes1": boxes(5), "boxes2": boxes(4, seed=1)}
+
+
+for name, ours, theirs in [
+    ("box_iou", de.box_iou, tvops.box_iou),
+    ("generalized_box_iou", de.generalized_box_iou, tvops.generalized_box_iou),
+]:
+    add(Case(f"detection.{name}", ours, _two_sets, theirs))
+for name, ours, theirs in [
+    ("distance_box_iou", de.distance_box_iou, tvops.distance_box_iou),
+    ("complete_box_iou", de.complete_box_iou, tvops.complete_box_iou),
+]:
+    add(Case(f"detection.{name}", ours, lambda: {**_two_sets(), "eps": 1e-7}, theirs))
+for name, ours, theirs in [
+    ("generalized_box_iou_loss", de.generalized_box_iou_loss, tvops.generalized_box_iou_loss),
+    ("distance_box_iou_loss", de.distance_box_iou_loss, tvops.distance_box_iou_loss),
+    ("complete_box_iou_loss", de.complete_box_iou_loss, tvops.complete_box_iou_loss),
+]:
+    add(
+        Case(
+            f"detection.{name}",
+            ours,
+            lambda: {
+                "boxes1": boxes(5),
+                "boxes2": boxes(5, seed=1),
+                "reduction": "sum",
+                "eps": 1e-7,
+            },
+            theirs,
+        )
+    )
+
+
+def _nms_args(**extra: object) -> Callable[[], Args]:
+    return lambda: {
+        "boxes": boxes(30),
+        "scores": torch.rand(30, generator=seeded(1), dtype=torch.float64),
+        **extra,
+    }
+
+
+def _fpn(
+    in_channels_list: list[int], out_channels: int, extra_pool: bool, features: list[Tensor]
+) -> object:
+    torch.manual_seed(0)
+    with torch.device("cpu"):
+        fpn = de.FeaturePyramidNetwork(in_channels_list, out_channels, extra_pool).double()
+    return fpn(features)
+
+
+def _torchvision_fpn(
+    in_channels_list: list[int], out_channels: int, extra_pool: bool, features: list[Tensor]
+) -> object:
+    torch.manual_seed(0)
+    ours = de.FeaturePyramidNetwork(in_channels_list, out_channels, extra_pool).double()
+    blocks = tvops.feature_pyramid_network.LastLevelMaxPool() if extra_pool else None
+    theirs = tvops.FeaturePyramidNetwork(in_channels_list, out_channels, blocks).double()
+    with torch.no_grad():  # our weights into torchvision's layers
+        for mine, block in zip(
+            [*ours.lateral, *ours.output], [*theirs.inner_blocks, *theirs.layer_blocks], strict=True
+        ):
+            block[0].weight.copy_(mine.weight)
+            block[0].bias.copy_(mine.bias)
+    out = theirs({str(i): f for i, f in enumerate(features)})
+    return list(out.values())
+
+
+def _ssd_boxes(
+    feature_sizes: list[tuple[int, int]],
+    aspect_ratios: list[list[float]],
+    scales: list[float],
+    clip: bool,
+    dtype: torch.dtype,
+) -> Tensor:
+    """torchvision's DefaultBoxGenerator on a 300 px image, turned back into (cx, cy, w, h)."""
+    generator = DefaultBoxGenerator(aspect_ratios, scales=scales, clip=clip)
+    images = ImageList(torch.zeros(1, 3, 300, 300, dtype=dtype), [(300, 300)])
+    xyxy = generator(images, [torch.zeros(1, 1, h, w, dtype=dtype) for h, w in feature_sizes])[0]
+    xyxy = xyxy / 300
+    return torch.cat([(xyxy[:, :2] + xyxy[:, 2:]) / 2, xyxy[:, 2:] - xyxy[:, :2]], 1)
+
+
+def _positives_only(
+    labels: Tensor, matched: Tensor, float_dtype: torch.dtype | None = None
+) -> tuple[Tensor, Tensor]:
+    """An anchor's matched box means something only for positives (torchvision puts negative
+    codes elsewhere); labels in the anchors' float dtype (float32 for integer anchors)."""
+    labels = labels if float_dtype is None else labels.to(float_dtype)
+    return labels, torch.where(labels == 1, matched, -1)
+
+
+def _yolo_target() -> Args:
+    anchors = torch.tensor([[10.0, 13.0], [16.0, 30.0], [33.0, 23.0]], dtype=torch.float64)
+    encoded = de.yolo_encode(boxes(3, size=40.0), torch.tensor([0, 2, 1]), anchors, (4, 4), 16, 3)
+    return {
+        "output": randn(1, 3, 4, 4, 8),
+        "target": encoded[None],
+        "anchors": anchors,
+        "stride": 16,
+        "ignore_threshold": 0.5,
+    }
+
+
+add(
+    Case(
+        "detection.box_area",
+        de.box_area,
+        lambda: {"boxes": boxes(5)},
+        tvops.box_area,
+    ),
+    Case(
+        "detection.nms",
+        de.nms,
+        _nms_args(iou_threshold=0.3),
+        tvops.nms,
+        accept=NMS_DTYPES,
+    ),
+    Case(
+        "detection.batched_nms",
+        de.batched_nms,
+        _nms_args(idxs=torch.randint(3, (30,), generator=seeded(2)), iou_threshold=0.3),
+        tvops.batched_nms,
+        accept=NMS_DTYPES,
+    ),
+    Case(
+        "detection.soft_nms",
+        de.soft_nms,
+        _nms_args(iou_threshold=0.3, sigma=0.5, score_threshold=0.01, method="hard"),
+        # method="hard" is nms, with the surviving scores
+        lambda boxes, scores, iou_threshold, sigma, score_threshold, method: (
+            (keep := tvops.nms(boxes, scores, iou_threshold))[scores[keep] >= score_threshold],
+            scores[keep][scores[keep] >= score_threshold],
+        ),
+        accept=NMS_DTYPES,
+    ),
+    Case(
+        "detection.soft_nms:gaussian",
+        de.soft_nms,
+        _nms_args(iou_threshold=0.3, sigma=0.5, score_threshold=0.01, method="gaussian"),
+        domains={"iou_threshold": nonneg, "sigma": positive, "score_threshold": positive},
+        accept={"boxes:dtype": "valid", "scores:dtype": "valid"},
+    ),
+    Case(
+        "detection.wh_iou",
+        de.wh_iou,
+        lambda: {
+            "wh1": boxes(5)[:, 2:] - boxes(5)[:, :2],
+            "wh2": torch.tensor([[10.0, 13.0], [30.0, 20.0]], dtype=torch.float64),
+        },
+        lambda wh1, wh2: tvops.box_iou(
+            torch.cat([torch.zeros_like(wh1), wh1], 1), torch.cat([torch.zeros_like(wh2), wh2], 1)
+        ),
+    ),
+    Case(
+        "detection.cell_anchors",
+        de.cell_anchors,
+        lambda: {"sizes": (32.0, 64.0), "aspect_ratios": (0.5, 1.0, 2.0), "dtype": torch.float64},
+        lambda sizes, aspect_ratios, dtype: (
+            torchvision.models.detection.anchor_utils.AnchorGenerator().generate_anchors(
+                sizes, aspect_ratios, dtype
+            )
+        ),
+        fixed=("dtype",),
+    ),
+    Case(
+        "detection.grid_anchors",
+        de.grid_anchors,
+        lambda: {
+            "image_size": (64, 96),
+            "feature_sizes": [(8, 12), (4, 6)],
+            "sizes": ((16.0,), (32.0, 40.0)),
+            "aspect_ratios": ((0.5, 1.0), (1.0,)),
+            "dtype": torch.float64,
+        },
+        lambda image_size, feature_sizes, sizes, aspect_ratios, dtype: _torchvision_anchors(
+            image_size, feature_sizes, sizes, aspect_ratios, dtype
+        ),
+        fixed=("dtype",),
+    ),
+    Case(
+        "detection.grid_anchors:offset",  # detectron2's option; torchvision has offset 0 only
+        de.grid_anchors,
+        lambda: {
+            "image_size": (64, 96),
+            "feature_sizes": [(8, 12)],
+            "sizes": ((16.0,),),
+            "aspect_ratios": ((1.0,),),
+            "offset": 0.5,
+            "dtype": torch.float64,
+        },
+        domains={"offset": lambda v: math.isfinite(v)},
+        fixed=("dtype", "image_size", "feature_sizes", "sizes", "aspect_ratios"),
+    ),
+    Case(
+        "detection.rpn_anchors",
+        de.rpn_anchors,
+        lambda: {
+            "feature_size": (3, 4),
+            "stride": 16,
+            "sizes": (32.0, 64.0),
+            "aspect_ratios": (0.5, 1.0),
+            "dtype": torch.float64,
+        },
+        lambda feature_size, stride, sizes, aspect_ratios, dtype: torchvision_anchors(
+            feature_size, stride, sizes, aspect_ratios, dtype
+        ),
+        fixed=("dtype",),
+    ),
+    Case(
+        "detection.ssd_scales",
+        de.ssd_scales,
+        lambda: {"num_maps": 6, "s_min": 0.2, "s_max": 0.9},
+        lambda num_maps, s_min, s_max: DefaultBoxGenerator([[2]] * num_maps, s_min, s_max).scales,
+    ),
+    Case(
+        "detection.ssd_prior_boxes",
+        de.ssd_prior_boxes,
+        lambda: {
+            "feature_sizes": [(3, 3), (1, 1)],
+            "aspect_ratios": [[2.0], [2.0, 3.0]],
+            "scales": [0.2, 0.55, 0.9],
+            "clip": True,
+            "dtype": torch.float64,
+        },
+        _ssd_boxes,
+        fixed=("dtype",),
+    ),
+    Case(
+        "detection.assign_anchors",
+        lambda **a: _positives_only(*de.assign_anchors(**a)),
+        lambda: {
+            "anchors": boxes(20),
+            "gt_boxes": boxes(3, seed=1),
+            "high_threshold": 0.5,
+            "low_threshold": 0.2,
+        },
+        lambda anchors, gt_boxes, high_threshold, low_threshold: _positives_only(
+            *torchvision_labels(
+                anchors if anchors.is_floating_point() else anchors.float(),
+                gt_boxes,
+                high_threshold,
+                low_threshold,
+            ),
+        ),
+    ),
+    Case(
+        "detection.sample_anchors",
+        de.sample_anchors,
+        lambda: {
+            "labels": torch.tensor([1.0, 0, -1, 0, 1, 0, 0, -1]),
+            "batch_size": 4,
+            "positive_fraction": 0.5,
+            "generator": seeded(),
+        },
+        domains={"batch_size": at_least(1), "positive_fraction": lambda v: 0 <= v <= 1},
+        accept={"labels:dtype": "valid", "labels:empty": "valid", "labels:shape": "valid"},
+    ),
+    Case(
+        "detection.encode_boxes",
+        de.encode_boxes,
+        lambda: {"boxes": boxes(5), "anchors": boxes(5, seed=1), "weights": (10.0, 10.0, 5.0, 5.0)},
+        lambda boxes, anchors, weights: BoxCoder(weights).encode_single(boxes, anchors),
+    ),
+    Case(
+        "detection.decode_boxes",
+        de.decode_boxes,
+        lambda: {
+            "deltas": randn(5, 4),
+            "anchors": boxes(5, seed=1),
+            "weights": (10.0, 10.0, 5.0, 5.0),
+            "clip": math.log(1000.0 / 16),
+        },
+        lambda deltas, anchors, weights, clip: BoxCoder(weights, clip).decode_single(
+            deltas, anchors
+        ),
+    ),
+    Case(
+        "detection.fpn_level",
+        de.fpn_level,
+        lambda: {
+            "boxes": boxes(8, size=400.0) * 4,
+            "k_min": 2,
+            "k_max": 5,
+            "canonical_size": 224.0,
+            "canonical_level": 4,
+            "eps": 1e-6,
+        },
+        lambda boxes, k_min, k_max, canonical_size, canonical_level, eps: (
+            initLevelMapper(k_min, k_max, canonical_size, canonical_level, eps)([boxes]) + k_min
+        ),
+    ),
+    Case(
+        "detection.spatial_pyramid_pool",
+        de.spatial_pyramid_pool,
+        lambda: {"input": randn(2, 3, 7, 5), "output_sizes": (1, 2, 3), "mode": "max"},
+        lambda input, output_sizes, mode: torch.cat(
+            [F.adaptive_max_pool2d(input, n).flatten(1) for n in output_sizes], 1
+        ),
+    ),
+    Case(
+        "detection.spp_block",
+        de.spp_block,
+        lambda: {"input": randn(2, 3, 7, 5), "kernel_sizes": (3, 5)},
+        lambda input, kernel_sizes: torch.cat(
+            [input, *(F.max_pool2d(input, k, 1, k // 2) for k in kernel_sizes)], 1
+        ),
+    ),
+    Case(
+        "detection.sppf",
+        de.sppf,
+        lambda: {"input": randn(2, 3, 7, 5), "kernel_size": 3, "repeats": 2},
+        lambda input, kernel_size, repeats: torch.cat(
+            [
+                input,
+                *(
+                    F.max_pool2d(input, k, 1, k // 2)
+                    for k in range(kernel_size, repeats * (kernel_size - 1) + 2, kernel_size - 1)
+                ),
+            ],
+            1,
+        ),
+    ),
+    Case(
+        "detection.top_down_merge",
+        de.top_down_merge,
+        lambda: {
+            "laterals": [randn(2, 3, 9, 7), randn(2, 3, 5, 4, seed=1), randn(2, 3, 2, 2, seed=2)]
+        },
+        # maps of other sizes are other valid inputs
+        accept={
+            "laterals:nan": "propagate",
+            "laterals:inf": "propagate",
+            "laterals:shape": "valid",
+            "laterals:dtype": "valid",
+        },
+    ),
+    Case(
+        "detection.FeaturePyramidNetwork",
+        _fpn,
+        lambda: {
+            "in_channels_list": [3, 5],
+            "out_channels": 4,
+            "extra_pool": True,
+            "features": [randn(2, 3, 8, 6), randn(2, 5, 4, 3, seed=1)],
+        },
+        _torchvision_fpn,
+    ),
+    Case(
+        "detection.hard_negative_mining",
+        de.hard_negative_mining,
+        lambda: {
+            "loss": randn(2, 10).abs(),
+            "labels": torch.tensor(
+                [[0, 1, 0, 0, 0, 0, 2, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]
+            ),
+            "neg_pos_ratio": 2,
+        },
+        domains={"neg_pos_ratio": at_least(0)},
+        accept={"loss:dtype": "valid", "labels:dtype": "valid", "loss:shape": "valid"},
+    ),
+    Case(
+        "detection.kmeans_anchors",
+        de.kmeans_anchors,
+        lambda: {
+            "wh": boxes(20)[:, 2:] - boxes(20)[:, :2],
+            "k": 3,
+            "reduce": "median",
+            "max_iter": 50,
+            "generator": seeded(),
+        },
+        domains={"k": at_least(1), "max_iter": at_least(1)},
+        accept={"wh:dtype": "valid"},  # integer sizes, or float32
+    ),
+    Case(
+        "detection.kl_box_loss",
+        de.kl_box_loss,
+        lambda: {
+            "pred": boxes(5),
+            "log_var": randn(5, 4),
+            "target": boxes(5, seed=1),
+            "reduction": "mean",
+        },
+        accept={
+            **{
+                f"{a}:{c}": "propagate"
+                for a in ("pred", "log_var", "target")
+                for c in ("nan", "inf")
+            },
+            "pred:dtype": "valid",
+        },
+    ),
+    Case(
+        "detection.variance_voting",
+        de.variance_voting,
+        lambda: {
+            "boxes": boxes(10),
+            "variances": randn(10, 4).abs() + 0.1,
+            "keep": torch.tensor([0, 3, 7]),
+            "sigma_t": 0.02,
+        },
+        domains={"sigma_t": positive},
+        # no box, int32 or uint8 indices, or one more index
+        accept={"keep:empty": "valid", "keep:dtype": "valid", "keep:shape": "valid"},
+    ),
+    Case(
+        "detection.yolo_encode",
+        de.yolo_encode,
+        lambda: {
+            "boxes": boxes(3, size=40.0),
+            "labels": torch.tensor([0, 2, 1]),
+            "anchors": torch.tensor([[10.0, 13.0], [16.0, 30.0]], dtype=torch.float64),
+            "grid_size": (4, 4),
+            "stride": 16,
+            "num_classes": 3,
+        },
+        domains={"stride": at_least(1), "num_classes": at_least(3)},
+        # integer boxes, anchors or labels of any integer dtype, and no box at all are valid
+        accept={
+            "boxes:dtype": "valid",
+            "anchors:dtype": "valid",
+            "labels:dtype": "valid",
+            "boxes:empty": "valid",
+        },
+    ),
+    Case(
+        "detection.yolo_decode",
+        de.yolo_decode,
+        lambda: {
+            "output": randn(2, 3, 4, 4, 8),
+            "anchors": torch.tensor(
+                [[10.0, 13.0], [16.0, 30.0], [33.0, 23.0]], dtype=torch.float64
+            ),
+            "stride": 16,
+        },
+        domains={"stride": at_least(1)},
+        accept={
+            "output:nan": "propagate",
+            "output:inf": "valid",
+            "output:empty": "valid",
+            "output:dtype": "valid",
+            "output:shape": "valid",
+            "anchors:dtype": "valid",
+        },
+    ),
+    Case(
+        "detection.yolo_loss",
+        de.yolo_loss,
+        _yolo_target,
+        domains={"stride": at_least(1), "ignore_threshold": lambda v: 0 <= v <= 1},
+        accept={"output:nan": "propagate", "output:inf": "valid", "anchors:dtype": "valid"},
+    ),
+    Case(
+        "detection.mosaic",
+        de.mosaic,
+        lambda: {
+            "images": [torch.full((20 + 4 * k, 16, 3), k, dtype=torch.uint8) for k in range(4)],
+            "boxes": [boxes(2, seed=k, size=10.0) for k in range(4)],
+            "labels": [torch.tensor([k, k]) for k in range(4)],
+            "size": 32,
+            "min_size": 2.0,
+            "fill": 114.0,
+            "generator": seeded(),
+        },
+        domains={"size": at_least(2), "min_size": nonneg, "fill": lambda v: 0 <= v <= 255},
+        # integer boxes and any label dtype are valid
+        accept={"boxes:dtype": "valid", "labels:dtype": "valid"},
+    ),
+)

@@ -21,6 +21,7 @@ from torch import Tensor
 
 Path = tuple[str | int, ...]
 
+SHAPES = ("lead", "trail", "drop", "longer")  # a new first or last dimension, one less, +1 size
 TENSOR_CATEGORIES = ("nan", "inf", "dtype", "shape", "empty", "list", "meta", "type")
 ARRAY_CATEGORIES = ("nan", "inf", "dtype", "shape", "empty", "list", "type")
 INT_CATEGORIES = ("negative", "zero", "float", "bool", "numpy", "type")
@@ -56,12 +57,41 @@ def sites(value: object, path: Path = (), depth: int = 0) -> Iterator[tuple[Path
             yield from sites(item, (*path, key), depth + 1)
 
 
+def base(category: str) -> str:
+    """``dtype`` for ``dtype=int64``: the category without its variant."""
+    return category.split("=")[0]
+
+
+def _variants(value: Tensor | np.ndarray, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Dtype and shape categories split into one per variant, so that each is always tried."""
+    out: list[str] = []
+    for name in names:
+        if name == "dtype":
+            dtypes = TENSOR_DTYPES if isinstance(value, Tensor) else ARRAY_DTYPES
+            out += [
+                f"dtype={_dtype_name(d)}"
+                for d in dtypes
+                if _dtype_name(d) != _dtype_name(value.dtype)
+            ]
+        elif name == "shape":
+            out += [f"shape={s}" for s in SHAPES]
+        else:
+            out.append(name)
+    return tuple(out)
+
+
+def _dtype_name(dtype: object) -> str:
+    return (
+        str(dtype).replace("torch.", "") if isinstance(dtype, torch.dtype) else np.dtype(dtype).name
+    )
+
+
 def categories(value: object) -> tuple[str, ...]:
     """The categories of bad input that apply to a value."""
     if isinstance(value, Tensor):
-        return TENSOR_CATEGORIES
+        return _variants(value, TENSOR_CATEGORIES)
     if isinstance(value, np.ndarray):
-        return ARRAY_CATEGORIES
+        return _variants(value, ARRAY_CATEGORIES)
     if isinstance(value, str):
         return STR_CATEGORIES
     if isinstance(value, int):
@@ -99,6 +129,7 @@ def replace(args: dict[str, Any], path: Path, new: object) -> dict[str, Any]:
 
 def applicable(value: object, category: str) -> bool:
     """Whether a category can be applied (NaN needs a floating tensor with elements, ...)."""
+    category = base(category)
     if isinstance(value, Tensor | np.ndarray):
         floating = (
             value.dtype.is_floating_point
@@ -186,17 +217,19 @@ def _bad_tensor(value: Tensor, category: str) -> st.SearchStrategy[object]:
             return out
 
         return st.builds(poison, st.integers(0, value.numel() - 1), signs)
-    if category == "dtype":
-        others = [d for d in TENSOR_DTYPES if d != value.dtype]
-        return st.sampled_from(others).map(lambda d: value.detach().to(d))
-    if category == "shape":
-        variants: list[Callable[[], Tensor]] = [
-            lambda: value.unsqueeze(0),
-            lambda: value.unsqueeze(-1),
-            lambda: value[..., 0],
-            lambda: torch.cat([value, value[..., :1]], dim=-1),
-        ]
-        return st.sampled_from(variants).map(lambda make: make())
+    if category.startswith("dtype="):
+        dtype = getattr(torch, category.split("=")[1])
+        return st.just(value.detach().to(dtype))
+    if category.startswith("shape="):
+        variant = category.split("=")[1]
+        return st.just(
+            {
+                "lead": lambda: value.unsqueeze(0),
+                "trail": lambda: value.unsqueeze(-1),
+                "drop": lambda: value[..., 0],
+                "longer": lambda: torch.cat([value, value[..., :1]], dim=-1),
+            }[variant]()
+        )
     if category == "empty":
         return st.just(value.narrow(0, 0, 0))
     if category == "list":
@@ -216,17 +249,18 @@ def _array(value: np.ndarray, category: str) -> st.SearchStrategy[object]:
             return out
 
         return st.builds(poison, st.integers(0, value.size - 1))
-    if category == "dtype":
-        others = [d for d in ARRAY_DTYPES if d != value.dtype.type]
-        return st.sampled_from(others).map(value.astype)
-    if category == "shape":
-        variants = [
-            lambda: value[None],
-            lambda: value[..., None],
-            lambda: value[..., 0],
-            lambda: np.concatenate([value, value[..., :1]], axis=-1),
-        ]
-        return st.sampled_from(variants).map(lambda make: make())
+    if category.startswith("dtype="):
+        return st.just(value.astype(category.split("=")[1]))
+    if category.startswith("shape="):
+        variant = category.split("=")[1]
+        return st.just(
+            {
+                "lead": lambda: value[None],
+                "trail": lambda: value[..., None],
+                "drop": lambda: value[..., 0],
+                "longer": lambda: np.concatenate([value, value[..., :1]], axis=-1),
+            }[variant]()
+        )
     if category == "empty":
         return st.just(value[:0])
     if category == "list":

@@ -115,7 +115,9 @@ class TestTopDownMerge:
         assert merged[1] is coarse
 
     def test_rejects_channel_mismatch(self) -> None:
-        with pytest.raises(ValueError, match=r"laterals\[1\] must have shape \(B, 3, H, W\)"):
+        with pytest.raises(
+            ValueError, match=r"laterals\[1\] must have shape \(1, 3, H, W\) to match laterals\[0\]"
+        ):
             top_down_merge([torch.zeros(1, 3, 4, 4), torch.zeros(1, 2, 2, 2)])
         with pytest.raises(ValueError, match="at least one"):
             top_down_merge([])
