@@ -21,14 +21,18 @@ from PIL import Image, ImageDraw, ImageFont
 from torch import Tensor, nn
 
 from reference.checks import (
-    as_floating,
+    check_callable,
     check_data,
     check_finite,
+    check_floating,
+    check_instance,
+    check_int,
+    check_module_input,
+    check_nonempty,
     check_range,
     check_same_device,
     check_same_length,
     check_shape,
-    check_tensor,
 )
 
 # --8<-- [end:imports]
@@ -71,8 +75,8 @@ def make_digits(per_class: int, size: int = 8, seed: int = 0) -> tuple[Tensor, T
         images (Tensor[N, size * size]) float32 in [0, 1], N = 10 * per_class;
         labels (Tensor[N]) int64 in 0..9, class by class.
     """
-    check_range("per_class", per_class, 1)
-    rng = np.random.default_rng(seed)
+    per_class, size = check_int("per_class", per_class, 1), check_int("size", size, 1)
+    rng = np.random.default_rng(check_int("seed", seed, 0))
     font_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     fonts = [ImageFont.truetype(str(font_dir / name), 60) for name in _FONTS]
     canvas = 8 * size  # draw at 8x, then average 8 x 8 blocks into one pixel
@@ -118,6 +122,12 @@ class Autoencoder(nn.Module):
 
     def __init__(self, in_features: int = 64, hidden: int = 32, code: int = 8) -> None:
         super().__init__()
+        in_features, hidden = (
+            check_int("in_features", in_features, 1),
+            check_int("hidden", hidden, 1),
+        )
+        code = check_int("code", code, 1)
+        self.in_features = in_features
         self.encoder = nn.Sequential(
             nn.Linear(in_features, hidden), nn.ReLU(), nn.Linear(hidden, code)
         )
@@ -127,6 +137,7 @@ class Autoencoder(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, D] -> its reconstruction, Tensor[B, D] in (0, 1)."""
+        check_module_input("x", x, self, ("B", self.in_features))
         return self.decoder(self.encoder(x))
 
 
@@ -143,12 +154,16 @@ def fit_autoencoder(
     Returns:
         The loss of every step.
     """
-    check_shape("x", x, ("N", "D"))
-    generator = torch.Generator().manual_seed(seed)
+    check_instance("model", model, nn.Module)
+    check_nonempty("x", check_floating("x", check_shape("x", x, ("N", "D"))))
+    steps, batch_size = check_int("steps", steps, 0), check_int("batch_size", batch_size, 1)
+    lr = check_range("lr", lr, 0)
+    generator = torch.Generator(device=x.device).manual_seed(check_int("seed", seed))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     for _ in range(steps):
-        batch = x[torch.randint(len(x), (batch_size,), generator=generator)]  # [B, D]
+        rows = torch.randint(len(x), (batch_size,), generator=generator, device=x.device)
+        batch = x[rows]  # [B, D]
         loss = F.mse_loss(model(batch), batch)
         optimizer.zero_grad()
         loss.backward()
@@ -160,7 +175,8 @@ def fit_autoencoder(
 @torch.no_grad()
 def reconstruction_error(model: nn.Module, x: Tensor) -> Tensor:
     """Mean squared error of each row's reconstruction, Tensor[N]: the anomaly score."""
-    check_shape("x", x, ("N", "D"))
+    check_instance("model", model, nn.Module)
+    check_floating("x", check_shape("x", x, ("N", "D")))
     return (model(x) - x).pow(2).mean(dim=1)
 
 
@@ -178,7 +194,6 @@ class AnomalyExperiment:
     auc: float
 
 
-@lru_cache(maxsize=4)
 def anomaly_experiment(anomaly: int = 9, per_class: int = 150, seed: int = 0) -> AnomalyExperiment:
     """Train an autoencoder on every digit but ``anomaly``; score a held-out test set.
 
@@ -186,11 +201,22 @@ def anomaly_experiment(anomaly: int = 9, per_class: int = 150, seed: int = 0) ->
     remaining third of all ten digits is the test set, in which ``anomaly`` is the
     positive class. Cached: the page's figures share one trained model.
     """
-    check_range("anomaly", anomaly, 0, 9)
+    # checked before the cache, which would take 9.0 for 9
+    anomaly = check_int("anomaly", anomaly, 0, 9)
+    per_class, seed = check_int("per_class", per_class, 1), check_int("seed", seed, 0)
+    return _anomaly_experiment(anomaly, per_class, seed)
+
+
+@lru_cache(maxsize=4)
+def _anomaly_experiment(anomaly: int, per_class: int, seed: int) -> AnomalyExperiment:
     x, y = make_digits(per_class, seed=seed)
     order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
     train, test = order[: 2 * len(x) // 3], order[2 * len(x) // 3 :]
     normal = train[y[train] != anomaly]
+    if not bool((y[test] == anomaly).any()):
+        raise ValueError(
+            f"per_class={per_class} is too small: the held-out third has no digit {anomaly}"
+        )
     torch.manual_seed(seed)
     model = Autoencoder(64, 32, 8)
     threads = torch.get_num_threads()
@@ -223,7 +249,7 @@ def roc_auc(scores: Tensor, labels: Tensor) -> float:
     check_shape("labels", labels, ("N",))
     check_same_length(("scores", "labels"), scores, labels)
     check_same_device(("scores", "labels"), scores, labels)
-    check_finite("scores", as_floating("scores", scores))  # NaN has no rank
+    check_finite("scores", check_floating("scores", scores))  # NaN has no rank
     check_data("labels", labels)
     if not bool(((labels == 0) | (labels == 1)).all()):
         bad = labels[(labels != 0) & (labels != 1)][0].item()
@@ -264,8 +290,10 @@ def cycle_consistency_loss(
     Returns:
         A scalar: the mean absolute error of each cycle, summed over the two cycles.
     """
-    check_tensor("x", x)
-    check_tensor("y", y)
+    check_floating("x", x)
+    check_floating("y", y)
+    check_callable("g", g)
+    check_callable("f", f)
     forward_cycle = (f(g(x)) - x).abs().mean()  # x -> g(x) -> f(g(x)) ~ x
     backward_cycle = (g(f(y)) - y).abs().mean()  # y -> f(y) -> g(f(y)) ~ y
     return forward_cycle + backward_cycle

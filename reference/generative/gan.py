@@ -14,7 +14,16 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_shape
+from reference.checks import (
+    check_finite,
+    check_floating,
+    check_instance,
+    check_int,
+    check_nonempty,
+    check_range,
+    check_same_device,
+    check_shape,
+)
 
 # --8<-- [end:imports]
 
@@ -31,7 +40,8 @@ __all__ = [
 # --8<-- [start:data]
 def ring_centres(modes: int = 8, radius: float = 2.0) -> Tensor:
     """The ``modes`` centres, evenly spaced on a circle, as Tensor[modes, 2]."""
-    check_range("modes", modes, 1)
+    modes = check_int("modes", modes, 1)
+    radius = check_range("radius", radius, 0, low_inclusive=False)
     angles = torch.arange(modes, dtype=torch.float32) * (2 * math.pi / modes)
     return radius * torch.stack([angles.cos(), angles.sin()], dim=1)  # [K, 2]
 
@@ -48,10 +58,11 @@ def sample_ring(
     Returns:
         Tensor[n, 2]: each point is a centre (chosen uniformly) plus ``std`` * N(0, I).
     """
-    check_range("n", n, 0)
-    check_range("std", std, 0)
-    which = torch.randint(modes, (n,), generator=generator)
-    noise = torch.randn(n, 2, generator=generator)
+    n, modes = check_int("n", n, 0), check_int("modes", modes, 1)
+    std = check_range("std", std, 0)
+    draw_on = generator.device if generator is not None else None  # else the default device
+    which = torch.randint(modes, (n,), generator=generator, device=draw_on)
+    noise = torch.randn(n, 2, generator=generator, device=draw_on)
     return ring_centres(modes, radius)[which] + std * noise  # [n, 2]
 
 
@@ -61,6 +72,8 @@ def sample_ring(
 # --8<-- [start:mlp]
 def mlp(in_features: int, hidden: int, out_features: int) -> nn.Sequential:
     """Two hidden ReLU layers: big enough for a 2-D distribution, small enough for a CPU."""
+    in_features, hidden = check_int("in_features", in_features, 1), check_int("hidden", hidden, 1)
+    out_features = check_int("out_features", out_features, 1)
     return nn.Sequential(
         nn.Linear(in_features, hidden),
         nn.ReLU(),
@@ -83,8 +96,9 @@ def discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         real_logits (Tensor[B] or Tensor[B, 1]): the discriminator on real samples.
         fake_logits (Tensor[B'] or Tensor[B', 1]): the discriminator on generated samples.
     """
-    check_shape("real_logits", real_logits, ("...", None))
-    check_shape("fake_logits", fake_logits, ("...", None))
+    for name, logits in (("real_logits", real_logits), ("fake_logits", fake_logits)):
+        check_finite(name, check_floating(name, check_shape(name, logits, ("...", None))))
+    check_same_device(("real_logits", "fake_logits"), real_logits, fake_logits)
     return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
 
@@ -96,7 +110,8 @@ def generator_loss(fake_logits: Tensor, non_saturating: bool = True) -> Tensor:
     ``mean log(1 - D(G(z)))``, whose gradient vanishes when D confidently rejects the
     samples, which is exactly the situation early in training.
     """
-    check_shape("fake_logits", fake_logits, ("...", None))
+    check_floating("fake_logits", check_shape("fake_logits", fake_logits, ("...", None)))
+    check_finite("fake_logits", fake_logits)  # softplus(inf) = inf where BCE gives NaN
     if non_saturating:
         return F.softplus(-fake_logits).mean()
     return -F.softplus(fake_logits).mean()
@@ -124,17 +139,27 @@ def gan_step(
     Returns:
         The discriminator's and the generator's loss, as floats.
     """
-    check_shape("real", real, ("B", "D"))
+    for name, network in (("generator", generator), ("discriminator", discriminator)):
+        check_instance(name, network, nn.Module)
+    for name, opt in (("g_optimizer", g_optimizer), ("d_optimizer", d_optimizer)):
+        check_instance(name, opt, torch.optim.Optimizer)
+    check_floating("real", check_shape("real", real, ("B", "D")))
+    check_finite("real", check_nonempty("real", real))  # the mean loss of no sample is NaN
+    latent_dim = check_int("latent_dim", latent_dim, 1)
     B = real.shape[0]
+
+    def noise() -> Tensor:  # z ~ N(0, I) in the data's dtype and on its device
+        return torch.randn(B, latent_dim, dtype=real.dtype, device=real.device)
+
     # Discriminator: the generator's output is a constant here (detach), so only D learns.
-    fake = generator(torch.randn(B, latent_dim)).detach()  # [B, D]
+    fake = generator(noise()).detach()  # [B, D]
     d_loss = discriminator_loss(discriminator(real), discriminator(fake))
     d_optimizer.zero_grad()
     d_loss.backward()
     d_optimizer.step()
     # Generator: gradients flow through D into G, but only G's optimizer steps, so D
     # stays fixed; D's stale .grad is cleared by its zero_grad at the next call.
-    g_loss = generator_loss(discriminator(generator(torch.randn(B, latent_dim))), non_saturating)
+    g_loss = generator_loss(discriminator(generator(noise())), non_saturating)
     g_optimizer.zero_grad()
     g_loss.backward()
     g_optimizer.step()

@@ -47,7 +47,7 @@ def average_precision(recall: Tensor, precision: Tensor, method: str = "coco") -
         method: ``"voc07"``, ``"voc"`` or ``"coco"``.
     """
     check_shape("recall", recall, ("N",))
-    check_shape("precision", precision, (recall.shape[0],))
+    check_shape("precision", precision, (recall.shape[0],), of="recall")
     check_in("method", method, ("voc07", "voc", "coco"))
     check_same_device(("recall", "precision"), recall, precision)
     check_bounds("recall", as_floating("recall", recall), 0.0, 1.0)

@@ -9,9 +9,11 @@ from torch import Tensor
 from reference.checks import (
     check_data,
     check_finite,
+    check_floating,
     check_in,
     check_int,
     check_range,
+    check_real,
     check_same_device,
     check_same_length,
     check_shape,
@@ -32,7 +34,7 @@ def binary_counts(pred: Tensor, target: Tensor) -> dict[str, int]:
         pred (Tensor[...]), target (Tensor[...]): 0/1 or bool, same shape.
     """
     check_tensor("pred", pred)
-    check_shape("target", target, tuple(pred.shape))
+    check_shape("target", target, tuple(pred.shape), of="pred")
     check_same_device(("pred", "target"), pred, target)
     for name, value in (("pred", pred), ("target", target)):
         check_data(name, value)
@@ -80,8 +82,8 @@ def match_detections(
         unmatched ground truths: they are the false negatives.
     """
     for name, value in (("boxes", boxes), ("gt_boxes", gt_boxes)):
-        check_finite(name, check_shape(name, value, ("N", 4)))
-    check_finite("scores", check_shape("scores", scores, ("N",)))
+        check_finite(name, check_real(name, check_shape(name, value, ("N", 4))))
+    check_finite("scores", check_floating("scores", check_shape("scores", scores, ("N",))))
     check_same_length(("boxes", "scores"), boxes, scores)
     check_same_device(("boxes", "scores", "gt_boxes"), boxes, scores, gt_boxes)
     iou_threshold = check_range("iou_threshold", iou_threshold, 0.0, 1.0)
@@ -109,8 +111,8 @@ def precision_recall(is_tp: Tensor, num_gt: int) -> tuple[Tensor, Tensor]:
     ``precision[k] = TP_k / (k + 1)`` and ``recall[k] = TP_k / num_gt``: walking down the
     ranking, recall only grows while precision falls with every false positive.
     """
-    check_shape("is_tp", is_tp, ("N",))
-    check_int("num_gt", num_gt, 1)
+    check_data("is_tp", check_shape("is_tp", is_tp, ("N",)))
+    num_gt = check_int("num_gt", num_gt, 1)
     true_positives = torch.cumsum(is_tp.double(), dim=0)
     if true_positives.numel() and true_positives[-1] > num_gt:
         raise ValueError(
@@ -131,8 +133,8 @@ def voc_box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     VOC's corners are inclusive pixel indices, so a box ``(x1, y1, x2, y2)`` covers
     ``(x2 - x1 + 1) * (y2 - y1 + 1)`` pixels, and so does an intersection.
     """
-    check_shape("boxes1", boxes1, ("N", 4))
-    check_shape("boxes2", boxes2, ("M", 4))
+    for name, value in (("boxes1", boxes1), ("boxes2", boxes2)):
+        check_finite(name, check_real(name, check_shape(name, value, ("N", 4))))
     check_same_device(("boxes1", "boxes2"), boxes1, boxes2)
     a, b = boxes1.double()[:, None, :], boxes2.double()[None, :, :]  # [N, 1, 4], [1, M, 4]
     w = (torch.minimum(a[..., 2], b[..., 2]) - torch.maximum(a[..., 0], b[..., 0]) + 1).clamp(min=0)
@@ -156,8 +158,8 @@ def voc_match(overlaps: Tensor, iou_threshold: float = 0.5) -> tuple[Tensor, Ten
         (Tensor[N] bool, Tensor[N] int64): whether each detection is a TP, and the ground
         truth it claims (-1 when its best IoU is not above the threshold).
     """
-    check_shape("overlaps", overlaps, ("N", "M"))
-    check_data("overlaps", overlaps)
+    check_floating("overlaps", check_shape("overlaps", overlaps, ("N", "M")))
+    check_finite("overlaps", overlaps)
     iou_threshold = check_range("iou_threshold", iou_threshold, 0.0, 1.0)
     n, m = overlaps.shape
     device = overlaps.device

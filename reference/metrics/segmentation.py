@@ -10,7 +10,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_shape
+from reference.checks import (
+    check_data,
+    check_int,
+    check_integer,
+    check_same_device,
+    check_shape,
+)
 
 # --8<-- [end:imports]
 
@@ -27,12 +33,14 @@ def confusion_matrix(
         pred (Tensor[...]): predicted class per pixel. target (Tensor[...]): true class, same shape.
         num_classes: K. ignore_index: pixels whose *target* is this value are left out.
     """
-    check_shape("target", target, tuple(pred.shape))
-    check_range("num_classes", num_classes, 1)
-    if pred.is_floating_point() or target.is_floating_point():
-        raise TypeError(
-            f"pred and target must hold integer class ids, but got {pred.dtype} and {target.dtype}"
-        )
+    check_integer("pred", pred)
+    check_shape("target", check_integer("target", target), tuple(pred.shape), of="pred")
+    check_same_device(("pred", "target"), pred, target)
+    check_data("pred", pred)
+    check_data("target", target)
+    num_classes = check_int("num_classes", num_classes, 1)
+    if ignore_index is not None:
+        ignore_index = check_int("ignore_index", ignore_index)
     keep = (
         target != ignore_index
         if ignore_index is not None

@@ -27,6 +27,7 @@ from reference.checks import (
     check_data,
     check_distribution,
     check_finite,
+    check_floating,
     check_instance,
     check_int,
     check_range,
@@ -160,8 +161,9 @@ def rollout(
     check_instance("env", env, GridWorld)
     check_callable("policy", policy)
     B, T = check_int("episodes", episodes, 1), env.horizon
-    state = torch.full((B,), env.start)
-    alive = torch.ones(B, dtype=torch.bool)
+    device = env.next_state.device  # the world's tables decide where the episodes run
+    state = torch.full((B,), env.start, device=device)
+    alive = torch.ones(B, dtype=torch.bool, device=device)
     fields: dict[str, list[Tensor]] = {k: [] for k in ("s", "a", "r", "s2", "term", "mask")}
     for _ in range(T):
         probs = torch.softmax(policy(state), dim=-1)  # [B, A]
@@ -209,7 +211,7 @@ def value_iteration(
     scale = r.abs().max().item()
     bound = math.log(tol / scale) / math.log(gamma) if 0 < gamma and tol < scale else 1.0
     max_iter = math.ceil(bound) + 10
-    V = torch.zeros(env.n_states, dtype=torch.float64)
+    V = torch.zeros(env.n_states, dtype=torch.float64, device=r.device)
     for _ in range(max_iter):
         Q = r + gamma * future * V[env.next_state]  # [S, A]
         V_new = Q.max(dim=1).values
@@ -225,7 +227,7 @@ def value_iteration(
 
 def greedy_policy(Q: Tensor) -> Tensor:
     """The deterministic policy that picks the best action (lowest index on ties), ``[S, A]``."""
-    check_shape("Q", Q, ("S", "A"))
+    check_floating("Q", check_shape("Q", Q, ("S", "A")))
     check_data("Q", Q)
     return torch.nn.functional.one_hot(Q.argmax(dim=1), Q.shape[1]).double()
 
@@ -247,9 +249,9 @@ def feature_expectations(env: GridWorld, policy: Tensor, gamma: float = 0.9) -> 
     S = env.n_states
     moves = torch.nn.functional.one_hot(env.next_state, S).double()  # [S, A, S']
     P = torch.einsum("sa,sat->st", policy.double(), moves)  # [S, S']
-    d = torch.zeros(S, dtype=torch.float64)
+    d = torch.zeros(S, dtype=torch.float64, device=P.device)
     d[env.start] = 1.0
-    mu = torch.zeros(env.features.shape[1], dtype=torch.float64)
+    mu = torch.zeros(env.features.shape[1], dtype=torch.float64, device=P.device)
     for t in range(env.horizon):
         landed = d @ P  # [S']: where the mass stands after step t
         mu = mu + gamma**t * (landed @ env.features)

@@ -102,7 +102,10 @@ def projection_irl(
     iterations = check_int("iterations", iterations, 1)
     tol = check_range("tol", tol, 0, low_inclusive=False)
     # start from the policy that is optimal for a zero reward (always the first action)
-    policy = greedy_policy(torch.zeros(env.n_states, env.n_actions))
+    zero_reward = torch.zeros(
+        env.n_states, env.n_actions, dtype=torch.float64, device=expert_mu.device
+    )
+    policy = greedy_policy(zero_reward)
     mu_bar = feature_expectations(env, policy, gamma)  # [K]
     if (mu_bar - expert_mu).abs().max() < tol:  # every reward, w = 0 included, explains it
         return IRLResult(torch.zeros_like(expert_mu), policy, [])
@@ -120,9 +123,9 @@ def projection_irl(
             break
         mu_bar = mu_bar + (step @ (expert_mu - mu_bar)) / (step @ step) * step
     raise ValueError(
-        f"no policy matched expert_mu within {len(distances)} of {iterations} iterations "
-        f"(distance {distances[-1]:.3g} > tol={tol}): the expert may be a mixture that no "
-        "single deterministic policy reproduces"
+        f"no policy matched expert_mu within {len(distances)} of iterations={iterations} "
+        f"(distance {distances[-1]:.3g} > tol={tol}, gamma={gamma}): the expert may be a "
+        "mixture that no single deterministic policy reproduces, or come from another gamma"
     )
 
 

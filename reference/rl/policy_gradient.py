@@ -30,6 +30,7 @@ from reference.checks import (
     check_int,
     check_integer,
     check_range,
+    check_real,
     check_same_device,
     check_shape,
 )
@@ -82,9 +83,9 @@ def one_step_advantages(
     gamma = check_range("gamma", gamma, 0, 1)
     check_finite("rewards", as_floating("rewards", rewards))
     for name, x in (("values", values), ("next_values", next_values), ("terminal", terminal)):
-        check_shape(name, x, tuple(rewards.shape))
-    check_finite("values", values)
-    check_finite("next_values", next_values)
+        check_shape(name, x, tuple(rewards.shape), of="rewards")
+    check_finite("values", check_real("values", values))
+    check_finite("next_values", check_real("next_values", next_values))
     check_same_device(
         ("rewards", "values", "next_values", "terminal"), rewards, values, next_values, terminal
     )
@@ -109,13 +110,14 @@ def policy_gradient_loss(logits: Tensor, actions: Tensor, weights: Tensor, mask:
         mask (Tensor[B, T]): which steps happened (bool); the others count for nothing.
     """
     check_shape("actions", actions, ("B", "T"))
-    check_shape("logits", logits, (*actions.shape, "A"))
+    check_shape("logits", logits, (*actions.shape, "A"), of="actions")
     check_floating("logits", logits)
-    check_shape("weights", weights, tuple(actions.shape))
-    check_shape("mask", mask, tuple(actions.shape))
+    check_shape("weights", weights, tuple(actions.shape), of="actions")
+    check_shape("mask", mask, tuple(actions.shape), of="actions")
     check_same_device(("logits", "actions", "weights", "mask"), logits, actions, weights, mask)
     check_bounds("actions", check_integer("actions", actions), 0, logits.shape[-1] - 1)
-    check_finite("weights", weights)
+    actions = actions.long()  # gather() takes int64 indices only
+    check_finite("weights", check_real("weights", weights))
     log_pi = torch.log_softmax(logits, dim=-1).gather(-1, actions.unsqueeze(-1)).squeeze(-1)
     return -(mask * weights * log_pi).sum() / actions.shape[0]
 
@@ -141,7 +143,11 @@ class TabularActorCritic(nn.Module):
         self.values = nn.Parameter(torch.zeros(n_states, dtype=torch.float64))
 
     def forward(self, states: Tensor) -> tuple[Tensor, Tensor]:
-        return self.logits[states], self.values[states]
+        """Integer states Tensor[...] to ``(logits [..., A], values [...])``."""
+        check_integer("states", states)
+        check_same_device(("states", "self.logits"), states, self.logits)
+        check_bounds("states", states, 0, self.logits.shape[0] - 1)
+        return self.logits[states.long()], self.values[states.long()]
 
     def policy(self) -> Tensor:
         """Action probabilities of every state, ``[S, A]``."""

@@ -1520,3 +1520,542 @@ add(
         accept={"boxes:dtype": "valid", "labels:dtype": "valid"},
     ),
 )
+
+# -------------------------------------------------------------------------------- metrics
+from torchmetrics.functional.classification import (  # noqa: E402
+    binary_stat_scores,
+    multiclass_confusion_matrix,
+    multiclass_jaccard_index,
+)
+
+import reference.metrics as me  # noqa: E402
+
+
+def _segmentation() -> Args:
+    g = seeded()
+    return {
+        "pred": torch.randint(4, (3, 5, 5), generator=g),
+        "target": torch.randint(4, (3, 5, 5), generator=g),
+        "num_classes": 4,
+        "ignore_index": 3,
+    }
+
+
+def _counts(pred: Tensor, target: Tensor) -> dict[str, int]:
+    tp, fp, tn, fn, _ = binary_stat_scores(pred.long(), target.long()).tolist()
+    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn}
+
+
+def _detections(images: int = 3) -> Args:
+    preds, targets = [], []
+    for i in range(images):
+        truth = boxes(3, seed=10 + i, size=200.0)
+        found = torch.cat([truth[:2] + 1.0, boxes(2, seed=20 + i, size=200.0)])
+        preds.append(
+            {
+                "boxes": found,
+                "scores": torch.rand(4, generator=seeded(i), dtype=torch.float64),
+                "labels": torch.tensor([0, 1, 0, 1]),
+            }
+        )
+        targets.append({"boxes": truth, "labels": torch.tensor([0, 1, 1])})
+    return {"preds": preds, "targets": targets}
+
+
+add(
+    Case(
+        "metrics.confusion_matrix",
+        me.confusion_matrix,
+        _segmentation,
+        lambda pred, target, num_classes, ignore_index: multiclass_confusion_matrix(
+            pred, target, num_classes, ignore_index=ignore_index
+        ),
+    ),
+    Case(
+        "metrics.iou_per_class",
+        me.iou_per_class,
+        _segmentation,
+        lambda pred, target, num_classes, ignore_index: (
+            multiclass_jaccard_index(
+                pred, target, num_classes, average="none", ignore_index=ignore_index
+            )
+            .double()
+            .where(torch.arange(num_classes) != ignore_index, 0.0)
+        ),
+        # torchmetrics puts its zero_division value (0) where a class never occurs; and the
+        # ignored class, which it reports as 0 too
+    ),
+    Case(
+        "metrics.mean_iou",
+        me.mean_iou,
+        _segmentation,
+        lambda pred, target, num_classes, ignore_index: multiclass_jaccard_index(
+            pred, target, num_classes, average="macro", ignore_index=ignore_index
+        ).double(),
+    ),
+    Case(
+        "metrics.binary_counts",
+        me.binary_counts,
+        lambda: {"pred": torch.tensor([1, 0, 1, 1, 0]), "target": torch.tensor([1, 1, 0, 1, 0])},
+        _counts,
+    ),
+    Case(
+        "metrics.precision_recall",
+        me.precision_recall,
+        lambda: {"is_tp": torch.tensor([True, False, True, True]), "num_gt": 5},
+        domains={"num_gt": at_least(3)},
+        accept={"is_tp:empty": "valid", "is_tp:dtype": "valid", "is_tp:shape": "valid"},
+    ),
+    Case(
+        "metrics.average_precision",
+        me.average_precision,
+        lambda: {
+            "recall": torch.tensor([0.2, 0.4, 0.4, 0.6], dtype=torch.float64),
+            "precision": torch.tensor([1.0, 1.0, 0.67, 0.75], dtype=torch.float64),
+            "method": "coco",
+        },
+        accept={
+            f"{a}:{c}": "valid"
+            for a in ("recall", "precision")
+            for c in ("dtype", "empty", "shape")
+        },
+    ),
+    Case(
+        "metrics.match_detections",
+        me.match_detections,
+        lambda: {
+            "boxes": boxes(6),
+            "scores": torch.rand(6, generator=seeded(), dtype=torch.float64),
+            "gt_boxes": boxes(3, seed=1),
+            "iou_threshold": 0.3,
+            "convention": "coco",
+        },
+        domains={"iou_threshold": lambda v: 0 <= v <= 1},
+        accept={
+            "boxes:dtype": "valid",
+            "gt_boxes:dtype": "valid",
+            "scores:dtype": "valid",
+            "gt_boxes:empty": "valid",
+            "boxes:empty": "any",
+        },
+    ),
+    Case(
+        "metrics.voc_box_iou",
+        me.voc_box_iou,
+        lambda: {"boxes1": boxes(4), "boxes2": boxes(3, seed=1)},
+        accept={
+            "boxes1:dtype": "valid",
+            "boxes2:dtype": "valid",
+            "boxes1:empty": "valid",
+            "boxes2:empty": "valid",
+        },
+    ),
+    Case(
+        "metrics.voc_match",
+        me.voc_match,
+        lambda: {
+            "overlaps": torch.rand(5, 3, generator=seeded(), dtype=torch.float64),
+            "iou_threshold": 0.5,
+        },
+        domains={"iou_threshold": lambda v: 0 <= v <= 1},
+        accept={"overlaps:dtype": "valid", "overlaps:empty": "valid", "overlaps:shape": "valid"},
+    ),
+    Case(
+        "metrics.mean_average_precision",
+        me.mean_average_precision,
+        _detections,
+        accept={"*:dtype": "valid", "*:empty": "valid"},  # another valid data set
+    ),
+    Case(
+        "metrics.voc_mean_average_precision",
+        me.voc_mean_average_precision,
+        lambda: {**_detections(), "method": "voc", "iou_threshold": 0.5},
+        domains={"iou_threshold": lambda v: 0 <= v <= 1},
+        accept={"*:dtype": "valid", "*:empty": "valid"},
+    ),
+)
+
+# ----------------------------------------------------------------------------- generative
+import reference.generative as ge  # noqa: E402
+
+
+def _gan() -> Args:
+    torch.manual_seed(0)
+    g, d = ge.mlp(2, 8, 2).double(), ge.mlp(2, 8, 1).double()
+    return {
+        "generator": g,
+        "discriminator": d,
+        "g_optimizer": torch.optim.Adam(g.parameters(), lr=1e-3),
+        "d_optimizer": torch.optim.Adam(d.parameters(), lr=1e-3),
+        "real": randn(8, 2),
+        "latent_dim": 2,
+        "non_saturating": True,
+    }
+
+
+def _autoencoder() -> nn.Module:
+    torch.manual_seed(0)
+    return ge.Autoencoder(6, 4, 2).double()
+
+
+add(
+    Case(
+        "generative.discriminator_loss",
+        ge.discriminator_loss,
+        lambda: {"real_logits": randn(5, 1), "fake_logits": randn(4, 1, seed=1)},
+        lambda real_logits, fake_logits: (
+            F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+        ),
+    ),
+    Case(
+        "generative.generator_loss",
+        ge.generator_loss,
+        lambda: {"fake_logits": randn(5, 1), "non_saturating": True},
+        lambda fake_logits, non_saturating: F.binary_cross_entropy_with_logits(
+            fake_logits, torch.ones_like(fake_logits)
+        ),
+    ),
+    Case(
+        "generative.info_nce",
+        ge.info_nce,
+        lambda: {"query": randn(5, 3), "key": randn(5, 3, seed=1), "temperature": 0.1},
+        lambda query, key, temperature: F.cross_entropy(
+            F.normalize(query, dim=1) @ F.normalize(key, dim=1).T / temperature,
+            torch.arange(len(query)),
+        ),
+    ),
+    Case(
+        "generative.rotation_pretext",
+        ge.rotation_pretext,
+        lambda: {"images": randn(2, 3, 4, 4)},
+        lambda images: (
+            torch.cat([torch.rot90(images, k, (2, 3)) for k in range(4)]),
+            torch.arange(4, device=images.device).repeat_interleave(len(images)),
+        ),
+    ),
+    Case(
+        "generative.mask_patches",
+        ge.mask_patches,
+        lambda: {"images": randn(2, 3, 8, 8), "patch": 4, "ratio": 0.5, "generator": seeded()},
+        domains={"patch": at_least(1), "ratio": lambda v: 0 <= v <= 1},
+        accept={
+            "images:nan": "valid",
+            "images:inf": "valid",
+            "images:dtype": "valid",
+            "images:empty": "valid",
+            "images:meta": "valid",
+        },
+    ),
+    Case(
+        "generative.cycle_consistency_loss",
+        ge.cycle_consistency_loss,
+        lambda: {
+            "x": randn(3, 4),
+            "y": randn(2, 4, seed=1),
+            "g": lambda t: 2 * t,
+            "f": lambda t: t / 2 + 0.1,
+        },
+        lambda x, y, g, f: F.l1_loss(f(g(x)), x) + F.l1_loss(g(f(y)), y),
+    ),
+    Case(
+        "generative.inception_score",
+        ge.inception_score,
+        lambda: {"probs": distribution(6, 4), "eps": 1e-12},
+        lambda probs, eps: torch.exp(
+            F.kl_div(probs.mean(0, keepdim=True).log().expand_as(probs), probs, reduction="none")
+            .sum(1)
+            .mean()
+        ),
+        tolerance={"rtol": 1e-9, "atol": 1e-9},
+        fixed=("eps",),  # the guard against log 0, which the oracle does not need
+    ),
+    Case(
+        "generative.mode_counts",
+        ge.mode_counts,
+        lambda: {
+            "samples": ge.sample_ring(40, generator=seeded()).double(),
+            "centres": ge.ring_centres().double(),
+            "std": 0.05,
+            "n_sigma": 3.0,
+        },
+        domains={"std": positive, "n_sigma": positive},
+        accept={"samples:empty": "valid", "samples:dtype": "valid", "centres:dtype": "valid"},
+    ),
+    Case(
+        "generative.mode_coverage",
+        ge.mode_coverage,
+        lambda: {
+            "samples": ge.sample_ring(40, generator=seeded()).double(),
+            "centres": ge.ring_centres().double(),
+            "std": 0.05,
+            "n_sigma": 3.0,
+            "min_count": 2,
+        },
+        domains={"std": positive, "n_sigma": positive, "min_count": at_least(0)},
+        accept={"samples:empty": "valid", "samples:dtype": "valid", "centres:dtype": "valid"},
+    ),
+    Case(
+        "generative.slerp",
+        ge.slerp,
+        lambda: {
+            "z0": randn(4),
+            "z1": randn(4, seed=1),
+            "t": torch.linspace(0, 1, 5, dtype=torch.float64),
+        },
+        accept={
+            "*:nan": "propagate",
+            "*:inf": "any",
+            "t:empty": "valid",
+            "t:dtype": "valid",
+            "t:shape": "any",
+        },
+    ),
+    Case(
+        "generative.roc_auc",
+        ge.roc_auc,
+        lambda: {
+            "scores": torch.tensor([0.1, 0.4, 0.35, 0.8, 0.5]),
+            "labels": torch.tensor([0, 0, 1, 1, 0]),
+        },
+        lambda scores, labels: binary_auroc_score(scores, labels),
+        accept={"labels:dtype": "any"},  # bool and float 0/1 labels, where torchmetrics wants int
+    ),
+    Case(
+        "generative.ring_centres",
+        ge.ring_centres,
+        lambda: {"modes": 5, "radius": 2.0},
+        domains={"modes": at_least(1), "radius": positive},
+    ),
+    Case(
+        "generative.sample_ring",
+        ge.sample_ring,
+        lambda: {"n": 6, "modes": 5, "radius": 2.0, "std": 0.1, "generator": seeded()},
+        domains={"n": at_least(0), "modes": at_least(1), "radius": positive, "std": nonneg},
+    ),
+    Case(
+        "generative.mlp",
+        lambda **a: ge.mlp(**a)(torch.zeros(2, a["in_features"])).shape,
+        lambda: {"in_features": 3, "hidden": 4, "out_features": 2},
+        domains={k: at_least(1) for k in ("in_features", "hidden", "out_features")},
+    ),
+    Case(
+        "generative.gan_step",
+        ge.gan_step,
+        _gan,
+        domains={"latent_dim": at_least(1)},
+        # the caller's networks judge the batch
+        accept={
+            **{f"real:{c}": "raises" for c in ("dtype", "shape", "meta")},
+        },
+        fixed=("generator", "discriminator", "g_optimizer", "d_optimizer"),
+    ),
+    _module_case(
+        "generative.Autoencoder",
+        ge.Autoencoder,
+        lambda: {"in_features": 6, "hidden": 4, "code": 2},
+        lambda: {"x": randn(3, 6)},
+        domains={k: at_least(1) for k in ("in_features", "hidden", "code")},
+        accept={"x:nan": "propagate", "x:inf": "valid", "x:empty": "valid"},
+    ),
+    Case(
+        "generative.reconstruction_error",
+        ge.reconstruction_error,
+        lambda: {"model": _autoencoder(), "x": randn(3, 6)},
+        accept={
+            "x:nan": "propagate",
+            "x:inf": "propagate",
+            "x:empty": "valid",
+            "x:dtype": "raises",
+            "x:meta": "raises",
+            "x:shape": "raises",
+        },
+    ),
+    Case(
+        "generative.fit_autoencoder",
+        ge.fit_autoencoder,
+        lambda: {
+            "model": _autoencoder(),
+            "x": randn(10, 6),
+            "steps": 3,
+            "batch_size": 4,
+            "lr": 1e-3,
+            "seed": 0,
+        },
+        domains={"steps": at_least(0), "batch_size": at_least(1), "lr": nonneg, "seed": anything},
+        # the NaN is in a row the random mini-batches may or may not draw
+        accept={"x:nan": "valid", "x:inf": "valid", "x:dtype": "raises", "x:meta": "raises"},
+    ),
+    Case(
+        "generative.make_digits",
+        ge.make_digits,
+        lambda: {"per_class": 1, "size": 8, "seed": 0},
+        domains={"per_class": at_least(1), "size": at_least(1), "seed": anything},
+    ),
+    Case(
+        "generative.anomaly_experiment",
+        lambda **a: ge.anomaly_experiment(**a).auc,
+        lambda: {"anomaly": 3, "per_class": 9, "seed": 0},
+        domains={"anomaly": lambda v: 0 <= v <= 9, "per_class": at_least(2), "seed": anything},
+    ),
+)
+
+
+def binary_auroc_score(scores: Tensor, labels: Tensor) -> float:
+    from torchmetrics.functional.classification import binary_auroc
+
+    return binary_auroc(scores, labels).item()
+
+
+# -------------------------------------------------------------------------------------- rl
+import reference.rl as rl  # noqa: E402
+
+
+def _expert() -> Tensor:
+    env = rl.GridWorld()
+    _, Q = rl.value_iteration(env)
+    return rl.feature_expectations(env, rl.greedy_policy(Q))
+
+
+def _rollout() -> rl.Rollout:
+    env = rl.GridWorld()
+    return rl.rollout(env, lambda s: torch.zeros(len(s), 4, dtype=torch.float64), 3, seeded())
+
+
+add(
+    Case(
+        "rl.GridWorld",
+        lambda **a: rl.GridWorld(**a).next_state,
+        lambda: {"layout": ("S..", ".XG"), "horizon": 5},
+        domains={"horizon": at_least(1)},
+    ),
+    Case(
+        "rl.value_iteration",
+        rl.value_iteration,
+        lambda: {
+            "env": rl.GridWorld(),
+            "reward": rl.GridWorld().reward,
+            "gamma": 0.8,
+            "tol": 1e-10,
+        },
+        domains={"gamma": lambda v: 0 <= v < 1, "tol": positive},
+        accept={"reward:dtype": "valid"},
+    ),
+    Case(
+        "rl.greedy_policy",
+        rl.greedy_policy,
+        lambda: {"Q": randn(6, 4)},
+        lambda Q: F.one_hot(Q.argmax(1), Q.shape[1]).double(),
+    ),
+    Case(
+        "rl.feature_expectations",
+        rl.feature_expectations,
+        lambda: {
+            "env": rl.GridWorld(),
+            "policy": torch.full((20, 4), 0.25, dtype=torch.float64),
+            "gamma": 0.9,
+        },
+        domains={"gamma": lambda v: 0 <= v <= 1},
+        accept={"policy:dtype": "valid"},
+    ),
+    Case(
+        "rl.rollout",
+        lambda **a: rl.rollout(**a).states,
+        lambda: {
+            "env": rl.GridWorld(),
+            "policy": lambda s: torch.zeros(len(s), 4),
+            "episodes": 3,
+            "generator": seeded(),
+        },
+        domains={"episodes": at_least(1)},
+    ),
+    Case(
+        "rl.demonstration_features",
+        rl.demonstration_features,
+        lambda: {"env": rl.GridWorld(), "demos": _rollout(), "gamma": 0.9},
+        domains={"gamma": lambda v: 0 <= v <= 1},
+    ),
+    Case(
+        "rl.projection_irl",
+        lambda **a: rl.projection_irl(**a).weights,
+        lambda: {
+            "env": rl.GridWorld(),
+            "expert_mu": _expert(),
+            "gamma": 0.9,
+            "iterations": 20,
+            "tol": 1e-9,
+        },
+        domains={"gamma": lambda v: 0 <= v < 1, "iterations": at_least(1), "tol": positive},
+        accept={"expert_mu:dtype": "any"},  # float32 features cannot match to 1e-9: error
+    ),
+    Case(
+        "rl.discounted_returns",
+        rl.discounted_returns,
+        lambda: {"rewards": randn(2, 5), "gamma": 0.9},
+        domains={"gamma": lambda v: 0 <= v <= 1},
+        accept={"rewards:dtype": "valid", "rewards:empty": "valid", "rewards:shape": "valid"},
+    ),
+    Case(
+        "rl.one_step_advantages",
+        rl.one_step_advantages,
+        lambda: {
+            "rewards": randn(2, 5),
+            "values": randn(2, 5, seed=1),
+            "next_values": randn(2, 5, seed=2),
+            "terminal": torch.zeros(2, 5, dtype=torch.bool),
+            "gamma": 0.9,
+        },
+        domains={"gamma": lambda v: 0 <= v <= 1},
+        accept={"*:dtype": "valid", "*:empty": "any"},
+    ),
+    Case(
+        "rl.policy_gradient_loss",
+        rl.policy_gradient_loss,
+        lambda: {
+            "logits": randn(2, 3, 4),
+            "actions": torch.randint(4, (2, 3), generator=seeded()),
+            "weights": randn(2, 3, seed=1),
+            "mask": torch.ones(2, 3, dtype=torch.bool),
+        },
+        accept={
+            "logits:nan": "propagate",
+            "logits:inf": "any",
+            "*:dtype": "valid",
+            "*:empty": "any",
+            "logits:shape": "valid",
+        },
+    ),
+    _module_case(
+        "rl.TabularActorCritic",
+        rl.TabularActorCritic,
+        lambda: {"n_states": 5, "n_actions": 3},
+        lambda: {"states": torch.tensor([0, 4, 2])},
+        domains={"n_states": at_least(1), "n_actions": at_least(1)},
+        # any integer dtype and any shape of states index the tables
+        accept={"states:empty": "valid", "states:shape": "valid", "states:dtype": "valid"},
+    ),
+    Case(
+        "rl.train",
+        lambda **a: rl.train(**a)[1].returns,
+        lambda: {
+            "env": rl.GridWorld(),
+            "method": "reinforce",
+            "updates": 2,
+            "episodes": 2,
+            "gamma": 0.9,
+            "lr": 0.1,
+            "critic_lr": 0.1,
+            "entropy": 0.01,
+            "seed": 0,
+        },
+        domains={
+            "updates": at_least(1),
+            "episodes": at_least(1),
+            "gamma": lambda v: 0 <= v <= 1,
+            "lr": nonneg,
+            "critic_lr": nonneg,
+            "entropy": nonneg,
+            "seed": anything,
+        },
+    ),
+)

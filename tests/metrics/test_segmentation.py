@@ -51,7 +51,9 @@ class TestSegmentationIou:
         assert mean_iou(target, target, 6).item() == 1.0
 
     def test_rejects_bad_input(self) -> None:
-        with pytest.raises(ValueError, match=r"target must have shape \(2, 2\), but got \(4,\)"):
+        with pytest.raises(
+            ValueError, match=r"target must have shape \(2, 2\) to match pred, but got \(4,\)"
+        ):
             mean_iou(torch.zeros(2, 2, dtype=torch.long), torch.zeros(4, dtype=torch.long), 3)
         with pytest.raises(
             ValueError, match=r"pred and target must be in \[0, 3\), but got values in \[0, 5\]"

@@ -73,7 +73,9 @@ class TestOneStepAdvantages:
 
     def test_rejects_mismatched_shapes(self) -> None:
         x = torch.zeros(2, 3)
-        with pytest.raises(ValueError, match=r"values must have shape \(2, 3\), but got \(3,\)"):
+        with pytest.raises(
+            ValueError, match=r"values must have shape \(2, 3\) to match rewards, but got \(3,\)"
+        ):
             one_step_advantages(x, torch.zeros(3), x, x.bool(), 0.9)
 
 
