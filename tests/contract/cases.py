@@ -2059,3 +2059,225 @@ add(
         },
     ),
 )
+
+# ---------------------------------------------------------------------------------- image
+import cv2  # noqa: E402
+
+import reference.image as im  # noqa: E402
+from tests.image.conftest import random_image  # noqa: E402
+
+
+def _opencv_shape(result: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """OpenCV drops a trailing axis of size 1: put it back."""
+    if like.ndim == 3 and like.shape[2] == 1 and result.ndim == 2:
+        return result[..., None]
+    return result
+
+
+def _image_case(
+    name: str,
+    ours: Callable[..., object],
+    theirs: Callable[..., np.ndarray],
+    shape: tuple[int, ...] = (9, 7, 3),
+    dtype: type = np.uint8,
+    accept: dict[str, str] | None = None,
+    **extra: object,
+) -> Case:
+    """A filter with an OpenCV counterpart called as ``theirs(image, **extra)``."""
+    return Case(
+        f"image.{name}",
+        ours,
+        lambda: {"image": random_image(shape, dtype), **extra},
+        lambda image, **kw: _opencv_shape(theirs(image, **kw), image),
+        tolerance={"rtol": 1e-5, "atol": 1e-5},
+        accept=accept or {},
+    )
+
+
+def _opencv_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
+    pyramid = [image]
+    for _ in range(levels):
+        pyramid.append(_opencv_shape(cv2.pyrDown(pyramid[-1]), pyramid[-1][::2, ::2]))
+    return pyramid
+
+
+# OpenCV has no kernel for some dtype combinations that these functions handle (float64
+# colour conversion and median, float32 to float64 Laplacian): a deliberate difference
+BEYOND_OPENCV = {"image:dtype": "any"}
+
+
+add(
+    _image_case(
+        "to_rgb",
+        im.to_rgb,
+        lambda image: cv2.cvtColor(image, cv2.COLOR_BGR2RGB),
+        accept=BEYOND_OPENCV,
+    ),
+    _image_case(
+        "to_gray",
+        im.to_gray,
+        lambda image: cv2.cvtColor(image, cv2.COLOR_BGR2GRAY),
+        accept=BEYOND_OPENCV,
+    ),
+    Case(
+        "image.equalize_hist",
+        im.equalize_hist,
+        lambda: {"gray": random_image((9, 7), np.uint8)},
+        lambda gray: cv2.equalizeHist(gray),
+    ),
+    _image_case(
+        "gaussian_blur",
+        im.gaussian_blur,
+        lambda image, ksize, sigma: cv2.GaussianBlur(image, (ksize, ksize), sigma),
+        ksize=5,
+        sigma=1.2,
+    ),
+    _image_case(
+        "box_blur", im.box_blur, lambda image, ksize: cv2.blur(image, (ksize, ksize)), ksize=3
+    ),
+    _image_case(
+        "median_blur",
+        im.median_blur,
+        lambda image, ksize: cv2.medianBlur(image, ksize),
+        ksize=3,
+        accept=BEYOND_OPENCV,
+    ),
+    _image_case(
+        "max_filter",
+        im.max_filter,
+        lambda image, ksize: cv2.dilate(image, np.ones((ksize, ksize), np.uint8)),
+        ksize=3,
+    ),
+    _image_case(
+        "min_filter",
+        im.min_filter,
+        lambda image, ksize: cv2.erode(image, np.ones((ksize, ksize), np.uint8)),
+        ksize=3,
+    ),
+    _image_case(
+        "sobel",
+        im.sobel,
+        lambda image, dx, dy, ksize: cv2.Sobel(image, cv2.CV_64F, dx, dy, ksize=ksize),
+        dx=1,
+        dy=0,
+        ksize=3,
+    ),
+    _image_case(
+        "laplacian",
+        im.laplacian,
+        lambda image, ksize: cv2.Laplacian(image, cv2.CV_64F, ksize=ksize),
+        ksize=3,
+        accept=BEYOND_OPENCV,
+    ),
+    _image_case(
+        "gradient_magnitude",
+        im.gradient_magnitude,
+        lambda image, ksize: cv2.magnitude(
+            cv2.Sobel(image, cv2.CV_64F, 1, 0, ksize=ksize),
+            cv2.Sobel(image, cv2.CV_64F, 0, 1, ksize=ksize),
+        ),
+        ksize=3,
+    ),
+    _image_case("pyr_down", im.pyr_down, cv2.pyrDown),
+    _image_case(
+        "pyr_up",
+        im.pyr_up,
+        lambda image, dstsize: cv2.pyrUp(image, dstsize=dstsize),
+        dstsize=(13, 17),
+    ),
+    Case(
+        "image.gaussian_kernel",
+        im.gaussian_kernel,
+        lambda: {"ksize": 7, "sigma": 1.5},
+        lambda ksize, sigma: cv2.getGaussianKernel(ksize, sigma).ravel(),
+    ),
+    Case(
+        "image.sobel_kernels",
+        im.sobel_kernels,
+        lambda: {"order": 1, "ksize": 5},
+        # OpenCV wants some derivative: ask for order 1 along the other axis, read this one
+        lambda order, ksize: (
+            cv2.getDerivKernels(order, 1 if order == 0 else 0, ksize)[0].ravel().astype(np.float64)
+        ),
+    ),
+    Case(
+        "image.correlate_loop",
+        im.correlate_loop,
+        lambda: {
+            "image": random_image((7, 6), np.float64),
+            "kernel": random_image((3, 3), np.float64, seed=1),
+        },
+        lambda image, kernel: cv2.filter2D(image, -1, kernel, borderType=cv2.BORDER_REFLECT_101),
+        accept={"image:dtype": "any"},  # computed in float64 whatever the image's dtype
+    ),
+    Case(
+        "image.gaussian_pyramid",
+        im.gaussian_pyramid,
+        lambda: {"image": random_image((17, 13, 3), np.uint8), "levels": 2},
+        _opencv_pyramid,
+    ),
+    Case(
+        "image.laplacian_pyramid",
+        im.laplacian_pyramid,
+        lambda: {"image": random_image((17, 13), np.float64), "levels": 2},
+        domains={"levels": at_least(0)},
+        accept={
+            "image:nan": "propagate",
+            "image:inf": "any",
+            "image:dtype": "valid",
+            "image:shape": "valid",
+        },
+    ),
+    Case(
+        "image.reconstruct",
+        im.reconstruct,
+        lambda: {"pyramid": im.laplacian_pyramid(random_image((17, 13), np.float64), 2)},
+        accept={
+            "pyramid:nan": "propagate",
+            "pyramid:inf": "any",
+            "pyramid:dtype": "valid",
+            "pyramid:shape": "valid",
+        },
+    ),
+    Case(
+        "image.blend",
+        im.blend,
+        lambda: {
+            "a": random_image((16, 12, 3), np.uint8),
+            "b": random_image((16, 12, 3), np.uint8, seed=1),
+            "mask": (random_image((16, 12), np.float64) > 0.5).astype(np.float64),
+            "levels": 2,
+        },
+        domains={"levels": at_least(0)},
+        accept={"mask:dtype": "valid"},
+    ),
+    Case(
+        "image.gamma_correct",
+        im.gamma_correct,
+        lambda: {"image": random_image((9, 7, 3), np.uint8), "gamma": 0.7},
+        domains={"gamma": positive},
+        # uint8 or floats in [0, 1], others refused; a grey or 4-channel image is valid too
+        accept={"image:dtype": "any", "image:shape": "valid"},
+    ),
+    Case(
+        "image.gaussian_noise",
+        im.gaussian_noise,
+        lambda: {"image": random_image((9, 7, 3), np.uint8), "sigma": 10.0, "rng": 0},
+        domains={"sigma": nonneg},
+        accept={"image:dtype": "any", "image:shape": "valid"},
+        fixed=("rng",),
+    ),
+    Case(
+        "image.salt_pepper_noise",
+        im.salt_pepper_noise,
+        lambda: {
+            "image": random_image((9, 7, 3), np.uint8),
+            "amount": 0.2,
+            "salt_vs_pepper": 0.5,
+            "rng": 0,
+        },
+        domains={"amount": lambda v: 0 <= v <= 1, "salt_vs_pepper": lambda v: 0 <= v <= 1},
+        accept={"image:dtype": "any", "image:shape": "valid"},
+        fixed=("rng",),
+    ),
+)

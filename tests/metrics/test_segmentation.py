@@ -59,5 +59,7 @@ class TestSegmentationIou:
             ValueError, match=r"pred and target must be in \[0, 3\), but got values in \[0, 5\]"
         ):
             mean_iou(torch.tensor([0, 5]), torch.tensor([0, 1]), 3)
-        with pytest.raises(TypeError, match=r"pred must hold integers, but got dtype torch\.float32"):
+        with pytest.raises(
+            TypeError, match=r"pred must hold integers, but got dtype torch\.float32"
+        ):
             mean_iou(torch.zeros(3), torch.zeros(3, dtype=torch.long), 3)
