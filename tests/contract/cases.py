@@ -259,12 +259,14 @@ add(
         _grads_after(fo.clip_grad_value_),
         _clipping_args(clip_value=0.5),
         _grads_after(torch.nn.utils.clip_grad_value_),
+        accept={"parameters:meta": "valid"},  # no gradient: skipped, wherever it lives
     ),
     Case(
         "foundations.clip_grad_norm_",
         _grads_after(fo.clip_grad_norm_),
         _clipping_args(max_norm=1.0, norm_type=2.0),
         _grads_after(torch.nn.utils.clip_grad_norm_),
+        accept={"parameters:meta": "valid"},  # no gradient: skipped, wherever it lives
     ),
     # Paddle's ClipGradByNorm; no library here has it
     Case(
@@ -2281,3 +2283,206 @@ add(
         fixed=("rng",),
     ),
 )
+
+# ------------------------------------------------------------------------------ attention
+# Issue 17 owns reference/attention: what this test finds there is listed in allowed.py.
+import reference.attention as at  # noqa: E402
+
+
+def _seq2seq() -> at.Seq2Seq:
+    torch.manual_seed(0)
+    with torch.device("cpu"):
+        return at.Seq2Seq(vocab_size=13, embed_dim=4, hidden_dim=6).double().eval()
+
+
+def _decoding() -> Args:
+    source, lengths, _ = at.reversal_data(1, 3, 4, generator=seeded())
+    step, state = _seq2seq().step_function(source, lengths)
+    return {"step": step, "state": state}
+
+
+add(
+    Case(
+        "attention.soft_attention",
+        lambda **a: at.soft_attention(**a)[0],
+        lambda: {
+            "scores": randn(2, 5),
+            "values": randn(2, 5, 3, seed=1),
+            "mask": torch.tensor([[True, True, False, True, True]] * 2),
+        },
+        lambda scores, values, mask: (
+            torch.softmax(scores.masked_fill(~mask, -torch.inf), -1)[..., None, :] @ values
+        ).squeeze(-2),
+        accept={"*:nan": "propagate"},
+    ),
+    Case(
+        "attention.hard_attention",
+        at.hard_attention,
+        lambda: {
+            "scores": randn(2, 5),
+            "values": randn(2, 5, 3, seed=1),
+            "sample": True,
+            "generator": seeded(),
+        },
+    ),
+    Case(
+        "attention.local_attention",
+        at.local_attention,
+        lambda: {
+            "scores": randn(2, 7),
+            "values": randn(2, 7, 3, seed=1),
+            "center": torch.tensor([2.0, 5.5], dtype=torch.float64),
+            "half_width": 2,
+            "gaussian": True,
+        },
+        domains={"half_width": at_least(0)},
+    ),
+    Case(
+        "attention.gumbel_softmax",
+        at.gumbel_softmax,
+        lambda: {
+            "logits": randn(3, 4),
+            "tau": 0.5,
+            "hard": False,
+            "generator": seeded(),
+            "dim": -1,
+        },
+        domains={"tau": positive},
+    ),
+    Case(
+        "attention.dot_similarity",
+        at.dot_similarity,
+        lambda: {"query": randn(2, 3, 4), "key": randn(2, 5, 4, seed=1)},
+        lambda query, key: query @ key.transpose(-2, -1),
+    ),
+    Case(
+        "attention.scaled_dot_similarity",
+        at.scaled_dot_similarity,
+        lambda: {"query": randn(2, 3, 4), "key": randn(2, 5, 4, seed=1)},
+        lambda query, key: query @ key.transpose(-2, -1) / math.sqrt(query.shape[-1]),
+    ),
+    Case(
+        "attention.cosine_similarity",
+        at.cosine_similarity,
+        lambda: {"query": randn(2, 3, 4), "key": randn(2, 5, 4, seed=1), "eps": 1e-8},
+        lambda query, key, eps: F.cosine_similarity(
+            query[..., :, None, :], key[..., None, :, :], dim=-1, eps=eps
+        ),
+    ),
+    Case(
+        "attention.scaled_dot_product_attention",
+        lambda **a: at.scaled_dot_product_attention(**a)[0],
+        lambda: {
+            "query": randn(2, 3, 4),
+            "key": randn(2, 5, 4, seed=1),
+            "value": randn(2, 5, 6, seed=2),
+            "attn_mask": torch.rand(3, 5, generator=seeded()) > 0.3,
+            "is_causal": False,
+            "scale": 0.3,
+        },
+        F.scaled_dot_product_attention,
+    ),
+    Case(
+        "attention.sinusoidal_positional_encoding",
+        at.sinusoidal_positional_encoding,
+        lambda: {"length": 5, "dim": 6, "base": 10000.0},
+        domains={"length": at_least(1), "dim": at_least(2), "base": positive},
+    ),
+    Case(
+        "attention.mask_tokens",
+        at.mask_tokens,
+        lambda: {
+            "input_ids": torch.randint(5, 20, (2, 8), generator=seeded()),
+            "mask_token_id": 4,
+            "vocab_size": 20,
+            "mlm_probability": 0.3,
+            "generator": seeded(1),
+        },
+        domains={
+            "mask_token_id": at_least(0),
+            "vocab_size": at_least(1),
+            "mlm_probability": lambda v: 0 <= v <= 1,
+        },
+    ),
+    Case(
+        "attention.reversal_data",
+        at.reversal_data,
+        lambda: {"n": 3, "min_len": 2, "max_len": 5, "generator": seeded()},
+        domains={"n": at_least(0), "min_len": at_least(1), "max_len": at_least(2)},
+    ),
+    Case(
+        "attention.eca_kernel_size",
+        at.eca_kernel_size,
+        lambda: {"channels": 64, "gamma": 2, "b": 1},
+        domains={"channels": at_least(1), "gamma": at_least(1), "b": anything},
+    ),
+    Case(
+        "attention.greedy_decode",
+        at.greedy_decode,
+        lambda: {**_decoding(), "batch": 1, "max_len": 6},
+        domains={"batch": at_least(1), "max_len": at_least(1)},
+        fixed=("step", "state"),
+    ),
+    Case(
+        "attention.beam_search",
+        at.beam_search,
+        lambda: {**_decoding(), "beam_width": 3, "max_len": 6, "length_penalty": 0.5},
+        domains={"beam_width": at_least(1), "max_len": at_least(1), "length_penalty": nonneg},
+        fixed=("step", "state"),
+    ),
+    Case(
+        "attention.Seq2Seq",
+        lambda **a: _seq2seq()(**a)[0],
+        lambda: {
+            "source": torch.tensor([[3, 4, 5, 0]]),
+            "lengths": torch.tensor([3]),
+            "target_in": torch.tensor([[1, 5, 4]]),
+        },
+    ),
+    _module_case(
+        "attention.MultiheadAttention",
+        lambda embed_dim, num_heads: at.MultiheadAttention(embed_dim, num_heads),
+        lambda: {"embed_dim": 4, "num_heads": 2},
+        lambda: {
+            "query": randn(2, 3, 4),
+            "key": randn(2, 5, 4, seed=1),
+            "value": randn(2, 5, 4, seed=2),
+        },
+        domains={"embed_dim": at_least(1), "num_heads": at_least(1)},
+    ),
+    _module_case(
+        "attention.TransformerEncoderLayer",
+        lambda d_model, nhead, dim_feedforward: at.TransformerEncoderLayer(
+            d_model, nhead, dim_feedforward
+        ).eval(),
+        lambda: {"d_model": 4, "nhead": 2, "dim_feedforward": 8},
+        lambda: {"src": randn(2, 3, 4)},
+        domains={"d_model": at_least(1), "nhead": at_least(1), "dim_feedforward": at_least(1)},
+    ),
+    _module_case(
+        "attention.AdditiveSimilarity",
+        at.AdditiveSimilarity,
+        lambda: {"query_dim": 3, "key_dim": 4, "hidden_dim": 5},
+        lambda: {"query": randn(2, 3, 3), "key": randn(2, 5, 4, seed=1)},
+        domains={"query_dim": at_least(1), "key_dim": at_least(1), "hidden_dim": at_least(1)},
+    ),
+)
+for cls, ctor in [
+    (at.SqueezeExcitation, {"channels": 8, "reduction": 4}),
+    (at.CBAM, {"channels": 8, "reduction": 4, "kernel_size": 3}),
+    (at.ECA, {"channels": 8, "kernel_size": 3}),
+    (at.CoordinateAttention, {"channels": 8, "reduction": 4}),
+    (at.SelectiveKernel, {"channels": 8, "reduction": 4, "groups": 2, "min_dim": 4}),
+    (at.NonLocalBlock, {"channels": 8, "inter_channels": 4}),
+    (at.PositionSelfAttention, {"channels": 8, "reduction": 4}),
+    (at.ChannelSelfAttention, {"channels": 8}),
+]:
+    add(
+        _module_case(
+            f"attention.{cls.__name__}",
+            cls,
+            lambda ctor=ctor: dict(ctor),
+            lambda: {"x": randn(2, 8, 5, 4)},
+            domains={k: at_least(1) for k in ctor},
+        )
+    )

@@ -105,6 +105,14 @@ def non_finite(result: object) -> bool:
     return False
 
 
+def _tensors_in(result: object) -> list[object]:
+    if isinstance(result, list | tuple):
+        return [t for r in result for t in _tensors_in(r)]
+    if isinstance(result, dict):
+        return [t for r in result.values() for t in _tensors_in(r)]
+    return [result]
+
+
 def as_float(value: object) -> object:
     if isinstance(value, Tensor) and not value.is_floating_point():
         return value.to(torch.get_default_dtype())
@@ -140,6 +148,10 @@ def check(case: Case, path: Path, category: str, mutant: object) -> None:
         ) from error
     if accept in ("any", "valid"):  # a deliberate difference, or a still valid input
         return
+    tensors = [t for t in _tensors_in(result) if isinstance(t, Tensor)]
+    if kind == "meta" and tensors and not any(t.is_meta for t in tensors):
+        # torch mixes meta and CPU in a few ops (matmul) and returns uninitialised memory
+        raise ContractViolation(f"{where}: returned values computed from a tensor without data")
     if kind == "numpy":  # a NumPy scalar must behave as the Python number it holds
         assert_same(result, case.call(**case.args()), case.tolerance)
         return
@@ -207,6 +219,7 @@ def test_bad_input(case: Case, path: Path, category: str) -> None:
         deadline=None,
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
+        database=None,  # no replay of old failures: each run tries the same examples
     )
     @given(mutant=strategy(value, category))
     def run(mutant: object) -> None:
@@ -261,9 +274,17 @@ def test_allocates_on_the_inputs_device(case: Case) -> None:
     ``device=`` lands there and cannot meet the CPU inputs, as it could not meet CUDA ones."""
     expected = case.call(**case.args())
     args = case.args()
-    with torch.device("meta"):
-        got = case.call(**args)
-    assert_same(got, expected, case.tolerance)
+
+    def run() -> None:
+        with torch.device("meta"):
+            got = case.call(**args)
+        assert_same(got, expected, case.tolerance)
+
+    if (case.callable_name, "*", "device") in ALLOWED:  # known, in code another issue owns
+        with pytest.raises((AssertionError, RuntimeError)):
+            run()
+    else:
+        run()
 
 
 def test_counts() -> None:
