@@ -4,7 +4,7 @@ Each check raises a ``TypeError`` or ``ValueError`` whose message names the argu
 says what was expected and repeats what was given, so that a reader who passes the
 wrong thing learns what to change without reading a stack trace from inside torch.
 
-The contract every public function follows (``tests/test_contract.py`` enforces it):
+The contract every public function follows (``tests/contract/test_contract.py`` enforces it):
 
 * **Tensors** must be ``torch.Tensor`` (a list is refused with a ``TypeError``, as torch
   does). A tensor of the wrong kind is converted the way the production function converts
@@ -17,6 +17,8 @@ The contract every public function follows (``tests/test_contract.py`` enforces 
   rewards, tolerances: :func:`check_finite`); elsewhere they propagate as in torch.
 * **Values** of a tensor outside their range (class indices, probabilities) are refused
   (:func:`check_bounds`, :func:`check_distribution`).
+* **Sequences** of numbers, sizes or tensors must be lists or tuples: a string or a tensor
+  is refused with a ``TypeError`` (:func:`check_sequence`).
 * **Scalars**: integer arguments (:func:`check_int`) accept ``int`` and NumPy integers and
   refuse floats and bools; real arguments (:func:`check_range`) accept ints, floats and
   NumPy scalars and refuse NaN, and infinity unless the function asks for it.
@@ -54,6 +56,7 @@ __all__ = [
     "check_real",
     "check_same_device",
     "check_same_length",
+    "check_sequence",
     "check_shape",
     "check_tensor",
 ]
@@ -305,6 +308,16 @@ def check_range(
     return number
 
 
+def check_sequence(name: str, value: object, what: str, *, nonempty: bool = False) -> None:
+    """Raise ``TypeError`` unless ``value`` is a list, tuple or other sequence (a string and
+    a tensor are not), and ``ValueError`` if ``nonempty`` and it is empty. ``what`` says what
+    it should hold, e.g. ``"a list of ints"``."""
+    if isinstance(value, str | bytes | Tensor) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be {what}, but got {type(value).__name__}")
+    if nonempty and len(value) == 0:
+        raise ValueError(f"{name} must be {what} with at least one element, but got none")
+
+
 def check_in(name: str, value: object, allowed: Sequence[object]) -> None:
     """Raise ``ValueError`` unless ``value`` is one of ``allowed``."""
     if not any(value is a or (type(value) is type(a) and value == a) for a in allowed):
@@ -343,16 +356,14 @@ def check_module_input(
 
     ``of`` names the constructor argument the sizes come from, as in :func:`check_shape`.
     """
-    check_floating(name, check_shape(name, value, shape, of=of))
+    x = check_floating(name, check_shape(name, value, shape, of=of))
     parameter = next(iter(module.parameters()), None)
-    if parameter is not None and (
-        value.dtype != parameter.dtype or value.device != parameter.device
-    ):
+    if parameter is not None and (x.dtype != parameter.dtype or x.device != parameter.device):
         raise TypeError(
             f"{name} must have the module's dtype and device ({parameter.dtype}, "
-            f"{parameter.device}), but got {value.dtype} on {value.device}"
+            f"{parameter.device}), but got {x.dtype} on {x.device}"
         )
-    return value
+    return x
 
 
 def check_callable(name: str, value: object) -> None:

@@ -1,6 +1,12 @@
-"""Shared test settings: one table of tolerances per dtype, and a deterministic seed."""
+"""Shared test settings: tolerances per dtype, a deterministic seed, and the test order.
+
+The site tests run last, and the site builds they need start in the background as soon as
+collection ends, so that building overlaps with the reference tests.
+"""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 import torch
@@ -24,3 +30,34 @@ def tol(dtype: torch.dtype) -> dict[str, float]:
 @pytest.fixture(autouse=True)
 def _seed() -> None:
     torch.manual_seed(0)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Stable sort: reference tests, then site tests, executed notebooks (slowest) last.
+    items.sort(
+        key=lambda item: (
+            item.nodeid.startswith("tests/site/"),
+            item.nodeid.startswith("tests/site/test_notebooks.py"),
+        )
+    )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    from tests.site import background
+
+    site = [item for item in session.items if item.nodeid.startswith("tests/site/")]
+    needs_build = [item for item in site if "built" in getattr(item, "fixturenames", ())]
+    background.WANTED["notebooks"] = any("test_notebooks.py::test_the" in i.nodeid for i in site)
+    if needs_build and not os.environ.get("KB_SITE"):
+        twice = any("two_builds" in item.nodeid for item in site)
+        background.start(2 if twice else 1)
+    if any(item.nodeid.startswith("tests/site/test_page_code.py::test_blocks") for item in site):
+        from tests.site.test_page_code import start_run
+
+        start_run()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests.site import background
+
+    background.discard_all()

@@ -1,110 +1,158 @@
-"""MkDocs hooks: the generated topic map and glossary, server-side math, version footer.
+"""MkDocs hooks: the generated topic map and glossary, page code, server-side math, footer.
 
-* The navigation is built from ``docs/topics.yml`` (section order, then manifest order).
-* ``<!-- topic-map -->`` and ``<!-- glossary -->`` in a page are replaced by tables built
-  from ``docs/topics.yml``, so the manifest is written once and shown twice.
+* The navigation is built by ``tools/nav.py`` (bilingual labels, one home per page, reading
+  order); the search index is tuned for Chinese by ``tools/search_index.py``.
+* Markers in the home page and the glossary (``<!-- topic-map -->``, ``<!-- glossary -->`` …)
+  are replaced by Markdown built from ``docs/topics.yml`` (``tools/home.py``,
+  ``tools/glossary.py``), so the manifest is written once and shown twice.
+* Every ``python`` block of a Markdown page runs at build time and shows its output; blocks
+  that show reference functions get a standalone copy (:mod:`tools.page_exec`).
 * ``pymdownx.arithmatex`` (generic mode) leaves TeX in ``<span class="arithmatex">``; it is
   turned into MathML here, so pages need no math renderer and no CDN.
-* Notebook pages from mkdocs-jupyter carry a MathJax ``<script>`` from a CDN (removed) and
-  random cell ids from jupytext (renumbered, so that two builds are identical). Their
+* Notebook pages from mkdocs-jupyter are cleaned up by :mod:`tools.notebook_html`. Their
   Markdown cells keep TeX as ``$...$`` and ``$$...$$``, which is turned into MathML too
   (outside ``<pre>``, ``<code>``, ``<script>`` and ``<style>``).
+
+The hooks import ``tools`` and ``reference`` from the repository root, which must be on
+``sys.path`` (the nox sessions and the tests set ``PYTHONPATH``; ``python -m mkdocs`` run
+from the root works too).
 """
 
 from __future__ import annotations
 
 import html
+import os
 import posixpath
 import re
-import sys
 from pathlib import Path
 
 from latex2mathml.converter import convert as latex_to_mathml
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File
 
 from reference import __version__
-from tools.manifest import SECTIONS, Topic, load
+from tools import api_pages, home, notebook_export, notebook_html, page_exec, search_index
+from tools.glossary import glossary
+from tools.manifest import load
+from tools.nav import build_nav
 
 _INLINE = re.compile(r'<span class="arithmatex">\\\((.+?)\\\)</span>', re.S)
 _BLOCK = re.compile(r'<div class="arithmatex">\\\[(.+?)\\\]</div>', re.S)
-_CELL_ID = re.compile(r'id="cell-id=[0-9a-f]+"')
-_NOTEBOOK_MATHJAX = re.compile(
-    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S
+# CSS of the notebook pages, by file name under the site root, written after the build.
+_NOTEBOOK_CSS: dict[str, str] = {}
+# Each page as a Jupyter notebook, by path under the site root, written after the build.
+_NOTEBOOKS: dict[str, object] = {}
+_ICONS = Path(__import__("material").__file__).parent / "templates" / ".icons" / "material"
+_H1 = re.compile(r"^# (.+?)(?:\s*\{[^}]*\})?\s*$", re.M)
+# Never turned into math: code, scripts, styles, and the hidden text a copy button copies.
+_VERBATIM = re.compile(
+    r'(<(pre|code|script|style)\b.*?</\2>|<div class="clipboard-copy-txt"[^>]*>.*?</div>)', re.S
 )
-_VERBATIM = re.compile(r"(<(pre|code|script|style)\b.*?</\2>)", re.S)
 _DOLLAR_BLOCK = re.compile(r"\$\$([^$]+?)\$\$")
 # $...$ as Markdown math does it: no space just inside the dollars, no digit or word
 # character just outside, so "$5 and $6" stays text.
 _DOLLAR_INLINE = re.compile(r"(?<![\\$\w])\$(?=\S)([^$<]+?)(?<=\S)\$(?![\w$])")
 
 
-def _nav(docs_dir: Path) -> list[dict[str, object]]:
-    """Home, a section per topic section (existing pages, in manifest order), glossary."""
-    nav: list[dict[str, object]] = [{"Home": "index.md"}]
-    topics = load()
-    for key, (english, _) in SECTIONS.items():
-        pages = dict.fromkeys(t.page for t in topics if t.section == key)  # ordered, unique
-        present = [page for page in pages if (docs_dir / page).exists()]
-        if present:
-            nav.append({english: present})
-    nav.append({"Glossary": "glossary.md"})
-    return nav
-
-
 def on_config(config):
-    # The navigation is derived from the manifest, so adding a page never means editing
-    # mkdocs.yml: a page appears once it exists and a topic in docs/topics.yml points to it.
-    config.nav = _nav(Path(config.docs_dir))
+    # The navigation is derived from the manifest and tools/nav.py's reading order, so
+    # adding a page never means editing mkdocs.yml.
+    config.nav = build_nav(load(), Path(config.docs_dir))
     config.copyright = (
         f"Every snippet is embedded from the tested package <code>reference</code> "
         f"version {__version__}; every figure was drawn when this site was built."
     )
     config.extra["reference_version"] = __version__
+    # Material's offline plugin adds a Web Worker shim from a CDN (unpkg) so that search
+    # works from disk; use the site's own shim instead: nothing is loaded from another host.
+    polyfills = config.extra.get("polyfills", [])
+    if any("iframe-worker" in url for url in polyfills):
+        config.extra["polyfills"] = [u for u in polyfills if "iframe-worker" not in u]
+        config.extra["polyfills"].append("javascripts/file-worker.js")
+    global _SEARCH
+    _SEARCH = search_index.Collector(load())
     return config
 
 
-def _link(topic: Topic, from_page: str) -> str:
-    target = posixpath.relpath(topic.page, posixpath.dirname(from_page) or ".")
-    return f"[{topic.title}]({target}#{topic.anchor})"
+def on_files(files, config):
+    # The API index is generated from the package, never written by hand.
+    for path, content in api_pages.pages(Path(config.docs_dir)).items():
+        files.append(File.generated(config, path, content=content))
+    return files
 
 
-def _topic_map(topics: list[Topic], page: str) -> str:
-    done = sum(t.done for t in topics)
-    out = [f"**{done} of {len(topics)} topics are written**; the rest are listed as *planned*.\n"]
-    for key, (english, chinese) in SECTIONS.items():
-        members = [t for t in topics if t.section == key]
-        count = sum(t.done for t in members)
-        out.append(f"\n### {english} · {chinese} {{#map-{key}}}\n")
-        out.append(f"{count} of {len(members)} written.\n")
-        out.append("\n| Topic | 中文 | Status |\n|---|---|---|")
-        for t in members:
-            name = _link(t, page) if t.done else t.title
-            status = ":material-check-circle:{ .kb-done } done" if t.done else "planned"
-            out.append(f"| {name} | {t.zh} | {status} |")
-        out.append("")
-    return "\n".join(out)
+_CANONICAL = re.compile(r'<link rel="canonical" href="[^"]*">\s*')
 
 
-def _glossary(topics: list[Topic], page: str) -> str:
-    out = ["| English | 中文 | Section |", "|---|---|---|"]
-    for t in sorted(topics, key=lambda t: t.title.lower()):
-        name = _link(t, page) if t.done else f"{t.title} *(planned)*"
-        out.append(f"| {name} | {t.zh} | {SECTIONS[t.section][0]} |")
-    return "\n".join(out)
+def on_post_page(output, page, config):
+    # Without SITE_URL, site_url is only a local default: no page claims it as canonical.
+    if not os.environ.get("SITE_URL"):
+        output = _CANONICAL.sub("", output)
+    return output
+
+
+_SEARCH: search_index.Collector | None = None
+
+
+@event_priority(50)  # before the search plugin, which strips data-search-exclude from the page
+def on_page_context(context, page, config, nav):
+    if page.is_homepage:  # every page is rendered by now: copy the cards' figures
+        rendered = {p.file.src_uri: p.content for p in nav.pages}
+        page.content = home.insert_figures(page.content, rendered)
+    _SEARCH.collect(page)
+    return context
+
+
+def _download_link(page) -> str:
+    name = posixpath.basename(notebook_export.notebook_name(page.file.dest_uri))
+    icon = (_ICONS / "notebook-outline.svg").read_text(encoding="utf-8")
+    return (
+        f'<a href="{name}" download class="md-content__button md-icon kb-notebook" '
+        f'title="Download this page as a Jupyter notebook (runs without the package)">{icon}</a>'
+    )
 
 
 def on_page_markdown(markdown, page, config, files):
-    if "<!-- topic-map -->" in markdown or "<!-- glossary -->" in markdown:
-        topics = load()
-        src = page.file.src_uri
-        markdown = markdown.replace("<!-- topic-map -->", _topic_map(topics, src))
-        markdown = markdown.replace("<!-- glossary -->", _glossary(topics, src))
+    src = page.file.src_uri
+    if src not in {"index.md", "glossary.md"} and not src.startswith("api/"):
+        # A jupytext page arrives as its Python source, whose Markdown lines start with "# ".
+        heading = _H1.search(
+            re.sub(r"^# ", "", markdown, flags=re.M) if src.endswith(".py") else markdown
+        )
+        title = heading.group(1) if heading else page.file.name
+        target = notebook_export.notebook_name(page.file.dest_uri)
+        if src.endswith(".py"):
+            path = Path(config.docs_dir) / src
+            notebook = notebook_export.jupytext_page(path, src, title, config.site_url)
+        else:
+            notebook = notebook_export.markdown_page(markdown, src, title, config.site_url)
+        _NOTEBOOKS[target] = notebook
+    if src.endswith(".md") and "```python" in markdown:
+        markdown = page_exec.rewrite(markdown, src)
+    if page.file.src_uri in {"index.md", "glossary.md"}:
+        topics, src, docs = load(), page.file.src_uri, Path(config.docs_dir)
+        markdown = markdown.replace("<!-- start-here -->", home.start_here(docs, src))
+        markdown = markdown.replace("<!-- section-cards -->", home.section_cards(topics, docs, src))
+        markdown = markdown.replace("<!-- topic-map -->", home.topic_map(topics, src))
+        markdown = markdown.replace("<!-- local-use -->", home.local_use(config.repo_url))
+        markdown = markdown.replace("<!-- glossary -->", glossary(topics, src))
     return markdown
 
 
+# latex2mathml keeps the backslash of an escaped character inside \text{} ("output\_padding").
+_TEXT_ESCAPE = re.compile(r"\\([_%&#$])")
+# ... and sets a function name flush against its argument ("logp"): add TeX's thin space.
+_FUNCTION_NAME = re.compile(
+    r"(<mi>(?:log|ln|exp|max|min|sin|cos|tan|tanh|arctan|det|arg|sup|inf|lim|softmax)</mi>)"
+    r"(?=<(?:mi|mn|msub|msup|msubsup|mrow|mfrac)\b)"
+)
+
+
 def _mathml(tex: str, display: str) -> str:
-    return latex_to_mathml(html.unescape(tex).strip(), display=display)
+    tex = html.unescape(tex).strip()
+    tex = re.sub(r"\\text\{[^{}]*\}", lambda m: _TEXT_ESCAPE.sub(r"\1", m.group(0)), tex)
+    mathml = latex_to_mathml(tex, display=display)
+    return _FUNCTION_NAME.sub(r'\1<mspace width="0.1667em"></mspace>', mathml)
 
 
 def _notebook_math(html_text: str) -> str:
@@ -123,10 +171,23 @@ def _notebook_math(html_text: str) -> str:
 def on_page_content(html_text, page, config, files):
     html_text = _BLOCK.sub(lambda m: _mathml(m.group(1), "block"), html_text)
     html_text = _INLINE.sub(lambda m: _mathml(m.group(1), "inline"), html_text)
+    if notebook_export.notebook_name(page.file.dest_uri) in _NOTEBOOKS:
+        html_text = _download_link(page) + html_text
     if page.file.src_uri.endswith(".py"):  # an executed notebook
-        html_text = _NOTEBOOK_MATHJAX.sub("", html_text)
+        root = posixpath.relpath(".", page.url or ".")
+        html_text, css = notebook_html.process(html_text, root)
+        _NOTEBOOK_CSS[notebook_html.stylesheet_name(css)] = css
         html_text = _notebook_math(html_text)
-        # jupytext gives cells random ids; number them so that builds are reproducible.
-        counter = iter(range(1, 10_000))
-        html_text = _CELL_ID.sub(lambda m: f'id="cell-{next(counter)}"', html_text)
+    else:
+        html_text = page_exec.finish_html(html_text, page.file.src_uri)
     return html_text
+
+
+def on_post_build(config):
+    _SEARCH.write(config.site_dir)  # before the offline plugin (priority -100) copies the index
+    for name, notebook in _NOTEBOOKS.items():
+        notebook_export.write(notebook, Path(config.site_dir) / name)
+    for name, css in _NOTEBOOK_CSS.items():
+        target = Path(config.site_dir) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(css, encoding="utf-8")

@@ -1,7 +1,8 @@
 """Screenshots of built pages in headless Chromium, light and dark, cut into viewable slices.
 
-Usage: python -m tools.screenshot [--site site] [--out /tmp/shots] [--port 8765] PAGE ...
-where PAGE is a path such as ``detection/nms/`` (``""`` for the home page).
+Usage: python -m tools.screenshot [--site site] [--out /tmp/shots] [--width 390] PAGE ...
+where PAGE is a path such as ``detection/nms/`` (``""`` for the home page); ``--width``
+sets the viewport width (1280 by default, 390 for a phone) and goes into the file names.
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def _shoot(page, base: str, path: str, scheme: str, out: Path, height: int) -> None:
+def _shoot(page, base: str, path: str, scheme: str, out: Path, height: int, width: int) -> None:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(base + path, wait_until="networkidle")
-    name = path.strip("/").replace("/", "_") or "home"
+    name = (path.strip("/").replace("/", "_") or "home") + f"_{width}"
     full = out / f"{name}_{scheme}.png"
     page.screenshot(path=str(full), full_page=True)
     image = Image.open(full)
@@ -58,6 +59,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "shots")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--slice", type=int, default=1800, help="height of each PNG slice")
+    parser.add_argument("--width", type=int, default=1280, help="viewport width in CSS pixels")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     handler = functools.partial(QuietHandler, directory=str(args.site))
@@ -73,12 +75,12 @@ def main() -> None:
                     executable_path="/usr/bin/chromium",
                     args=FLAGS,
                     headless=True,
-                    viewport={"width": 1280, "height": 900},
+                    viewport={"width": args.width, "height": 900},
                     color_scheme=scheme,
                 )
                 page = context.new_page()
                 for path in args.pages:
-                    _shoot(page, base, path, scheme, args.out, args.slice)
+                    _shoot(page, base, path, scheme, args.out, args.slice, args.width)
                 context.close()
     httpd.shutdown()
 

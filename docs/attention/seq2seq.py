@@ -46,13 +46,13 @@ def text(tokens: list[int]) -> str:
     return out
 
 
-source, lengths, target = reversal_data(64 * 400, 3, 8, torch.Generator().manual_seed(0))
+source, lengths, target = reversal_data(64 * 400, 3, 8, generator=torch.Generator().manual_seed(0))
 print(source.shape, target.shape)
 for i in range(3):
     print(text(source[i].tolist()), "->", text(target[i].tolist()))
 
 # %% [markdown]
-# ## The model
+# ## The model · 编码器与解码器
 #
 # * **Encoder**: an embedding and a bidirectional GRU, so each source position's state
 #   $h_s$ (size 2 × 32) describes its digit and both sides of it. Sequences are
@@ -73,7 +73,7 @@ model = Seq2Seq(vocab_size=13, embed_dim=16, hidden_dim=32)
 print(f"{sum(p.numel() for p in model.parameters()):,} parameters")
 
 # %% [markdown]
-# ## Training with teacher forcing
+# ## Training with teacher forcing · 教师强制
 #
 # During training the decoder is fed the *true* previous token at every step (teacher
 # forcing), so all steps of a batch are computed in one pass of the loop, and the loss is
@@ -93,7 +93,7 @@ for it in range(400):
         print(f"step {it + 1}: loss {loss.item():.4f}")
 
 # %% [markdown]
-# ## Greedy decoding
+# ## Greedy decoding · 贪心解码
 #
 # At test time there is no true previous token: the decoder feeds back its own output. The
 # simplest rule takes the most probable token at every step, until EOS. On 1000 new strings
@@ -101,7 +101,9 @@ for it in range(400):
 
 # %%
 model.eval()
-test_source, test_lengths, test_target = reversal_data(1000, 3, 8, torch.Generator().manual_seed(1))
+test_source, test_lengths, test_target = reversal_data(
+    1000, 3, 8, generator=torch.Generator().manual_seed(1)
+)
 # EOS after the end, as greedy_decode pads its output
 expected = test_target[:, 1:].masked_fill(test_target[:, 1:] == PAD, EOS)
 with torch.no_grad():
@@ -118,7 +120,9 @@ assert correct.float().mean() > 0.9, "training did not converge"
 # a good share of its outputs go wrong: a seq2seq model learns the lengths it is shown.
 
 # %%
-long_source, long_lengths, long_target = reversal_data(500, 9, 10, torch.Generator().manual_seed(2))
+long_source, long_lengths, long_target = reversal_data(
+    500, 9, 10, generator=torch.Generator().manual_seed(2)
+)
 with torch.no_grad():
     step, state = model.step_function(long_source, long_lengths)
     long_out, _ = greedy_decode(step, state, batch=500, max_len=11)
@@ -126,7 +130,7 @@ long_expected = long_target[:, 1:].masked_fill(long_target[:, 1:] == PAD, EOS)
 print(f"9-10 digits: {(long_out == long_expected).all(dim=1).float().mean():.3f} exactly right")
 
 # %% [markdown]
-# ## Attention alignment
+# ## Attention alignment · 注意力对齐
 #
 # The attention weights $\alpha_{ts}$ of one string, output steps as rows and source
 # digits as columns. To reverse, output step t must read source position n − t:
@@ -157,7 +161,7 @@ with figure(1, 1, figsize=(4.2, 4.0)) as (fig, ax):
 HTML(html)
 
 # %% [markdown]
-# ## Beam search
+# ## Beam search · 集束搜索
 #
 # Greedy decoding commits to each token for good. The most probable *sequence* can start
 # with a token that is not the most probable *first* token: greedy misses it. A small
@@ -241,7 +245,7 @@ for width in (1, 3):
 # because every extra token multiplies the probability by a number below 1 and plain beam
 # search favours short outputs.
 #
-# ## Autoregressive vs non-autoregressive decoding
+# ## Autoregressive vs non-autoregressive decoding · 自回归与非自回归解码
 #
 # The decoder above is **autoregressive**: token t is computed from tokens 1 … t − 1, so
 # $p(y) = \prod_t p(y_t \mid y_{<t}, x)$ and an output of length T needs T

@@ -16,15 +16,15 @@ from IPython.display import HTML
 from matplotlib.colors import ListedColormap
 from torch import nn
 
-from reference.foundations import accuracy, make_spiral, train
+from reference.foundations import make_spiral, top1_accuracy, train
 from reference.plotting import COLORS, figure, figure_html
 
 torch.manual_seed(0)
-x, y = make_spiral(points_per_class=500, classes=4)
+x, y = make_spiral(500, classes=4, generator=torch.Generator().manual_seed(0))
 print(x.shape, y.shape, torch.bincount(y).tolist())
 
 # %% [markdown]
-# ## A linear model
+# ## A linear model · 线性模型
 #
 # `nn.Linear(2, 4)` gives each class a score that is a linear function of the two
 # coordinates; the predicted class is the largest score, so the regions are convex wedges.
@@ -35,10 +35,10 @@ linear = nn.Linear(2, 4)
 losses = train(
     linear, x, y, nn.CrossEntropyLoss(), torch.optim.SGD(linear.parameters(), lr=0.5), steps=300
 )
-print(f"linear: loss {losses[-1]:.3f}, accuracy {accuracy(linear(x), y):.3f}")
+print(f"linear: loss {losses[-1]:.3f}, accuracy {top1_accuracy(linear(x), y):.3f}")
 
 # %% [markdown]
-# ## A two-layer network
+# ## A two-layer network · 两层神经网络
 #
 # One hidden layer of 100 ReLU units between input and output, trained with Adam:
 
@@ -47,10 +47,10 @@ net = nn.Sequential(nn.Linear(2, 100), nn.ReLU(), nn.Linear(100, 4))
 losses = train(
     net, x, y, nn.CrossEntropyLoss(), torch.optim.Adam(net.parameters(), lr=1e-2), steps=500
 )
-print(f"two-layer: loss {losses[-1]:.3f}, accuracy {accuracy(net(x), y):.3f}")
+print(f"two-layer: loss {losses[-1]:.3f}, accuracy {top1_accuracy(net(x), y):.3f}")
 
 # %% [markdown]
-# ## Decision boundaries
+# ## Decision boundaries · 决策边界
 #
 # Colour every point of a grid by the class each model predicts there.
 
@@ -66,7 +66,7 @@ with torch.no_grad(), figure(1, 2, figsize=(8.4, 4.2)) as (fig, axes):
         ax.contourf(gx, gy, regions, levels=[-0.5, 0.5, 1.5, 2.5, 3.5], cmap=cmap, alpha=0.3)
         ax.scatter(x[:, 0], x[:, 1], c=y, cmap=cmap, s=4)
         ax.set(
-            title=f"{name}: accuracy {accuracy(model(x), y):.2f}",
+            title=f"{name}: accuracy {top1_accuracy(model(x), y):.2f}",
             aspect="equal",
             xticks=[],
             yticks=[],

@@ -13,7 +13,7 @@ torch.manual_seed(0)
 print(torch.__version__)
 
 # %% [markdown]
-# ## Creating tensors
+# ## Creating tensors · 创建张量
 #
 # `torch.ones` and `torch.zeros` fill a shape; `arange` and `linspace` make ranges (the
 # first excludes its end, the second includes it); `randn` draws standard normal values.
@@ -25,7 +25,7 @@ print(torch.arange(0, 10, 3))  # 0, 3, 6, 9: the end is excluded
 print(torch.linspace(0, 1, 5))  # 5 points, both ends included
 
 # %% [markdown]
-# ## dtype, and tensors like another
+# ## dtype, and tensors like another · 数据类型
 #
 # `x.new_ones(...)` makes a new tensor with `x`'s dtype and device but a shape of your
 # choice; `torch.randn_like(x)` keeps `x`'s shape too. Integer and floating tensors do
@@ -40,7 +40,7 @@ noise = torch.randn_like(halves)
 print(noise.shape, noise.dtype)
 
 # %% [markdown]
-# ## Size, indexing and slicing
+# ## Size, indexing and slicing · 尺寸、索引与切片
 #
 # `size()` (or `.shape`) returns a `torch.Size`, a tuple. Indexing and slicing follow
 # NumPy and return *views* that share memory with the original.
@@ -55,7 +55,7 @@ view[0] = 100  # writes through to grid
 print(grid[0])
 
 # %% [markdown]
-# ## Matrix product and concatenation
+# ## Matrix product and concatenation · 矩阵乘法与拼接
 #
 # `@` is matrix multiplication (`torch.matmul`); `*` is element-wise. `torch.cat` joins
 # tensors along an existing dimension; every other dimension must match.

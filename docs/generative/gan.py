@@ -57,7 +57,7 @@ data = sample_ring(2000, std=STD, generator=torch.Generator().manual_seed(1))
 print(centres.shape, data.shape, f"{mode_coverage(data, centres, STD):.3f}")
 
 # %% [markdown]
-# ## The losses
+# ## The losses · 损失函数
 #
 # The discriminator is a classifier with labels real = 1 and fake = 0, trained with binary
 # cross-entropy:
@@ -77,7 +77,7 @@ print(inspect.getsource(discriminator_loss))
 print(inspect.getsource(generator_loss))
 
 # %% [markdown]
-# ## Alternating updates
+# ## Alternating updates · 交替训练
 #
 # Each step trains *D* on a batch of real samples and a batch of fakes, with the fakes
 # detached so that only *D* learns; then it trains *G* through a fixed *D*: the
@@ -147,7 +147,7 @@ HTML(html)
 # ## GAN difficulties and evaluation · GAN的问题与评估
 # <a id="gan-issues"></a>
 #
-# ### Mode collapse
+# ### Mode collapse · 模式崩溃
 #
 # The generator is rewarded for samples that fool the *current* discriminator, not for
 # covering the data. If one mode fools *D* best, moving every sample there lowers *G*'s
@@ -187,7 +187,7 @@ HTML(html)
 # unrolled GANs let *G* anticipate *D*'s response; Wasserstein GANs replace the
 # classifier by a critic whose gradients do not vanish.
 #
-# ### Divergence and instability
+# ### Divergence and instability · 训练不稳定
 #
 # Real data occupy a thin, low-dimensional set in the input space (here, eight small
 # blobs; for images, a manifold of far lower dimension than the number of pixels), and so
@@ -277,7 +277,7 @@ for name, points in [("real data", data), ("trained G", trained), ("collapsed G"
 # centre, scores near 1. The notes' rule of thumb, "confident predictions and many
 # different classes", is exactly this formula.
 #
-# ### Latent interpolation
+# ### Latent interpolation · 隐空间插值
 #
 # Walking in a straight line (or along a great circle, `slerp`, for high-dimensional
 # Gaussian latents whose length is nearly fixed) between two latent vectors and decoding

@@ -4,6 +4,7 @@ dot-product and multi-head attention, positional encoding, Transformer, BERT."""
 from reference.attention.basics import (
     AdditiveSimilarity,
     cosine_similarity,
+    cosine_similarity_matrix,
     dot_similarity,
     gumbel_softmax,
     hard_attention,
@@ -34,6 +35,7 @@ from reference.attention.seq2seq import (
 from reference.attention.transformer import (
     MultiheadAttention,
     TransformerEncoderLayer,
+    attention_weights,
     mask_tokens,
     scaled_dot_product_attention,
     sinusoidal_positional_encoding,
@@ -55,8 +57,10 @@ __all__ = [
     "Seq2Seq",
     "SqueezeExcitation",
     "TransformerEncoderLayer",
+    "attention_weights",
     "beam_search",
     "cosine_similarity",
+    "cosine_similarity_matrix",
     "dot_similarity",
     "eca_kernel_size",
     "greedy_decode",

@@ -3,7 +3,9 @@ similarity functions that score a query against keys.
 
 ``gumbel_softmax`` draws its noise exactly as ``F.gumbel_softmax`` does, so under the same
 seed the two give the same sample; ``scaled_dot_similarity`` followed by ``soft_attention``
-equals ``F.scaled_dot_product_attention``. Tests: ``tests/attention/test_basics.py``.
+equals ``F.scaled_dot_product_attention``; ``cosine_similarity`` equals
+``F.cosine_similarity`` and ``cosine_similarity_matrix`` is its every-pair version.
+Tests: ``tests/attention/test_basics.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from reference.checks import check_range, check_shape, check_tensor
 __all__ = [
     "AdditiveSimilarity",
     "cosine_similarity",
+    "cosine_similarity_matrix",
     "dot_similarity",
     "gumbel_softmax",
     "hard_attention",
@@ -44,15 +47,23 @@ def soft_attention(
     Args:
         scores (Tensor[..., S]): one similarity score per input position.
         values (Tensor[..., S, d_v]): what each position contributes.
-        mask (Tensor[..., S], bool, optional): True where a position may be attended to.
+        mask (Tensor[..., S], optional): bool, True where a position may be attended to;
+            broadcastable to ``scores``.
 
     Returns:
-        (Tensor[..., d_v], Tensor[..., S]): the output and the weights, which sum to 1.
+        (Tensor[..., d_v], Tensor[..., S]): the output and the weights, which sum to 1;
+        a query whose every position is masked gets weights and output 0, as
+        ``F.scaled_dot_product_attention`` gives (not NaN).
     """
     _check_scores_values(scores, values)
     if mask is not None:
+        check_shape("mask", mask, ("...", scores.shape[-1]))
+        if mask.dtype != torch.bool:
+            raise TypeError(f"mask must be bool (True = may attend), but got dtype {mask.dtype}")
         scores = scores.masked_fill(~mask, -torch.inf)
-    weights = torch.softmax(scores, dim=-1)  # [..., S]
+    # A fully masked row has no distribution: 0 weights, and no NaN in the gradient.
+    dead = torch.isneginf(scores).all(dim=-1, keepdim=True)
+    weights = torch.softmax(scores.masked_fill(dead, 0.0), dim=-1).masked_fill(dead, 0.0)
     return (weights.unsqueeze(-2) @ values).squeeze(-2), weights
 
 
@@ -64,6 +75,7 @@ def hard_attention(
     scores: Tensor,
     values: Tensor,
     sample: bool = False,
+    *,
     generator: torch.Generator | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Hard attention: all weight on one position, picked by argmax or sampled.
@@ -73,7 +85,7 @@ def hard_attention(
         values (Tensor[..., S, d_v]): what each position contributes.
         sample: draw the position from ``softmax(scores)`` instead of taking the argmax
             (what a REINFORCE-trained model does during training).
-        generator: the random source for ``sample=True``.
+        generator: the random source for ``sample=True`` (``None``: the global generator).
 
     Returns:
         (Tensor[..., d_v], Tensor[..., S]): the chosen value and the one-hot weights. No
@@ -144,8 +156,9 @@ def gumbel_softmax(
     logits: Tensor,
     tau: float = 1.0,
     hard: bool = False,
-    generator: torch.Generator | None = None,
+    *,
     dim: int = -1,
+    generator: torch.Generator | None = None,
 ) -> Tensor:
     """A differentiable sample from ``Categorical(softmax(logits))``, as ``F.gumbel_softmax``.
 
@@ -159,12 +172,15 @@ def gumbel_softmax(
         logits (Tensor[..., K]): unnormalised log-probabilities.
         tau: temperature > 0; small values give nearly one-hot samples (and noisy gradients).
         hard: one-hot output with the straight-through gradient.
+        dim: the category dimension.
         generator: the random source; the default draws from the global generator, in the
             same order as ``F.gumbel_softmax``.
-        dim: the category dimension.
 
     Returns:
         Tensor[..., K]: non-negative, summing to 1 along ``dim``.
+
+    Differs from ``F.gumbel_softmax``: no ``eps`` argument (PyTorch's is deprecated and
+    unused), so ``dim`` is keyword-only here.
     """
     check_tensor("logits", logits)
     check_range("tau", tau, 0, low_inclusive=False)
@@ -184,26 +200,73 @@ def gumbel_softmax(
 
 # --8<-- [start:similarity]
 def dot_similarity(query: Tensor, key: Tensor) -> Tensor:
-    """``q . k`` for every query-key pair: Tensor[..., L, d] x Tensor[..., S, d] -> [..., L, S]."""
+    """``q . k`` for every query-key pair.
+
+    Args:
+        query (Tensor[..., L, d]): one vector per query.
+        key (Tensor[..., S, d]): one vector per key.
+
+    Returns:
+        Tensor[..., L, S]: the score of every pair.
+    """
     check_shape("query", query, ("...", "L", "d"))
     check_shape("key", key, ("...", "S", query.shape[-1]))
     return query @ key.transpose(-2, -1)
 
 
 def scaled_dot_similarity(query: Tensor, key: Tensor) -> Tensor:
-    """``q . k / sqrt(d)``: the dot product at unit variance for unit-variance inputs."""
+    """``q . k / sqrt(d)``: the dot product at unit variance for unit-variance inputs.
+
+    Args:
+        query (Tensor[..., L, d]): one vector per query.
+        key (Tensor[..., S, d]): one vector per key.
+
+    Returns:
+        Tensor[..., L, S]: the score of every pair.
+    """
     return dot_similarity(query, key) / math.sqrt(query.shape[-1])
 
 
-def cosine_similarity(query: Tensor, key: Tensor, eps: float = 1e-8) -> Tensor:
-    """``q . k / (max(|q|, eps) max(|k|, eps))`` for every pair, in [-1, 1].
+def _unit(x: Tensor, dim: int, eps: float) -> Tensor:
+    """``x / max(|x|, eps)`` along ``dim``: a zero vector stays 0 instead of becoming NaN."""
+    return x / torch.linalg.vector_norm(x, dim=dim, keepdim=True).clamp_min(eps)
 
-    The same clamping as ``F.cosine_similarity``: a zero vector scores 0 against everything.
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """``x1 . x2 / (max(|x1|, eps) max(|x2|, eps))`` along ``dim``, as ``F.cosine_similarity``.
+
+    Args:
+        x1 (Tensor[...]): vectors along ``dim``.
+        x2 (Tensor[...]): broadcastable with ``x1``.
+        dim: the dimension that holds the vectors.
+        eps: the smallest norm divided by: a zero vector scores 0 against everything.
+
+    Returns:
+        Tensor[...]: the broadcast shape without ``dim``, values in [-1, 1].
     """
-    scores = dot_similarity(query, key)  # [..., L, S]
-    q_norm = query.norm(dim=-1).clamp_min(eps)  # [..., L]
-    k_norm = key.norm(dim=-1).clamp_min(eps)  # [..., S]
-    return scores / (q_norm.unsqueeze(-1) * k_norm.unsqueeze(-2))
+    check_tensor("x1", x1)
+    check_tensor("x2", x2)
+    return (_unit(x1, dim, eps) * _unit(x2, dim, eps)).sum(dim)
+
+
+def cosine_similarity_matrix(query: Tensor, key: Tensor, eps: float = 1e-8) -> Tensor:
+    """:func:`cosine_similarity` of every query-key pair, as an attention score.
+
+    Normalising every vector once and taking all dot products costs L + S norms, where
+    ``cosine_similarity(query[..., :, None, :], key[..., None, :, :], dim=-1)`` would build
+    a Tensor[..., L, S, d].
+
+    Args:
+        query (Tensor[..., L, d]): one vector per query.
+        key (Tensor[..., S, d]): one vector per key.
+        eps: as in :func:`cosine_similarity`.
+
+    Returns:
+        Tensor[..., L, S]: values in [-1, 1].
+    """
+    check_shape("query", query, ("...", "L", "d"))
+    check_shape("key", key, ("...", "S", query.shape[-1]))
+    return dot_similarity(_unit(query, -1, eps), _unit(key, -1, eps))
 
 
 class AdditiveSimilarity(nn.Module):
@@ -221,7 +284,15 @@ class AdditiveSimilarity(nn.Module):
         self.v = nn.Linear(hidden_dim, 1, bias=False)
 
     def forward(self, query: Tensor, key: Tensor) -> Tensor:
-        """Tensor[..., L, d_q] x Tensor[..., S, d_k] -> scores Tensor[..., L, S]."""
+        """The score of every query-key pair.
+
+        Args:
+            query (Tensor[..., L, d_q]): one vector per query.
+            key (Tensor[..., S, d_k]): one vector per key.
+
+        Returns:
+            Tensor[..., L, S]: the scores.
+        """
         check_shape("query", query, ("...", "L", self.w_query.in_features))
         check_shape("key", key, ("...", "S", self.w_key.in_features))
         # Project each side once, then broadcast: L + S projections instead of L * S.

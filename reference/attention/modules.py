@@ -1,4 +1,4 @@
-"""Attention modules for convolutional feature maps ``(B, C, H, W)``.
+"""Attention modules for convolutional feature maps Tensor[B, C, H, W].
 
 Channel attention reweights channels (SENet, ECA-Net), spatial attention reweights positions,
 CBAM and coordinate attention do both, SKNet selects between kernel sizes, and the non-local
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 # --8<-- [start:imports]
 import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -33,8 +34,8 @@ __all__ = [
 
 
 # --8<-- [start:check]
-def _check_input(module: nn.Module, x: Tensor) -> None:
-    check_shape("x", x, ("B", module.channels, "H", "W"))
+def _check_input(x: Tensor, channels: int, name: str = "x") -> None:
+    check_shape(name, x, ("B", channels, "H", "W"))
 
 
 # --8<-- [end:check]
@@ -44,25 +45,39 @@ def _check_input(module: nn.Module, x: Tensor) -> None:
 class SqueezeExcitation(nn.Module):
     """SENet's block (Hu et al., 2018): ``x * sigmoid(W2 relu(W1 avgpool(x)))`` per channel.
 
-    Parameter names match ``torchvision.ops.SqueezeExcitation(channels, channels // reduction)``.
+    Arguments, parameter names and output are those of ``torchvision.ops.SqueezeExcitation``:
+    the bottleneck width is given directly, so the paper's reduction ``r`` is
+    ``SqueezeExcitation(C, C // r)``.
 
     Args:
-        channels: C.
-        reduction: r; the bottleneck has ``C // r`` units (the paper's best trade-off: 16).
+        input_channels: C.
+        squeeze_channels: width of the bottleneck (``C // 16`` in the paper).
+        activation: the module between the two layers.
+        scale_activation: the module that turns the excitation into weights in (0, 1).
     """
 
-    def __init__(self, channels: int, reduction: int = 16) -> None:
+    def __init__(
+        self,
+        input_channels: int,
+        squeeze_channels: int,
+        activation: Callable[[], nn.Module] = nn.ReLU,
+        scale_activation: Callable[[], nn.Module] = nn.Sigmoid,
+    ) -> None:
         super().__init__()
-        check_range("reduction", reduction, 1, channels)
-        self.channels = channels
-        self.fc1 = nn.Conv2d(channels, channels // reduction, 1)  # a Linear on the pooled vector
-        self.fc2 = nn.Conv2d(channels // reduction, channels, 1)
+        check_range("input_channels", input_channels, 1)
+        check_range("squeeze_channels", squeeze_channels, 1)
+        self.channels = input_channels
+        self.fc1 = nn.Conv2d(input_channels, squeeze_channels, 1)  # a Linear on the pooled vector
+        self.fc2 = nn.Conv2d(squeeze_channels, input_channels, 1)
+        self.activation = activation()
+        self.scale_activation = scale_activation()
 
-    def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
-        squeezed = x.mean(dim=(2, 3), keepdim=True)  # [B, C, 1, 1]: one number per channel
-        weights = torch.sigmoid(self.fc2(F.relu(self.fc1(squeezed))))  # excitation in (0, 1)
-        return x * weights  # scale: reweight each channel
+    def forward(self, input: Tensor) -> Tensor:
+        """Tensor[B, C, H, W] to the same shape, each channel scaled by its weight."""
+        _check_input(input, self.channels, "input")
+        squeezed = input.mean(dim=(2, 3), keepdim=True)  # [B, C, 1, 1]: one number per channel
+        excitation = self.fc2(self.activation(self.fc1(squeezed)))
+        return input * self.scale_activation(excitation)  # scale: reweight each channel
 
 
 # --8<-- [end:se]
@@ -74,6 +89,11 @@ class CBAM(nn.Module):
 
     Channel: a shared MLP applied to the average- *and* max-pooled vectors, summed, sigmoid.
     Spatial: the channel-wise mean and max maps, stacked, a 7x7 convolution, sigmoid.
+
+    Args:
+        channels: C.
+        reduction: the shared MLP's bottleneck is ``C // reduction`` wide.
+        kernel_size: side of the spatial attention's convolution, odd.
     """
 
     def __init__(self, channels: int, reduction: int = 16, kernel_size: int = 7) -> None:
@@ -101,7 +121,8 @@ class CBAM(nn.Module):
         return torch.sigmoid(self.spatial(maps))
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
+        """Tensor[B, C, H, W] to the same shape."""
+        _check_input(x, self.channels)
         x = x * self.channel_weights(x)
         return x * self.spatial_weights(x)
 
@@ -114,6 +135,14 @@ def eca_kernel_size(channels: int, gamma: int = 2, b: int = 1) -> int:
     """ECA-Net's kernel size: the odd number nearest ``(log2(C) + b) / gamma`` (rounding up).
 
     The paper assumes ``C = 2^(gamma * k - b)`` (channels grow in powers of two) and inverts it.
+
+    Args:
+        channels: C.
+        gamma: the mapping's slope.
+        b: the mapping's offset.
+
+    Returns:
+        An odd kernel size.
     """
     check_range("channels", channels, 1)
     t = int(abs((math.log2(channels) + b) / gamma))
@@ -125,6 +154,10 @@ class ECA(nn.Module):
 
     The pooled channel vector goes through one 1-D convolution of size ``k`` across channels
     (each channel's weight depends on its ``k`` neighbours), then a sigmoid: ``k`` parameters.
+
+    Args:
+        channels: C.
+        kernel_size: k; by default :func:`eca_kernel_size` of ``channels``.
     """
 
     def __init__(self, channels: int, kernel_size: int | None = None) -> None:
@@ -134,7 +167,8 @@ class ECA(nn.Module):
         self.conv = nn.Conv1d(1, 1, k, padding=(k - 1) // 2, bias=False)
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
+        """Tensor[B, C, H, W] to the same shape."""
+        _check_input(x, self.channels)
         pooled = x.mean(dim=(2, 3))[:, None, :]  # [B, 1, C]: channels as a sequence
         weights = torch.sigmoid(self.conv(pooled))  # [B, 1, C]
         return x * weights[:, 0, :, None, None]
@@ -149,6 +183,10 @@ class CoordinateAttention(nn.Module):
 
     Pooling along each axis separately keeps the position along the other axis, so the
     weights know *where* a feature is, at the cost of two 1-D maps instead of a full 2-D one.
+
+    Args:
+        channels: C.
+        reduction: the shared layer is ``max(8, C // reduction)`` wide.
     """
 
     def __init__(self, channels: int, reduction: int = 32) -> None:
@@ -161,7 +199,8 @@ class CoordinateAttention(nn.Module):
         self.conv_w = nn.Conv2d(hidden, channels, 1)
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
+        """Tensor[B, C, H, W] to the same shape."""
+        _check_input(x, self.channels)
         H, W = x.shape[2:]
         along_h = x.mean(dim=3, keepdim=True)  # [B, C, H, 1]: each row averaged
         along_w = x.mean(dim=2, keepdim=True).transpose(2, 3)  # [B, C, W, 1]: each column
@@ -182,6 +221,12 @@ class SelectiveKernel(nn.Module):
     Split: a 3x3 and a dilated 3x3 (5x5 receptive field) grouped convolution. Fuse: sum,
     pool, squeeze to ``d = max(C / r, 32)``. Select: one vector of logits per branch, a
     softmax *across branches* per channel, and the weighted sum of the two branches.
+
+    Args:
+        channels: C, divisible by ``groups``.
+        reduction: the fused vector is squeezed to ``max(C // reduction, min_dim)``.
+        groups: of the branches' grouped convolutions.
+        min_dim: the smallest squeezed width.
     """
 
     def __init__(
@@ -215,7 +260,8 @@ class SelectiveKernel(nn.Module):
         return torch.softmax(logits, dim=1)
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
+        """Tensor[B, C, H, W] to the same shape."""
+        _check_input(x, self.channels)
         features = torch.stack([branch(x) for branch in self.branches], dim=1)  # split
         return (self.branch_weights(features) * features).sum(dim=1)  # select
 
@@ -230,6 +276,10 @@ class NonLocalBlock(nn.Module):
     ``z = x + BN(W g(x) softmax(theta(x)^T phi(x)))``: every position is updated with a
     weighted sum over all positions. The BN's scale starts at 0, so the block starts as the
     identity and can be inserted into a pre-trained network without changing it.
+
+    Args:
+        channels: C.
+        inter_channels: width of theta, phi and g; ``C // 2`` by default.
     """
 
     def __init__(self, channels: int, inter_channels: int | None = None) -> None:
@@ -239,11 +289,13 @@ class NonLocalBlock(nn.Module):
         self.theta = nn.Conv2d(channels, inner, 1)
         self.phi = nn.Conv2d(channels, inner, 1)
         self.g = nn.Conv2d(channels, inner, 1)
-        self.out = nn.Sequential(nn.Conv2d(inner, channels, 1), nn.BatchNorm2d(channels))
-        nn.init.zeros_(self.out[1].weight)
+        norm = nn.BatchNorm2d(channels)
+        nn.init.zeros_(norm.weight)
+        self.out = nn.Sequential(nn.Conv2d(inner, channels, 1), norm)
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
+        """Tensor[B, C, H, W] to the same shape."""
+        _check_input(x, self.channels)
         B, _, H, W = x.shape
         query = self.theta(x).flatten(2).transpose(1, 2)  # [B, HW, C']
         key = self.phi(x).flatten(2)  # [B, C', HW]
@@ -254,7 +306,12 @@ class NonLocalBlock(nn.Module):
 
 
 class PositionSelfAttention(nn.Module):
-    """DANet's position attention: ``x + alpha * attention(x)``; alpha starts at 0."""
+    """DANet's position attention: ``x + alpha * attention(x)``; alpha starts at 0.
+
+    Args:
+        channels: C.
+        reduction: queries and keys are ``C // reduction`` wide.
+    """
 
     def __init__(self, channels: int, reduction: int = 8) -> None:
         super().__init__()
@@ -265,7 +322,8 @@ class PositionSelfAttention(nn.Module):
         self.alpha = nn.Parameter(torch.zeros(1))
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
+        """Tensor[B, C, H, W] to the same shape."""
+        _check_input(x, self.channels)
         B, C, H, W = x.shape
         q = self.query(x).flatten(2).transpose(1, 2)  # [B, N, C'], N = H * W
         k = self.key(x).flatten(2)  # [B, C', N]
@@ -276,7 +334,11 @@ class PositionSelfAttention(nn.Module):
 
 
 class ChannelSelfAttention(nn.Module):
-    """DANet's channel attention module: channels attend to channels, ``x + beta * out``."""
+    """DANet's channel attention module: channels attend to channels, ``x + beta * out``.
+
+    Args:
+        channels: C.
+    """
 
     def __init__(self, channels: int) -> None:
         super().__init__()
@@ -284,7 +346,8 @@ class ChannelSelfAttention(nn.Module):
         self.beta = nn.Parameter(torch.zeros(1))
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(self, x)
+        """Tensor[B, C, H, W] to the same shape."""
+        _check_input(x, self.channels)
         B, C, H, W = x.shape
         flat = x.flatten(2)  # [B, C, N]
         energy = flat @ flat.transpose(1, 2)  # [B, C, C]

@@ -31,9 +31,15 @@ PAD, BOS, EOS = 0, 1, 2  # digits 0-9 are tokens 3-12
 
 
 def reversal_data(
-    n: int, min_len: int, max_len: int, generator: torch.Generator | None = None
+    n: int, min_len: int, max_len: int, *, generator: torch.Generator | None = None
 ) -> tuple[Tensor, Tensor, Tensor]:
     """``n`` random digit strings and their reversals, as padded token batches.
+
+    Args:
+        n: number of strings.
+        min_len: shortest string length, ``>= 1``.
+        max_len: longest string length, ``>= min_len``.
+        generator: the random source (``None``: the global generator).
 
     Returns:
         (Tensor[n, max_len], Tensor[n], Tensor[n, max_len + 2]): source tokens (PAD after the
@@ -75,7 +81,16 @@ class Seq2Seq(nn.Module):
         self.out = nn.Linear(hidden_dim + 2 * hidden_dim, vocab_size)
 
     def encode(self, source: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """Source Tensor[B, S] -> (states [B, S, 2H], mask [B, S], initial decoder state [B, H])."""
+        """Encode a padded batch.
+
+        Args:
+            source (Tensor[B, S]): token ids, PAD after each sequence's end.
+            lengths (Tensor[B]): each sequence's length.
+
+        Returns:
+            (Tensor[B, S, 2H], Tensor[B, S], Tensor[B, H]): the encoder states, the mask of
+            real positions, and the decoder's initial state.
+        """
         check_shape("source", source, ("B", "S"))
         check_shape("lengths", lengths, (source.shape[0],))
         # Packing keeps the backward direction from reading the padding first.
@@ -91,7 +106,13 @@ class Seq2Seq(nn.Module):
     def step(
         self, tokens: Tensor, hidden: Tensor, states: Tensor, mask: Tensor
     ) -> tuple[Tensor, Tensor, Tensor]:
-        """One decoder step from the previous tokens Tensor[B].
+        """One decoder step.
+
+        Args:
+            tokens (Tensor[B]): the previous tokens.
+            hidden (Tensor[B, H]): the decoder state.
+            states (Tensor[B, S, 2H]): the encoder states.
+            mask (Tensor[B, S]): the real source positions.
 
         Returns:
             (Tensor[B, V], Tensor[B, H], Tensor[B, S]): next-token logits, new decoder state,
@@ -108,7 +129,8 @@ class Seq2Seq(nn.Module):
         """Teacher forcing: feed the true previous token at every step.
 
         Args:
-            source (Tensor[B, S]), lengths (Tensor[B]): padded source batch.
+            source (Tensor[B, S]): the padded source batch.
+            lengths (Tensor[B]): the source lengths.
             target_in (Tensor[B, T]): ``BOS y_1 ... y_{T-1}``.
 
         Returns:
@@ -123,7 +145,15 @@ class Seq2Seq(nn.Module):
         return torch.stack(all_logits, dim=1), torch.stack(all_weights, dim=1)
 
     def step_function(self, source: Tensor, lengths: Tensor) -> tuple[StepFunction, State]:
-        """The model as ``step(tokens, state) -> (log_probs, state)`` for the decoders below."""
+        """The model as ``step(tokens, state) -> (log_probs, state)`` for the decoders below.
+
+        Args:
+            source (Tensor[B, S]): the padded source batch.
+            lengths (Tensor[B]): the source lengths.
+
+        Returns:
+            (StepFunction, State): the step function and its initial state.
+        """
         states, mask, hidden = self.encode(source, lengths)
 
         def step(tokens: Tensor, state: State) -> tuple[Tensor, State]:
@@ -153,6 +183,7 @@ def greedy_decode(
     Args:
         step: ``step(tokens Tensor[B], state) -> (log_probs Tensor[B, V], state)``.
         state: the initial state, batched along dim 0.
+        batch: B, the number of sequences.
         max_len: the longest output, EOS included.
 
     Returns:
@@ -201,6 +232,7 @@ def beam_search(
         state: the initial state for one sequence, batch dimension 1.
         beam_width: K >= 1; K = 1 is greedy decoding.
         max_len: the longest output, EOS included.
+        length_penalty: the winner maximises ``log p / len ** length_penalty``.
 
     Returns:
         (list[int], float): the tokens (without BOS, with EOS if it ended) and their

@@ -68,6 +68,13 @@ class DepthwiseSeparableConv2d(nn.Module):
 
     Parameters: ``C_in k^2 + C_in C_out`` (plus biases) instead of ``C_in C_out k^2``: the
     spatial filtering and the mixing of channels are learnt separately (MobileNet, Xception).
+
+    Args:
+        in_channels: C_in.
+        out_channels: C_out.
+        kernel_size: k, of the depthwise convolution.
+        stride: of the depthwise convolution.
+        padding: of the depthwise convolution.
     """
 
     def __init__(
@@ -103,13 +110,25 @@ class Inception(nn.Module):
 
     1x1; 1x1 then 3x3; 1x1 then 5x5; 3x3 max pooling then 1x1. The 1x1 convolutions in
     front of the 3x3 and 5x5 ones shrink the channels first (the "bottleneck"), which is
-    what makes the large kernels affordable. (torchvision's ``Inception`` uses a 3x3 kernel
-    in the "5x5" branch, a known quirk kept for its pretrained weights; this is the paper's.)
+    what makes the large kernels affordable. Arguments are torchvision's ``Inception``'s.
+
+    Differs from torchvision's ``Inception``: the "5x5" branch has a 5x5 kernel, as in the
+    paper (torchvision's has 3x3, a known quirk kept for its pretrained weights), and no
+    BatchNorm (``conv_block`` is not taken).
+
+    Args:
+        in_channels: input channels.
+        ch1x1: output channels of the 1x1 branch.
+        ch3x3red: channels the 3x3 branch reduces to first.
+        ch3x3: output channels of the 3x3 branch.
+        ch5x5red: channels the 5x5 branch reduces to first.
+        ch5x5: output channels of the 5x5 branch.
+        pool_proj: output channels of the pooling branch's 1x1 projection.
     """
 
     def __init__(
         self,
-        in_ch: int,
+        in_channels: int,
         ch1x1: int,
         ch3x3red: int,
         ch3x3: int,
@@ -118,22 +137,22 @@ class Inception(nn.Module):
         pool_proj: int,
     ) -> None:
         super().__init__()
-        in_ch, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj = _channels(
-            in_ch=in_ch, ch1x1=ch1x1, ch3x3red=ch3x3red, ch3x3=ch3x3, ch5x5red=ch5x5red,
-            ch5x5=ch5x5, pool_proj=pool_proj,
+        in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj = _channels(
+            in_channels=in_channels, ch1x1=ch1x1, ch3x3red=ch3x3red, ch3x3=ch3x3,
+            ch5x5red=ch5x5red, ch5x5=ch5x5, pool_proj=pool_proj,
         )  # fmt: skip
-        self.in_channels = in_ch
+        self.in_channels = in_channels
 
         def conv(i: int, o: int, k: int) -> nn.Sequential:
             return nn.Sequential(nn.Conv2d(i, o, k, padding=k // 2), nn.ReLU(inplace=True))
 
-        self.branch1 = conv(in_ch, ch1x1, 1)
-        self.branch2 = nn.Sequential(conv(in_ch, ch3x3red, 1), conv(ch3x3red, ch3x3, 3))
-        self.branch3 = nn.Sequential(conv(in_ch, ch5x5red, 1), conv(ch5x5red, ch5x5, 5))
-        self.branch4 = nn.Sequential(nn.MaxPool2d(3, 1, 1), conv(in_ch, pool_proj, 1))
+        self.branch1 = conv(in_channels, ch1x1, 1)
+        self.branch2 = nn.Sequential(conv(in_channels, ch3x3red, 1), conv(ch3x3red, ch3x3, 3))
+        self.branch3 = nn.Sequential(conv(in_channels, ch5x5red, 1), conv(ch5x5red, ch5x5, 5))
+        self.branch4 = nn.Sequential(nn.MaxPool2d(3, 1, 1), conv(in_channels, pool_proj, 1))
 
     def forward(self, x: Tensor) -> Tensor:
-        """Tensor[B, in_ch, H, W] to Tensor[B, ch1x1 + ch3x3 + ch5x5 + pool_proj, H, W]."""
+        """Tensor[B, in_channels, H, W] to Tensor[B, ch1x1 + ch3x3 + ch5x5 + pool_proj, H, W]."""
         check_module_input("x", x, self, ("B", self.in_channels, "H", "W"))
         branches = (self.branch1, self.branch2, self.branch3, self.branch4)
         return torch.cat([branch(x) for branch in branches], dim=1)  # [B, sum of C, H, W]
@@ -149,42 +168,61 @@ class Bottleneck(nn.Module):
     The first 1x1 convolution shrinks the channels to ``width``, the 3x3 works at that
     width, the last 1x1 expands to ``4 * width``. The stride sits on the 3x3 convolution
     (torchvision's "ResNet v1.5"; the paper's v1 puts it on the first 1x1). ``x'`` is ``x``,
-    or a strided 1x1 convolution + BN of ``x`` when the shape changes.
+    or a strided 1x1 convolution + BN of ``x`` when the shape changes. Arguments and
+    parameter names are those of torchvision's ``Bottleneck``.
+
+    Differs from torchvision's ``Bottleneck``: the block builds its own ``downsample``
+    branch when the shape changes, where torchvision's takes it as an argument (as it takes
+    ``groups``, ``base_width``, ``dilation`` and ``norm_layer``, which are not taken here).
+
+    Args:
+        inplanes: input channels.
+        planes: the bottleneck's width; the block outputs ``4 * planes`` channels.
+        stride: of the 3x3 convolution (and of the shortcut).
     """
 
     expansion = 4
 
-    def __init__(self, in_channels: int, width: int, stride: int = 1) -> None:
+    def __init__(self, inplanes: int, planes: int, stride: int = 1) -> None:
         super().__init__()
-        in_channels, width, stride = _channels(in_channels=in_channels, width=width, stride=stride)
-        self.in_channels = in_channels
-        out_channels = width * self.expansion
-        self.conv1 = nn.Conv2d(in_channels, width, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(width)
-        self.conv2 = nn.Conv2d(width, width, 3, stride, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(width)
-        self.conv3 = nn.Conv2d(width, out_channels, 1, bias=False)
+        inplanes, planes, stride = _channels(inplanes=inplanes, planes=planes, stride=stride)
+        self.inplanes = inplanes
+        out_channels = planes * self.expansion
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, out_channels, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)
-        self.downsample = None
-        if stride != 1 or in_channels != out_channels:
+        self.downsample: nn.Module | None = None
+        if stride != 1 or inplanes != out_channels:
             self.downsample = nn.Sequential(
-                nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
+                nn.Conv2d(inplanes, out_channels, 1, stride, bias=False),
                 nn.BatchNorm2d(out_channels),
             )
 
     def forward(self, x: Tensor) -> Tensor:
-        """Tensor[B, in_channels, H, W] to Tensor[B, 4 width, H / stride, W / stride]."""
-        check_module_input("x", x, self, ("B", self.in_channels, "H", "W"))
+        """Tensor[B, inplanes, H, W] to Tensor[B, 4 planes, H / stride, W / stride]."""
+        check_module_input("x", x, self, ("B", self.inplanes, "H", "W"))
         identity = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))  # [B, width, H, W]
-        out = self.relu(self.bn2(self.conv2(out)))  # [B, width, H/s, W/s]
-        out = self.bn3(self.conv3(out))  # [B, 4 width, H/s, W/s]
+        out = self.relu(self.bn1(self.conv1(x)))  # [B, planes, H, W]
+        out = self.relu(self.bn2(self.conv2(out)))  # [B, planes, H/s, W/s]
+        out = self.bn3(self.conv3(out))  # [B, 4 planes, H/s, W/s]
         return self.relu(out + identity)
 
 
 class ResNet50(nn.Module):
-    """ResNet-50: a 7x7 stem, then 3, 4, 6 and 3 bottlenecks, global pooling, one FC."""
+    """ResNet-50: a 7x7 stem, then 3, 4, 6 and 3 bottlenecks, global pooling, one FC.
+
+    Args:
+        num_classes: outputs of the final layer.
+    """
+
+    layer1: nn.Sequential  # set in the loop below, under torchvision's names
+    layer2: nn.Sequential
+    layer3: nn.Sequential
+    layer4: nn.Sequential
 
     def __init__(self, num_classes: int = 1000) -> None:
         super().__init__()
@@ -206,15 +244,25 @@ class ResNet50(nn.Module):
         self.fc = nn.Linear(channels, num_classes)
 
     def forward(self, x: Tensor) -> Tensor:
-        """Tensor[B, 3, H, W] to Tensor[B, num_classes] logits."""
+        """Images Tensor[B, 3, H, W] to class scores Tensor[B, num_classes]."""
         check_module_input("x", x, self, ("B", 3, "H", "W"))
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))  # [B, 64, H/4, W/4]
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))  # [B, 2048, H/32, W/32]
         return self.fc(self.avgpool(x).flatten(1))  # [B, num_classes]
 
 
-def resnet50(num_classes: int = 1000) -> ResNet50:
-    """A randomly initialised ResNet-50 (25,557,032 parameters for 1000 classes)."""
+def resnet50(*, num_classes: int = 1000) -> ResNet50:
+    """A randomly initialised ResNet-50 (25,557,032 parameters for 1000 classes).
+
+    Keyword-only, as ``torchvision.models.resnet50(*, weights=None, progress=True, **kwargs)``
+    takes ``num_classes``; there are no pretrained weights here.
+
+    Args:
+        num_classes: outputs of the final layer.
+
+    Returns:
+        ResNet50: its state dict loads into torchvision's ``resnet50`` and back.
+    """
     return ResNet50(num_classes)
 
 
@@ -227,6 +275,10 @@ class DenseTransition(nn.Sequential):
 
     The 1x1 convolution halves the channels (compression), the average pooling halves the
     resolution; averaging keeps a share of every position of the concatenated features.
+
+    Args:
+        in_channels: channels in (the dense block's concatenated output).
+        out_channels: channels out (half, with DenseNet's compression 0.5).
     """
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
@@ -254,6 +306,9 @@ class LeNet5(nn.Module):
     Two 5x5 convolutions with sigmoid-like activations and 2x2 average pooling, then three
     fully connected layers. (The original's sparse C3 connections and RBF output are
     replaced by full connections and a linear layer, as usual.)
+
+    Args:
+        num_classes: outputs of the last layer.
     """
 
     def __init__(self, num_classes: int = 10) -> None:
@@ -269,7 +324,7 @@ class LeNet5(nn.Module):
         )  # fmt: skip
 
     def forward(self, x: Tensor) -> Tensor:
-        """Tensor[B, 1, 32, 32] to Tensor[B, num_classes] logits."""
+        """Grey images Tensor[B, 1, 32, 32] to class scores Tensor[B, num_classes]."""
         check_module_input("x", x, self, ("B", 1, 32, 32))
         return self.classifier(self.features(x))
 
@@ -279,17 +334,23 @@ class LeNet5(nn.Module):
 
 # --8<-- [start:linear_as_conv]
 def linear_as_conv(linear: nn.Linear, in_channels: int, height: int, width: int) -> nn.Conv2d:
-    """The convolution that computes ``linear(x.flatten(1))`` for ``x`` of shape [B, C, H, W].
+    """The convolution that computes ``linear(x.flatten(1))`` for ``x``: Tensor[B, C, H, W].
 
-    A fully connected layer on a flattened ``C x H x W`` map is a convolution whose kernel
-    covers the whole map (``H x W``), one kernel per output feature. With ``H = W = 1``
+    A fully connected layer on a flattened map of C x H x W values is a convolution whose
+    kernel covers the whole map (H x W), one kernel per output feature. With ``H = W = 1``
     (after global average pooling) it is a 1x1 convolution. On a larger input the
     convolution slides, giving a map of class scores: the idea behind fully convolutional
     networks.
 
+    Args:
+        linear: the layer, ``in_features = C * H * W``.
+        in_channels: C.
+        height: H.
+        width: W.
+
     Returns:
-        nn.Conv2d: ``C -> out_features`` with an ``H x W`` kernel; its output is
-        ``[B, out_features, 1, 1]`` on a ``[B, C, H, W]`` input.
+        nn.Conv2d: ``C -> out_features`` with an H x W kernel; its output is
+        Tensor[B, out_features, 1, 1] on a Tensor[B, C, H, W] input.
     """
     check_instance("linear", linear, nn.Linear)
     in_channels, height, width = _channels(in_channels=in_channels, height=height, width=width)
@@ -308,7 +369,7 @@ def linear_as_conv(linear: nn.Linear, in_channels: int, height: int, width: int)
     )
     with torch.no_grad():
         conv.weight.copy_(linear.weight.view(linear.out_features, in_channels, height, width))
-        if linear.bias is not None:
+        if conv.bias is not None and linear.bias is not None:
             conv.bias.copy_(linear.bias)
     return conv
 
@@ -326,6 +387,9 @@ def add_as_concat_conv(conv: nn.Conv2d) -> nn.Conv2d:
     parameters, and the assumption that ``a`` and ``b`` mean the same thing channel by
     channel.
 
+    Args:
+        conv: a convolution with ``groups=1``.
+
     Returns:
         nn.Conv2d: ``2 C_in -> C_out``, same kernel size, stride, padding (mode included)
         and bias.
@@ -333,13 +397,17 @@ def add_as_concat_conv(conv: nn.Conv2d) -> nn.Conv2d:
     check_instance("conv", conv, nn.Conv2d)
     if conv.groups != 1:
         raise ValueError(f"conv.groups must be 1, but got {conv.groups}")
+
+    def pair(t: tuple[int, ...]) -> tuple[int, int]:
+        return t[0], t[1]
+
     fused = nn.Conv2d(
         2 * conv.in_channels,
         conv.out_channels,
-        conv.kernel_size,
-        conv.stride,
-        conv.padding,
-        conv.dilation,
+        pair(conv.kernel_size),
+        pair(conv.stride),
+        conv.padding if isinstance(conv.padding, str) else pair(conv.padding),
+        pair(conv.dilation),
         bias=conv.bias is not None,
         # every padding mode is linear: pad(a + b) = pad(a) + pad(b)
         padding_mode=conv.padding_mode,
@@ -348,7 +416,7 @@ def add_as_concat_conv(conv: nn.Conv2d) -> nn.Conv2d:
     )
     with torch.no_grad():
         fused.weight.copy_(torch.cat([conv.weight, conv.weight], dim=1))  # [C_out, 2 C_in, k, k]
-        if conv.bias is not None:
+        if fused.bias is not None and conv.bias is not None:
             fused.bias.copy_(conv.bias)
     return fused
 

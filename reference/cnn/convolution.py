@@ -11,6 +11,8 @@ dilation and groups (ints or ``(height, width)`` pairs); ``conv_transpose2d`` eq
 # --8<-- [start:imports]
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -18,11 +20,10 @@ from torch import Tensor
 
 from reference.checks import check_floating, check_int, check_shape, check_tensor
 
+IntPair = int | tuple[int, int]  # a size given once for both axes, or as (height, width)
 # --8<-- [end:imports]
 
 __all__ = ["conv2d", "conv_output_size", "conv_transpose2d", "conv_transpose_output_size"]
-
-IntPair = int | tuple[int, int]
 
 
 # --8<-- [start:pair]
@@ -61,6 +62,34 @@ def _output_size_1d(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) 
     return out
 
 
+# An int size with int arguments gives an int; a (height, width) size gives a pair.
+@overload
+def conv_output_size(
+    size: int,
+    kernel_size: int,
+    stride: int = ...,
+    padding: int = ...,
+    dilation: int = ...,
+    ceil_mode: bool = ...,
+) -> int: ...
+@overload
+def conv_output_size(
+    size: tuple[int, int],
+    kernel_size: IntPair,
+    stride: IntPair = ...,
+    padding: IntPair = ...,
+    dilation: IntPair = ...,
+    ceil_mode: bool = ...,
+) -> tuple[int, int]: ...
+@overload
+def conv_output_size(
+    size: IntPair,
+    kernel_size: IntPair,
+    stride: IntPair = ...,
+    padding: IntPair = ...,
+    dilation: IntPair = ...,
+    ceil_mode: bool = ...,
+) -> IntPair: ...
 def conv_output_size(
     size: IntPair,
     kernel_size: IntPair,
@@ -102,6 +131,33 @@ def conv_output_size(
 
 
 # --8<-- [start:conv_transpose_output_size]
+@overload
+def conv_transpose_output_size(
+    size: int,
+    kernel_size: int,
+    stride: int = ...,
+    padding: int = ...,
+    output_padding: int = ...,
+    dilation: int = ...,
+) -> int: ...
+@overload
+def conv_transpose_output_size(
+    size: tuple[int, int],
+    kernel_size: IntPair,
+    stride: IntPair = ...,
+    padding: IntPair = ...,
+    output_padding: IntPair = ...,
+    dilation: IntPair = ...,
+) -> tuple[int, int]: ...
+@overload
+def conv_transpose_output_size(
+    size: IntPair,
+    kernel_size: IntPair,
+    stride: IntPair = ...,
+    padding: IntPair = ...,
+    output_padding: IntPair = ...,
+    dilation: IntPair = ...,
+) -> IntPair: ...
 def conv_transpose_output_size(
     size: IntPair,
     kernel_size: IntPair,
@@ -115,6 +171,14 @@ def conv_transpose_output_size(
     A strided convolution maps several input sizes to the same output size (``floor``);
     ``output_padding`` (smaller than the stride or the dilation) picks which of them the
     transpose returns to.
+
+    Args:
+        size: input height (or ``(height, width)``).
+        kernel_size, stride, padding, dilation: as for ``nn.ConvTranspose2d``; ints or pairs.
+        output_padding: extra rows (columns) on one side, below the stride or dilation.
+
+    Returns:
+        An int if every argument is an int, else a ``(height, width)`` pair.
 
     Example:
         >>> conv_transpose_output_size(56, 3, stride=2, padding=1, output_padding=1)
@@ -245,8 +309,9 @@ def conv_transpose2d(
         input (Tensor[B, C_in, H, W]): the feature maps to upsample.
         weight (Tensor[C_in, C_out / groups, kH, kW]): ``F.conv_transpose2d``'s layout,
             which is the layout of the convolution being transposed.
-        bias (Tensor[C_out] | None), stride, padding, output_padding, groups, dilation:
-            as ``F.conv_transpose2d`` (note its argument order: groups before dilation).
+        bias (Tensor[C_out], optional): added to every pixel of each output channel.
+        stride, padding, output_padding, groups, dilation: as ``F.conv_transpose2d`` (note
+            its argument order: groups before dilation).
 
     Returns:
         Tensor[B, C_out, H', W']: with ``H'`` from :func:`conv_transpose_output_size`.
@@ -259,7 +324,7 @@ def conv_transpose2d(
     B, _, H, W = input.shape
     C_out = weight.shape[1] * groups
     size = conv_transpose_output_size(
-        (H, W), tuple(weight.shape[2:]), stride, padding, output_padding, dilation
+        (H, W), (weight.shape[2], weight.shape[3]), stride, padding, output_padding, dilation
     )
     # Autograd is off under inference_mode and refuses its tensors: leave that mode and
     # work on ordinary copies (clone() outside inference_mode makes one).

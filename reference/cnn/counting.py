@@ -26,7 +26,18 @@ __all__ = ["FlopCount", "conv2d_parameters", "count_flops", "count_parameters"]
 def conv2d_parameters(
     in_channels: int, out_channels: int, kernel_size: int, groups: int = 1, bias: bool = True
 ) -> int:
-    """Weights of ``nn.Conv2d``: ``C_out * (C_in / groups) * k * k``, plus ``C_out`` biases."""
+    """Weights of ``nn.Conv2d``: ``C_out * (C_in / groups) * k * k``, plus ``C_out`` biases.
+
+    Args:
+        in_channels: C_in.
+        out_channels: C_out.
+        kernel_size: k, of a square kernel.
+        groups: the convolution's groups.
+        bias: whether it has biases.
+
+    Returns:
+        The number of parameters.
+    """
     in_channels, out_channels = (
         check_int("in_channels", in_channels, 1),
         check_int("out_channels", out_channels, 1),
@@ -47,6 +58,9 @@ def count_parameters(module: nn.Module, trainable_only: bool = False) -> int:
     Args:
         module: any ``nn.Module``; parameters shared between layers count once.
         trainable_only: count only parameters with ``requires_grad``.
+
+    Returns:
+        The number of scalars.
     """
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, but got {type(module).__name__}")

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+from typing import Literal, overload
 
 import torch
 import torch.nn.functional as F
@@ -33,7 +34,7 @@ def _windows(
     ceil_mode: bool,
     value: float,
 ) -> Tensor:
-    """Every pooling window of ``x`` [B, C, H, W] as ``[B, C, kH*kW, H', W']``.
+    """Every pooling window of ``x`` (Tensor[B, C, H, W]) as Tensor[B, C, kH*kW, H', W'].
 
     The input is padded with ``value`` on all sides, plus on the bottom and right as far
     as ``ceil_mode``'s extra windows reach.
@@ -58,8 +59,10 @@ def _check_pool(
     check_floating("input", check_shape("input", input, ("B", "C", "H", "W")))
     ks = _pair("kernel_size", kernel_size, 1)
     # torch reads an empty tuple as "no stride given", like None
-    no_stride = stride is None or (isinstance(stride, tuple | list) and len(stride) == 0)
-    ss = ks if no_stride else _pair("stride", stride, 1)
+    if stride is None or (isinstance(stride, tuple | list) and len(stride) == 0):
+        ss = ks
+    else:
+        ss = _pair("stride", stride, 1)
     ps = _pair("padding", padding, 0)
     if ps[0] > ks[0] // 2 or ps[1] > ks[1] // 2:
         raise ValueError(f"padding must be at most half the kernel size {ks}, but got {ps}")
@@ -70,6 +73,38 @@ def _check_pool(
 
 
 # --8<-- [start:max_pool2d]
+# With return_indices=True the result is a pair: say so to the type checker.
+@overload
+def max_pool2d(
+    input: Tensor,
+    kernel_size: IntPair,
+    stride: IntPair | None = ...,
+    padding: IntPair = ...,
+    dilation: IntPair = ...,
+    ceil_mode: bool = ...,
+    return_indices: Literal[False] = ...,
+) -> Tensor: ...
+@overload
+def max_pool2d(
+    input: Tensor,
+    kernel_size: IntPair,
+    stride: IntPair | None,
+    padding: IntPair,
+    dilation: IntPair,
+    ceil_mode: bool,
+    return_indices: Literal[True],
+) -> tuple[Tensor, Tensor]: ...
+@overload
+def max_pool2d(
+    input: Tensor,
+    kernel_size: IntPair,
+    stride: IntPair | None = ...,
+    padding: IntPair = ...,
+    dilation: IntPair = ...,
+    ceil_mode: bool = ...,
+    *,
+    return_indices: Literal[True],
+) -> tuple[Tensor, Tensor]: ...
 def max_pool2d(
     input: Tensor,
     kernel_size: IntPair,
@@ -83,11 +118,12 @@ def max_pool2d(
 
     Args:
         input (Tensor[B, C, H, W]): floating-point feature maps.
-        kernel_size: window size; ``stride`` defaults to it.
+        kernel_size: window size.
+        stride: the windows' step; defaults to ``kernel_size``.
         padding: at most half the kernel size, as PyTorch requires.
         dilation, ceil_mode: as ``F.max_pool2d``.
         return_indices: also return where each maximum came from, as a flat index
-            ``row * W + col`` into each ``H x W`` input map (what ``max_unpool2d`` takes).
+            ``row * W + col`` into each input map of H x W (what ``max_unpool2d`` takes).
 
     Returns:
         Tensor[B, C, H', W'], and Tensor[B, C, H', W'] of int64 indices if asked. A
@@ -119,7 +155,9 @@ def max_pool2d(
 
 
 # --8<-- [start:avg_pool2d]
-def _window_counts(n: int, n_out: int, k: int, s: int, p: int, include_pad: bool, like: Tensor):
+def _window_counts(
+    n: int, n_out: int, k: int, s: int, p: int, include_pad: bool, like: Tensor
+) -> Tensor:
     """How many cells of each window along one axis the mean divides by."""
     start = torch.arange(n_out, device=like.device) * s - p
     end = (start + k).clamp(max=n + p)  # cells that only ceil_mode added never count
@@ -180,6 +218,7 @@ def _output_size(
     if size is not None:
         out = _pair("size", size, 1)
         return out, (H / out[0], W / out[1])
+    assert scale_factor is not None  # exactly one of the two is given, checked above
     sf = (scale_factor, scale_factor) if isinstance(scale_factor, int | float) else scale_factor
     for f in sf:
         check_range("scale_factor", f, 0, low_inclusive=False)
@@ -188,8 +227,10 @@ def _output_size(
         raise ValueError(f"scale_factor {scale_factor} gives an empty output {out}")
     # F.interpolate maps back with the given factor, not with in/out (they differ when
     # H * scale_factor is not an integer), except along an axis whose size is unchanged
-    steps = tuple(1.0 if n_out == n else 1 / f for n_out, n, f in zip(out, (H, W), sf, strict=True))
-    return out, steps  # type: ignore[return-value]
+    step_h, step_w = (
+        1.0 if n_out == n else 1 / f for n_out, n, f in zip(out, (H, W), sf, strict=True)
+    )
+    return out, (step_h, step_w)
 
 
 def nearest_interpolate(
@@ -201,6 +242,14 @@ def nearest_interpolate(
     it shifts the image by up to half a pixel. ``mode="nearest-exact"`` uses
     ``floor((i + 0.5) * in / out)``. It only copies values, so it works for every dtype
     (PyTorch has no kernel for some integer types).
+
+    Args:
+        input (Tensor[B, C, H, W]): images or feature maps.
+        size: the output ``(H', W')`` (or one int for both).
+        scale_factor: instead of ``size``: ``H' = floor(H * scale_factor)``.
+
+    Returns:
+        Tensor[B, C, H', W'].
     """
     (H_out, W_out), (step_h, step_w) = _output_size(input, size, scale_factor)
     H, W = input.shape[2:]
@@ -250,7 +299,8 @@ def bilinear_interpolate(
     Args:
         input (Tensor[B, C, H, W]): floating-point images or feature maps (PyTorch also
             takes ``uint8``, with a fixed-point kernel; convert to float here).
-        size: the output ``(H', W')``; or ``scale_factor``: ``H' = floor(H * scale)``.
+        size: the output ``(H', W')`` (or one int for both).
+        scale_factor: instead of ``size``: ``H' = floor(H * scale_factor)``.
         align_corners: ``True`` maps the centres of the corner pixels onto each other
             (``src = i (H - 1) / (H' - 1)``); ``False`` maps the image edges onto each
             other (``src = (i + 0.5) H / H' - 0.5``), which is also OpenCV's rule.

@@ -51,10 +51,12 @@ def _geometry(layer: nn.Module) -> tuple[int, int, int, int] | None:
         def first(v: int | tuple[int, ...]) -> int:
             return v if isinstance(v, int) else v[0]
 
+        if isinstance(layer.padding, str):  # "same" or "valid": no number to add up
+            raise ValueError(
+                f"padding must be numeric to compute a receptive field, got {layer.padding!r}"
+            )
         k, s, p = first(layer.kernel_size), first(layer.stride), first(layer.padding)
         d = first(layer.dilation) if isinstance(layer, nn.Conv2d | nn.MaxPool2d) else 1
-        if not isinstance(p, int):
-            raise ValueError(f"padding must be numeric to compute a receptive field, got {p!r}")
         return k, s, p, d
     return None
 
@@ -106,6 +108,13 @@ def receptive_field(
     It depends on the layers only, never on the input size, and may well exceed the image
     (427 px for ResNet-50, which is usually fed 224 px).
 
+    Args:
+        model: as for :func:`receptive_field_trace`.
+        skip: as for :func:`receptive_field_trace`.
+
+    Returns:
+        ReceptiveField: of the last conv or pooling layer.
+
     Example:
         >>> receptive_field(nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3, stride=2)))
         ReceptiveField(size=5, jump=2, start=2.0)
@@ -126,6 +135,12 @@ def linearise(model: nn.Module) -> nn.Module:
 
     The copy is affine (linear plus constants): each weight then passes gradient along
     every path, whatever the input, so the gradient's support is the whole receptive field.
+
+    Args:
+        model: left unchanged.
+
+    Returns:
+        nn.Module: the linear copy.
     """
     check_instance("model", model, nn.Module)
     model = copy.deepcopy(model).eval()

@@ -70,6 +70,11 @@ def cell_anchors(
     ``h = s * sqrt(r)``: every ratio keeps the area ``s^2``. Corners are rounded to whole
     pixels (half to even), as torchvision does.
 
+    Args:
+        sizes: anchor side lengths (square roots of the areas), in pixels.
+        aspect_ratios: height / width ratios.
+        dtype: floating dtype of the result.
+
     Returns:
         Tensor[A, 4]: ``(x1, y1, x2, y2)``, ratio-major: all sizes of the first ratio first.
     """
@@ -102,6 +107,8 @@ def grid_anchors(
         feature_sizes: ``(H_i, W_i)`` of each map, usually finest first.
         sizes, aspect_ratios: one sequence per map (``((32,), (64,), ...)`` for an FPN,
             one size per level).
+        offset: where in its cell an anchor is centred, in cells (0: the top-left pixel).
+        dtype: floating dtype of the result.
 
     Returns:
         Tensor[sum_i H_i W_i A_i, 4]: map by map, cell by cell in row-major order, and
@@ -142,7 +149,8 @@ def wh_iou(wh1: Tensor, wh2: Tensor) -> Tensor:
     """IoU of box *shapes*: boxes of widths and heights ``(w, h)`` placed on a common corner.
 
     Args:
-        wh1 (Tensor[N, 2]), wh2 (Tensor[M, 2]): non-negative widths and heights.
+        wh1 (Tensor[N, 2]): non-negative widths and heights.
+        wh2 (Tensor[M, 2]): non-negative widths and heights.
 
     Returns:
         Tensor[N, M]: ``min(w) min(h) / (w1 h1 + w2 h2 - min(w) min(h))``.
@@ -158,8 +166,9 @@ def wh_iou(wh1: Tensor, wh2: Tensor) -> Tensor:
 def kmeans_anchors(
     wh: Tensor,
     k: int,
-    reduce: str = "mean",
+    reduction: str = "mean",
     max_iter: int = 300,
+    *,
     generator: torch.Generator | None = None,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """YOLOv2's anchor shapes: k-means on ``(w, h)`` with the distance ``1 - IoU``.
@@ -167,23 +176,26 @@ def kmeans_anchors(
     Euclidean k-means would let large boxes dominate (a 10-pixel error matters for a
     20-pixel box, not for a 400-pixel one); ``1 - IoU`` is scale-free. Lloyd's iteration:
     assign each box to the centroid of largest IoU, move each centroid to the
-    ``reduce`` (``"mean"``, as in YOLOv2, or ``"median"``, the middle value, averaged
+    ``reduction`` (``"mean"``, as in YOLOv2, or ``"median"``, the middle value, averaged
     for an even count as ``numpy.median`` does) of its boxes, until no assignment
     changes. A centroid that loses all its boxes stays where it is.
 
     Args:
         wh (Tensor[N, 2]): positive widths and heights of the training boxes.
         k: the number of anchors, ``1 <= k <= N``.
-        generator: seeds the initial centroids, ``k`` distinct boxes drawn at random.
+        reduction: how a centroid summarises its boxes, ``"mean"`` or ``"median"``.
+        max_iter: the most Lloyd iterations.
+        generator: the random source of the initial centroids, ``k`` distinct boxes
+            (``None``: the global generator).
 
     Returns:
-        ``(centroids [k, 2], assignment [N], mean_iou)``: centroids sorted by area, the
-        index of each box's centroid, and the mean IoU of each box with its centroid.
+        (Tensor[k, 2], Tensor[N], Tensor[]): the centroids sorted by area, the index of each
+        box's centroid, and the mean IoU of each box with its centroid.
     """
     check_shape("wh", wh, ("N", 2))
     check_nonempty("wh", wh)
     check_finite("wh", as_floating("wh", wh))
-    check_in("reduce", reduce, ("mean", "median"))
+    check_in("reduction", reduction, ("mean", "median"))
     k, max_iter = check_int("k", k, 1, wh.shape[0]), check_int("max_iter", max_iter, 1)
     if bool((wh <= 0).any()):
         raise ValueError(f"wh must be positive, but got {wh[(wh <= 0).any(1)][0].tolist()}")
@@ -199,7 +211,9 @@ def kmeans_anchors(
         for j in range(k):
             members = wh[assignment == j]  # [n_j, 2]
             if len(members):
-                centroids[j] = members.mean(0) if reduce == "mean" else members.quantile(0.5, dim=0)
+                centroids[j] = (
+                    members.mean(0) if reduction == "mean" else members.quantile(0.5, dim=0)
+                )
     order = centroids.prod(1).argsort()  # small anchors first, as configs list them
     centroids, assignment = centroids[order], order.argsort()[assignment]
     mean_iou = wh_iou(wh, centroids).gather(1, assignment[:, None]).mean()
@@ -216,6 +230,14 @@ def ssd_scales(num_maps: int, s_min: float = 0.2, s_max: float = 0.9) -> list[fl
     Returns ``m + 1`` values: the paper's ``s_1 .. s_m`` and ``s_{m+1} = 1``, which only
     the extra box ``sqrt(s_m s_{m+1})`` of the last map uses (the paper leaves it open;
     this is torchvision's choice).
+
+    Args:
+        num_maps: m, at least 2.
+        s_min: the first map's scale.
+        s_max: the last map's scale.
+
+    Returns:
+        ``m + 1`` scales.
     """
     num_maps = check_int("num_maps", num_maps, 2)
     s_min = check_range("s_min", s_min, 0, low_inclusive=False)
@@ -244,6 +266,7 @@ def ssd_prior_boxes(
         scales: ``m + 1`` scales (``ssd_scales`` or a hand-written list).
         clip: clamp ``w, h`` to at most 1 (torchvision's ``clip``; it clips sizes, not
             the boxes at the image border).
+        dtype: floating dtype of the result.
 
     Returns:
         Tensor[sum_k H_k W_k (2 + 2 len(aspect_ratios[k])), 4].

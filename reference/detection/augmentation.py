@@ -62,6 +62,7 @@ def mosaic(
     size: int,
     min_size: float = 2.0,
     fill: float = 114,
+    *,
     generator: torch.Generator | None = None,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Tile four images around a random centre into one ``size x size`` image.
@@ -80,7 +81,7 @@ def mosaic(
         size: side of the output image.
         min_size: smallest width and height a clipped box must keep, in pixels.
         fill: value of the canvas where no image reaches.
-        generator: for a reproducible centre.
+        generator: the random source of the centre (``None``: the global generator).
 
     Returns:
         (image, boxes, labels): Tensor[size, size, C], Tensor[M, 4] (float64) and

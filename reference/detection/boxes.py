@@ -3,8 +3,8 @@
 Boxes are ``(x1, y1, x2, y2)`` in pixels with ``x1 <= x2`` and ``y1 <= y2``; no ``+1`` is
 added anywhere (this is torchvision's convention, not the old VOC one). The pairwise
 functions compare every box of ``boxes1`` with every box of ``boxes2`` and return an
-``(N, M)`` matrix; the losses compare the boxes of two equally shaped ``(..., 4)`` tensors
-element by element.
+Tensor[N, M]; the losses compare the boxes of two equally shaped Tensor[..., 4] element
+by element.
 
 Everything here equals ``torchvision.ops`` of the same name (values and gradients); the
 tests in ``tests/detection/test_boxes.py`` check it.
@@ -18,7 +18,8 @@ import math
 import torch
 from torch import Tensor
 
-from reference.checks import check_data, check_in, check_real, check_shape
+from reference.checks import check_data, check_real, check_shape
+from reference.reduction import reduce_loss
 
 # --8<-- [end:imports]
 
@@ -36,7 +37,7 @@ __all__ = [
 
 # --8<-- [start:check_boxes]
 def _check_boxes(name: str, boxes: Tensor, pairwise: bool = True) -> Tensor:
-    """Validate boxes ``(N, 4)`` (or ``(..., 4)`` when not pairwise) with x1 <= x2, y1 <= y2."""
+    """Validate boxes Tensor[N, 4] (Tensor[..., 4] if not pairwise) with x1 <= x2, y1 <= y2."""
     check_data(
         name, check_real(name, check_shape(name, boxes, ("N", 4) if pairwise else ("...", 4)))
     )
@@ -58,13 +59,16 @@ def _upcast(t: Tensor) -> Tensor:
 
 
 # --8<-- [start:box_area]
-def _columns(boxes: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """``x1, y1, x2, y2`` as four contiguous ``[N]`` tensors.
+Columns = tuple[Tensor, Tensor, Tensor, Tensor]
 
-    Broadcasting contiguous columns into an ``(N, M)`` matrix is several times faster
-    than broadcasting the strided columns of an ``(N, 4)`` tensor.
+
+def _columns(boxes: Tensor) -> Columns:
+    """``x1, y1, x2, y2`` of Tensor[..., 4] as four contiguous Tensor[...].
+
+    Broadcasting contiguous columns into a Tensor[N, M] is several times faster than
+    broadcasting the strided columns of a Tensor[N, 4].
     """
-    x1, y1, x2, y2 = _upcast(boxes).T.contiguous()
+    x1, y1, x2, y2 = _upcast(boxes).movedim(-1, 0).contiguous()
     return x1, y1, x2, y2
 
 
@@ -89,20 +93,52 @@ def box_area(boxes: Tensor) -> Tensor:
 
 
 # --8<-- [start:box_iou]
-def _inter_union(boxes1: Tensor, boxes2: Tensor) -> tuple[Tensor, Tensor]:
-    """Validate two sets of boxes; return their pairwise intersection and union, ``(N, M)``."""
-    _check_boxes("boxes1", boxes1)
-    _check_boxes("boxes2", boxes2)
-    ax1, ay1, ax2, ay2 = (c[:, None] for c in _columns(boxes1))  # 4 x [N, 1]
-    bx1, by1, bx2, by2 = _columns(boxes2)  # 4 x [M]
-    area1 = (ax2 - ax1) * (ay2 - ay1)  # [N, 1]
-    area2 = (bx2 - bx1) * (by2 - by1)  # [M]
+def _pair_columns(boxes1: Tensor, boxes2: Tensor, pairwise: bool) -> tuple[Columns, Columns]:
+    """The corner columns of both sets, shaped to broadcast into the result.
+
+    ``pairwise``: Tensor[N, 4] and Tensor[M, 4] give columns Tensor[N, 1] and Tensor[M]
+    (every pair, an ``(N, M)`` result); otherwise two Tensor[..., 4] of one shape are
+    compared box by box.
+    """
+    a, b = _columns(boxes1), _columns(boxes2)
+    if pairwise:
+        a = (a[0][:, None], a[1][:, None], a[2][:, None], a[3][:, None])
+    return a, b
+
+
+def _inter_union(
+    a: Columns, b: Columns, offset: float = 0.0, strict: bool = False
+) -> tuple[Tensor, Tensor]:
+    """Intersection and union areas of the boxes ``a`` and ``b`` (columns that broadcast).
+
+    This is the one IoU core of the package. ``offset=1`` is Pascal VOC's convention:
+    corners are inclusive pixel indices, so a box covers ``x2 - x1 + 1`` pixels.
+    ``strict``: boxes that only touch pass no gradient through their (zero) intersection,
+    as in torchvision's box losses; ``box_iou`` clamps, as torchvision's does.
+    """
+    ax1, ay1, ax2, ay2 = a
+    bx1, by1, bx2, by2 = b
+    area1 = (ax2 - ax1 + offset) * (ay2 - ay1 + offset)
+    area2 = (bx2 - bx1 + offset) * (by2 - by1 + offset)
     # A negative overlap means the boxes do not meet on that axis: clamp it to 0. The
     # updates are in place because every new (N, M) temporary costs fresh memory pages.
-    w = torch.minimum(ax2, bx2).sub_(torch.maximum(ax1, bx1)).clamp_(min=0)  # [N, M]
-    h = torch.minimum(ay2, by2).sub_(torch.maximum(ay1, by1)).clamp_(min=0)  # [N, M]
-    inter = w.mul_(h)
+    w = torch.minimum(ax2, bx2).sub_(torch.maximum(ax1, bx1))
+    h = torch.minimum(ay2, by2).sub_(torch.maximum(ay1, by1))
+    if offset:
+        w, h = w.add_(offset), h.add_(offset)
+    if strict:
+        inter = torch.where((w > 0) & (h > 0), w * h, torch.zeros_like(w))
+    else:
+        inter = w.clamp_(min=0).mul_(h.clamp_(min=0))
     return inter, (area1 + area2).sub_(inter)
+
+
+def _divide(numerator: Tensor, denominator: Tensor) -> Tensor:
+    # In place for floats (no new (N, M) buffer); integer boxes give a float IoU, as
+    # torchvision's, and an integer tensor cannot hold one.
+    if numerator.is_floating_point():
+        return numerator.div_(denominator)
+    return numerator / denominator
 
 
 def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
@@ -113,8 +149,8 @@ def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
         boxes2 (Tensor[M, 4]): boxes as ``(x1, y1, x2, y2)``.
 
     Returns:
-        Tensor[N, M]: IoU in ``[0, 1]``; NaN for two boxes that both have zero area
-        (0 / 0), exactly as ``torchvision.ops.box_iou``.
+        Tensor[N, M]: IoU in ``[0, 1]`` (float32 for integer boxes); NaN for two boxes
+        that both have zero area (0 / 0), exactly as ``torchvision.ops.box_iou``.
 
     Example:
         >>> a = torch.tensor([[0.0, 0.0, 2.0, 2.0]])
@@ -122,20 +158,20 @@ def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
         >>> box_iou(a, b)
         tensor([[0.3333, 0.0000]])
     """
-    inter, union = _inter_union(boxes1, boxes2)
-    return inter.div_(union)
+    _check_boxes("boxes1", boxes1)
+    _check_boxes("boxes2", boxes2)
+    inter, union = _inter_union(*_pair_columns(boxes1, boxes2, pairwise=True))
+    return _divide(inter, union)
 
 
 # --8<-- [end:box_iou]
 
 
 # --8<-- [start:generalized_box_iou]
-def _enclosing_wh(boxes1: Tensor, boxes2: Tensor) -> tuple[Tensor, Tensor]:
-    """Width and height ``(N, M)`` of the smallest box enclosing each pair."""
-    ax1, ay1, ax2, ay2 = (c[:, None] for c in _columns(boxes1))
-    bx1, by1, bx2, by2 = _columns(boxes2)
-    w = (torch.maximum(ax2, bx2) - torch.minimum(ax1, bx1)).clamp(min=0)
-    h = (torch.maximum(ay2, by2) - torch.minimum(ay1, by1)).clamp(min=0)
+def _enclosing_wh(a: Columns, b: Columns) -> tuple[Tensor, Tensor]:
+    """Width and height of the smallest box enclosing each pair."""
+    w = (torch.maximum(a[2], b[2]) - torch.minimum(a[0], b[0])).clamp(min=0)
+    h = (torch.maximum(a[3], b[3]) - torch.minimum(a[1], b[1])).clamp(min=0)
     return w, h
 
 
@@ -152,8 +188,11 @@ def generalized_box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     Returns:
         Tensor[N, M]: the generalized IoU.
     """
-    inter, union = _inter_union(boxes1, boxes2)
-    w, h = _enclosing_wh(boxes1, boxes2)
+    _check_boxes("boxes1", boxes1)
+    _check_boxes("boxes2", boxes2)
+    a, b = _pair_columns(boxes1, boxes2, pairwise=True)
+    inter, union = _inter_union(a, b)
+    w, h = _enclosing_wh(a, b)
     enclosing = w * h  # [N, M]
     return inter / union - (enclosing - union) / enclosing
 
@@ -162,13 +201,11 @@ def generalized_box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
 
 
 # --8<-- [start:distance_box_iou]
-def _center_distance_ratio(boxes1: Tensor, boxes2: Tensor, eps: float) -> Tensor:
-    """Squared centre distance over squared enclosing diagonal, ``(N, M)``."""
-    w, h = _enclosing_wh(boxes1, boxes2)
-    ax1, ay1, ax2, ay2 = (c[:, None] for c in _columns(boxes1))
-    bx1, by1, bx2, by2 = _columns(boxes2)
-    dx = (ax1 + ax2) / 2 - (bx1 + bx2) / 2  # [N, M] centre offsets
-    dy = (ay1 + ay2) / 2 - (by1 + by2) / 2
+def _center_distance_ratio(a: Columns, b: Columns, eps: float) -> Tensor:
+    """Squared centre distance over squared enclosing diagonal, for each pair."""
+    w, h = _enclosing_wh(a, b)
+    dx = (a[0] + a[2]) / 2 - (b[0] + b[2]) / 2  # centre offsets
+    dy = (a[1] + a[3]) / 2 - (b[1] + b[3]) / 2
     return (dx**2 + dy**2) / (w**2 + h**2 + eps)
 
 
@@ -186,16 +223,19 @@ def distance_box_iou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-7) -> Tenso
     Returns:
         Tensor[N, M]: the distance IoU, in ``[-1, 1]``.
     """
-    return box_iou(boxes1, boxes2) - _center_distance_ratio(boxes1, boxes2, eps)
+    iou = box_iou(boxes1, boxes2)
+    return iou - _center_distance_ratio(*_pair_columns(boxes1, boxes2, pairwise=True), eps)
 
 
 # --8<-- [end:distance_box_iou]
 
 
 # --8<-- [start:complete_box_iou]
-def _aspect_term(w1: Tensor, h1: Tensor, w2: Tensor, h2: Tensor) -> Tensor:
-    """CIoU's ``v``: how far apart two aspect ratios are, in ``[0, 1]``."""
-    return (4 / math.pi**2) * (torch.atan(w1 / h1) - torch.atan(w2 / h2)) ** 2
+def _aspect_term(a: Columns, b: Columns) -> Tensor:
+    """CIoU's ``v``: how far apart the aspect ratios of two boxes are, in ``[0, 1]``."""
+    angle_a = torch.atan((a[2] - a[0]) / (a[3] - a[1]))
+    angle_b = torch.atan((b[2] - b[0]) / (b[3] - b[1]))
+    return (4 / math.pi**2) * (angle_b - angle_a) ** 2
 
 
 def complete_box_iou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-7) -> Tensor:
@@ -213,10 +253,9 @@ def complete_box_iou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-7) -> Tenso
         Tensor[N, M]: the complete IoU.
     """
     iou = box_iou(boxes1, boxes2)
-    diou = iou - _center_distance_ratio(boxes1, boxes2, eps)
-    ax1, ay1, ax2, ay2 = (c[:, None] for c in _columns(boxes1))
-    bx1, by1, bx2, by2 = _columns(boxes2)
-    v = _aspect_term(ax2 - ax1, ay2 - ay1, bx2 - bx1, by2 - by1)  # [N, M]
+    a, b = _pair_columns(boxes1, boxes2, pairwise=True)
+    diou = iou - _center_distance_ratio(a, b, eps)
+    v = _aspect_term(a, b)  # [N, M]
     with torch.no_grad():
         alpha = v / (1 - iou + v + eps)
     return diou - alpha * v
@@ -226,16 +265,8 @@ def complete_box_iou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-7) -> Tenso
 
 
 # --8<-- [start:losses]
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    check_in("reduction", reduction, ("none", "mean", "sum"))
-    if reduction == "mean":
-        # The mean of nothing is 0 here (torchvision's choice), not NaN.
-        return loss.mean() if loss.numel() > 0 else 0.0 * loss.sum()
-    return loss.sum() if reduction == "sum" else loss
-
-
 def _elementwise_terms(boxes1: Tensor, boxes2: Tensor, eps: float) -> dict[str, Tensor]:
-    """IoU, enclosing area and DIoU's distance ratio for matched pairs of boxes ``(..., 4)``."""
+    """IoU, enclosing area and DIoU's distance ratio of matched boxes Tensor[..., 4]."""
     _check_boxes("boxes1", boxes1, pairwise=False)
     _check_boxes("boxes2", boxes2, pairwise=False)
     if boxes1.shape != boxes2.shape:
@@ -244,23 +275,20 @@ def _elementwise_terms(boxes1: Tensor, boxes2: Tensor, eps: float) -> dict[str, 
             f"but got {tuple(boxes1.shape)} and {tuple(boxes2.shape)}"
         )
     # Integer boxes are computed in float32, like torchvision.
-    b1 = boxes1 if boxes1.dtype in (torch.float32, torch.float64) else boxes1.float()
-    b2 = boxes2 if boxes2.dtype in (torch.float32, torch.float64) else boxes2.float()
-    wh1, wh2 = b1[..., 2:] - b1[..., :2], b2[..., 2:] - b2[..., :2]  # [..., 2]
-    overlap = torch.minimum(b1[..., 2:], b2[..., 2:]) - torch.maximum(b1[..., :2], b2[..., :2])
-    # Boxes that only touch or do not meet have no intersection and pass no gradient through it.
-    meets = (overlap > 0).all(dim=-1)
-    inter = torch.where(meets, overlap.prod(dim=-1), torch.zeros_like(overlap[..., 0]))
-    union = wh1.prod(dim=-1) + wh2.prod(dim=-1) - inter
-    enclosing = torch.maximum(b1[..., 2:], b2[..., 2:]) - torch.minimum(b1[..., :2], b2[..., :2])
-    center_distance2 = ((b1[..., :2] + b1[..., 2:]) / 2 - (b2[..., :2] + b2[..., 2:]) / 2).pow(2)
+    a, b = _pair_columns(_as_float(boxes1), _as_float(boxes2), pairwise=False)
+    inter, union = _inter_union(a, b, strict=True)
+    w, h = _enclosing_wh(a, b)
     return {
         "iou": inter / (union + eps),
         "union": union,
-        "enclosing_area": enclosing.prod(dim=-1),
-        "distance_ratio": center_distance2.sum(-1) / (enclosing.pow(2).sum(-1) + eps),
-        "v": _aspect_term(wh2[..., 0], wh2[..., 1], wh1[..., 0], wh1[..., 1]),
+        "enclosing_area": w * h,
+        "distance_ratio": _center_distance_ratio(a, b, eps),
+        "v": _aspect_term(a, b),
     }
+
+
+def _as_float(boxes: Tensor) -> Tensor:
+    return boxes if boxes.dtype in (torch.float32, torch.float64) else boxes.float()
 
 
 def generalized_box_iou_loss(
@@ -271,7 +299,7 @@ def generalized_box_iou_loss(
     Args:
         boxes1 (Tensor[..., 4]): predicted boxes as ``(x1, y1, x2, y2)``.
         boxes2 (Tensor[..., 4]): target boxes, same shape.
-        reduction: ``"none"`` (shape ``[...]``), ``"mean"`` or ``"sum"``.
+        reduction: ``"none"`` (a Tensor[...]), ``"mean"`` or ``"sum"``.
         eps: keeps the divisions finite for degenerate boxes.
 
     Returns:
@@ -279,7 +307,7 @@ def generalized_box_iou_loss(
     """
     t = _elementwise_terms(boxes1, boxes2, eps)
     giou = t["iou"] - (t["enclosing_area"] - t["union"]) / (t["enclosing_area"] + eps)
-    return _reduce(1 - giou, reduction)
+    return reduce_loss(1 - giou, reduction, zero_if_empty=True)
 
 
 def distance_box_iou_loss(
@@ -287,10 +315,17 @@ def distance_box_iou_loss(
 ) -> Tensor:
     """``1 - DIoU`` of matched pairs; equals ``torchvision.ops.distance_box_iou_loss``.
 
-    Args and Returns as :func:`generalized_box_iou_loss`; the loss lies in ``[0, 2)``.
+    Args:
+        boxes1 (Tensor[..., 4]): predicted boxes as ``(x1, y1, x2, y2)``.
+        boxes2 (Tensor[..., 4]): target boxes, same shape.
+        reduction: ``"none"`` (a Tensor[...]), ``"mean"`` or ``"sum"``.
+        eps: keeps the divisions finite for degenerate boxes.
+
+    Returns:
+        Tensor: the loss, in ``[0, 2)``.
     """
     t = _elementwise_terms(boxes1, boxes2, eps)
-    return _reduce(1 - t["iou"] + t["distance_ratio"], reduction)
+    return reduce_loss(1 - t["iou"] + t["distance_ratio"], reduction, zero_if_empty=True)
 
 
 def complete_box_iou_loss(
@@ -298,12 +333,22 @@ def complete_box_iou_loss(
 ) -> Tensor:
     """``1 - CIoU`` of matched pairs; equals ``torchvision.ops.complete_box_iou_loss``.
 
-    Args and Returns as :func:`generalized_box_iou_loss`; ``alpha`` gets no gradient.
+    ``alpha`` gets no gradient, as in :func:`complete_box_iou`.
+
+    Args:
+        boxes1 (Tensor[..., 4]): predicted boxes as ``(x1, y1, x2, y2)``.
+        boxes2 (Tensor[..., 4]): target boxes, same shape.
+        reduction: ``"none"`` (a Tensor[...]), ``"mean"`` or ``"sum"``.
+        eps: keeps the divisions finite for degenerate boxes.
+
+    Returns:
+        Tensor: the loss.
     """
     t = _elementwise_terms(boxes1, boxes2, eps)
     with torch.no_grad():
         alpha = t["v"] / (1 - t["iou"] + t["v"] + eps)
-    return _reduce(1 - t["iou"] + t["distance_ratio"] + alpha * t["v"], reduction)
+    loss = 1 - t["iou"] + t["distance_ratio"] + alpha * t["v"]
+    return reduce_loss(loss, reduction, zero_if_empty=True)
 
 
 # --8<-- [end:losses]

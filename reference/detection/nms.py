@@ -125,6 +125,11 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
         keep their input order. Two zero-area boxes have IoU NaN and never suppress
         each other.
 
+    Differs from ``torchvision.ops.nms``: a negative ``iou_threshold`` (with which
+    torchvision keeps only the best box, overlapping or not) and non-finite boxes or scores
+    are refused with a ``ValueError``; integer boxes, and boxes and scores of different
+    floating dtypes, are accepted (torchvision raises a ``RuntimeError``).
+
     Example:
         >>> boxes = torch.tensor([[0.0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30]])
         >>> nms(boxes, torch.tensor([0.9, 0.8, 0.7]), iou_threshold=0.5)
@@ -157,6 +162,9 @@ def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: floa
 
     Returns:
         Tensor[K] (int64): indices of the kept boxes, by decreasing score.
+
+    Differs from ``torchvision.ops.batched_nms`` as :func:`nms` differs from
+    ``torchvision.ops.nms``.
     """
     iou_threshold = _validate(boxes, scores, iou_threshold)
     check_shape("idxs", idxs, ("N",))
@@ -197,6 +205,10 @@ def soft_nms(
     Args:
         boxes (Tensor[N, 4]): boxes as ``(x1, y1, x2, y2)``.
         scores (Tensor[N]): finite scores.
+        iou_threshold: where ``"linear"`` and ``"hard"`` start to decay a score.
+        sigma: the width of ``"gaussian"``'s decay.
+        score_threshold: boxes whose score falls below this are dropped.
+        method: ``"linear"``, ``"gaussian"`` or ``"hard"``.
 
     Returns:
         (Tensor[K] int64, Tensor[K]): indices of the kept boxes in the order they were

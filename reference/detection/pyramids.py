@@ -10,7 +10,7 @@ concatenated stride-1 ``F.max_pool2d``. Tests: ``tests/detection/test_pyramids.p
 from __future__ import annotations
 
 # --8<-- [start:imports]
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -22,6 +22,7 @@ from reference.checks import (
     check_int,
     check_module_input,
     check_range,
+    check_sequence,
     check_shape,
 )
 from reference.cnn.pooling import max_pool2d, nearest_interpolate
@@ -53,10 +54,7 @@ def top_down_merge(laterals: Sequence[Tensor]) -> list[Tensor]:
         where ``up`` is nearest-neighbour resizing to exactly ``(H_i, W_i)``, so odd sizes
         (25 -> 13 -> 7) work too.
     """
-    if isinstance(laterals, Tensor) or not isinstance(laterals, Sequence):
-        raise TypeError(f"laterals must be a list of tensors, but got {type(laterals).__name__}")
-    if len(laterals) == 0:
-        raise ValueError("laterals must hold at least one feature map, but got none")
+    check_sequence("laterals", laterals, "a list of tensors", nonempty=True)
     first = check_floating(
         "laterals[0]", check_shape("laterals[0]", laterals[0], ("B", "C", "H", "W"))
     )
@@ -84,30 +82,23 @@ class FeaturePyramidNetwork(nn.Module):
 
     A 1x1 *lateral* convolution brings each backbone map ``C_i`` to ``out_channels``; the
     top-down pathway adds each coarser merged map, upsampled, to the next finer one; a
-    3x3 convolution on every merged map gives ``P_i``. The parameter names mirror
-    torchvision's (``inner_blocks`` -> ``lateral``, ``layer_blocks`` -> ``output``).
+    3x3 convolution on every merged map gives ``P_i``. Arguments, and the dict of named
+    maps in and out, are those of ``torchvision.ops.FeaturePyramidNetwork``; its parameters
+    are named ``inner_blocks`` (here ``lateral``) and ``layer_blocks`` (here ``output``).
 
     Args:
         in_channels_list: channels of the backbone maps, finest first.
         out_channels: channels of every output map (256 in the paper).
-        extra_pool: also return ``P_{top+1}``: the coarsest output subsampled with
-            stride 2 (torchvision's ``LastLevelMaxPool``, a 1x1 max pool; Faster R-CNN's P6).
-
-    Shape:
-        input: list of Tensor[B, in_channels_list[i], H_i, W_i], finest first.
-        output: list of Tensor[B, out_channels, H_i, W_i] (plus the extra level).
+        extra_pool: also return ``P_{top+1}`` under the name ``"pool"``: the coarsest output
+            subsampled with stride 2 (torchvision's ``extra_blocks=LastLevelMaxPool()``, a 1x1
+            max pool; Faster R-CNN's P6).
     """
 
     def __init__(
-        self, in_channels_list: Sequence[int], out_channels: int, extra_pool: bool = False
+        self, in_channels_list: Sequence[int], out_channels: int, *, extra_pool: bool = False
     ) -> None:
         super().__init__()
-        if isinstance(in_channels_list, str) or not isinstance(in_channels_list, Sequence):
-            raise TypeError(
-                f"in_channels_list must be a list of ints, but got {in_channels_list!r}"
-            )
-        if len(in_channels_list) == 0:
-            raise ValueError("in_channels_list must not be empty, but got []")
+        check_sequence("in_channels_list", in_channels_list, "a list of ints", nonempty=True)
         in_channels_list = [
             check_int(f"in_channels_list[{i}]", c, 1) for i, c in enumerate(in_channels_list)
         ]
@@ -120,25 +111,39 @@ class FeaturePyramidNetwork(nn.Module):
         )
         self.extra_pool = extra_pool
 
-    def forward(self, features: Sequence[Tensor]) -> list[Tensor]:
-        if isinstance(features, Tensor) or not isinstance(features, Sequence):
+    def forward(self, x: Mapping[str, Tensor]) -> dict[str, Tensor]:
+        """The pyramid of one batch.
+
+        Args:
+            x: the backbone maps by name, finest first, each Tensor[B, in_channels_list[i],
+                H_i, W_i].
+
+        Returns:
+            dict[str, Tensor]: the same names in the same order, each
+            Tensor[B, out_channels, H_i, W_i], then ``"pool"`` with ``extra_pool``.
+        """
+        if not isinstance(x, Mapping):
             raise TypeError(
-                f"features must be a list of tensors, but got {type(features).__name__}"
+                f"x must be a dict of named feature maps, as torchvision's FPN takes, "
+                f"but got {type(x).__name__}"
             )
-        if len(features) != len(self.lateral):
+        if len(x) != len(self.lateral):
             raise ValueError(
-                f"features must hold {len(self.lateral)} maps, one per entry of "
-                f"in_channels_list, but got {len(features)}"
+                f"x must hold {len(self.lateral)} maps, one per entry of in_channels_list, "
+                f"but got {len(x)}"
             )
-        batch = check_shape("features[0]", features[0], ("B", "C", "H", "W")).shape[0]
-        for i, (x, c) in enumerate(zip(features, self.in_channels_list, strict=True)):
-            check_module_input(f"features[{i}]", x, self, (batch, c, "H", "W"))
-        laterals = [conv(x) for conv, x in zip(self.lateral, features, strict=True)]
+        maps = list(x.values())
+        first = next(iter(x))
+        batch = check_shape(f"x[{first!r}]", maps[0], ("B", "C", "H", "W")).shape[0]
+        for (name, m), c in zip(x.items(), self.in_channels_list, strict=True):
+            check_module_input(f"x[{name!r}]", m, self, (batch, c, "H", "W"))
+        laterals = [conv(m) for conv, m in zip(self.lateral, maps, strict=True)]
         merged = top_down_merge(laterals)
         outputs = [conv(m) for conv, m in zip(self.output, merged, strict=True)]
+        result = dict(zip(x.keys(), outputs, strict=True))
         if self.extra_pool:
-            outputs.append(outputs[-1][:, :, ::2, ::2])  # max over a 1x1 window = subsampling
-        return outputs
+            result["pool"] = outputs[-1][:, :, ::2, ::2]  # max over a 1x1 window = subsampling
+        return result
 
 
 # --8<-- [end:fpn]
@@ -160,6 +165,11 @@ def fpn_level(
 
     Args:
         boxes (Tensor[N, 4]): ``(x1, y1, x2, y2)`` in input-image pixels.
+        k_min: the finest level there is.
+        k_max: the coarsest level there is.
+        canonical_size: the box side that reads ``canonical_level``.
+        canonical_level: k0.
+        eps: guards the rounding of a box exactly on a level boundary.
 
     Returns:
         Tensor[N] (int64): the level ``k``. (torchvision returns ``k - k_min``, an index
@@ -210,19 +220,15 @@ def spatial_pyramid_pool(
     """
     check_floating("input", check_shape("input", input, ("B", "C", "H", "W")))
     check_in("mode", mode, ("max", "avg"))
-    if isinstance(output_sizes, str) or not isinstance(output_sizes, Sequence):
-        raise TypeError(f"output_sizes must be a sequence of ints, but got {output_sizes!r}")
-    if len(output_sizes) == 0:
-        raise ValueError("output_sizes must not be empty, but got ()")
+    check_sequence("output_sizes", output_sizes, "a sequence of ints", nonempty=True)
     output_sizes = [check_int(f"output_sizes[{i}]", n, 1) for i, n in enumerate(output_sizes)]
     B, C, H, W = input.shape
     # max and mean over a rectangle are separable: pool the rows of each bin, then the columns
     reduce = (lambda t, dim: t.amax(dim)) if mode == "max" else (lambda t, dim: t.mean(dim))
     levels = []
     for n in output_sizes:
-        rows = [reduce(input[:, :, r0:r1], 2) for r0, r1 in _bin_edges(H, n)]
-        rows = torch.stack(rows, dim=2)  # [B, C, n, W]
-        cells = [reduce(rows[..., c0:c1], 3) for c0, c1 in _bin_edges(W, n)]
+        rows = torch.stack([reduce(input[:, :, r0:r1], 2) for r0, r1 in _bin_edges(H, n)], dim=2)
+        cells = [reduce(rows[..., c0:c1], 3) for c0, c1 in _bin_edges(W, n)]  # rows: [B, C, n, W]
         levels.append(torch.stack(cells, dim=3).reshape(B, C * n * n))  # [B, C*n*n]
     return torch.cat(levels, dim=1)
 
@@ -246,8 +252,7 @@ def spp_block(input: Tensor, kernel_sizes: Sequence[int] = (5, 9, 13)) -> Tensor
         concatenated along channels.
     """
     check_shape("input", input, ("B", "C", "H", "W"))
-    if isinstance(kernel_sizes, str) or not isinstance(kernel_sizes, Sequence):
-        raise TypeError(f"kernel_sizes must be a sequence of ints, but got {kernel_sizes!r}")
+    check_sequence("kernel_sizes", kernel_sizes, "a sequence of ints")
     kernel_sizes = [check_int(f"kernel_sizes[{i}]", k, 1) for i, k in enumerate(kernel_sizes)]
     for i, k in enumerate(kernel_sizes):
         if k % 2 == 0:
@@ -262,6 +267,14 @@ def sppf(input: Tensor, kernel_size: int = 5, repeats: int = 3) -> Tensor:
     Two stride-1 max pools of size ``k`` in a row are one pool of size ``2k - 1`` (the
     maximum of maxima over overlapping windows is the maximum over their union), so
     5, 5, 5 in a row give the 5, 9 and 13 windows of ``spp_block`` with fewer comparisons.
+
+    Args:
+        input (Tensor[B, C, H, W]): feature maps.
+        kernel_size: k, odd.
+        repeats: how many pools are chained.
+
+    Returns:
+        Tensor[B, C * (1 + repeats), H, W]: the input and each pool's output, concatenated.
     """
     check_shape("input", input, ("B", "C", "H", "W"))
     repeats, kernel_size = (

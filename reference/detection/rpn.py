@@ -27,6 +27,7 @@ from reference.checks import (
     check_range,
     check_same_device,
     check_same_length,
+    check_sequence,
     check_shape,
 )
 from reference.detection.anchors import _device_of, _size_pair, cell_anchors
@@ -47,7 +48,7 @@ def rpn_anchors(
 ) -> Tensor:
     """Every anchor of one feature map, in image pixels, as torchvision lays them out.
 
-    Each position ``(row, col)`` of an ``H x W`` feature map carries ``len(sizes) *
+    Each position ``(row, col)`` of an H x W feature map carries ``len(sizes) *
     len(aspect_ratios)`` anchors centred on the image point ``(col * stride, row * stride)``;
     an anchor of size ``s`` and ratio ``r = h / w`` has area ``s^2``. Half-sides are rounded
     to whole pixels, as in torchvision.
@@ -132,6 +133,7 @@ def sample_anchors(
     labels: Tensor,
     batch_size: int = 256,
     positive_fraction: float = 0.5,
+    *,
     generator: torch.Generator | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Draw a mini-batch of anchors with at most ``positive_fraction`` positives.
@@ -143,7 +145,7 @@ def sample_anchors(
         labels (Tensor[N]): 1 positive, 0 negative, -1 ignored (from :func:`assign_anchors`).
         batch_size: anchors per image (256 in Faster R-CNN).
         positive_fraction: the largest share of positives (0.5).
-        generator: for a reproducible draw.
+        generator: the random source (``None``: the global generator).
 
     Returns:
         (positive, negative): int64 index tensors into ``labels``.
@@ -168,8 +170,9 @@ def sample_anchors(
 
 # --8<-- [start:coding]
 def _weights(weights: Sequence[float]) -> tuple[float, float, float, float]:
-    if isinstance(weights, str | Tensor) or not isinstance(weights, Sequence) or len(weights) != 4:
-        raise TypeError(f"weights must be four numbers (wx, wy, ww, wh), but got {weights!r}")
+    check_sequence("weights", weights, "four numbers (wx, wy, ww, wh)")
+    if len(weights) != 4:
+        raise ValueError(f"weights must be four numbers (wx, wy, ww, wh), but got {weights!r}")
     wx, wy, ww, wh = (
         check_range(f"weights[{i}]", w, 0, low_inclusive=False) for i, w in enumerate(weights)
     )

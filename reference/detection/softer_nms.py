@@ -16,13 +16,13 @@ from reference.checks import (
     check_bounds,
     check_finite,
     check_floating,
-    check_in,
     check_integer,
     check_range,
     check_same_device,
     check_shape,
 )
 from reference.detection.boxes import _check_boxes, box_iou
+from reference.reduction import reduce_loss
 
 # --8<-- [end:imports]
 
@@ -51,13 +51,9 @@ def kl_box_loss(pred: Tensor, log_var: Tensor, target: Tensor, reduction: str = 
         if check_floating(name, value).dtype != pred.dtype:
             raise TypeError(f"{name} must have pred's dtype {pred.dtype}, but got {value.dtype}")
     check_same_device(("pred", "log_var", "target"), pred, log_var, target)
-    check_in("reduction", reduction, ("none", "mean", "sum"))
     error = (target - pred).abs()
     distance = torch.where(error <= 1, error**2 / 2, error - 0.5)
-    loss = torch.exp(-log_var) * distance + log_var / 2
-    if reduction == "none":
-        return loss
-    return loss.mean() if reduction == "mean" else loss.sum()
+    return reduce_loss(torch.exp(-log_var) * distance + log_var / 2, reduction)
 
 
 # --8<-- [end:kl_box_loss]

@@ -1,8 +1,8 @@
 """YOLOv3 on one output scale: target encoding, decoding and the loss.
 
-The output of one YOLOv3 scale is a grid of ``H x W`` cells with ``A`` anchors each; every
+The output of one YOLOv3 scale is a grid of H x W cells with ``A`` anchors each; every
 (anchor, cell) predicts ``5 + C`` raw numbers ``(tx, ty, tw, th, objectness, classes...)``.
-Here the grid is laid out as ``[A, H, W, 5 + C]`` (``[B, A, H, W, 5 + C]`` for a batch).
+Here the grid is laid out as Tensor[A, H, W, 5 + C] (Tensor[B, A, H, W, 5 + C] for a batch).
 Boxes are ``(x1, y1, x2, y2)`` in pixels and anchors ``(w, h)`` in pixels.
 Tests: ``tests/detection/test_yolo.py``.
 """
@@ -229,7 +229,7 @@ def yolo_loss(
     ).sum()
     classes = (obj * bce(output[..., 5:], target[..., 5:]).sum(-1)).sum()
     terms = {"xy": xy / B, "wh": wh / B, "objectness": objectness / B, "class": classes / B}
-    terms["total"] = sum(terms.values())
+    terms["total"] = terms["xy"] + terms["wh"] + terms["objectness"] + terms["class"]
     return terms
 
 

@@ -15,7 +15,7 @@ from reference.foundations.activations import (
     tanh_derivative,
 )
 from reference.foundations.backprop import TwoLayerNet, directional_derivative, numerical_gradient
-from reference.foundations.fitting import accuracy, make_spiral, train
+from reference.foundations.fitting import make_spiral, top1_accuracy, train
 from reference.foundations.gradients import (
     clip_grad_norm_,
     clip_grad_norm_per_tensor_,
@@ -31,7 +31,6 @@ from reference.foundations.information import (
 
 __all__ = [
     "TwoLayerNet",
-    "accuracy",
     "clip_grad_norm_",
     "clip_grad_norm_per_tensor_",
     "clip_grad_value_",
@@ -54,6 +53,7 @@ __all__ = [
     "softmax",
     "tanh",
     "tanh_derivative",
+    "top1_accuracy",
     "train",
     "vector_norm",
 ]

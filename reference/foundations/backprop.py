@@ -55,6 +55,14 @@ def directional_derivative(f: Callable[[Tensor], Tensor], x: Tensor, direction: 
     """Rate of change of ``f`` at ``x`` along ``direction``: ``grad f . v / |v|``.
 
     It is largest, equal to ``|grad f|``, when ``direction`` is the gradient itself.
+
+    Args:
+        f: a scalar function of one tensor.
+        x (Tensor[...]): the point.
+        direction (Tensor[...]): the direction, same shape (its length does not matter).
+
+    Returns:
+        Tensor[]: the derivative.
     """
     check_callable("f", f)
     check_floating("x", x)
@@ -78,7 +86,10 @@ class TwoLayerNet:
     """``logits = W2 relu(W1 x + b1) + b2`` with softmax cross-entropy, and its backward pass.
 
     Args:
-        w1 (Tensor[H, D]), b1 (Tensor[H]), w2 (Tensor[K, H]), b2 (Tensor[K]): the parameters.
+        w1 (Tensor[H, D]): the hidden layer's weights.
+        b1 (Tensor[H]): its biases.
+        w2 (Tensor[K, H]): the output layer's weights.
+        b2 (Tensor[K]): its biases.
     """
 
     def __init__(self, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor) -> None:

@@ -30,7 +30,7 @@ from reference.checks import (
 
 # --8<-- [end:imports]
 
-__all__ = ["accuracy", "make_spiral", "train"]
+__all__ = ["make_spiral", "top1_accuracy", "train"]
 
 
 # --8<-- [start:train]
@@ -46,12 +46,16 @@ def train(
     """Fit ``model`` to ``(x, y)`` by full-batch gradient descent; return the recorded losses.
 
     Args:
-        model: maps ``x`` (Tensor[N, ...]) to predictions that ``loss_fn`` compares with ``y``.
-        x, y: the data, with the same first dimension N.
+        model: maps ``x`` to predictions that ``loss_fn`` compares with ``y``.
+        x (Tensor[N, ...]): the inputs.
+        y (Tensor[N, ...]): the targets, with the same first dimension N.
         loss_fn: e.g. ``nn.MSELoss()`` for regression, ``nn.CrossEntropyLoss()`` for classes.
         optimizer: built on ``model.parameters()``.
         steps: how many updates.
         record_every: keep the loss of every ``record_every``-th step (before its update).
+
+    Returns:
+        The recorded losses, as floats.
     """
     check_instance("model", model, nn.Module)
     check_callable("loss_fn", loss_fn)
@@ -77,17 +81,27 @@ def train(
 
 # --8<-- [start:spiral]
 def make_spiral(
-    points_per_class: int = 1000, classes: int = 4, noise: float = 0.2, seed: int = 0
+    points_per_class: int = 1000,
+    classes: int = 4,
+    noise: float = 0.2,
+    *,
+    generator: torch.Generator | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Interleaved spiral arms, one per class: a data set no straight line can separate.
 
+    Args:
+        points_per_class: points on each arm.
+        classes: number of arms.
+        noise: standard deviation of the angle's noise, in radians.
+        generator: the random source (``None``: the global generator).
+
     Returns:
-        x (Tensor[points_per_class * classes, 2]) and y (Tensor[points_per_class * classes]).
+        (Tensor[N, 2], Tensor[N]): the points and their class, ``N = points_per_class *
+        classes``.
     """
     points_per_class = check_int("points_per_class", points_per_class, 1)
     classes = check_int("classes", classes, 1)
     noise = check_range("noise", noise, 0.0)
-    generator = torch.Generator().manual_seed(check_int("seed", seed))
     radius = torch.linspace(0.0, 1.0, points_per_class).repeat(classes)  # [N]
     label = torch.arange(classes).repeat_interleave(points_per_class)  # [N]
     start = label * 2 * math.pi / classes
@@ -96,17 +110,21 @@ def make_spiral(
     return x, label
 
 
-def accuracy(logits: Tensor, y: Tensor) -> float:
+def top1_accuracy(logits: Tensor, labels: Tensor) -> float:
     """Fraction of rows whose largest logit is the true class.
 
     Args:
-        logits (Tensor[N, K]): floating scores. y (Tensor[N]): integer classes in ``[0, K)``.
+        logits (Tensor[N, K]): class scores, floating.
+        labels (Tensor[N]): true classes, integers in ``[0, K)``.
+
+    Returns:
+        The accuracy in [0, 1].
     """
     check_floating("logits", check_shape("logits", logits, ("N", "K")))
-    check_shape("y", check_integer("y", y), (logits.shape[0],), of="logits")
-    check_same_device(("logits", "y"), logits, y)
-    check_bounds("y", y, 0, logits.shape[1] - 1)
-    return (logits.argmax(dim=1) == y).float().mean().item()
+    check_shape("labels", check_integer("labels", labels), (logits.shape[0],), of="logits")
+    check_same_device(("logits", "labels"), logits, labels)
+    check_bounds("labels", labels, 0, logits.shape[1] - 1)
+    return (logits.argmax(dim=1) == labels).float().mean().item()
 
 
 # --8<-- [end:spiral]

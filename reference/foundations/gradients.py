@@ -28,7 +28,8 @@ __all__ = [
 
 # --8<-- [start:clipping]
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
-    if not isinstance(parameters, Tensor | Iterable) or isinstance(parameters, str):
+    given: object = parameters  # checked as what a caller may pass, whatever the annotation
+    if not isinstance(given, Tensor | Iterable) or isinstance(given, str):
         raise TypeError(
             f"parameters must be a tensor or an iterable of tensors, but got "
             f"{type(parameters).__name__}"
@@ -44,6 +45,10 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     """Clamp every gradient entry into ``[-clip_value, clip_value]``, in place.
 
     Simple, but it changes the gradient's direction: large entries are cut, small ones kept.
+
+    Args:
+        parameters: a tensor or tensors whose ``.grad`` is changed in place.
+        clip_value: the largest magnitude an entry keeps.
     """
     clip_value = check_range("clip_value", clip_value, 0.0, allow_inf=True)
     for grad in _grads(parameters):
@@ -60,8 +65,13 @@ def clip_grad_norm_(
     exceeds ``max_norm`` every gradient is multiplied by ``max_norm / (norm + 1e-6)``,
     which keeps the direction of the update and only shortens it.
 
+    Args:
+        parameters: a tensor or tensors whose ``.grad`` is changed in place.
+        max_norm: the largest joint norm.
+        norm_type: ``p`` of the p-norm (``math.inf`` for the largest entry).
+
     Returns:
-        Tensor: the joint norm before clipping (useful to log: spikes mean trouble).
+        Tensor[]: the joint norm before clipping (useful to log: spikes mean trouble).
     """
     max_norm = check_range("max_norm", max_norm, 0.0, allow_inf=True)
     norm_type = check_range("norm_type", norm_type, 0.0, low_inclusive=False, allow_inf=True)
@@ -78,7 +88,12 @@ def clip_grad_norm_(
 
 @torch.no_grad()
 def clip_grad_norm_per_tensor_(parameters: Tensor | Iterable[Tensor], max_norm: float) -> None:
-    """Rescale each gradient whose own L2 norm exceeds ``max_norm`` to norm ``max_norm``."""
+    """Rescale each gradient whose own L2 norm exceeds ``max_norm`` to norm ``max_norm``.
+
+    Args:
+        parameters: a tensor or tensors whose ``.grad`` is changed in place.
+        max_norm: the largest norm of each gradient.
+    """
     max_norm = check_range("max_norm", max_norm, 0.0, allow_inf=True)
     for grad in _grads(parameters):
         norm = torch.linalg.vector_norm(grad)
@@ -91,7 +106,12 @@ def clip_grad_norm_per_tensor_(parameters: Tensor | Iterable[Tensor], max_norm: 
 
 # --8<-- [start:probe]
 def layer_gradient_norms(
-    activation: str, depth: int = 20, width: int = 64, gain: float = 1.0, seed: int = 0
+    activation: str,
+    depth: int = 20,
+    width: int = 64,
+    gain: float = 1.0,
+    *,
+    generator: torch.Generator | None = None,
 ) -> Tensor:
     """L2 norm of the weight gradient of each layer of a deep MLP after one backward pass.
 
@@ -100,6 +120,13 @@ def layer_gradient_norms(
     the output as the loss: small enough to run in milliseconds, deep enough to show the
     trend.
 
+    Args:
+        activation: ``"sigmoid"``, ``"tanh"`` or ``"relu"``.
+        depth: number of layers.
+        width: units per layer.
+        gain: weights are drawn with standard deviation ``gain / sqrt(width)``.
+        generator: the random source of weights and inputs (``None``: the global generator).
+
     Returns:
         Tensor[depth]: gradient norms, first (input-side) layer first.
     """
@@ -107,17 +134,18 @@ def layer_gradient_norms(
     check_in("activation", activation, tuple(activations))
     depth, width = check_int("depth", depth, 1), check_int("width", width, 1)
     gain = check_range("gain", gain, 0.0)
-    generator = torch.Generator().manual_seed(check_int("seed", seed))
     layers: list[nn.Module] = []
     for _ in range(depth):
-        linear = nn.Linear(width, width, bias=False)
+        # skip_init: the default initialisation would draw from the global generator
+        linear = torch.nn.utils.skip_init(nn.Linear, width, width, bias=False)
         with torch.no_grad():
             linear.weight.normal_(0.0, gain / math.sqrt(width), generator=generator)
         layers += [linear, activations[activation]()]
     model = nn.Sequential(*layers).double()
     x = torch.randn(32, width, generator=generator, dtype=torch.float64)
-    model(x).mean().backward()
-    return torch.stack([m.weight.grad.norm() for m in model if isinstance(m, nn.Linear)])
+    weights = [m.weight for m in model if isinstance(m, nn.Linear)]
+    grads = torch.autograd.grad(model(x).mean(), weights)
+    return torch.stack([g.norm() for g in grads])
 
 
 # --8<-- [end:probe]

@@ -1,9 +1,10 @@
 """Vector norms, and the information-theory trio: information content, entropy, cross-entropy.
 
-``vector_norm`` equals ``torch.linalg.vector_norm``. ``entropy`` and ``cross_entropy_between``
-work on probability distributions (not logits) along ``dim``, in nats by default or bits
-with ``base=2``; they equal ``scipy.stats.entropy`` and, for the cross-entropy,
-``F.cross_entropy`` fed with log-probabilities and probability targets.
+``vector_norm`` equals ``torch.linalg.vector_norm``. ``entropy`` equals
+``scipy.stats.entropy`` (same arguments: it normalises ``pk``, gives the KL divergence when
+``qk`` is passed, works along ``axis=0`` by default) on tensors; ``cross_entropy_between``
+works on probability distributions (not logits) along ``dim`` and equals ``F.cross_entropy``
+fed with log-probabilities and probability targets. Nats by default, bits with ``base=2``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import torch
 from torch import Tensor
 
 from reference.checks import (
+    as_floating,
     check_bounds,
     check_dim,
     check_distribution,
+    check_finite,
     check_floating,
     check_range,
     check_same_device,
@@ -69,23 +72,79 @@ def vector_norm(x: Tensor, ord: float = 2.0, dim: int | tuple[int, ...] | None =
 
 # --8<-- [start:entropy]
 def information_content(p: Tensor, base: float = math.e) -> Tensor:
-    """``-log p``: how surprising an event of probability ``p`` is (0 for a sure event)."""
+    """``-log p``: how surprising an event of probability ``p`` is (0 for a sure event).
+
+    Args:
+        p (Tensor[...]): probabilities.
+        base: the logarithm's base (2 for bits).
+
+    Returns:
+        Tensor[...]: same shape.
+    """
     check_floating("p", p)
     check_bounds("p", p, 0.0, 1.0)
     base = check_range("base", base, 1.0, low_inclusive=False)
     return -torch.log(p) / math.log(base)
 
 
-def entropy(p: Tensor, dim: int = -1, base: float = math.e) -> Tensor:
-    """Expected information ``H(p) = -sum p_i log p_i`` of a distribution along ``dim``.
+def _check_weights(name: str, x: Tensor, axis: int) -> Tensor:
+    """Validate non-negative weights with a positive sum along ``axis``; return them normalised.
 
-    Terms with ``p_i = 0`` contribute 0 (the limit of ``p log p``), not NaN.
+    Integer counts are promoted to the default float dtype, as scipy computes in floats.
     """
-    check_floating("p", p)
-    check_distribution("p", p, dim)
-    base = check_range("base", base, 1.0, low_inclusive=False)
-    terms = torch.where(p > 0, p * torch.log(p.clamp(min=torch.finfo(p.dtype).tiny)), 0.0)
-    return -terms.sum(dim=dim) / math.log(base)
+    x = check_finite(name, as_floating(name, x))
+    if bool((x < 0).any()):
+        raise ValueError(f"{name} must hold probabilities >= 0, but got {x.min().item()}")
+    total = x.sum(dim=axis, keepdim=True)
+    if not bool((total > 0).all()):
+        raise ValueError(f"{name} must have a positive sum along axis {axis}, but a sum is 0")
+    return x / total
+
+
+def entropy(
+    pk: Tensor, qk: Tensor | None = None, base: float | None = None, axis: int = 0
+) -> Tensor:
+    """Entropy ``H(p) = -sum p_i log p_i``, or ``D(p || q) = sum p_i log(p_i / q_i)`` given ``qk``.
+
+    As ``scipy.stats.entropy``: ``pk`` (and ``qk``) are normalised to sum to 1 along
+    ``axis``, so counts work as well as probabilities. Terms with ``p_i = 0`` contribute 0
+    (the limit of ``p log p``), not NaN; ``q_i = 0 < p_i`` makes the divergence infinite.
+
+    Args:
+        pk (Tensor[...]): non-negative weights of the outcomes along ``axis``.
+        qk (Tensor[...], optional): a second distribution, same shape: return the relative
+            entropy (KL divergence) of ``pk`` from ``qk``.
+        base: the logarithm's base (2 for bits); ``None`` is ``e`` (nats).
+        axis: the dimension that holds the outcomes (scipy's default 0, not -1).
+
+    Returns:
+        Tensor[...]: ``pk``'s shape without ``axis``.
+
+    Example:
+        >>> import torch
+        >>> entropy(torch.tensor([1.0, 1.0]), base=2)
+        tensor(1.)
+
+    Differs from ``scipy.stats.entropy``: takes and returns tensors, and refuses negative
+    weights, non-finite weights or an all-zero distribution (``ValueError``) where scipy
+    returns NaN or -inf.
+    """
+    (axis,) = check_dim("axis", axis, as_floating("pk", pk).dim(), of="pk")
+    p = _check_weights("pk", pk, axis)
+    if base is not None:
+        base = check_range("base", base, 1.0, low_inclusive=False)
+    tiny = torch.finfo(p.dtype).tiny
+    if qk is None:
+        terms = torch.where(p > 0, p * torch.log(p.clamp(min=tiny)), 0.0)  # p log p
+        total = -terms.sum(dim=axis)
+    else:
+        q = _check_weights("qk", qk, axis)
+        if q.shape != p.shape:
+            raise ValueError(f"qk must have pk's shape {tuple(p.shape)}, but got {tuple(q.shape)}")
+        check_same_device(("pk", "qk"), p, q)
+        ratio = p.clamp(min=tiny) / q  # inf where q = 0 < p: the divergence is infinite
+        total = torch.where(p > 0, p * torch.log(ratio), 0.0).sum(dim=axis)
+    return total if base is None else total / math.log(base)
 
 
 def cross_entropy_between(p: Tensor, q: Tensor, dim: int = -1, base: float = math.e) -> Tensor:
@@ -93,6 +152,15 @@ def cross_entropy_between(p: Tensor, q: Tensor, dim: int = -1, base: float = mat
 
     ``H(p, q) >= H(p)``, with equality only for ``q = p``; the gap is the KL divergence.
     An event that ``p`` allows but ``q`` rules out (``q_i = 0 < p_i``) makes it infinite.
+
+    Args:
+        p (Tensor[...]): the true distribution along ``dim``.
+        q (Tensor[...]): the coding distribution, same shape.
+        dim: the dimension that holds the outcomes.
+        base: the logarithm's base (2 for bits).
+
+    Returns:
+        Tensor[...]: ``p``'s shape without ``dim``.
     """
     check_floating("p", p)
     check_floating("q", q)

@@ -34,6 +34,7 @@ def mode_counts(samples: Tensor, centres: Tensor, std: float, n_sigma: float = 3
         samples (Tensor[N, D]): generated points.
         centres (Tensor[K, D]): the modes of the true mixture.
         std: the standard deviation of each (isotropic) mode.
+        n_sigma: how many standard deviations from a centre still count.
 
     Returns:
         Tensor[K] of int64 counts. A sample is counted for its nearest centre only, and
@@ -57,7 +58,18 @@ def mode_counts(samples: Tensor, centres: Tensor, std: float, n_sigma: float = 3
 def mode_coverage(
     samples: Tensor, centres: Tensor, std: float, n_sigma: float = 3.0, min_count: int = 1
 ) -> float:
-    """The fraction of modes that received at least ``min_count`` samples (diversity)."""
+    """The fraction of modes that received at least ``min_count`` samples (diversity).
+
+    Args:
+        samples (Tensor[N, D]): generated points.
+        centres (Tensor[K, D]): the modes of the true mixture.
+        std: the standard deviation of each (isotropic) mode.
+        n_sigma: as in :func:`mode_counts`.
+        min_count: the samples a mode needs to count as covered.
+
+    Returns:
+        The fraction, in [0, 1].
+    """
     counts = mode_counts(samples, centres, std, n_sigma)
     min_count = check_int("min_count", min_count, 0)
     return (counts >= min_count).float().mean().item()

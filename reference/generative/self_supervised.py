@@ -46,7 +46,7 @@ def rotation_pretext(images: Tensor) -> tuple[Tensor, Tensor]:
 
 # --8<-- [start:mask_patches]
 def mask_patches(
-    images: Tensor, patch: int, ratio: float, generator: torch.Generator | None = None
+    images: Tensor, patch: int, ratio: float, *, generator: torch.Generator | None = None
 ) -> tuple[Tensor, Tensor]:
     """Hide a random ``ratio`` of the ``patch x patch`` squares of each image (set them to 0).
 
@@ -55,6 +55,9 @@ def mask_patches(
 
     Args:
         images (Tensor[B, C, H, W]): H and W divisible by ``patch``.
+        patch: side of the square patches, in pixels.
+        ratio: the share of patches to hide, in [0, 1].
+        generator: the random source (``None``: the global generator).
 
     Returns:
         masked (Tensor[B, C, H, W]) and mask (Tensor[B, 1, H, W], bool, True where hidden).
@@ -93,7 +96,8 @@ def info_nce(query: Tensor, key: Tensor, temperature: float = 0.1) -> Tensor:
         L = -1/B sum_i log( exp(s_ii / t) / sum_j exp(s_ij / t) ),  s_ij = cos(q_i, k_j)
 
     Args:
-        query (Tensor[B, d]), key (Tensor[B, d]): embeddings; they are L2-normalised here.
+        query (Tensor[B, d]): embeddings of the first views; they are L2-normalised here.
+        key (Tensor[B, d]): embeddings of the second views, row ``i`` pairs with query ``i``.
         temperature: > 0; smaller values weight the hardest negatives more.
 
     Returns:

@@ -6,7 +6,7 @@
 ``cv2.Sobel(image, cv2.CV_64F, dx, dy, ksize=ksize)`` and ``laplacian`` equals
 ``cv2.Laplacian(image, cv2.CV_64F, ksize=ksize)``, both with OpenCV's default border
 ``BORDER_REFLECT_101``; ``gradient_magnitude`` equals ``cv2.magnitude`` of the two Sobel
-derivatives. Arrays in and out, ``H x W`` or ``H x W x C``, as OpenCV's Python API.
+derivatives. Arrays in and out, ndarray[H, W] or ndarray[H, W, C], as OpenCV's Python API.
 Tests: ``tests/image/test_essentials.py``.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from reference.checks import check_int
-from reference.image.filters import check_image
+from reference.image.filters import check_image, separable_filter
 
 # --8<-- [end:imports]
 
@@ -103,7 +103,10 @@ def equalize_hist(gray: np.ndarray) -> np.ndarray:
         gray (ndarray[H, W]): ``uint8``.
 
     Returns:
-        ndarray[H, W], ``uint8``.
+        ndarray[H, W]: ``uint8``.
+
+    Differs from ``cv2.equalizeHist``: the image argument is called ``gray`` (OpenCV's
+    ``src``), and there is no ``dst`` to write into.
     """
     gray = check_image("gray", gray, (2,), (np.uint8,))
     hist = np.bincount(gray.ravel(), minlength=256)  # [256]
@@ -133,8 +136,11 @@ def sobel_kernels(order: int, ksize: int) -> np.ndarray:
     ``[1]`` and orders 1 and 2 use the 3-tap kernels.
 
     Args:
-        order: below ``ksize`` (0, 1 or 2 for ``ksize=1``).
-        ksize: 1, 3, 5, ..., 31.
+        order: the derivative's order, below ``ksize`` (0, 1 or 2 for ``ksize=1``).
+        ksize: the kernel size of ``cv2.Sobel``: 1, 3, 5, ..., 31.
+
+    Returns:
+        ndarray[n]: float64 taps.
     """
     ksize = _check_sobel_ksize(ksize)
     order = check_int("order", order, 0, 2 if ksize == 1 else ksize - 1)
@@ -154,20 +160,6 @@ def _check_sobel_ksize(ksize: object) -> int:
     return ksize
 
 
-def _correlate_axis(image: np.ndarray, kernel: np.ndarray, axis: int) -> np.ndarray:
-    """Correlate along one axis, padded with ``BORDER_REFLECT_101``; loops over taps only."""
-    radius = len(kernel) // 2
-    pad = [(0, 0)] * image.ndim
-    pad[axis] = (radius, radius)
-    padded = np.pad(image, pad, mode="reflect")  # NumPy's "reflect" is OpenCV's REFLECT_101
-    n = image.shape[axis]
-    out = np.zeros(image.shape, dtype=np.float64)
-    for tap, weight in enumerate(kernel):
-        if weight:
-            out += weight * padded.take(np.arange(tap, tap + n), axis=axis)
-    return out
-
-
 def sobel(image: np.ndarray, dx: int, dy: int, ksize: int = 3) -> np.ndarray:
     """``cv2.Sobel(image, cv2.CV_64F, dx, dy, ksize=ksize)``: a smoothed image derivative.
 
@@ -179,12 +171,16 @@ def sobel(image: np.ndarray, dx: int, dy: int, ksize: int = 3) -> np.ndarray:
     Args:
         image (ndarray[H, W] or ndarray[H, W, C]): ``uint8``, ``uint16``, ``int16``,
             ``float32`` or ``float64``; channels are filtered separately.
-        dx, dy: derivative orders, ``>= 0``, not both 0, each below ``ksize``
-            (at most 2 for ``ksize=1``).
+        dx: derivative order along x, ``>= 0``, below ``ksize`` (at most 2 for ``ksize=1``).
+        dy: derivative order along y, likewise; ``dx`` and ``dy`` are not both 0.
         ksize: 1, 3, 5, ..., 31.
 
     Returns:
-        ndarray of the input's shape, ``float64``.
+        ndarray[H, W] or ndarray[H, W, C]: the input's shape, ``float64``.
+
+    Differs from ``cv2.Sobel``: there is no ``ddepth`` (the output is always ``CV_64F``,
+    float64), so ``dx`` and ``dy`` come second and third; the image argument is ``image``
+    (OpenCV's ``src``); no ``dst``, ``scale``, ``delta`` or ``borderType``.
     """
     image = check_image("image", image, (2, 3), _NUMERIC)
     ksize = _check_sobel_ksize(ksize)
@@ -196,16 +192,32 @@ def sobel(image: np.ndarray, dx: int, dy: int, ksize: int = 3) -> np.ndarray:
             )
     if dx + dy == 0:
         raise ValueError("dx and dy must not both be 0, but got dx=0, dy=0")
-    along_x = _correlate_axis(image.astype(np.float64), sobel_kernels(dx, ksize), axis=1)
-    return _correlate_axis(along_x, sobel_kernels(dy, ksize), axis=0)
+    # the derivative of order dx along x (the rows' pass), of order dy along y (the columns')
+    return separable_filter(
+        image.astype(np.float64),
+        sobel_kernels(dx, ksize),
+        (np.float64, np.float64),
+        column_weights=sobel_kernels(dy, ksize),
+    )
 
 
-def laplacian(image: np.ndarray, ksize: int = 1) -> np.ndarray:
+def laplacian(image: np.ndarray, *, ksize: int = 1) -> np.ndarray:
     """``cv2.Laplacian(image, cv2.CV_64F, ksize=ksize)``: ``d2/dx2 + d2/dy2``.
 
     The sum of two second-order Sobel derivatives. With the default ``ksize=1`` that is
     the 4-neighbour kernel ``[[0, 1, 0], [1, -4, 1], [0, 1, 0]]``; ``ksize=3`` gives
     ``[[2, 0, 2], [0, -8, 0], [2, 0, 2]]``.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): as :func:`sobel`.
+        ksize: 1, 3, 5, ..., 31.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: ``float64``.
+
+    Differs from ``cv2.Laplacian``: there is no ``ddepth`` (always float64), so ``ksize``
+    is keyword-only (OpenCV's second argument is ``ddepth``: ``laplacian(img, 3)`` must not
+    silently mean something else); the image argument is ``image`` (OpenCV's ``src``).
     """
     return sobel(image, 2, 0, ksize) + sobel(image, 0, 2, ksize)
 
@@ -214,7 +226,7 @@ def gradient_magnitude(image: np.ndarray, ksize: int = 3) -> np.ndarray:
     """``sqrt(Gx**2 + Gy**2)`` of the two first Sobel derivatives, as ``cv2.magnitude``.
 
     Args:
-        image (ndarray[H, W] or ndarray[H, W, C]): as ``sobel``.
+        image (ndarray[H, W] or ndarray[H, W, C]): as :func:`sobel`.
         ksize: 1, 3, ..., 31.
 
     Returns:

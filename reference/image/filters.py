@@ -1,6 +1,6 @@
 """Smoothing and rank filters on numpy images, equal to OpenCV's.
 
-Images are ``H x W`` or ``H x W x C`` arrays of ``uint8``, ``float32`` or ``float64``; every
+Images are ndarray[H, W] or ndarray[H, W, C] of ``uint8``, ``float32`` or ``float64``; every
 filter returns the input's shape and dtype and works on each channel separately. Borders
 follow OpenCV: ``BORDER_REFLECT_101`` (``dcb|abcd|cba``) for the linear filters, a
 replicated edge for the median. ``uint8`` images are filtered in integer arithmetic with
@@ -13,6 +13,7 @@ from __future__ import annotations
 # --8<-- [start:imports]
 import functools
 from collections.abc import Callable
+from typing import Literal
 
 import numpy as np
 
@@ -42,9 +43,16 @@ _DTYPES = (np.uint8, np.float32, np.float64)
 def check_image(
     name: str, image: object, ndims: tuple[int, ...] = (2, 3), dtypes: tuple[type, ...] = _DTYPES
 ) -> np.ndarray:
-    """Raise unless ``image`` is a non-empty ``H x W`` or ``H x W x C`` array of ``dtypes``.
+    """Raise unless ``image`` is a non-empty ndarray[H, W] or ndarray[H, W, C] of ``dtypes``.
 
-    ``ndims`` narrows the accepted layouts, e.g. ``(2,)`` for a grey image only.
+    Args:
+        name: the argument's name, for the message.
+        image: what was passed.
+        ndims: the accepted numbers of dimensions, e.g. ``(2,)`` for a grey image only.
+        dtypes: the accepted dtypes.
+
+    Returns:
+        ndarray: ``image``, checked.
     """
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} must be a numpy array, but got {type(image).__name__}")
@@ -69,7 +77,7 @@ def check_ksize(ksize: object) -> int:
     return int(ksize)
 
 
-def pad(image: np.ndarray, radius: int, mode: str = "reflect") -> np.ndarray:
+def pad(image: np.ndarray, radius: int, mode: Literal["reflect", "edge"] = "reflect") -> np.ndarray:
     """Pad the two spatial axes by ``radius``; numpy's ``"reflect"`` is OpenCV's REFLECT_101."""
     widths = [(radius, radius), (radius, radius)] + [(0, 0)] * (image.ndim - 2)
     return np.pad(image, widths, mode=mode)
@@ -148,17 +156,34 @@ def _strips(height: int, row_bytes: int) -> list[slice]:
 def _correlate(
     taps: list[np.ndarray], weights: np.ndarray, out: np.ndarray, pair: np.ndarray
 ) -> None:
-    """``out = sum_t weights[t] * taps[t]`` for a symmetric kernel; ``pair`` is scratch space.
+    """``out = sum_t weights[t] * taps[t]``, the one correlation loop of the image section.
 
-    Mirrored taps are added first and weighted once; every step is one array operation.
+    The kernel is symmetric (smoothing) or antisymmetric (an odd derivative), as every
+    kernel of OpenCV's filters here is: mirrored taps are added (or subtracted) first and
+    weighted once, and zero weights cost nothing. Every step is one array operation;
+    ``pair`` is scratch space of ``out``'s shape.
     """
     k = len(weights)
     np.multiply(taps[k // 2], weights[k // 2], out=out)
     for t in range(k // 2):
-        np.add(taps[t], taps[k - 1 - t], out=pair)
-        if weights[t] != 1:
-            pair *= weights[t]
+        w, mirror = weights[t], weights[k - 1 - t]
+        if w == mirror:
+            if w == 0:
+                continue
+            np.add(taps[t], taps[k - 1 - t], out=pair)
+        elif w == -mirror:
+            np.subtract(taps[t], taps[k - 1 - t], out=pair)
+        else:
+            raise ValueError(f"weights must be symmetric or antisymmetric, but got {weights}")
+        if w != 1:
+            pair *= w
         out += pair
+
+
+def _centred(kernel: np.ndarray, length: int) -> np.ndarray:
+    """``kernel`` (odd length) with zeros added on both sides up to ``length`` taps."""
+    extra = (length - len(kernel)) // 2
+    return np.pad(kernel, extra)
 
 
 def separable_filter(
@@ -167,22 +192,30 @@ def separable_filter(
     dtypes: tuple[type, type],
     finish: Callable[[np.ndarray], np.ndarray] | None = None,
     step: int = 1,
+    *,
+    column_weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Correlate the columns, then the rows with symmetric ``weights``, REFLECT_101 border.
+    """Correlate the columns, then the rows, REFLECT_101 border: every linear filter here.
 
     Args:
-        image: ``H x W`` or ``H x W x C`` array.
-        weights: 1-D symmetric kernel of odd length, applied along both axes.
+        image (ndarray[H, W] or ndarray[H, W, C]): the image.
+        weights: 1-D symmetric or antisymmetric kernel of odd length for the rows (along x),
+            and for the columns too unless ``column_weights`` is given.
         dtypes: the accumulators of the column and the row pass (integers for uint8).
         finish: turns the sums into output values, in place or as a new array.
         step: keep every ``step``-th row and column (from the first), computing only those
             rows: ``step=2`` blurs and halves, as ``cv2.pyrDown`` does.
+        column_weights: a different odd-length kernel for the columns (along y), as a
+            Sobel derivative takes.
 
     Returns:
-        ``ceil(H / step) x ceil(W / step) [x C]`` array of ``image``'s dtype.
+        ndarray[ceil(H / step), ceil(W / step)] (and C): ``image``'s dtype.
     """
+    columns_kernel = weights if column_weights is None else column_weights
+    k = max(len(weights), len(columns_kernel))
+    weights, columns_kernel = _centred(weights, k), _centred(columns_kernel, k)
     H, W = image.shape[:2]
-    k, r = len(weights), len(weights) // 2
+    r = k // 2
     C = image.shape[2] if image.ndim == 3 else 1
     padded = pad(image, r).reshape(H + 2 * r, -1)
     P = padded.shape[1]
@@ -193,7 +226,8 @@ def separable_filter(
     wide = np.zeros(((bands[0].stop - 1) * step + k) * P, dtypes[0])
     columns, columns_pair = np.zeros((2, bands[0].stop * P), dtypes[0])
     tall, sums, sums_pair = np.zeros((3, bands[0].stop * P), dtypes[1])
-    column_weights, row_weights = weights.astype(dtypes[0]), weights.astype(dtypes[1])
+    col_w: np.ndarray = columns_kernel.astype(dtypes[0])
+    row_w: np.ndarray = weights.astype(dtypes[1])
     for band in bands:
         m = band.stop - band.start
         first, n_in = band.start * step, (m - 1) * step + k  # the padded rows this band reads
@@ -202,7 +236,7 @@ def separable_filter(
         column_taps = [source[t : t + (m - 1) * step + 1 : step] for t in range(k)]
         _correlate(
             column_taps,
-            column_weights,
+            col_w,
             columns[: m * P].reshape(m, P),
             columns_pair[: m * P].reshape(m, P),
         )
@@ -211,7 +245,7 @@ def separable_filter(
         np.copyto(tall[: m * P], columns[: m * P])
         n = m * P - 2 * r * C  # up to the last valid output
         row_taps = [tall[t * C : t * C + n] for t in range(k)]
-        _correlate(row_taps, row_weights, sums[:n], sums_pair[:n])
+        _correlate(row_taps, row_w, sums[:n], sums_pair[:n])
         done = sums[:n] if finish is None else finish(sums[:n])
         rows = np.lib.stride_tricks.as_strided(
             done, (m, W, C), (P * done.itemsize, C * done.itemsize, done.itemsize)
@@ -229,6 +263,19 @@ def gaussian_blur(image: np.ndarray, ksize: int, sigma: float = 0.0) -> np.ndarr
 
     For uint8 each pass uses the kernel as integers summing to 256, so a pixel is the
     exact integer sum ``S`` of the products, divided by ``256 * 256`` and rounded half up.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the square window, odd.
+        sigma: the Gaussian's standard deviation along both axes; ``<= 0`` derives it from
+            ``ksize`` as OpenCV does.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+
+    Differs from ``cv2.GaussianBlur``: the window is square, so ``ksize`` is one int (OpenCV:
+    a ``(width, height)`` pair) and one ``sigma`` serves both axes (OpenCV: ``sigmaX``, with
+    an optional ``sigmaY``); the image argument is ``image`` (OpenCV's ``src``).
     """
     check_image("image", image)
     kernel = gaussian_kernel(ksize, sigma)
@@ -250,7 +297,15 @@ def gaussian_blur(image: np.ndarray, ksize: int, sigma: float = 0.0) -> np.ndarr
 
 # --8<-- [start:box_blur]
 def box_blur(image: np.ndarray, ksize: int) -> np.ndarray:
-    """``cv2.blur(image, (ksize, ksize))``: the mean of each window, REFLECT_101 border."""
+    """``cv2.blur(image, (ksize, ksize))``: the mean of each window, REFLECT_101 border.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the square window, odd.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+    """
     check_image("image", image)
     ksize = check_ksize(ksize)
     if image.dtype != np.uint8:
@@ -350,6 +405,16 @@ def median_blur(image: np.ndarray, ksize: int) -> np.ndarray:
     Runs a pruned sorting network on the ``ksize**2`` shifted copies of a strip of the
     image, so each compare-exchange is one ``np.minimum``/``np.maximum`` over the strip;
     3 x 3 windows take a shortcut that shares work between neighbouring windows.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the square window, odd.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+
+    Differs from ``cv2.medianBlur``: the image argument is ``image`` (OpenCV's ``src``);
+    float images work with any odd ``ksize`` (OpenCV's only with 3 and 5).
     """
     check_image("image", image)
     ksize = check_ksize(ksize)
@@ -422,12 +487,28 @@ def _rank_extreme(image: np.ndarray, ksize: int, op: np.ufunc) -> np.ndarray:
 
 
 def max_filter(image: np.ndarray, ksize: int) -> np.ndarray:
-    """The largest value in each ``ksize x ksize`` window: ``cv2.dilate`` with a square kernel."""
+    """The largest value in each square window: ``cv2.dilate`` with a square kernel.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the window, odd.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+    """
     return _rank_extreme(check_image("image", image), ksize, np.maximum)
 
 
 def min_filter(image: np.ndarray, ksize: int) -> np.ndarray:
-    """The smallest value in each ``ksize x ksize`` window: ``cv2.erode`` with a square kernel."""
+    """The smallest value in each square window: ``cv2.erode`` with a square kernel.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the window, odd.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+    """
     return _rank_extreme(check_image("image", image), ksize, np.minimum)
 
 
@@ -441,8 +522,11 @@ def correlate_loop(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     Deliberately slow; it is here to be timed against :func:`gaussian_blur`.
 
     Args:
-        image: ``H x W`` float array.
-        kernel: ``k x k`` float array, ``k`` odd.
+        image (ndarray[H, W]): floats.
+        kernel (ndarray[k, k]): floats, ``k`` odd.
+
+    Returns:
+        ndarray[H, W]: float64.
     """
     check_image("image", image, (2,), (np.uint8, np.float32, np.float64))
     if not isinstance(kernel, np.ndarray) or not np.issubdtype(kernel.dtype, np.floating):

@@ -27,10 +27,13 @@ def pyr_down(image: np.ndarray) -> np.ndarray:
     """``cv2.pyrDown``: blur by ``outer(b, b) / 256``, ``b = [1, 4, 6, 4, 1]``, keep even rows/cols.
 
     Args:
-        image: ``H x W`` or ``H x W x C``, uint8 or float.
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8 or float.
 
     Returns:
-        ``(H + 1) // 2 x (W + 1) // 2 [x C]`` array of the same dtype.
+        ndarray[(H + 1) // 2, (W + 1) // 2] (and C): the same dtype.
+
+    Differs from ``cv2.pyrDown``: the image argument is ``image`` (OpenCV's ``src``); the
+    output size is always OpenCV's default (no ``dstsize``, ``dst`` or ``borderType``).
     """
     check_image("image", image)
     if image.dtype != np.uint8:
@@ -49,17 +52,20 @@ def pyr_down(image: np.ndarray) -> np.ndarray:
 
 
 # --8<-- [start:pyr_up]
-def pyr_up(image: np.ndarray, dstsize: tuple[int, int] | None = None) -> np.ndarray:
+def pyr_up(image: np.ndarray, *, dstsize: tuple[int, int] | None = None) -> np.ndarray:
     """``cv2.pyrUp``: put the pixels on the even rows/cols of a zero image, blur with 4x the kernel.
 
     Args:
-        image: ``h x w`` or ``h x w x C``, uint8 or float.
+        image (ndarray[h, w] or ndarray[h, w, C]): uint8 or float.
         dstsize: ``(width, height)`` as in OpenCV; each is twice the input's (the default),
             or one less (a crop) or one more when odd. OpenCV fills an extra row with the
             last-but-one row (REFLECT_101) but an extra column with the last column.
 
     Returns:
-        ``height x width [x C]`` array of the same dtype.
+        ndarray[height, width] (and C): the same dtype.
+
+    Differs from ``cv2.pyrUp``: the image argument is ``image`` (OpenCV's ``src``), and
+    ``dstsize`` is keyword-only, as OpenCV's second argument is ``dst``.
     """
     check_image("image", image)
     h, w = image.shape[:2]
@@ -105,7 +111,15 @@ def _check_levels(levels: object) -> int:
 
 
 def gaussian_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
-    """The image and ``levels`` successive ``pyr_down`` halvings: ``levels + 1`` arrays."""
+    """The image and ``levels`` successive ``pyr_down`` halvings.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8 or float.
+        levels: number of halvings, ``>= 0``.
+
+    Returns:
+        ``levels + 1`` arrays, the image first.
+    """
     check_image("image", image)
     pyramid = [image]
     for _ in range(_check_levels(levels)):
@@ -119,20 +133,31 @@ def laplacian_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
     Computed in float64 whatever the input dtype: residuals are signed, and no rounding
     may be lost if ``reconstruct`` is to give the image back.
 
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8 or float.
+        levels: number of halvings, ``>= 0``.
+
     Returns:
         ``levels + 1`` float64 arrays; level ``i`` has the size of Gaussian level ``i``.
     """
     check_image("image", image)
     gaussians = gaussian_pyramid(image.astype(np.float64), levels)
     residuals = [
-        fine - pyr_up(coarse, (fine.shape[1], fine.shape[0]))
+        fine - pyr_up(coarse, dstsize=(fine.shape[1], fine.shape[0]))
         for fine, coarse in itertools.pairwise(gaussians)
     ]
     return [*residuals, gaussians[-1]]
 
 
 def reconstruct(pyramid: list[np.ndarray]) -> np.ndarray:
-    """Undo ``laplacian_pyramid``: upsample the coarsest level and add each residual back."""
+    """Undo ``laplacian_pyramid``: upsample the coarsest level and add each residual back.
+
+    Args:
+        pyramid: what :func:`laplacian_pyramid` returned.
+
+    Returns:
+        ndarray: the image, float64.
+    """
     if not isinstance(pyramid, (list, tuple)) or not pyramid:
         raise ValueError("pyramid must be a non-empty list of arrays from laplacian_pyramid")
     image = check_image("pyramid[-1]", pyramid[-1])
@@ -148,7 +173,7 @@ def reconstruct(pyramid: list[np.ndarray]) -> np.ndarray:
                 f"pyramid[{i}] must be about twice the size of pyramid[{i + 1}] "
                 f"{image.shape}, as laplacian_pyramid makes them, but got {residual.shape}"
             )
-        image = residual + pyr_up(image, (width, height))
+        image = residual + pyr_up(image, dstsize=(width, height))
     return image
 
 
@@ -164,8 +189,8 @@ def blend(a: np.ndarray, b: np.ndarray, mask: np.ndarray, levels: int) -> np.nda
     over a narrow one; then the mixed pyramid is reconstructed.
 
     Args:
-        a, b: images of the same shape and dtype, ``H x W`` or ``H x W x C``.
-        mask: ``H x W`` weights of ``a``, in [0, 1] (bool is allowed).
+        a, b (ndarray[H, W] or ndarray[H, W, C]): images of the same shape and dtype.
+        mask (ndarray[H, W]): weights of ``a``, in [0, 1] (bool is allowed).
         levels: number of halvings.
 
     Returns:

@@ -21,8 +21,10 @@ from reference.checks import (
     check_integer,
     check_range,
     check_same_device,
+    check_sequence,
     check_shape,
 )
+from reference.detection.boxes import _columns, _inter_union
 from reference.metrics.precision_recall import precision_recall, voc_box_iou, voc_match
 
 # --8<-- [end:imports]
@@ -42,9 +44,16 @@ def average_precision(recall: Tensor, precision: Tensor, method: str = "coco") -
     (precision made monotone from the right); past the last recall reached it is 0.
 
     Args:
-        recall (Tensor[N]): non-decreasing recalls in ``[0, 1]``, one per detection.
-        precision (Tensor[N]): precisions in ``[0, 1]``.
+        recall (Tensor[N]): recall after each detection, non-decreasing, in ``[0, 1]``.
+        precision (Tensor[N]): precision after each detection, in ``[0, 1]``.
         method: ``"voc07"``, ``"voc"`` or ``"coco"``.
+
+    Returns:
+        The average precision, in [0, 1].
+
+    Differs from torchmetrics' ``average_precision``: a different function of the same name,
+    the area under a given precision-recall curve, where torchmetrics' takes scores and
+    labels (and a ``task``) and computes the curve itself.
     """
     check_shape("recall", recall, ("N",))
     check_shape("precision", precision, (recall.shape[0],), of="recall")
@@ -96,18 +105,19 @@ def _match(
     """COCO's greedy matching for one class in all images at once, for every (area range, IoU) row.
 
     Args:
-        ious: ``(I, D, G)``, per image the detections by decreasing score against the ground
-            truths, padded; images sorted by decreasing ``det_count``.
-        det_count: ``(I,)`` real detections per image. gt_valid: ``(I, G)`` real ground truths.
-        gt_crowd: ``(I, G)`` crowd regions, which any number of detections may match.
-        gt_ignore: ``(R, I, G)`` bool, which ground truths row ``r`` ignores.
-        gt_rank: ``(R, I, G)``, each ground truth's position in COCO's order for that row
-            (non-ignored first); among equally good matches COCO keeps the last.
-        thresholds: ``(R,)`` IoU threshold of each row.
+        ious (ndarray[I, D, G]): per image the detections by decreasing score against the
+            ground truths, padded; images sorted by decreasing ``det_count``.
+        det_count (ndarray[I]): real detections per image.
+        gt_valid (ndarray[I, G]): real ground truths.
+        gt_crowd (ndarray[I, G]): crowd regions, which any number of detections may match.
+        gt_ignore (ndarray[R, I, G]): bool, which ground truths row ``r`` ignores.
+        gt_rank (ndarray[R, I, G]): each ground truth's position in COCO's order for that
+            row (non-ignored first); among equally good matches COCO keeps the last.
+        thresholds (ndarray[R]): IoU threshold of each row.
 
     Returns:
-        ``matched (R, I, D)`` and ``matched_ignored (R, I, D)`` (matched to an ignored
-        ground truth).
+        (ndarray[R, I, D], ndarray[R, I, D]): matched, and matched to an ignored ground
+        truth.
     """
     R, (images, D, G) = len(thresholds), ious.shape
     taken = np.zeros((R, images, G), dtype=bool)
@@ -141,18 +151,17 @@ def _area(boxes: np.ndarray) -> np.ndarray:
 
 
 def _batched_iou(dt: np.ndarray, gt: np.ndarray, crowd: np.ndarray) -> np.ndarray:
-    """IoU ``(I, D, G)`` of padded boxes ``(I, D, 4)`` and ``(I, G, 4)``, as ``box_iou``.
+    """IoU ndarray[I, D, G] of padded boxes ndarray[I, D, 4] and ndarray[I, G, 4] (IoU core).
 
-    For a crowd region ``crowd (I, G)`` COCO divides by the detection's area instead of the
-    union: a detection inside the crowd overlaps it fully.
+    For a crowd region (``crowd``, ndarray[I, G]) COCO divides by the detection's area
+    instead of the union: a detection inside the crowd overlaps it fully.
     """
-    a, b = dt[:, :, None, :], gt[:, None, :, :]
-    w = (np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])).clip(min=0)
-    h = (np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])).clip(min=0)
-    inter = w * h
-    union = np.where(crowd[:, None, :], _area(a), _area(a) + _area(b) - inter)
-    with np.errstate(invalid="ignore", divide="ignore"):  # padding: 0 / 0, never read
-        return inter / union
+    ax1, ay1, ax2, ay2 = (c[:, :, None] for c in _columns(torch.from_numpy(dt)))  # [I, D, 1]
+    bx1, by1, bx2, by2 = (c[:, None, :] for c in _columns(torch.from_numpy(gt)))  # [I, 1, G]
+    inter, union = _inter_union((ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2))
+    detection_area = (ax2 - ax1) * (ay2 - ay1)  # [I, D, 1]
+    union = torch.where(torch.from_numpy(crowd)[:, None, :], detection_area, union)
+    return (inter / union).numpy()  # padding gives 0 / 0 = NaN, never read
 
 
 def _pad(image: np.ndarray, images: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -173,21 +182,21 @@ def _pad(image: np.ndarray, images: np.ndarray, *values: np.ndarray) -> tuple[np
 
 
 def _check_inputs(
-    preds: list[dict], targets: list[dict], target_extras: tuple[str, ...]
+    preds: list[dict], target: list[dict], target_extras: tuple[str, ...]
 ) -> torch.device:
     """Check the per-image dicts; a key this function does not use is refused, not ignored."""
-    if not isinstance(preds, list) or not isinstance(targets, list):
-        raise TypeError("preds and targets must be lists of dicts, one per image")
-    if len(preds) != len(targets):
+    if not isinstance(preds, list) or not isinstance(target, list):
+        raise TypeError("preds and target must be lists of dicts, one per image")
+    if len(preds) != len(target):
         raise ValueError(
-            f"preds and targets must have the same length, but got {len(preds)} and {len(targets)}"
+            f"preds and target must have the same length, but got {len(preds)} and {len(target)}"
         )
     if not preds:
-        raise ValueError("preds and targets must hold at least one image, but got none")
-    for i, (p, t) in enumerate(zip(preds, targets, strict=True)):
+        raise ValueError("preds and target must hold at least one image, but got none")
+    for i, (p, t) in enumerate(zip(preds, target, strict=True)):
         for name, d, keys, extras in (
             ("preds", p, ("boxes", "scores", "labels"), ()),
-            ("targets", t, ("boxes", "labels"), target_extras),
+            ("target", t, ("boxes", "labels"), target_extras),
         ):
             if not isinstance(d, dict):
                 raise TypeError(f"{name}[{i}] must be a dict, but got {type(d).__name__}")
@@ -215,7 +224,7 @@ def _check_inputs(
                     check_bounds(f"{name}[{i}]['{extra}']", d[extra], 0, 1)
         check_shape(f"preds[{i}]['scores']", p["scores"], (len(p["boxes"]),))
         check_finite(f"preds[{i}]['scores']", p["scores"])  # NaN has no place in a ranking
-    tensors = [(f"{n}[{i}]['{k}']", v) for n, ds in (("preds", preds), ("targets", targets))
+    tensors = [(f"{n}[{i}]['{k}']", v) for n, ds in (("preds", preds), ("target", target))
                for i, d in enumerate(ds) for k, v in d.items()]  # fmt: skip
     check_same_device([name for name, _ in tensors], *(v for _, v in tensors))
     return tensors[0][1].device if tensors else torch.device("cpu")
@@ -223,7 +232,8 @@ def _check_inputs(
 
 def mean_average_precision(
     preds: list[dict[str, Tensor]],
-    targets: list[dict[str, Tensor]],
+    target: list[dict[str, Tensor]],
+    *,
     iou_thresholds: list[float] | None = None,
 ) -> dict[str, Tensor]:
     """COCO-style mAP and mAR, as pycocotools' ``COCOeval`` (bbox) and torchmetrics.
@@ -231,7 +241,7 @@ def mean_average_precision(
     Args:
         preds: per image ``{"boxes": Tensor[N, 4] xyxy, "scores": Tensor[N], "labels": Tensor[N]}``;
             boxes and scores finite.
-        targets: per image ``{"boxes": Tensor[M, 4] xyxy, "labels": Tensor[M]}`` and optionally
+        target: per image ``{"boxes": Tensor[M, 4] xyxy, "labels": Tensor[M]}`` and optionally
             ``"iscrowd": Tensor[M]`` (0/1): a crowd region is never an object to find; a
             detection that overlaps it (intersection over the *detection's* area) is ignored,
             and any number of detections may do so.
@@ -241,18 +251,21 @@ def mean_average_precision(
         ``map, map_50, map_75, map_small, map_medium, map_large, mar_1, mar_10, mar_100,
         mar_small, mar_medium, mar_large``, ``map_per_class`` and ``classes``; -1 where
         nothing could be measured. On the device of the inputs.
+
+    Differs from torchmetrics' ``mean_average_precision``: a key it would ignore (say
+    ``"area"``, which COCOeval would use) is refused rather than silently dropped, and so
+    are non-finite boxes or scores, which torchmetrics ranks anyway.
     """
-    device = _check_inputs(preds, targets, ("iscrowd",))
+    device = _check_inputs(preds, target, ("iscrowd",))
     if iou_thresholds is None:
         thresholds = np.linspace(0.5, 0.95, 10)
     else:
-        if isinstance(iou_thresholds, str | Tensor) or len(iou_thresholds) == 0:
-            raise ValueError(f"iou_thresholds must be a non-empty list, but got {iou_thresholds!r}")
+        check_sequence("iou_thresholds", iou_thresholds, "a list of numbers", nonempty=True)
         thresholds = np.array(
             [check_range(f"iou_thresholds[{i}]", t, 0, 1) for i, t in enumerate(iou_thresholds)]
         )
     recall_grid = np.linspace(0.0, 1.0, 101)
-    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *targets])))
+    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *target])))
     T, K, A, M = len(thresholds), len(classes), len(AREAS), len(MAX_DETS)
     R = A * T  # one matching row per (area range, threshold): row a * T + t
     ranges = np.array(list(AREAS.values()))  # [A, 2], inclusive at both ends
@@ -272,11 +285,11 @@ def mean_average_precision(
     dt_scores = gather(preds, "scores", torch.float64)
     dt_image = np.repeat(np.arange(len(preds)), [len(p["labels"]) for p in preds])
     gt_boxes, gt_labels = (
-        gather(targets, "boxes", torch.float64),
-        gather(targets, "labels", torch.int64),
+        gather(target, "boxes", torch.float64),
+        gather(target, "labels", torch.int64),
     )
-    gt_crowd = gather(targets, "iscrowd", torch.bool)
-    gt_image = np.repeat(np.arange(len(targets)), [len(t["labels"]) for t in targets])
+    gt_crowd = gather(target, "iscrowd", torch.bool)
+    gt_image = np.repeat(np.arange(len(target)), [len(t["labels"]) for t in target])
     precision = -np.ones((T, len(recall_grid), K, A, M))
     recall = -np.ones((T, K, A, M))
     for k, cls in enumerate(classes):
@@ -369,30 +382,31 @@ def mean_average_precision(
 # --8<-- [start:voc]
 def voc_mean_average_precision(
     preds: list[dict[str, Tensor]],
-    targets: list[dict[str, Tensor]],
+    target: list[dict[str, Tensor]],
     method: str = "voc07",
     iou_threshold: float = 0.5,
 ) -> dict[str, Tensor]:
     """Pascal VOC's AP per class and its mean, as py-faster-rcnn's ``voc_eval``.
 
     Matching per image and class follows ``voc_match`` on +1-pixel IoUs. A ground truth
-    flagged in the optional ``targets[i]["difficult"]`` (bool ``[M]``) is not counted as an
+    flagged in the optional ``target[i]["difficult"]`` (bool Tensor[M]) is not counted as an
     object to find, and detections claiming it count neither as TP nor as FP.
 
     Args:
-        preds, targets: as for ``mean_average_precision``.
+        preds, target: as for ``mean_average_precision``.
         method: ``"voc07"`` (11 recall points) or ``"voc"`` (all points, VOC 2010 onwards).
+        iou_threshold: a detection needs an IoU strictly above this to claim an object.
 
     Returns:
         ``map``, ``map_per_class`` and ``classes``; -1 for a class without ground truth
         (left out of ``map``).
     """
-    device = _check_inputs(preds, targets, ("difficult",))
+    device = _check_inputs(preds, target, ("difficult",))
     check_in("method", method, ("voc07", "voc"))
     iou_threshold = check_range("iou_threshold", iou_threshold, 0.0, 1.0)
-    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *targets])))
+    classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *target])))
     scores, labels, is_tp, counted, objects = [], [], [], [], []
-    for p, t in zip(preds, targets, strict=True):
+    for p, t in zip(preds, target, strict=True):
         difficult = t.get(
             "difficult", torch.zeros(len(t["labels"]), dtype=torch.bool, device=device)
         )
@@ -408,18 +422,18 @@ def voc_mean_average_precision(
         is_tp.append(tp & ~on_difficult)
         counted.append(~on_difficult)
         objects.append(t["labels"][~difficult.bool()])
-    scores, labels = torch.cat(scores), torch.cat(labels)
-    is_tp, counted, objects = torch.cat(is_tp), torch.cat(counted), torch.cat(objects)
+    all_scores, all_labels = torch.cat(scores), torch.cat(labels)
+    all_tp, all_counted, all_objects = torch.cat(is_tp), torch.cat(counted), torch.cat(objects)
     ap = []
     for c in classes:
-        num_gt = int((objects == c).sum())
+        num_gt = int((all_objects == c).sum())
         if num_gt == 0:
             ap.append(-1.0)
             continue
-        keep = (labels == c) & counted
+        keep = (all_labels == c) & all_counted
         # One ranking over the whole data set; ties keep image order, then input order.
-        order = torch.argsort(scores[keep], descending=True, stable=True)
-        precision, recall = precision_recall(is_tp[keep][order], num_gt)
+        order = torch.argsort(all_scores[keep], descending=True, stable=True)
+        precision, recall = precision_recall(all_tp[keep][order], num_gt)
         ap.append(average_precision(recall, precision, method))
     per_class = torch.tensor(ap, dtype=torch.float64, device=device)
     valid = per_class[per_class > -1]

@@ -20,6 +20,7 @@ from reference.checks import (
     check_tensor,
 )
 from reference.detection import box_iou
+from reference.detection.boxes import _inter_union, _pair_columns
 
 # --8<-- [end:imports]
 
@@ -31,7 +32,11 @@ def binary_counts(pred: Tensor, target: Tensor) -> dict[str, int]:
     """TP, FP, FN, TN of boolean predictions against boolean labels (1 = positive).
 
     Args:
-        pred (Tensor[...]), target (Tensor[...]): 0/1 or bool, same shape.
+        pred (Tensor[...]): predictions, 0/1 or bool.
+        target (Tensor[...]): labels, same shape, 0/1 or bool.
+
+    Returns:
+        ``{"tp": ..., "fp": ..., "fn": ..., "tn": ...}`` as ints.
     """
     check_tensor("pred", pred)
     check_shape("target", target, tuple(pred.shape), of="pred")
@@ -73,7 +78,10 @@ def match_detections(
     to another ground truth when the best one is taken.
 
     Args:
-        boxes (Tensor[N, 4]), scores (Tensor[N]): detections. gt_boxes (Tensor[M, 4]): ground truth.
+        boxes (Tensor[N, 4]): the detections' boxes.
+        scores (Tensor[N]): their scores.
+        gt_boxes (Tensor[M, 4]): the ground truth.
+        iou_threshold: the least IoU of a match (strictly more for ``"voc"``).
         convention: ``"coco"`` (pycocotools) or ``"voc"`` (py-faster-rcnn's ``voc_eval``).
 
     Returns:
@@ -110,6 +118,13 @@ def precision_recall(is_tp: Tensor, num_gt: int) -> tuple[Tensor, Tensor]:
 
     ``precision[k] = TP_k / (k + 1)`` and ``recall[k] = TP_k / num_gt``: walking down the
     ranking, recall only grows while precision falls with every false positive.
+
+    Args:
+        is_tp (Tensor[N]): whether each detection, by decreasing score, is a TP.
+        num_gt: the number of objects to find, ``>= 1``.
+
+    Returns:
+        (Tensor[N], Tensor[N]): precision and recall, float64.
     """
     check_data("is_tp", check_shape("is_tp", is_tp, ("N",)))
     num_gt = check_int("num_gt", num_gt, 1)
@@ -128,21 +143,24 @@ def precision_recall(is_tp: Tensor, num_gt: int) -> tuple[Tensor, Tensor]:
 
 # --8<-- [start:voc]
 def voc_box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
-    """IoU of every pair ``(N, M)`` in VOC's pixel convention.
+    """IoU of every pair in VOC's pixel convention, in float64.
 
     VOC's corners are inclusive pixel indices, so a box ``(x1, y1, x2, y2)`` covers
-    ``(x2 - x1 + 1) * (y2 - y1 + 1)`` pixels, and so does an intersection.
+    ``(x2 - x1 + 1) * (y2 - y1 + 1)`` pixels, and so does an intersection: the IoU core of
+    :func:`~reference.detection.box_iou` with an offset of 1.
+
+    Args:
+        boxes1 (Tensor[N, 4]): boxes as ``(x1, y1, x2, y2)``.
+        boxes2 (Tensor[M, 4]): boxes as ``(x1, y1, x2, y2)``.
+
+    Returns:
+        Tensor[N, M]: the IoU, float64.
     """
     for name, value in (("boxes1", boxes1), ("boxes2", boxes2)):
         check_finite(name, check_real(name, check_shape(name, value, ("N", 4))))
     check_same_device(("boxes1", "boxes2"), boxes1, boxes2)
-    a, b = boxes1.double()[:, None, :], boxes2.double()[None, :, :]  # [N, 1, 4], [1, M, 4]
-    w = (torch.minimum(a[..., 2], b[..., 2]) - torch.maximum(a[..., 0], b[..., 0]) + 1).clamp(min=0)
-    h = (torch.minimum(a[..., 3], b[..., 3]) - torch.maximum(a[..., 1], b[..., 1]) + 1).clamp(min=0)
-    inter = w * h
-    area_a = (a[..., 2] - a[..., 0] + 1) * (a[..., 3] - a[..., 1] + 1)
-    area_b = (b[..., 2] - b[..., 0] + 1) * (b[..., 3] - b[..., 1] + 1)
-    return inter / (area_a + area_b - inter)
+    inter, union = _inter_union(*_pair_columns(boxes1.double(), boxes2.double(), True), offset=1)
+    return inter / union
 
 
 def voc_match(overlaps: Tensor, iou_threshold: float = 0.5) -> tuple[Tensor, Tensor]:
@@ -153,6 +171,11 @@ def voc_match(overlaps: Tensor, iou_threshold: float = 0.5) -> tuple[Tensor, Ten
     claim on a ground truth is the TP. A later claim is a FP even when another free ground
     truth overlaps enough: VOC does not fall back, unlike COCO. Because the claimed ground
     truth does not depend on earlier matches, no loop over detections is needed.
+
+    Args:
+        overlaps (Tensor[N, M]): IoU of each detection (by decreasing score) with each
+            ground truth.
+        iou_threshold: a claim needs an IoU strictly above this.
 
     Returns:
         (Tensor[N] bool, Tensor[N] int64): whether each detection is a TP, and the ground

@@ -5,19 +5,20 @@ from reference.rl.gridworld import (
     LAYOUT,
     GridWorld,
     Rollout,
+    collect_rollout,
     feature_expectations,
     greedy_policy,
-    rollout,
     value_iteration,
 )
 from reference.rl.inverse import IRLResult, demonstration_features, projection_irl
 from reference.rl.policy_gradient import (
     TabularActorCritic,
     TrainingLog,
+    actor_critic_loss,
     discounted_returns,
     one_step_advantages,
     policy_gradient_loss,
-    train,
+    train_actor_critic,
 )
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "Rollout",
     "TabularActorCritic",
     "TrainingLog",
+    "actor_critic_loss",
+    "collect_rollout",
     "demonstration_features",
     "discounted_returns",
     "feature_expectations",
@@ -35,7 +38,6 @@ __all__ = [
     "one_step_advantages",
     "policy_gradient_loss",
     "projection_irl",
-    "rollout",
-    "train",
+    "train_actor_critic",
     "value_iteration",
 ]

@@ -42,9 +42,9 @@ __all__ = [
     "LAYOUT",
     "GridWorld",
     "Rollout",
+    "collect_rollout",
     "feature_expectations",
     "greedy_policy",
-    "rollout",
     "value_iteration",
 ]
 
@@ -115,7 +115,15 @@ class GridWorld:
         return len(ACTIONS)
 
     def step(self, states: Tensor, actions: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """One step of every episode: ``(next_states, rewards, terminal)``, all ``[B]``."""
+        """One step of every episode.
+
+        Args:
+            states (Tensor[B]): where each episode stands.
+            actions (Tensor[B]): the action each takes.
+
+        Returns:
+            (Tensor[B], Tensor[B], Tensor[B]): next states, rewards, whether each ended.
+        """
         next_states = self.next_state[states, actions]
         return next_states, self.reward[next_states], self.terminal[next_states]
 
@@ -128,9 +136,13 @@ class GridWorld:
 class Rollout:
     """``B`` episodes padded to the horizon ``T``; steps after an episode ended are masked.
 
-    ``states[b, t]`` is where episode ``b`` stood before step ``t``, ``rewards[b, t]`` what
-    step ``t`` earned (0 once the episode is over) and ``terminal[b, t]`` whether step
-    ``t`` ended it. All fields are ``[B, T]``.
+    Attributes:
+        states (Tensor[B, T]): where episode ``b`` stood before step ``t``.
+        actions (Tensor[B, T]): the action taken at step ``t``.
+        rewards (Tensor[B, T]): what step ``t`` earned (0 once the episode is over).
+        next_states (Tensor[B, T]): where step ``t`` led.
+        terminal (Tensor[B, T]): whether step ``t`` ended the episode.
+        mask (Tensor[B, T]): whether step ``t`` happened (bool).
     """
 
     states: Tensor
@@ -141,19 +153,20 @@ class Rollout:
     mask: Tensor
 
 
-def rollout(
+def collect_rollout(
     env: GridWorld,
     policy: Callable[[Tensor], Tensor],
     episodes: int,
+    *,
     generator: torch.Generator | None = None,
 ) -> Rollout:
     """Run ``episodes`` episodes in parallel, sampling actions from ``policy``.
 
     Args:
         env: the world; every episode starts at ``env.start``.
-        policy: a callable from states ``[B]`` to action logits ``[B, A]``.
+        policy: maps states Tensor[B] to action logits Tensor[B, A].
         episodes: the batch size ``B``.
-        generator: the random stream for the actions (seed it for reproducible runs).
+        generator: the random source of the actions (``None``: the global generator).
 
     Returns:
         A :class:`Rollout` of ``T = env.horizon`` steps.
@@ -188,15 +201,20 @@ def rollout(
 def value_iteration(
     env: GridWorld, reward: Tensor | None = None, gamma: float = 0.9, tol: float = 1e-12
 ) -> tuple[Tensor, Tensor]:
-    """Optimal state values ``V [S]`` and action values ``Q [S, A]`` for a landing reward.
+    """Optimal state values and action values for a reward on landing in each cell.
 
     ``Q(s, a) = r(s') + gamma * V(s')`` with ``s'`` the cell ``a`` leads to, and no
     future after a terminal ``s'``; ``V(s) = max_a Q(s, a)``. The horizon is ignored
     (it is long enough on the default layout not to change the optimum).
 
     Args:
+        env: the world.
         reward (Tensor[S]): reward for landing on each cell; the world's own by default.
         gamma: discount in ``[0, 1)``.
+        tol: stop when no value changes by this much in one sweep.
+
+    Returns:
+        (Tensor[S], Tensor[S, A]): ``V`` and ``Q``, float64.
     """
     check_instance("env", env, GridWorld)
     if reward is None:
@@ -226,21 +244,33 @@ def value_iteration(
 
 
 def greedy_policy(Q: Tensor) -> Tensor:
-    """The deterministic policy that picks the best action (lowest index on ties), ``[S, A]``."""
+    """The deterministic policy that picks the best action (lowest index on ties).
+
+    Args:
+        Q (Tensor[S, A]): action values.
+
+    Returns:
+        Tensor[S, A]: one-hot rows, float64.
+    """
     check_floating("Q", check_shape("Q", Q, ("S", "A")))
     check_data("Q", Q)
     return torch.nn.functional.one_hot(Q.argmax(dim=1), Q.shape[1]).double()
 
 
 def feature_expectations(env: GridWorld, policy: Tensor, gamma: float = 0.9) -> Tensor:
-    """Exact ``E[sum_t gamma^t phi(s_{t+1})]`` over ``env.horizon`` steps, ``[K]``.
+    """Exact ``E[sum_t gamma^t phi(s_{t+1})]`` over ``env.horizon`` steps.
 
     The state distribution is pushed forward through the policy's transition matrix;
     probability mass that lands on a terminal cell counts once and then leaves. With
     ``reward = features @ w`` the expected discounted return is ``result @ w``.
 
     Args:
+        env: the world.
         policy (Tensor[S, A]): action probabilities in each state (rows sum to 1).
+        gamma: discount in ``[0, 1]``.
+
+    Returns:
+        Tensor[K]: one expectation per feature.
     """
     check_instance("env", env, GridWorld)
     check_shape("policy", policy, (env.n_states, env.n_actions))

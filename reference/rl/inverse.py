@@ -47,10 +47,18 @@ __all__ = ["IRLResult", "demonstration_features", "projection_irl"]
 
 # --8<-- [start:demonstrations]
 def demonstration_features(env: GridWorld, demos: Rollout, gamma: float = 0.9) -> Tensor:
-    """The expert's feature expectations ``mu_E [K]``, averaged over demonstrated episodes.
+    """The expert's feature expectations ``mu_E``, averaged over demonstrated episodes.
 
     ``mu_E = mean_b sum_t gamma^t phi(s_{t+1})`` over the steps that happened: only the
     cells the expert landed on are used, never its rewards.
+
+    Args:
+        env: the world whose features are counted.
+        demos: the expert's episodes.
+        gamma: discount in ``[0, 1]``.
+
+    Returns:
+        Tensor[K]: float64.
     """
     check_instance("env", env, GridWorld)
     check_instance("demos", demos, Rollout)
@@ -68,8 +76,14 @@ def demonstration_features(env: GridWorld, demos: Rollout, gamma: float = 0.9) -
 # --8<-- [start:projection_irl]
 @dataclass(frozen=True)
 class IRLResult:
-    """Unit reward weights ``[K]``, their optimal policy ``[S, A]``, and per iteration
-    the distance ``||mu_E - mu_bar||`` from the expert to the policies found so far."""
+    """What :func:`projection_irl` found.
+
+    Attributes:
+        weights (Tensor[K]): unit reward weights.
+        policy (Tensor[S, A]): their optimal policy.
+        distances: per iteration, ``||mu_E - mu_bar||`` from the expert to the policies
+            found so far.
+    """
 
     weights: Tensor
     policy: Tensor
@@ -82,7 +96,9 @@ def projection_irl(
     """Abbeel and Ng's projection method on ``env``'s features.
 
     Args:
+        env: the world.
         expert_mu (Tensor[K]): the expert's feature expectations.
+        gamma: discount in ``[0, 1)``.
         iterations: at most this many planning steps.
         tol: feature expectations closer than this (max-norm) count as equal.
 

@@ -14,7 +14,6 @@ Tests: ``tests/rl/test_policy_gradient.py``.
 # --8<-- [start:imports]
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import torch
@@ -34,23 +33,24 @@ from reference.checks import (
     check_same_device,
     check_shape,
 )
-from reference.rl.gridworld import GridWorld, rollout
+from reference.rl.gridworld import GridWorld, Rollout, collect_rollout
 
 # --8<-- [end:imports]
 
 __all__ = [
     "TabularActorCritic",
     "TrainingLog",
+    "actor_critic_loss",
     "discounted_returns",
     "one_step_advantages",
     "policy_gradient_loss",
-    "train",
+    "train_actor_critic",
 ]
 
 
 # --8<-- [start:returns]
 def discounted_returns(rewards: Tensor, gamma: float) -> Tensor:
-    """``G_t = r_t + gamma r_{t+1} + gamma^2 r_{t+2} + ...`` for every step, ``[..., T]``.
+    """``G_t = r_t + gamma r_{t+1} + gamma^2 r_{t+2} + ...`` for every step.
 
     Computed as one product with the upper-triangular matrix ``M[t', t] = gamma^(t'-t)``
     for ``t' >= t``, instead of the backward loop ``G_t = r_t + gamma G_{t+1}``.
@@ -60,6 +60,9 @@ def discounted_returns(rewards: Tensor, gamma: float) -> Tensor:
         rewards (Tensor[..., T]): reward of each step, time last; finite. Integer rewards
             are promoted to the default float dtype.
         gamma: discount in ``[0, 1]``.
+
+    Returns:
+        Tensor[..., T]: the return from each step on.
     """
     check_shape("rewards", rewards, ("...", "T"))
     rewards = check_finite("rewards", as_floating("rewards", rewards))
@@ -75,10 +78,20 @@ def discounted_returns(rewards: Tensor, gamma: float) -> Tensor:
 def one_step_advantages(
     rewards: Tensor, values: Tensor, next_values: Tensor, terminal: Tensor, gamma: float
 ) -> Tensor:
-    """TD errors ``r_t + gamma * V(s_{t+1}) * (1 - terminal_t) - V(s_t)``, same shape.
+    """TD errors ``r_t + gamma * V(s_{t+1}) * (1 - terminal_t) - V(s_t)``.
 
     A terminal step has no future: its target is the reward alone. A step cut off by the
     horizon is not terminal, so it still bootstraps from ``V(s_{t+1})``.
+
+    Args:
+        rewards (Tensor[...]): reward of each step.
+        values (Tensor[...]): ``V(s_t)``, same shape.
+        next_values (Tensor[...]): ``V(s_{t+1})``, same shape.
+        terminal (Tensor[...]): whether each step ended its episode, same shape.
+        gamma: discount in ``[0, 1]``.
+
+    Returns:
+        Tensor[...]: the advantages, same shape.
     """
     gamma = check_range("gamma", gamma, 0, 1)
     check_finite("rewards", as_floating("rewards", rewards))
@@ -127,10 +140,13 @@ def policy_gradient_loss(logits: Tensor, actions: Tensor, weights: Tensor, mask:
 
 # --8<-- [start:model]
 class TabularActorCritic(nn.Module):
-    """Action logits ``[S, A]`` and state values ``[S]``, all zero at the start.
+    """A table of action logits and one of state values, all zero at the start.
 
-    A zero logit table is the uniform random policy; ``forward(states)`` returns
-    ``(logits [..., A], values [...])``.
+    A zero logit table is the uniform random policy.
+
+    Args:
+        n_states: S.
+        n_actions: A.
     """
 
     def __init__(self, n_states: int, n_actions: int) -> None:
@@ -143,14 +159,14 @@ class TabularActorCritic(nn.Module):
         self.values = nn.Parameter(torch.zeros(n_states, dtype=torch.float64))
 
     def forward(self, states: Tensor) -> tuple[Tensor, Tensor]:
-        """Integer states Tensor[...] to ``(logits [..., A], values [...])``."""
+        """States Tensor[...] (integers) to their logits Tensor[..., A] and values Tensor[...]."""
         check_integer("states", states)
         check_same_device(("states", "self.logits"), states, self.logits)
         check_bounds("states", states, 0, self.logits.shape[0] - 1)
         return self.logits[states.long()], self.values[states.long()]
 
     def policy(self) -> Tensor:
-        """Action probabilities of every state, ``[S, A]``."""
+        """Action probabilities of every state, Tensor[S, A]."""
         return torch.softmax(self.logits.detach(), dim=1)
 
 
@@ -158,15 +174,62 @@ class TabularActorCritic(nn.Module):
 
 
 # --8<-- [start:train]
+def actor_critic_loss(
+    model: TabularActorCritic,
+    batch: Rollout,
+    method: str = "actor-critic",
+    gamma: float = 0.9,
+    entropy: float = 0.03,
+) -> Tensor:
+    """The loss of one update: policy gradient + critic regression - entropy bonus.
+
+    Args:
+        model: the actor and critic tables.
+        batch: a :class:`Rollout` of ``B`` episodes sampled with the model's policy.
+        method: ``"reinforce"`` (weights ``G_t - V(s_t)``; the critic regresses on
+            ``G_t``) or ``"actor-critic"`` (weights ``r_t + gamma V(s') - V(s_t)``; the
+            critic regresses on that one-step target).
+        gamma: discount in ``[0, 1]``.
+        entropy: weight of the policy's mean entropy per episode, subtracted from the loss:
+            a bonus that keeps the policy exploring.
+
+    Returns:
+        Tensor[]: the loss, whose gradient is the update's direction.
+    """
+    check_instance("model", model, TabularActorCritic)
+    check_instance("batch", batch, Rollout)
+    check_in("method", method, ("reinforce", "actor-critic"))
+    gamma = check_range("gamma", gamma, 0, 1)
+    entropy = check_range("entropy", entropy, 0.0)
+    episodes = batch.states.shape[0]
+    logits, values = model(batch.states)  # [B, T, A], [B, T]
+    if method == "actor-critic":
+        next_values = model(batch.next_states)[1].detach()
+        advantages = one_step_advantages(
+            batch.rewards, values.detach(), next_values, batch.terminal, gamma
+        )
+    else:
+        advantages = discounted_returns(batch.rewards, gamma) - values.detach()
+    targets = values.detach() + advantages  # r + gamma V(s') or G_t: the critic's target
+    critic_loss = (batch.mask * (values - targets) ** 2).sum() / episodes
+    log_pi = torch.log_softmax(logits, dim=-1)  # [B, T, A]
+    bonus = -(batch.mask * (log_pi.exp() * log_pi).sum(-1)).sum() / episodes  # entropy
+    actor_loss = policy_gradient_loss(logits, batch.actions, advantages, batch.mask)
+    return actor_loss + critic_loss - entropy * bonus
+
+
 @dataclass(frozen=True)
 class TrainingLog:
-    """Mean discounted return of each update's batch, and the wall-clock seconds."""
+    """What :func:`train_actor_critic` recorded.
+
+    Attributes:
+        returns: the mean discounted return ``G_0`` of each update's batch of episodes.
+    """
 
     returns: list[float]
-    seconds: float
 
 
-def train(
+def train_actor_critic(
     env: GridWorld,
     method: str = "actor-critic",
     updates: int = 200,
@@ -175,19 +238,27 @@ def train(
     lr: float = 0.1,
     critic_lr: float = 0.3,
     entropy: float = 0.03,
-    seed: int = 0,
+    *,
+    generator: torch.Generator | None = None,
 ) -> tuple[TabularActorCritic, TrainingLog]:
     """Train a tabular actor and critic with Adam, one batch of episodes per update.
 
+    The tensors are tiny, so one thread is much faster than several (waking a pool of
+    threads for each op costs more than the arithmetic); the function leaves the thread
+    count alone: call ``torch.set_num_threads(1)`` first if that suits the program.
+
     Args:
-        method: ``"reinforce"`` (weights ``G_t - V(s_t)``; the critic regresses on
-            ``G_t``) or ``"actor-critic"`` (weights ``r_t + gamma V(s') - V(s_t)``; the
-            critic regresses on that one-step target).
+        env: the world.
+        method: ``"reinforce"`` or ``"actor-critic"``, as in :func:`actor_critic_loss`.
         updates: number of gradient steps, each on ``episodes`` fresh episodes.
-        lr, critic_lr: Adam step sizes of the actor and the critic tables.
-        entropy: weight of the policy's entropy, a bonus that keeps it exploring: without
-            it some seeds settle for standing still or wading through the mud.
-        seed: seeds the action sampling, so a run is reproducible.
+        episodes: episodes per update.
+        gamma: discount in ``[0, 1]``.
+        lr: Adam's step size for the actor's table.
+        critic_lr: Adam's step size for the critic's table.
+        entropy: weight of the entropy bonus; without it some seeds settle for standing
+            still or wading through the mud.
+        generator: the random source of the actions (``None``: the global generator); seed
+            it for a reproducible run.
 
     Returns:
         The trained model and a :class:`TrainingLog`.
@@ -201,60 +272,21 @@ def train(
     lr = check_range("lr", lr, 0)
     critic_lr = check_range("critic_lr", critic_lr, 0)
     entropy = check_range("entropy", entropy, 0)
-    seed = check_int("seed", seed)
     model = TabularActorCritic(env.n_states, env.n_actions)
     optimiser = torch.optim.Adam(
         [{"params": [model.logits], "lr": lr}, {"params": [model.values], "lr": critic_lr}]
     )
-    generator = torch.Generator().manual_seed(seed)
     history: list[float] = []
-    start = time.perf_counter()
-    # The tensors are tiny: waking a pool of threads for each op costs far more than the
-    # arithmetic, and on a busy 2-core machine made a run 25 times slower.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        for _ in range(updates):
-            history.append(
-                _update(env, model, optimiser, method, episodes, gamma, entropy, generator)
-            )
-    finally:
-        torch.set_num_threads(threads)
-    return model, TrainingLog(history, time.perf_counter() - start)
-
-
-def _update(
-    env: GridWorld,
-    model: TabularActorCritic,
-    optimiser: torch.optim.Optimizer,
-    method: str,
-    episodes: int,
-    gamma: float,
-    entropy: float,
-    generator: torch.Generator,
-) -> float:
-    """One gradient step on a fresh batch; returns the batch's mean return ``G_0``."""
-    with torch.no_grad():
-        batch = rollout(env, lambda s: model(s)[0], episodes, generator)
-    logits, values = model(batch.states)  # [B, T, A], [B, T]
-    returns = discounted_returns(batch.rewards, gamma)  # [B, T]
-    if method == "actor-critic":
-        next_values = model(batch.next_states)[1].detach()
-        advantages = one_step_advantages(
-            batch.rewards, values.detach(), next_values, batch.terminal, gamma
-        )
-    else:
-        advantages = returns - values.detach()
-    targets = values.detach() + advantages  # r + gamma V(s') or G_t: the critic's target
-    critic_loss = (batch.mask * (values - targets) ** 2).sum() / episodes
-    log_pi = torch.log_softmax(logits, dim=-1)  # [B, T, A]
-    bonus = -(batch.mask * (log_pi.exp() * log_pi).sum(-1)).sum() / episodes
-    actor_loss = policy_gradient_loss(logits, batch.actions, advantages, batch.mask)
-    loss = actor_loss + critic_loss - entropy * bonus
-    optimiser.zero_grad()
-    loss.backward()
-    optimiser.step()
-    return returns[:, 0].mean().item()  # G_0: the whole episode's return
+    for _ in range(updates):
+        with torch.no_grad():
+            batch = collect_rollout(env, lambda s: model(s)[0], episodes, generator=generator)
+        loss = actor_critic_loss(model, batch, method, gamma, entropy)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        g0 = discounted_returns(batch.rewards, gamma)[:, 0]  # the whole episode's return
+        history.append(g0.mean().item())
+    return model, TrainingLog(history)
 
 
 # --8<-- [end:train]

@@ -1,8 +1,11 @@
-"""Loss functions: cross-entropy (with label smoothing), binary cross-entropy, L1, MSE,
-smooth L1 and the focal loss, each equal to its PyTorch / torchvision counterpart.
+"""Loss functions: cross-entropy (with class weights, an ignored label and label smoothing),
+binary cross-entropy, L1, MSE, smooth L1 and the focal loss, each equal to its PyTorch /
+torchvision counterpart.
 
 All are written from log-probabilities (log-sum-exp, ``logsigmoid``), so logits of
-+-1e4 give finite losses and gradients.
++-1e4 give finite losses and gradients. Arguments after ``target`` (``weight`` aside) are
+keyword-only: PyTorch's positions there belong to the deprecated ``size_average`` and
+``reduce``, so ``F.l1_loss(x, y, "sum")`` would not mean what it seems to.
 """
 
 from __future__ import annotations
@@ -15,12 +18,12 @@ from torch import Tensor
 from reference.checks import (
     check_finite,
     check_floating,
-    check_in,
     check_range,
     check_same_device,
     check_shape,
     check_tensor,
 )
+from reference.reduction import reduce_loss
 
 # --8<-- [end:imports]
 
@@ -34,14 +37,7 @@ __all__ = [
 ]
 
 
-# --8<-- [start:reduce]
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    check_in("reduction", reduction, ("none", "mean", "sum"))
-    if reduction == "none":
-        return loss
-    return loss.mean() if reduction == "mean" else loss.sum()
-
-
+# --8<-- [start:check_pair]
 def _check_pair(
     input: Tensor, target: Tensor, names: tuple[str, str] = ("input", "target")
 ) -> None:
@@ -56,8 +52,8 @@ def _check_pair(
 
 def _check_logit_pair(input: Tensor, target: Tensor, names: tuple[str, str]) -> None:
     """As _check_pair, plus finite values and one dtype: ``F.binary_cross_entropy_with_logits``
-    gives NaN or -inf for an infinite logit where the loss is 0 or +inf, and computes in the
-    target's dtype."""
+    gives NaN for an infinite logit of the true side (where the loss is 0) and for ``-inf``
+    with target 1 (where it is +inf), and computes in the target's dtype."""
     _check_pair(input, target, names)
     if target.dtype != input.dtype:
         raise TypeError(
@@ -67,89 +63,183 @@ def _check_logit_pair(input: Tensor, target: Tensor, names: tuple[str, str]) -> 
     check_finite(names[1], target)
 
 
-# --8<-- [end:reduce]
+def _check_weight(name: str, weight: Tensor, input: Tensor) -> Tensor:
+    """A floating weight tensor that broadcasts to ``input``'s shape, on its device.
+
+    Floating only: PyTorch computes ``pos_weight - 1`` in the weight's dtype, which wraps
+    around for ``uint8``.
+    """
+    check_floating(name, weight)
+    check_same_device(("input", name), input, weight)
+    try:
+        fits = torch.broadcast_shapes(weight.shape, input.shape) == input.shape
+    except RuntimeError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{name} must broadcast to input's shape {tuple(input.shape)}, "
+            f"but got {tuple(weight.shape)}"
+        )
+    return weight
+
+
+# --8<-- [end:check_pair]
 
 
 # --8<-- [start:regression]
-def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Mean absolute error ``|x - y|``: robust to outliers, constant-size gradient."""
+def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
+    """Mean absolute error ``|x - y|``: robust to outliers, constant-size gradient.
+
+    Args:
+        input (Tensor[...]): predictions.
+        target (Tensor[...]): targets, same shape.
+        reduction: ``"none"``, ``"mean"`` or ``"sum"``.
+    """
     _check_pair(input, target)
-    return _reduce((input - target).abs(), reduction)
+    return reduce_loss((input - target).abs(), reduction)
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Mean squared error ``(x - y)^2``: smooth, but an outlier's gradient grows with its error."""
+def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
+    """Mean squared error ``(x - y)^2``: smooth, but an outlier's gradient grows with its error.
+
+    Args:
+        input (Tensor[...]): predictions.
+        target (Tensor[...]): targets, same shape.
+        reduction: ``"none"``, ``"mean"`` or ``"sum"``.
+    """
     _check_pair(input, target)
-    return _reduce((input - target) ** 2, reduction)
+    return reduce_loss((input - target) ** 2, reduction)
 
 
 def smooth_l1_loss(
-    input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0
+    input: Tensor, target: Tensor, *, reduction: str = "mean", beta: float = 1.0
 ) -> Tensor:
     """Quadratic near 0, linear beyond: ``e^2 / (2 beta)`` if ``|e| < beta`` else ``|e| - beta/2``
 
     The two pieces meet with equal value and slope at ``|e| = beta``; ``beta = 0`` is L1.
+
+    Args:
+        input (Tensor[...]): predictions.
+        target (Tensor[...]): targets, same shape.
+        reduction: ``"none"``, ``"mean"`` or ``"sum"``.
+        beta: where the quadratic part ends, ``>= 0``.
     """
     _check_pair(input, target)
     beta = check_range("beta", beta, 0.0)
     error = (input - target).abs()
     if beta == 0:
-        return _reduce(error, reduction)
+        return reduce_loss(error, reduction)
     # With q = min(|e|, beta) both pieces are one expression, (|e| - q) + q^2 / (2 beta): the
     # linear excess beyond beta plus the quadratic part up to it. One clamp and one fused
     # multiply-add instead of a comparison, two branches and a where(): several times faster.
     quadratic = error.clamp(max=beta)
-    return _reduce(
-        torch.addcmul(error - quadratic, quadratic, quadratic, value=0.5 / beta), reduction
-    )
+    loss = torch.addcmul(error - quadratic, quadratic, quadratic, value=0.5 / beta)
+    return reduce_loss(loss, reduction)
 
 
 # --8<-- [end:regression]
 
 
 # --8<-- [start:cross_entropy]
+def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
+    """Validate class indices; return the mask of targets that count (not ``ignore_index``)."""
+    check_shape("input", input, ("N", "K"))
+    check_shape("target", target, (input.shape[0],))
+    if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
+        raise TypeError(f"target must hold integer class indices, but got dtype {target.dtype}")
+    counted = target != ignore_index
+    used = target[counted]
+    num_classes = input.shape[1]
+    if used.numel() and not (0 <= int(used.min()) and int(used.max()) < num_classes):
+        low, high = int(used.min()), int(used.max())
+        raise ValueError(
+            f"target must be in [0, {num_classes}) or equal ignore_index={ignore_index}, "
+            f"but got values in [{low}, {high}]"
+        )
+    return counted
+
+
 def cross_entropy(
-    input: Tensor, target: Tensor, reduction: str = "mean", label_smoothing: float = 0.0
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
 ) -> Tensor:
     """Softmax cross-entropy with class-index targets, as ``F.cross_entropy``.
 
-    With label smoothing ``eps`` the target distribution is ``(1 - eps) * onehot + eps / K``:
-    every class, the true one included, gets ``eps / K``.
+    Per sample, with ``w`` the class weights (all 1 by default) and smoothing ``eps``:
+    ``(1 - eps) w_y (-log p_y) + (eps / K) sum_k w_k (-log p_k)``; a sample whose target is
+    ``ignore_index`` contributes 0. ``"mean"`` divides by the total weight ``sum w_y`` of
+    the counted samples (their number when unweighted), as PyTorch does.
 
     Args:
-        input (Tensor[N, K]): logits.
-        target (Tensor[N]): class indices in ``[0, K)``.
+        input (Tensor[N, K]): logits; ``-inf`` masks a class out.
+        target (Tensor[N]): class indices in ``[0, K)``, or ``ignore_index``.
+        weight (Tensor[K], optional): a weight per class, for imbalanced classes.
+        ignore_index: the target value to skip (-100, what :func:`~reference.attention.mask_tokens`
+            puts at unmasked positions).
         reduction: ``"none"``, ``"mean"`` or ``"sum"``.
         label_smoothing: ``eps`` in ``[0, 1]``.
+
+    Returns:
+        Tensor[N] for ``"none"``, else Tensor[].
+
+    Differs from ``F.cross_entropy``: targets are class indices of a 2-D ``input`` only (no
+    class-probability targets, no extra dimensions ``(N, K, d1, ...)``), and the deprecated
+    ``size_average`` and ``reduce`` are not taken.
     """
-    check_shape("input", input, ("N", "K"))
-    check_shape("target", target, (input.shape[0],))
+    counted = _check_class_targets(input, target, ignore_index)
     check_range("label_smoothing", label_smoothing, 0.0, 1.0)
-    if target.is_floating_point():
-        raise TypeError(f"target must hold integer class indices, but got dtype {target.dtype}")
     num_classes = input.shape[1]
-    if target.numel() and not (0 <= int(target.min()) and int(target.max()) < num_classes):
-        low, high = int(target.min()), int(target.max())
-        raise ValueError(f"target must be in [0, {num_classes}), but got values in [{low}, {high}]")
+    w = input.new_ones(num_classes) if weight is None else weight
+    check_shape("weight", w, (num_classes,))
+    safe_target = torch.where(counted, target, 0)[:, None]  # any valid index where ignored
     # -log p_k = logsumexp(x) - x_k: stable, and no (N, K) log-softmax is materialised.
     log_normaliser = input.logsumexp(dim=1)  # [N]
-    true_class = log_normaliser - input.gather(1, target[:, None])[:, 0]  # -log p_y
-    uniform = log_normaliser - input.mean(dim=1)  # cross-entropy against the uniform target
-    loss = (1 - label_smoothing) * true_class + label_smoothing * uniform
-    return _reduce(loss, reduction)
+    true_weight = w.gather(0, safe_target[:, 0]) * counted  # [N], 0 where ignored
+    loss = true_weight * (log_normaliser - input.gather(1, safe_target)[:, 0])  # w_y (-log p_y)
+    if label_smoothing > 0:  # skipped at 0: a -inf logit would give 0 * inf = NaN
+        # sum_k w_k (-log p_k) = lse * sum_k w_k - sum_k w_k x_k
+        smooth = log_normaliser * w.sum() - input @ w  # [N]
+        loss = (1 - label_smoothing) * loss + label_smoothing / num_classes * smooth * counted
+    return reduce_loss(loss, reduction, mean_divisor=true_weight.sum())
 
 
 def binary_cross_entropy_with_logits(
-    input: Tensor, target: Tensor, reduction: str = "mean"
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    *,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
 ) -> Tensor:
-    """``-[y log s(x) + (1 - y) log(1 - s(x))]``, s = sigmoid; ``log(1 - s(x)) = log s(-x)``.
+    """``-w [q y log s(x) + (1 - y) log(1 - s(x))]``, s = sigmoid; ``log(1 - s(x)) = log s(-x)``.
 
     Args:
-        input (Tensor[...]): finite logits. target (Tensor[...]): probabilities, same dtype.
+        input (Tensor[...]): finite logits.
+        target (Tensor[...]): labels in [0, 1] (0/1 or soft), same shape and dtype.
+        weight (Tensor[...], optional): floating, broadcastable to ``input``'s shape: a
+            weight per element.
+        reduction: ``"none"``, ``"mean"`` or ``"sum"``.
+        pos_weight (Tensor[C], optional): ``q``, floating, the weight of the positive term
+            per class (last dimension); ``q > 1`` raises recall at the cost of precision.
+
+    Differs from ``F.binary_cross_entropy_with_logits``: an infinite logit is refused (PyTorch
+    returns NaN for ``+inf`` with target 1, where the loss is 0, and for ``-inf`` with target
+    1, where it is +inf), and so is a target of another dtype (PyTorch computes in the
+    target's dtype).
     """
     _check_logit_pair(input, target, ("input", "target"))
-    loss = -(target * F.logsigmoid(input) + (1 - target) * F.logsigmoid(-input))
-    return _reduce(loss, reduction)
+    positive = F.logsigmoid(input)
+    if pos_weight is not None:
+        positive = _check_weight("pos_weight", pos_weight, input) * positive
+    loss = -(target * positive + (1 - target) * F.logsigmoid(-input))
+    if weight is not None:
+        loss = _check_weight("weight", weight, input) * loss
+    return reduce_loss(loss, reduction)
 
 
 # --8<-- [end:cross_entropy]
@@ -171,8 +261,15 @@ def sigmoid_focal_loss(
     it (torchvision's rule: other values outside ``[0, 1]`` are refused).
 
     Args:
-        inputs (Tensor[...]): finite logits. targets (Tensor[...]): 0/1 labels (or soft
-            labels), same dtype.
+        inputs (Tensor[...]): finite logits.
+        targets (Tensor[...]): 0/1 labels (or soft labels), same shape and dtype.
+        alpha: weight of the positives in ``[0, 1]``; -1 to weight both classes alike.
+        gamma: focusing exponent ``>= 0``; 0 gives the (alpha-weighted) cross-entropy.
+        reduction: ``"none"`` (the default, as torchvision), ``"mean"`` or ``"sum"``.
+
+    Differs from ``torchvision.ops.sigmoid_focal_loss``: as
+    :func:`binary_cross_entropy_with_logits`, an infinite logit and targets of another dtype
+    are refused.
     """
     _check_logit_pair(inputs, targets, ("inputs", "targets"))
     alpha = check_range("alpha", alpha, -1.0, 1.0)
@@ -185,7 +282,7 @@ def sigmoid_focal_loss(
     loss = ce * (1 - p_t) ** gamma
     if alpha >= 0:
         loss = (alpha * targets + (1 - alpha) * (1 - targets)) * loss
-    return _reduce(loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 # --8<-- [end:focal]

@@ -37,8 +37,15 @@ def accumulate_gradients(
     backward pass on the whole batch, for any model whose examples do not interact (no
     BatchNorm in training mode: its statistics would come from the micro-batch).
 
+    Args:
+        model: the network; its parameters' ``.grad`` receive the batch's gradient.
+        loss_fn: the mean loss of a micro-batch, ``loss_fn(model(x), y)``.
+        inputs (Tensor[N, ...]): the batch.
+        targets (Tensor[N, ...]): its targets.
+        micro_batch_size: rows per backward pass.
+
     Returns:
-        Tensor: the batch's mean loss (detached).
+        Tensor[]: the batch's mean loss (detached).
     """
     check_instance("model", model, nn.Module)
     check_callable("loss_fn", loss_fn)
@@ -58,7 +65,14 @@ def accumulate_gradients(
 
 
 def optimizer_state_bytes(optimizer: torch.optim.Optimizer) -> int:
-    """Bytes held by the optimiser's per-parameter state (momentum buffers, moment estimates)."""
+    """Bytes held by the optimiser's per-parameter state (momentum buffers, moment estimates).
+
+    Args:
+        optimizer: any ``torch.optim.Optimizer``, after at least one step (state is lazy).
+
+    Returns:
+        The number of bytes.
+    """
     check_instance("optimizer", optimizer, torch.optim.Optimizer)
     return sum(
         value.numel() * value.element_size()

@@ -21,7 +21,16 @@ class BatchNorm2d(nn.Module):
     (``weight``, ``bias``); update the running estimates with the **unbiased** variance,
     ``running = (1 - momentum) * running + momentum * batch``. Evaluation: normalise with the
     running estimates, so one image's output does not depend on the rest of its batch.
+
+    Args:
+        num_features: C, the channels.
+        eps: added to the variance before the square root.
+        momentum: weight of the current batch in the running estimates.
     """
+
+    running_mean: Tensor
+    running_var: Tensor
+    num_batches_tracked: Tensor
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
         super().__init__()
@@ -35,16 +44,19 @@ class BatchNorm2d(nn.Module):
         self.register_buffer("running_var", torch.ones(num_features))
         self.register_buffer("num_batches_tracked", torch.tensor(0, dtype=torch.long))
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        check_module_input("x", x, self, ("B", self.num_features, "H", "W"), of="num_features")
+        check_module_input(
+            "input", input, self, ("B", self.num_features, "H", "W"), of="num_features"
+        )
         if self.training:
-            count = x.numel() // self.num_features  # values per channel: B * H * W
+            count = input.numel() // self.num_features  # values per channel: B * H * W
             if count < 2:
                 raise ValueError(
-                    f"x must have more than 1 value per channel to train, but got {tuple(x.shape)}"
+                    "input must have more than 1 value per channel to train, "
+                    f"but got {tuple(input.shape)}"
                 )
-            var, mean = torch.var_mean(x, dim=(0, 2, 3), unbiased=False)  # biased: to normalise
+            var, mean = torch.var_mean(input, dim=(0, 2, 3), unbiased=False)  # biased: to normalise
             with torch.no_grad():
                 unbiased = var * count / (count - 1)  # used for the running estimate
                 self.running_mean.lerp_(mean, self.momentum)
@@ -52,11 +64,11 @@ class BatchNorm2d(nn.Module):
                 self.num_batches_tracked += 1
         else:
             mean, var = self.running_mean, self.running_var
-        # weight * (x - mean) / std + bias. The mean is subtracted first: folded into
-        # x * scale + (bias - mean * scale), two large terms would cancel and a channel whose
-        # mean is 1e4 would lose several bits in float32.
+        # weight * (input - mean) / std + bias. The mean is subtracted first: folded into
+        # input * scale + (bias - mean * scale), two large terms would cancel and a channel
+        # whose mean is 1e4 would lose several bits in float32.
         scale = self.weight * torch.rsqrt(var + self.eps)  # [C]
-        centred = x - mean.reshape(1, -1, 1, 1)
+        centred = input - mean.reshape(1, -1, 1, 1)
         return centred * scale.reshape(1, -1, 1, 1) + self.bias.reshape(1, -1, 1, 1)
 
 
@@ -69,6 +81,10 @@ class LayerNorm(nn.Module):
 
     The statistics come from one sample only, so training and evaluation behave the same and
     the batch size does not matter: the normalisation of Transformers and RNNs.
+
+    Args:
+        normalized_shape: the trailing dimensions to normalise over (an int for one).
+        eps: added to the variance before the square root.
     """
 
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5) -> None:
@@ -84,13 +100,15 @@ class LayerNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(shape))
         self.bias = nn.Parameter(torch.zeros(shape))
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:
         """Tensor[..., *normalized_shape] to the same shape."""
-        check_module_input("x", x, self, ("...", *self.normalized_shape), of="normalized_shape")
+        check_module_input(
+            "input", input, self, ("...", *self.normalized_shape), of="normalized_shape"
+        )
         dims = tuple(range(-len(self.normalized_shape), 0))
-        mean = x.mean(dim=dims, keepdim=True)
-        var = x.var(dim=dims, keepdim=True, unbiased=False)
-        return (x - mean) / torch.sqrt(var + self.eps) * self.weight + self.bias
+        mean = input.mean(dim=dims, keepdim=True)
+        var = input.var(dim=dims, keepdim=True, unbiased=False)
+        return (input - mean) / torch.sqrt(var + self.eps) * self.weight + self.bias
 
 
 # --8<-- [end:layernorm]

@@ -10,6 +10,7 @@ from __future__ import annotations
 # --8<-- [start:imports]
 import math
 from collections.abc import Callable, Iterable
+from typing import overload
 
 import torch
 from torch import Tensor
@@ -46,16 +47,23 @@ class _Rule(Optimizer):
             if not p.is_floating_point():
                 raise TypeError(f"params[{i}] must be a real floating tensor, but got {p.dtype}")
 
-    @torch.no_grad()
-    def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
+    @overload
+    def step(self, closure: None = None) -> None: ...
+
+    @overload
+    def step(self, closure: Callable[[], float]) -> float: ...
+
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:
+        """One update of every parameter with a gradient; ``closure`` recomputes the loss."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    self.update(p, p.grad, self.state[p], group)
+        with torch.no_grad():  # the update itself is not part of any graph
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        self.update(p, p.grad, self.state[p], group)
         return loss
 
 
@@ -64,7 +72,16 @@ class _Rule(Optimizer):
 
 # --8<-- [start:sgd]
 class SGD(_Rule):
-    """Gradient descent with optional momentum (heavy ball or Nesterov) and L2 weight decay."""
+    """Gradient descent with optional momentum (heavy ball or Nesterov) and L2 weight decay.
+
+    Args:
+        params: the parameters to optimise (or parameter groups, as ``torch.optim`` takes).
+        lr: the learning rate.
+        momentum: the momentum factor ``mu``; 0 is plain gradient descent.
+        dampening: ``tau``, damping of the gradient's share of the momentum buffer.
+        weight_decay: the L2 penalty's factor, added to the gradient.
+        nesterov: step with the look-ahead gradient (needs momentum and no dampening).
+    """
 
     def __init__(
         self,
@@ -115,7 +132,16 @@ class SGD(_Rule):
 
 # --8<-- [start:adaptive]
 class Adagrad(_Rule):
-    """Per-coordinate step ``lr / sqrt(sum of all past g^2)``: rare features keep large steps."""
+    """Per-coordinate step ``lr / sqrt(sum of all past g^2)``: rare features keep large steps.
+
+    Args:
+        params: the parameters to optimise (or parameter groups, as ``torch.optim`` takes).
+        lr: the learning rate.
+        lr_decay: the step size at step ``t`` is ``lr / (1 + (t - 1) lr_decay)``.
+        weight_decay: the L2 penalty's factor, added to the gradient.
+        initial_accumulator_value: the starting sum of squared gradients.
+        eps: added to the square root, against division by zero.
+    """
 
     def __init__(
         self,
@@ -156,7 +182,17 @@ class Adagrad(_Rule):
 
 
 class RMSprop(_Rule):
-    """Divide by a running RMS of the gradient: Adagrad with a forgetting factor ``alpha``."""
+    """Divide by a running RMS of the gradient: Adagrad with a forgetting factor ``alpha``.
+
+    Args:
+        params: the parameters to optimise (or parameter groups, as ``torch.optim`` takes).
+        lr: the learning rate.
+        alpha: the running average's decay.
+        eps: added to the square root, against division by zero.
+        weight_decay: the L2 penalty's factor, added to the gradient.
+        momentum: momentum on the normalised step; 0 for none.
+        centered: divide by the standard deviation (subtract the squared mean gradient).
+    """
 
     def __init__(
         self,
@@ -210,7 +246,15 @@ class RMSprop(_Rule):
 
 
 class Adadelta(_Rule):
-    """RMSprop whose step is scaled by a running RMS of past updates: lr = 1 works."""
+    """RMSprop whose step is scaled by a running RMS of past updates: lr = 1 works.
+
+    Args:
+        params: the parameters to optimise (or parameter groups, as ``torch.optim`` takes).
+        lr: the learning rate.
+        rho: the decay of both running averages.
+        eps: added inside both square roots.
+        weight_decay: the L2 penalty's factor, added to the gradient.
+    """
 
     def __init__(
         self,
@@ -242,6 +286,13 @@ class Adam(_Rule):
     """Momentum (first moment) divided by RMSprop's second moment, both bias-corrected.
 
     ``weight_decay`` is the coupled L2 penalty, added to the gradient (see :class:`AdamW`).
+
+    Args:
+        params: the parameters to optimise (or parameter groups, as ``torch.optim`` takes).
+        lr: the learning rate.
+        betas: the decays of the first and the second moment.
+        eps: added to the second moment's square root.
+        weight_decay: the L2 penalty's factor, added to the gradient.
     """
 
     def __init__(
@@ -289,6 +340,13 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov and Hutter, 2019): ``p *= 1 - lr * wd`` first.
 
     The default ``weight_decay`` is 0.01, not 0.
+
+    Args:
+        params: the parameters to optimise (or parameter groups, as ``torch.optim`` takes).
+        lr: the learning rate.
+        betas: the decays of the first and the second moment.
+        eps: added to the second moment's square root.
+        weight_decay: the fraction of ``lr`` by which each weight shrinks every step.
     """
 
     def __init__(

@@ -3,7 +3,7 @@
 ``dropout`` is inverted dropout (``nn.Dropout``); ``classic_dropout`` scales at test time
 instead. ``spatial_dropout`` drops whole channels (``nn.Dropout2d``), ``DropConnect`` drops
 weights, ``stochastic_depth`` drops whole residual branches (``torchvision.ops``). Random
-functions take an optional ``torch.Generator``.
+functions take a keyword-only ``generator`` (``None``: the global generator, as PyTorch).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from reference.checks import (
     check_module_input,
     check_range,
     check_real,
+    check_sequence,
 )
 
 # --8<-- [end:imports]
@@ -44,27 +45,54 @@ def _keep_mask(
 
 
 def dropout(
-    input: Tensor, p: float = 0.5, training: bool = True, generator: torch.Generator | None = None
+    input: Tensor,
+    p: float = 0.5,
+    training: bool = True,
+    *,
+    generator: torch.Generator | None = None,
 ) -> Tensor:
     """Inverted dropout: zero each element with probability ``p``, scale the rest by ``1/(1 - p)``.
 
     Scaling during training keeps ``E[output] = input``, so evaluation is the identity.
+
+    Args:
+        input (Tensor[...]): activations.
+        p: drop probability in ``[0, 1]``.
+        training: drop only when True; otherwise return ``input``.
+        generator: the random source (``None``: the global generator).
+
+    Returns:
+        Tensor[...]: same shape; with ``p = 1`` all zeros, still attached to the graph
+        (its gradient is 0), as ``F.dropout``.
     """
     check_floating("input", input)
     p = check_range("p", p, 0.0, 1.0)
     if not training or p == 0:
         return input
     if p == 1:
-        return torch.zeros_like(input)
+        return input * 0.0  # not zeros_like: the output must stay in the autograd graph
     return input * _keep_mask(input.shape, p, input, generator) / (1 - p)
 
 
 def classic_dropout(
-    input: Tensor, p: float = 0.5, training: bool = True, generator: torch.Generator | None = None
+    input: Tensor,
+    p: float = 0.5,
+    training: bool = True,
+    *,
+    generator: torch.Generator | None = None,
 ) -> Tensor:
     """The original dropout: drop with probability ``p`` in training, multiply by ``1 - p`` at test.
 
     Same expectation as :func:`dropout`, but the scaling is moved to inference.
+
+    Args:
+        input (Tensor[...]): activations.
+        p: drop probability in ``[0, 1]``.
+        training: drop in training; scale by ``1 - p`` otherwise.
+        generator: the random source (``None``: the global generator).
+
+    Returns:
+        Tensor[...]: same shape.
     """
     check_floating("input", input)
     p = check_range("p", p, 0.0, 1.0)
@@ -78,7 +106,11 @@ def classic_dropout(
 
 # --8<-- [start:spatial]
 def spatial_dropout(
-    input: Tensor, p: float = 0.5, training: bool = True, generator: torch.Generator | None = None
+    input: Tensor,
+    p: float = 0.5,
+    training: bool = True,
+    *,
+    generator: torch.Generator | None = None,
 ) -> Tensor:
     """Drop whole channels, as ``nn.Dropout2d``: one Bernoulli draw per (sample, channel).
 
@@ -88,6 +120,12 @@ def spatial_dropout(
 
     Args:
         input (Tensor[N, C, ...]): at least 3-D.
+        p: probability of dropping a channel, in ``[0, 1]``.
+        training: drop only when True; otherwise return ``input``.
+        generator: the random source (``None``: the global generator).
+
+    Returns:
+        Tensor[N, C, ...]: same shape; all zeros (still in the graph) for ``p = 1``.
     """
     check_floating("input", input)
     if input.dim() < 3:
@@ -98,7 +136,7 @@ def spatial_dropout(
     if not training or p == 0:
         return input
     if p == 1:
-        return torch.zeros_like(input)
+        return input * 0.0  # stays in the autograd graph, as in dropout
     shape = (*input.shape[:2],) + (1,) * (input.dim() - 2)  # one draw per channel
     return input * _keep_mask(shape, p, input, generator) / (1 - p)
 
@@ -110,6 +148,12 @@ class DropConnect(nn.Linear):
     zeroes individual weights, with inverted scaling so that evaluation uses the weights
     unchanged. (TensorFlow's EfficientNet calls its per-sample residual drop "drop_connect";
     that is stochastic depth, below.)
+
+    Args:
+        in_features: size of each input sample.
+        out_features: size of each output sample.
+        p: probability of dropping a weight, in ``[0, 1)``.
+        bias: learn an additive bias (never dropped).
     """
 
     def __init__(
@@ -119,17 +163,22 @@ class DropConnect(nn.Linear):
         out_features = check_int("out_features", out_features, 1)
         super().__init__(in_features, out_features, bias=bias)
         self.p = check_range("p", p, 0.0, 1.0, high_inclusive=False)
-        self.generator: torch.Generator | None = None
 
-    def forward(self, x: Tensor) -> Tensor:
-        """Tensor[..., in_features] to Tensor[..., out_features]."""
-        check_module_input("x", x, self, ("...", self.in_features))
+    def forward(self, input: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
+        """The layer with a fresh weight mask in training.
+
+        Args:
+            input (Tensor[..., in_features]): the inputs.
+            generator: the random source of the mask (``None``: the global generator).
+
+        Returns:
+            Tensor[..., out_features].
+        """
+        check_module_input("input", input, self, ("...", self.in_features))
         weight = self.weight
         if self.training and self.p > 0:
-            weight = (
-                weight * _keep_mask(weight.shape, self.p, weight, self.generator) / (1 - self.p)
-            )
-        return F.linear(x, weight, self.bias)
+            weight = weight * _keep_mask(weight.shape, self.p, weight, generator) / (1 - self.p)
+        return F.linear(input, weight, self.bias)
 
 
 # --8<-- [end:spatial]
@@ -141,6 +190,7 @@ def stochastic_depth(
     p: float,
     mode: str,
     training: bool = True,
+    *,
     generator: torch.Generator | None = None,
 ) -> Tensor:
     """Randomly drop a residual branch, as ``torchvision.ops.stochastic_depth``.
@@ -151,6 +201,13 @@ def stochastic_depth(
 
     Args:
         input (Tensor[N, ...]): the branch output.
+        p: probability of dropping the branch, in ``[0, 1]``.
+        mode: ``"row"`` (one draw per sample) or ``"batch"`` (one for the whole batch).
+        training: drop only when True; otherwise return ``input``.
+        generator: the random source (``None``: the global generator).
+
+    Returns:
+        Tensor[N, ...]: same shape.
     """
     check_floating("input", input)
     p = check_range("p", p, 0.0, 1.0)
@@ -167,25 +224,45 @@ def stochastic_depth(
 
 # --8<-- [start:penalties]
 def l1_penalty(parameters: list[Tensor], weight: float) -> Tensor:
-    """``weight * sum |w|``: pushes weights to exactly 0 (its gradient has constant size)."""
+    """``weight * sum |w|``: pushes weights to exactly 0 (its gradient has constant size).
+
+    Args:
+        parameters: the tensors to penalise (usually the weights, not the biases).
+        weight: the penalty's strength, ``>= 0``.
+
+    Returns:
+        Tensor[]: the penalty, to add to the loss.
+    """
     weight = check_range("weight", weight, 0.0)
-    return weight * sum(p.abs().sum() for p in _tensors(parameters))
+    params = _tensors(parameters)
+    return weight * sum((p.abs().sum() for p in params), _zero(params))
 
 
 def l2_penalty(parameters: list[Tensor], weight: float) -> Tensor:
-    """``weight / 2 * sum w^2``: its gradient is ``weight * w`` (weight decay)."""
+    """``weight / 2 * sum w^2``: its gradient is ``weight * w`` (weight decay).
+
+    Args:
+        parameters: the tensors to penalise (usually the weights, not the biases).
+        weight: the penalty's strength, ``>= 0``.
+
+    Returns:
+        Tensor[]: the penalty, to add to the loss.
+    """
     weight = check_range("weight", weight, 0.0)
-    return weight / 2 * sum((p**2).sum() for p in _tensors(parameters))
+    params = _tensors(parameters)
+    return weight / 2 * sum(((p**2).sum() for p in params), _zero(params))
 
 
 def _tensors(parameters: list[Tensor]) -> list[Tensor]:
-    if isinstance(parameters, Tensor) or not isinstance(parameters, list | tuple):
-        raise TypeError(
-            f"parameters must be a list of tensors, but got {type(parameters).__name__}"
-        )
+    check_sequence("parameters", parameters, "a list of tensors")
     for i, p in enumerate(parameters):
         check_real(f"parameters[{i}]", p)
     return list(parameters)
+
+
+def _zero(params: list[Tensor]) -> Tensor:
+    """The sum of no penalty, where the parameters live (the default device if none)."""
+    return params[0].new_zeros(()) if params else torch.zeros(())
 
 
 # --8<-- [end:penalties]

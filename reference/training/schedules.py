@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from reference.checks import check_in, check_int, check_range
+from reference.checks import check_in, check_int, check_range, check_sequence
 
 # --8<-- [end:imports]
 
@@ -26,14 +26,33 @@ def _check_steps(base_lr: float, steps: int) -> tuple[float, int]:
 
 
 def exponential_lr(base_lr: float, gamma: float, steps: int) -> list[float]:
-    """``base_lr * gamma^t``: multiply by ``gamma`` after every step (``ExponentialLR``)."""
+    """``base_lr * gamma^t``: multiply by ``gamma`` after every step (``ExponentialLR``).
+
+    Args:
+        base_lr: the rate of step 0.
+        gamma: the factor per step.
+        steps: how many steps.
+
+    Returns:
+        The rate of each step.
+    """
     base_lr, steps = _check_steps(base_lr, steps)
     gamma = check_range("gamma", gamma, 0.0)
     return [base_lr * gamma**t for t in range(steps)]
 
 
 def step_lr(base_lr: float, step_size: int, gamma: float, steps: int) -> list[float]:
-    """``base_lr * gamma^(t // step_size)``: times ``gamma`` each ``step_size`` steps (StepLR)."""
+    """``base_lr * gamma^(t // step_size)``: times ``gamma`` each ``step_size`` steps (StepLR).
+
+    Args:
+        base_lr: the rate of step 0.
+        step_size: steps between two decays.
+        gamma: the factor per decay.
+        steps: how many steps.
+
+    Returns:
+        The rate of each step.
+    """
     base_lr, steps = _check_steps(base_lr, steps)
     step_size = check_int("step_size", step_size, 1)
     gamma = check_range("gamma", gamma, 0.0)
@@ -43,7 +62,17 @@ def step_lr(base_lr: float, step_size: int, gamma: float, steps: int) -> list[fl
 def cosine_annealing_lr(
     base_lr: float, t_max: int, steps: int, eta_min: float = 0.0
 ) -> list[float]:
-    """Half a cosine from ``base_lr`` to ``eta_min`` over ``t_max`` steps, then back up."""
+    """Half a cosine from ``base_lr`` to ``eta_min`` over ``t_max`` steps, then back up.
+
+    Args:
+        base_lr: the rate of step 0.
+        t_max: the steps of half a period.
+        steps: how many steps.
+        eta_min: the lowest rate.
+
+    Returns:
+        The rate of each step.
+    """
     base_lr, steps = _check_steps(base_lr, steps)
     t_max = check_int("t_max", t_max, 1)
     eta_min = check_range("eta_min", eta_min, 0.0)
@@ -58,6 +87,15 @@ def cyclic_lr(base_lr: float, max_lr: float, step_size_up: int, steps: int) -> l
 
     ``CyclicLR(mode="triangular")``: large rates let training escape sharp minima and
     saddles, small ones let it settle, and no schedule needs to be tuned to the run length.
+
+    Args:
+        base_lr: the lowest rate, at step 0.
+        max_lr: the highest rate.
+        step_size_up: steps from the lowest to the highest rate.
+        steps: how many steps.
+
+    Returns:
+        The rate of each step.
     """
     base_lr, steps = _check_steps(base_lr, steps)
     max_lr = check_range("max_lr", max_lr, 0.0)
@@ -85,10 +123,22 @@ def reduce_lr_on_plateau(
     Returns the rate in force after each ``metrics[i]`` has been reported: after more than
     ``patience`` reports without a relative improvement of ``threshold``, the rate is
     multiplied by ``factor`` (not below ``min_lr``) and ``cooldown`` reports are ignored.
+
+    Args:
+        base_lr: the starting rate.
+        metrics: the value reported after each epoch (a validation loss, say).
+        mode: ``"min"`` if lower is better, ``"max"`` if higher is.
+        factor: what the rate is multiplied by, in ``[0, 1)``.
+        patience: reports without improvement tolerated before a decay.
+        threshold: the relative improvement that counts.
+        cooldown: reports ignored after a decay.
+        min_lr: the lowest rate.
+
+    Returns:
+        The rate after each report.
     """
     base_lr = check_range("base_lr", base_lr, 0.0)
-    if isinstance(metrics, str) or not isinstance(metrics, Sequence):
-        raise TypeError(f"metrics must be a sequence of numbers, but got {type(metrics).__name__}")
+    check_sequence("metrics", metrics, "a sequence of numbers")
     metrics = [check_range(f"metrics[{i}]", m, allow_inf=True) for i, m in enumerate(metrics)]
     check_in("mode", mode, ("min", "max"))
     factor = check_range("factor", factor, 0.0, 1.0, high_inclusive=False)

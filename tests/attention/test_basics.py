@@ -14,6 +14,7 @@ from torch.testing import assert_close
 from reference.attention import (
     AdditiveSimilarity,
     cosine_similarity,
+    cosine_similarity_matrix,
     dot_similarity,
     gumbel_softmax,
     hard_attention,
@@ -51,6 +52,23 @@ class TestSoftAttention:
         assert_close(out, F.scaled_dot_product_attention(q, k, v, attn_mask=allowed), **F64)
         assert (weights[..., ~allowed] == 0).all()
 
+    def test_fully_masked_query_is_zero_as_torch(self) -> None:
+        # Regression: a query with every position masked gave NaN; SDPA gives 0.
+        q, k, v = (t.clone().requires_grad_() for t in qkv(2))
+        allowed = torch.ones(4, 6, dtype=torch.bool)
+        allowed[1] = False
+        out, weights = soft_attention(scaled_dot_similarity(q, k), v.unsqueeze(1), mask=allowed)
+        want = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
+        assert_close(out, want, **F64)
+        assert (weights[:, 1] == 0).all()
+        grads = torch.autograd.grad(out.sum(), (q, k, v))
+        for got, expected in zip(grads, torch.autograd.grad(want.sum(), (q, k, v)), strict=True):
+            assert_close(got, expected, **F64)
+
+    def test_rejects_non_bool_mask(self) -> None:
+        with pytest.raises(TypeError, match="mask must be bool"):
+            soft_attention(torch.randn(3, 5), torch.randn(3, 5, 2), torch.ones(5))
+
     def test_rejects_mismatched_values(self) -> None:
         with pytest.raises(ValueError, match=r"values must have shape \(\.\.\., 5, d_v\)"):
             soft_attention(torch.randn(3, 5), torch.randn(3, 4, 2))
@@ -69,7 +87,7 @@ class TestHardAttention:
         values = torch.eye(4, dtype=torch.float64)
         g = torch.Generator().manual_seed(0)
         n = 20000
-        _, weights = hard_attention(scores.expand(n, 4), values.expand(n, 4, 4), True, g)
+        _, weights = hard_attention(scores.expand(n, 4), values.expand(n, 4, 4), True, generator=g)
         assert (weights.sum(-1) == 1).all() and ((weights == 0) | (weights == 1)).all()
         # Binomial standard error at n = 20000 is at most 0.0035; allow 4 of them.
         assert_close(weights.mean(0), torch.softmax(scores, 0), rtol=0, atol=0.014)
@@ -169,13 +187,39 @@ class TestSimilarity:
         assert_close(dot_similarity(q, k), expected, **F64)
         assert_close(scaled_dot_similarity(q, k), expected / math.sqrt(8), **F64)
 
+    @pytest.mark.parametrize(
+        ("shape1", "shape2", "dim"),
+        [((5, 8), (5, 8), 1), ((5, 8), (1, 8), 1), ((3, 4, 6), (3, 4, 6), -1), ((4, 3), (4, 3), 0)],
+    )
+    def test_cosine_matches_torch(self, shape1, shape2, dim: int) -> None:
+        # Regression: cosine_similarity returned a pairwise matrix ((5, 8), (5, 8) -> (5, 5))
+        # and took eps third; as F's it is element-wise along dim now.
+        g = torch.Generator().manual_seed(sum(shape1))
+        x1 = torch.randn(shape1, generator=g, dtype=torch.float64, requires_grad=True)
+        x2 = torch.randn(shape2, generator=g, dtype=torch.float64, requires_grad=True)
+        got, want = cosine_similarity(x1, x2, dim), F.cosine_similarity(x1, x2, dim)
+        assert got.shape == want.shape
+        assert_close(got, want, **F64)
+        for a, b in zip(
+            torch.autograd.grad(got.sum(), (x1, x2)),
+            torch.autograd.grad(want.sum(), (x1, x2)),
+            strict=True,
+        ):
+            assert_close(a, b, **F64)
+
+    def test_cosine_eps_clamps_each_norm_as_torch(self) -> None:
+        tiny = torch.tensor([[1e-9, 0.0]], dtype=torch.float64)
+        other = torch.tensor([[3.0, 4.0]], dtype=torch.float64)
+        for x1, x2 in ((tiny, other), (torch.zeros(1, 2, dtype=torch.float64), other)):
+            assert_close(cosine_similarity(x1, x2), F.cosine_similarity(x1, x2), **F64)
+
     @given(seed=st.integers(0, 2**16))
-    def test_cosine_matches_torch(self, seed: int) -> None:
+    def test_cosine_matrix_is_every_pair(self, seed: int) -> None:
         q, k, _ = qkv(seed)
         k[0, 2] = 0.0  # a zero key scores 0, by the eps clamp
         expected = F.cosine_similarity(q.unsqueeze(-2), k.unsqueeze(-3), dim=-1)
-        assert_close(cosine_similarity(q, k), expected, **F64)
-        assert cosine_similarity(q, k).abs().max() <= 1 + 1e-12
+        assert_close(cosine_similarity_matrix(q, k), expected, **F64)
+        assert cosine_similarity_matrix(q, k).abs().max() <= 1 + 1e-12
 
     def test_additive_matches_explicit_formula(self) -> None:
         q, k, _ = qkv(5, d=8)

@@ -18,7 +18,6 @@ from reference.attention import (
     SelectiveKernel,
     SqueezeExcitation,
     eca_kernel_size,
-    scaled_dot_product_attention,
 )
 from tests.conftest import tol
 
@@ -41,7 +40,7 @@ def randomise(module: torch.nn.Module) -> torch.nn.Module:
 class TestSqueezeExcitation:
     def test_matches_torchvision(self) -> None:
         theirs = torchvision.ops.SqueezeExcitation(32, 2).double()
-        ours = SqueezeExcitation(32, reduction=16).double()
+        ours = SqueezeExcitation(32, 2).double()
         ours.load_state_dict(theirs.state_dict())
         x = feature_map()
         assert_close(ours(x), theirs(x), **tol(torch.float64))
@@ -55,9 +54,22 @@ class TestSqueezeExcitation:
 
     def test_rejects_bad_input(self) -> None:
         with pytest.raises(
-            ValueError, match=r"x must have shape \(B, 32, H, W\), but got \(2, 16, 6, 5\)"
+            ValueError, match=r"input must have shape \(B, 32, H, W\), but got \(2, 16, 6, 5\)"
         ):
-            SqueezeExcitation(32)(feature_map(16))
+            SqueezeExcitation(32, 2)(feature_map(16))
+
+    def test_second_argument_is_the_bottleneck_width_as_torchvision(self) -> None:
+        # Regression: SqueezeExcitation(64, 16) built 4 squeeze channels (64 // 16), where
+        # torchvision's builds 16, so a state dict did not load and a swap changed the model.
+        assert SqueezeExcitation(64, 16).fc1.out_channels == 16
+        assert torchvision.ops.SqueezeExcitation(64, 16).fc1.out_channels == 16
+
+    def test_custom_activations(self) -> None:
+        theirs = torchvision.ops.SqueezeExcitation(8, 3, torch.nn.SiLU, torch.nn.Hardsigmoid)
+        ours = SqueezeExcitation(8, 3, torch.nn.SiLU, torch.nn.Hardsigmoid)
+        ours.double().load_state_dict(theirs.double().state_dict())
+        x = feature_map(8)
+        assert_close(ours(x), theirs(x), **tol(torch.float64))
 
 
 class TestCbam:
@@ -150,7 +162,7 @@ class TestSelfAttentionModules:
         def flat(t: torch.Tensor) -> torch.Tensor:
             return t.flatten(2).transpose(1, 2)  # [B, HW, C]
 
-        attended, _ = scaled_dot_product_attention(
+        attended = F.scaled_dot_product_attention(
             flat(module.theta(x)), flat(module.phi(x)), flat(module.g(x)), scale=1.0
         )
         y = attended.transpose(1, 2).reshape(2, 8, 6, 5)
@@ -162,7 +174,7 @@ class TestSelfAttentionModules:
         q = module.query(x).flatten(2).transpose(1, 2)
         k = module.key(x).flatten(2).transpose(1, 2)
         v = module.value(x).flatten(2).transpose(1, 2)
-        out, _ = scaled_dot_product_attention(q, k, v, scale=1.0)  # [B, N, C]
+        out = F.scaled_dot_product_attention(q, k, v, scale=1.0)  # [B, N, C]
         assert_close(
             module(x), x + module.alpha * out.transpose(1, 2).reshape(x.shape), **tol(torch.float64)
         )

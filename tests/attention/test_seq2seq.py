@@ -67,7 +67,9 @@ TRAP = torch.tensor(
 
 class TestReversalData:
     def test_targets_are_reversed_sources(self) -> None:
-        source, lengths, target = reversal_data(50, 2, 6, torch.Generator().manual_seed(0))
+        source, lengths, target = reversal_data(
+            50, 2, 6, generator=torch.Generator().manual_seed(0)
+        )
         assert source.shape == (50, 6) and target.shape == (50, 8)
         for src, n, tgt in zip(source.tolist(), lengths.tolist(), target.tolist(), strict=True):
             assert 2 <= n <= 6 and all(3 <= t <= 12 for t in src[:n])
@@ -86,7 +88,7 @@ class TestSeq2Seq:
 
     def test_padding_does_not_change_the_output(self) -> None:
         model = self.model()
-        source, lengths, target = reversal_data(4, 2, 7, torch.Generator().manual_seed(1))
+        source, lengths, target = reversal_data(4, 2, 7, generator=torch.Generator().manual_seed(1))
         logits, weights = model(source, lengths, target[:, :-1])
         assert_close(weights.sum(-1), torch.ones(4, 8, dtype=torch.float64), **F64)
         for i in range(4):
@@ -100,7 +102,7 @@ class TestSeq2Seq:
 
     def test_step_function_matches_teacher_forcing(self) -> None:
         model = self.model()
-        source, lengths, target = reversal_data(3, 3, 5, torch.Generator().manual_seed(2))
+        source, lengths, target = reversal_data(3, 3, 5, generator=torch.Generator().manual_seed(2))
         logits, _ = model(source, lengths, target[:, :-1])
         step, state = model.step_function(source, lengths)
         for t in range(target.shape[1] - 1):
@@ -109,7 +111,7 @@ class TestSeq2Seq:
 
     def test_beam_width_one_is_greedy_on_the_model(self) -> None:
         model = self.model()
-        source, lengths, _ = reversal_data(4, 3, 6, torch.Generator().manual_seed(3))
+        source, lengths, _ = reversal_data(4, 3, 6, generator=torch.Generator().manual_seed(3))
         with torch.no_grad():
             for i in range(4):
                 step, state = model.step_function(source[i : i + 1], lengths[i : i + 1])

@@ -125,6 +125,22 @@ class TestLeNet5:
         assert count_parameters(model) == 156 + 2416 + 48120 + 10164 + 850 == 61_706
         assert model(torch.zeros(3, 1, 32, 32)).shape == (3, 10)
 
+    def test_forward_is_the_written_out_network(self) -> None:
+        # The computation spelled out with torch.nn.functional on the model's own weights:
+        # tanh after each convolution and hidden layer, 2x2 average pooling. Another
+        # activation (ReLU for tanh, say) or pooling would change the output.
+        model = LeNet5().double().eval()
+        weights = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d | torch.nn.Linear)]
+        c1, c3, f5, f6, out = weights
+        x = torch.randn(4, 1, 32, 32, dtype=torch.float64) * 3  # large: tanh saturates, ReLU clips
+        h = F.avg_pool2d(torch.tanh(F.conv2d(x, c1.weight, c1.bias)), 2)
+        h = F.avg_pool2d(torch.tanh(F.conv2d(h, c3.weight, c3.bias)), 2)
+        h = torch.tanh(F.linear(h.flatten(1), f5.weight, f5.bias))
+        h = torch.tanh(F.linear(h, f6.weight, f6.bias))
+        torch.testing.assert_close(
+            model(x), F.linear(h, out.weight, out.bias), **tol(torch.float64)
+        )
+
 
 class TestLinearAsConv:
     def test_flatten_linear_equals_full_size_conv(self) -> None:

@@ -148,23 +148,24 @@ def _box_shapes(n: int, seed: int) -> torch.Tensor:
 
 
 class TestKmeansAnchors:
-    @pytest.mark.parametrize("reduce", ["mean", "median"])
+    @pytest.mark.parametrize("reduction", ["mean", "median"])
     @pytest.mark.parametrize("seed", [0, 1, 2])
-    def test_matches_loop_implementation(self, reduce, seed) -> None:
+    def test_matches_loop_implementation(self, reduction, seed) -> None:
         wh = _box_shapes(40, seed)
         centroids, _, _ = kmeans_anchors(
-            wh, 4, reduce, generator=torch.Generator().manual_seed(seed)
+            wh, 4, reduction, generator=torch.Generator().manual_seed(seed)
         )
         expected = torch.tensor(
-            _kmeans_by_loops([tuple(r) for r in wh.tolist()], 4, seed, reduce), dtype=torch.float64
+            _kmeans_by_loops([tuple(r) for r in wh.tolist()], 4, seed, reduction),
+            dtype=torch.float64,
         )
         torch.testing.assert_close(centroids, expected, **tol(torch.float64))
 
-    @pytest.mark.parametrize("reduce", ["mean", "median"])
-    def test_fixed_point(self, reduce) -> None:
+    @pytest.mark.parametrize("reduction", ["mean", "median"])
+    def test_fixed_point(self, reduction) -> None:
         wh = _box_shapes(500, 7)
         centroids, assignment, mean_iou = kmeans_anchors(
-            wh, 6, reduce, generator=torch.Generator().manual_seed(0)
+            wh, 6, reduction, generator=torch.Generator().manual_seed(0)
         )
         ious = tv_box_iou(
             torch.cat([torch.zeros_like(wh), wh], 1),
@@ -173,7 +174,7 @@ class TestKmeansAnchors:
         assert torch.equal(assignment, ious.argmax(1))  # every box sits with its closest centroid
         for j in range(6):
             members = wh[assignment == j].numpy()
-            agg = members.mean(0) if reduce == "mean" else np.median(members, axis=0)
+            agg = members.mean(0) if reduction == "mean" else np.median(members, axis=0)
             np.testing.assert_allclose(centroids[j].numpy(), agg, rtol=1e-12)
         assert mean_iou.item() == pytest.approx(ious.max(1).values.mean().item(), rel=1e-12)
         assert bool((centroids.prod(1).diff() > 0).all())  # sorted by area
@@ -204,7 +205,7 @@ class TestKmeansAnchors:
         wh = _box_shapes(5, 0)
         with pytest.raises(ValueError, match=r"k must be in \[1, 5\], but got 6"):
             kmeans_anchors(wh, 6)
-        with pytest.raises(ValueError, match="reduce must be one of"):
+        with pytest.raises(ValueError, match="reduction must be one of"):
             kmeans_anchors(wh, 2, "mode")
         with pytest.raises(ValueError, match="wh must be positive"):
             kmeans_anchors(torch.tensor([[1.0, 0.0], [2.0, 2.0]]), 1)

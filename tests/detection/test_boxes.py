@@ -122,6 +122,31 @@ class TestPairwise:
         assert out.shape == (n, m)
         assert out.shape == theirs(torch.zeros(n, 4), torch.zeros(m, 4)).shape
 
+    @pytest.mark.parametrize(("ours", "theirs"), PAIRWISE, ids=lambda f: f.__name__)
+    @pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.int16, torch.uint8])
+    def test_integer_boxes_match_torchvision(self, ours, theirs, dtype: torch.dtype) -> None:
+        # Regression: box_iou divided in place (inter.div_(union)), which crashes on
+        # integer tensors; torchvision returns a float32 IoU for integer boxes.
+        a = random_boxes(20, size=60).round().to(dtype)
+        b = random_boxes(15, size=60).round().to(dtype)
+        out = ours(a, b)
+        # int64 for torchvision: on uint8 it subtracts corners before upcasting and wraps.
+        want = theirs(a.long(), b.long())
+        assert out.dtype == want.dtype == torch.float32
+        assert_close(out, want, **tol(torch.float32))
+
+    def test_integer_boxes_work_downstream(self) -> None:
+        # nms and batched_nms go through box_iou: they crashed on integer boxes too.
+        from reference.detection import batched_nms, nms
+
+        boxes = random_boxes(60, size=50).round().long()
+        scores = torch.rand(60, dtype=torch.float64)
+        idxs = torch.randint(3, (60,))
+        assert torch.equal(nms(boxes, scores, 0.4), tv.nms(boxes.double(), scores, 0.4))
+        assert torch.equal(
+            batched_nms(boxes, scores, idxs, 0.4), tv.batched_nms(boxes.double(), scores, idxs, 0.4)
+        )
+
     def test_zero_area_pair_is_nan_like_torchvision(self) -> None:
         point = torch.tensor([[5.0, 5.0, 5.0, 5.0]])
         assert math.isnan(box_iou(point, point).item())

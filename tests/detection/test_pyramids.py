@@ -61,18 +61,18 @@ class TestFeaturePyramidNetwork:
         theirs = TorchvisionFPN(channels, 6, extra_blocks=extra).double()
         ours = FeaturePyramidNetwork(channels, 6, extra_pool=extra_pool).double()
         _copy_weights(ours, theirs)
-        maps = _backbone_maps(sizes, channels)
-        expected = list(theirs(OrderedDict((str(i), m) for i, m in enumerate(maps))).values())
+        maps = OrderedDict((f"c{i}", m) for i, m in enumerate(_backbone_maps(sizes, channels)))
+        expected = theirs(maps)
         got = ours(maps)
-        assert [tuple(g.shape) for g in got] == [tuple(e.shape) for e in expected]
-        for g, e in zip(got, expected, strict=True):
-            torch.testing.assert_close(g, e, **tol(torch.float64))
+        assert list(got) == list(expected)  # the same names, "pool" last
+        for name, want in expected.items():
+            torch.testing.assert_close(got[name], want, **tol(torch.float64))
 
     def test_output_shapes(self) -> None:
         channels = [16, 32, 64, 128]  # ResNet-50's 256 ... 2048, scaled down by 16
         fpn = FeaturePyramidNetwork(channels, 32, extra_pool=True)
-        maps = [torch.randn(1, c, 64 // 2**i, 48 // 2**i) for i, c in enumerate(channels)]
-        shapes = [tuple(p.shape) for p in fpn(maps)]
+        maps = {f"c{i}": torch.randn(1, c, 64 // 2**i, 48 // 2**i) for i, c in enumerate(channels)}
+        shapes = [tuple(p.shape) for p in fpn(maps).values()]
         assert shapes == [
             (1, 32, 64, 48),
             (1, 32, 32, 24),
@@ -86,16 +86,18 @@ class TestFeaturePyramidNetwork:
         theirs = TorchvisionFPN(channels, 4).double()
         ours = FeaturePyramidNetwork(channels, 4).double()
         _copy_weights(ours, theirs)
-        maps = _backbone_maps(sizes, channels, batch=1)
-        sum(p.square().sum() for p in ours(maps)).backward()
-        sum(p.square().sum() for p in theirs(OrderedDict(enumerate(maps))).values()).backward()
+        maps = OrderedDict(enumerate(_backbone_maps(sizes, channels, batch=1)))
+        sum(p.square().sum() for p in ours(maps).values()).backward()
+        sum(p.square().sum() for p in theirs(maps).values()).backward()
         for mine, block in zip(ours.lateral, theirs.inner_blocks, strict=True):
             torch.testing.assert_close(mine.weight.grad, block[0].weight.grad, **tol(torch.float64))
 
     def test_rejects_wrong_number_of_maps(self) -> None:
         fpn = FeaturePyramidNetwork([4, 8], 6)
-        with pytest.raises(ValueError, match="features must hold 2 maps"):
-            fpn([torch.randn(1, 4, 8, 8)])
+        with pytest.raises(ValueError, match="x must hold 2 maps"):
+            fpn({"c2": torch.randn(1, 4, 8, 8)})
+        with pytest.raises(TypeError, match="x must be a dict of named feature maps"):
+            fpn([torch.randn(1, 4, 8, 8), torch.randn(1, 8, 4, 4)])
 
     def test_rejects_bad_channels(self) -> None:
         with pytest.raises(ValueError, match=r"in_channels_list\[1\] must be in \[1, inf\)"):

@@ -141,14 +141,14 @@ class TestSample:
 
     def test_seeded_draw_is_reproducible_and_uniform(self) -> None:
         labels = torch.cat([torch.ones(20), torch.zeros(1000)])
-        first = sample_anchors(labels, 16, 0.25, torch.Generator().manual_seed(3))
-        again = sample_anchors(labels, 16, 0.25, torch.Generator().manual_seed(3))
+        first = sample_anchors(labels, 16, 0.25, generator=torch.Generator().manual_seed(3))
+        again = sample_anchors(labels, 16, 0.25, generator=torch.Generator().manual_seed(3))
         assert all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
         # Every positive is equally likely: over many draws each is picked ~ 4/20 of the time.
         g = torch.Generator().manual_seed(0)
         counts = torch.zeros(20)
         for _ in range(2000):
-            counts[sample_anchors(labels, 16, 0.25, g)[0]] += 1
+            counts[sample_anchors(labels, 16, 0.25, generator=g)[0]] += 1
         assert counts.sum() == 2000 * 4
         assert float((counts / 2000 - 0.2).abs().max()) < 0.04
 

@@ -149,14 +149,14 @@ class TestSoftmax:
 
     def test_rejects_bad_dim(self) -> None:
         with pytest.raises(
-            ValueError, match=r"dim must be in \[-2, 1\] for x with 2 dimensions, but got 2"
+            ValueError, match=r"dim must be in \[-2, 1\] for input with 2 dimensions, but got 2"
         ):
             softmax(torch.zeros(2, 3), dim=2)
 
 
 class TestErrors:
     def test_rejects_non_tensor(self) -> None:
-        with pytest.raises(TypeError, match=r"x must be a torch\.Tensor, but got list"):
+        with pytest.raises(TypeError, match=r"input must be a torch\.Tensor, but got list"):
             sigmoid([1.0, 2.0])
 
     def test_rejects_negative_slope_below_zero(self) -> None:

@@ -88,20 +88,35 @@ class TestClipGradNormPerTensor:
             assert torch.equal(a.grad, b.grad)
 
 
+def gen(seed: int = 0) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
 class TestLayerGradientNorms:
     def test_sigmoid_vanishes_towards_the_input(self) -> None:
-        norms = layer_gradient_norms("sigmoid", depth=20)
+        norms = layer_gradient_norms("sigmoid", depth=20, generator=gen())
         assert norms.shape == (20,)
         assert norms[0] < 1e-6 * norms[-1]  # each layer multiplies by at most 0.25 * |W|
 
     def test_relu_with_he_gain_keeps_the_scale(self) -> None:
-        norms = layer_gradient_norms("relu", depth=20, gain=math.sqrt(2))
+        norms = layer_gradient_norms("relu", depth=20, gain=math.sqrt(2), generator=gen())
         assert 0.1 < (norms[0] / norms[-1]).item() < 10
 
     def test_large_gain_explodes(self) -> None:
-        stable = layer_gradient_norms("relu", gain=math.sqrt(2))
-        large = layer_gradient_norms("relu", gain=2.0)
+        stable = layer_gradient_norms("relu", gain=math.sqrt(2), generator=gen())
+        large = layer_gradient_norms("relu", gain=2.0, generator=gen())  # the same draws
         assert (large > 100 * stable).all()
+
+    def test_leaves_the_global_generator_alone(self) -> None:
+        state = torch.get_rng_state()
+        layer_gradient_norms("tanh", depth=3, generator=gen())
+        assert torch.equal(torch.get_rng_state(), state)
+
+    def test_generator_makes_it_reproducible(self) -> None:
+        assert torch.equal(
+            layer_gradient_norms("tanh", depth=4, generator=gen(1)),
+            layer_gradient_norms("tanh", depth=4, generator=gen(1)),
+        )
 
     def test_rejects_unknown_activation(self) -> None:
         with pytest.raises(

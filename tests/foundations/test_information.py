@@ -89,11 +89,33 @@ class TestVectorNorm:
 
 
 class TestEntropy:
-    @pytest.mark.parametrize("base", [math.e, 2.0, 10.0])
-    def test_matches_scipy(self, base: float) -> None:
+    @pytest.mark.parametrize("base", [None, math.e, 2.0, 10.0])
+    def test_matches_scipy(self, base: float | None) -> None:
         p = random_distribution(4, 7)
         expected = torch.from_numpy(np.asarray(scipy.stats.entropy(p.numpy(), base=base, axis=-1)))
-        assert_close(entropy(p, base=base), expected, **tol(torch.float64))
+        assert_close(entropy(p, base=base, axis=-1), expected, **tol(torch.float64))
+
+    def test_defaults_are_scipys(self) -> None:
+        # Regression: entropy defaulted to the last axis and did not normalise, so a 2-D
+        # input gave [0.611, 0.325] where scipy gives [0.377, 0.562] (columns, normalised).
+        counts = torch.tensor([[1.0, 2.0], [3.0, 1.0]], dtype=torch.float64)
+        expected = torch.from_numpy(scipy.stats.entropy(counts.numpy()))
+        assert_close(entropy(counts), expected, **tol(torch.float64))
+        assert_close(entropy(counts), torch.tensor([0.5623351446, 0.6365141683]).double())
+
+    @pytest.mark.parametrize("axis", [0, 1, -1])
+    def test_relative_entropy_matches_scipy(self, axis: int) -> None:
+        g = torch.Generator().manual_seed(axis + 5)
+        p = torch.rand(5, 6, generator=g, dtype=torch.float64) * 3  # unnormalised weights
+        q = torch.rand(5, 6, generator=g, dtype=torch.float64)
+        p[1, 2] = 0.0  # 0 log 0 = 0
+        expected = scipy.stats.entropy(p.numpy(), q.numpy(), base=2, axis=axis)
+        assert_close(entropy(p, q, 2, axis), torch.from_numpy(expected), **tol(torch.float64))
+
+    def test_divergence_is_infinite_where_q_rules_out_an_event(self) -> None:
+        p = torch.tensor([0.5, 0.5], dtype=torch.float64)
+        q = torch.tensor([1.0, 0.0], dtype=torch.float64)
+        assert entropy(p, q).item() == math.inf == scipy.stats.entropy(p.numpy(), q.numpy())
 
     def test_hand_derived(self) -> None:
         fair_coin = torch.tensor([0.5, 0.5], dtype=torch.float64)
@@ -105,17 +127,19 @@ class TestEntropy:
 
     def test_uniform_is_the_maximum(self) -> None:
         p = random_distribution(50, 8)
-        assert (entropy(p) <= math.log(8) + 1e-12).all()
+        assert (entropy(p, axis=1) <= math.log(8) + 1e-12).all()
 
-    def test_other_dim(self) -> None:
+    def test_other_axis(self) -> None:
         p = random_distribution(3, 5).T.contiguous()  # distributions along dim 0
-        assert_close(entropy(p, dim=0), entropy(p.T, dim=-1))
+        assert_close(entropy(p), entropy(p.T, axis=-1))
 
     def test_rejects_non_distribution(self) -> None:
-        with pytest.raises(ValueError, match=r"p must sum to 1 along dim -1, but a sum is 0\.5"):
-            entropy(torch.tensor([0.25, 0.25]))
-        with pytest.raises(ValueError, match=r"p must hold probabilities >= 0, but got -0\.5"):
+        with pytest.raises(ValueError, match=r"pk must have a positive sum along axis 0"):
+            entropy(torch.tensor([0.0, 0.0]))
+        with pytest.raises(ValueError, match=r"pk must hold probabilities >= 0, but got -0\.5"):
             entropy(torch.tensor([1.5, -0.5]))
+        with pytest.raises(ValueError, match=r"qk must have pk's shape \(2,\), but got \(3,\)"):
+            entropy(torch.tensor([0.5, 0.5]), torch.ones(3))
 
 
 class TestCrossEntropy:
@@ -129,8 +153,8 @@ class TestCrossEntropy:
     def test_gap_is_the_kl_divergence(self) -> None:
         p, q = random_distribution(5, 6, seed=3), random_distribution(5, 6, seed=4)
         kl = torch.from_numpy(np.asarray(scipy.stats.entropy(p.numpy(), q.numpy(), axis=-1)))
-        assert_close(cross_entropy_between(p, q) - entropy(p), kl, **tol(torch.float64))
-        assert_close(cross_entropy_between(p, p), entropy(p), **tol(torch.float64))
+        assert_close(cross_entropy_between(p, q) - entropy(p, axis=-1), kl, **tol(torch.float64))
+        assert_close(cross_entropy_between(p, p), entropy(p, axis=-1), **tol(torch.float64))
 
     def test_one_hot_target_is_minus_log_q(self) -> None:
         p = torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64)

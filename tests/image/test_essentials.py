@@ -319,7 +319,7 @@ class TestLaplacian:
     def test_matches_opencv_exactly(self, ksize: int, shape: tuple[int, int]) -> None:
         image = random_uint8(shape, seed=ksize)
         np.testing.assert_array_equal(
-            laplacian(image, ksize), cv2.Laplacian(image, cv2.CV_64F, ksize=ksize)
+            laplacian(image, ksize=ksize), cv2.Laplacian(image, cv2.CV_64F, ksize=ksize)
         )
 
     @pytest.mark.parametrize("name", GRAY_PHOTOS)
@@ -336,7 +336,7 @@ class TestLaplacian:
     ) -> None:
         impulse = np.zeros((5, 5), np.uint8)
         impulse[2, 2] = 1
-        np.testing.assert_array_equal(laplacian(impulse, ksize)[1:4, 1:4], kernel)
+        np.testing.assert_array_equal(laplacian(impulse, ksize=ksize)[1:4, 1:4], kernel)
 
 
 class TestGradientMagnitude:

@@ -37,7 +37,7 @@ def test_gamma_rejects_bad_input() -> None:
 @pytest.mark.parametrize("amount, salt", [(0.05, 0.5), (0.2, 0.9), (0.5, 0.0)])
 def test_salt_pepper_hits_the_requested_fraction(amount: float, salt: float) -> None:
     image = np.full((200, 300, 3), 128, np.uint8)
-    noisy = salt_pepper_noise(image, amount, salt, rng=0)
+    noisy = salt_pepper_noise(image, amount, salt, generator=np.random.default_rng(0))
     n = 200 * 300
     white = np.all(noisy == 255, axis=2).sum()
     black = np.all(noisy == 0, axis=2).sum()
@@ -50,20 +50,29 @@ def test_salt_pepper_hits_the_requested_fraction(amount: float, salt: float) -> 
 def test_salt_pepper_is_reproducible_and_leaves_the_input_alone() -> None:
     image = random_image((20, 30), np.float32)
     before = image.copy()
-    a = salt_pepper_noise(image, 0.3, rng=np.random.default_rng(5))
-    b = salt_pepper_noise(image, 0.3, rng=5)
+    a = salt_pepper_noise(image, 0.3, generator=np.random.default_rng(5))
+    b = salt_pepper_noise(image, 0.3, generator=np.random.default_rng(5))
     np.testing.assert_array_equal(a, b)
+    # numpy's legacy global generator, the one np.random.rand draws from, is never used
+    state = np.random.get_state()[1].copy()  # noqa: NPY002
+    salt_pepper_noise(image, 0.3)
+    gaussian_noise(image, 0.1)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+    with pytest.raises(TypeError, match=r"generator must be a numpy\.random\.Generator"):
+        salt_pepper_noise(image, 0.3, generator=5)
     np.testing.assert_array_equal(image, before)
     changed = a != image
     assert set(np.unique(a[changed])) <= {0.0, 1.0}
-    np.testing.assert_array_equal(salt_pepper_noise(image, 0.0, rng=1), image)
+    np.testing.assert_array_equal(
+        salt_pepper_noise(image, 0.0, generator=np.random.default_rng(1)), image
+    )
 
 
 def test_gaussian_noise_has_the_requested_spread() -> None:
     image = np.full((300, 300), 128, np.uint8)
-    noise = gaussian_noise(image, 10.0, rng=0).astype(float) - 128
+    noise = gaussian_noise(image, 10.0, generator=np.random.default_rng(0)).astype(float) - 128
     assert abs(noise.mean()) < 0.2 and abs(noise.std() - 10) < 0.2  # rounding adds 1/12 var
-    clipped = gaussian_noise(np.zeros((100, 100)), 0.5, rng=0)
+    clipped = gaussian_noise(np.zeros((100, 100)), 0.5, generator=np.random.default_rng(0))
     assert clipped.min() == 0 and clipped.max() <= 1 and 0.4 < (clipped == 0).mean() < 0.6
 
 

@@ -48,14 +48,16 @@ def test_pyr_up_equals_opencv(shape) -> None:
 def test_pyr_up_odd_dstsize_equals_opencv(shape, extra_row: int, extra_col: int) -> None:
     image = random_image(shape, np.uint8)
     size = (2 * shape[1] + extra_col, 2 * shape[0] + extra_row)
-    np.testing.assert_array_equal(pyr_up(image, size), _cv(cv2.pyrUp(image, dstsize=size), shape))
+    np.testing.assert_array_equal(
+        pyr_up(image, dstsize=size), _cv(cv2.pyrUp(image, dstsize=size), shape)
+    )
 
 
 def test_pyr_up_extra_column_of_a_one_pixel_wide_image_repeats_the_last_column() -> None:
     # OpenCV leaves this column uninitialised (its values change from run to run), so
     # the expected value is derived by hand: a constant column upsamples to itself.
     image = np.full((3, 1), 77, np.uint8)
-    np.testing.assert_array_equal(pyr_up(image, (3, 6)), np.full((6, 3), 77, np.uint8))
+    np.testing.assert_array_equal(pyr_up(image, dstsize=(3, 6)), np.full((6, 3), 77, np.uint8))
 
 
 @pytest.mark.parametrize("name", ["astronaut", "camera", "coffee"])
@@ -149,9 +151,9 @@ def test_blend_equals_an_opencv_construction() -> None:
 def test_bad_input_is_rejected_with_a_clear_message() -> None:
     image = np.zeros((4, 6), np.uint8)
     with pytest.raises(ValueError, match=r"dstsize width must be 12 \(or 11 or 13\) .* but got 10"):
-        pyr_up(image, (10, 8))
+        pyr_up(image, dstsize=(10, 8))
     with pytest.raises(ValueError, match=r"dstsize height must be 8 \(or 7 or 9\) .* but got 6"):
-        pyr_up(image, (12, 6))
+        pyr_up(image, dstsize=(12, 6))
     with pytest.raises(ValueError, match="levels must be a non-negative int, but got -1"):
         gaussian_pyramid(image, -1)
     with pytest.raises(ValueError, match=r"mask must have shape \(4, 6\), but got \(4, 5\)"):

@@ -149,7 +149,7 @@ class TestMeanAveragePrecision:
     def test_rejects_keys_it_would_ignore(self) -> None:
         good = {"boxes": torch.zeros(1, 4), "labels": torch.zeros(1, dtype=torch.int64)}
         pred = {**good, "scores": torch.zeros(1)}
-        with pytest.raises(ValueError, match=r"targets\[0\] may only have the keys .* \['area'\]"):
+        with pytest.raises(ValueError, match=r"target\[0\] may only have the keys .* \['area'\]"):
             mean_average_precision([pred], [{**good, "area": torch.ones(1)}])
 
     def test_rejects_bad_input(self) -> None:
@@ -159,14 +159,14 @@ class TestMeanAveragePrecision:
             "labels": torch.zeros(1, dtype=torch.int64),
         }
         with pytest.raises(
-            ValueError, match="preds and targets must have the same length, but got 1 and 2"
+            ValueError, match="preds and target must have the same length, but got 1 and 2"
         ):
             mean_average_precision([good], [good, good])
         with pytest.raises(
             ValueError, match=r"preds\[0\]\['boxes'\] must have shape \(N, 4\), but got \(1, 5\)"
         ):
             mean_average_precision([{**good, "boxes": torch.zeros(1, 5)}], [good])
-        with pytest.raises(TypeError, match=r"targets\[0\]\['labels'\] must hold integers"):
+        with pytest.raises(TypeError, match=r"target\[0\]\['labels'\] must hold integers"):
             mean_average_precision([good], [{"boxes": torch.zeros(1, 4), "labels": torch.zeros(1)}])
 
 

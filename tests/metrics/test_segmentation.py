@@ -26,15 +26,22 @@ class TestSegmentationIou:
         pred, target = maps(seed)
         k = 7  # class 6 appears in neither: IoU 0, excluded from the mean
         expected_matrix = MulticlassConfusionMatrix(k, ignore_index=ignore_index)(pred, target)
-        assert torch.equal(confusion_matrix(pred, target, k, ignore_index), expected_matrix)
+        assert torch.equal(
+            confusion_matrix(pred, target, k, ignore_index=ignore_index), expected_matrix
+        )
         per_class = MulticlassJaccardIndex(k, average="none", ignore_index=ignore_index)(
             pred, target
         )
         macro = MulticlassJaccardIndex(k, average="macro", ignore_index=ignore_index)(pred, target)
         assert_close(
-            iou_per_class(pred, target, k, ignore_index).float(), per_class, atol=1e-6, rtol=0
+            iou_per_class(pred, target, k, ignore_index=ignore_index).float(),
+            per_class,
+            atol=1e-6,
+            rtol=0,
         )
-        assert_close(mean_iou(pred, target, k, ignore_index).float(), macro, atol=1e-6, rtol=0)
+        assert_close(
+            mean_iou(pred, target, k, ignore_index=ignore_index).float(), macro, atol=1e-6, rtol=0
+        )
 
     def test_hand_derived(self) -> None:
         pred = torch.tensor([0, 0, 1, 1, 2, 2])
@@ -52,14 +59,14 @@ class TestSegmentationIou:
 
     def test_rejects_bad_input(self) -> None:
         with pytest.raises(
-            ValueError, match=r"target must have shape \(2, 2\) to match pred, but got \(4,\)"
+            ValueError, match=r"target must have shape \(2, 2\) to match preds, but got \(4,\)"
         ):
             mean_iou(torch.zeros(2, 2, dtype=torch.long), torch.zeros(4, dtype=torch.long), 3)
         with pytest.raises(
-            ValueError, match=r"pred and target must be in \[0, 3\), but got values in \[0, 5\]"
+            ValueError, match=r"preds and target must be in \[0, 3\), but got values in \[0, 5\]"
         ):
             mean_iou(torch.tensor([0, 5]), torch.tensor([0, 1]), 3)
         with pytest.raises(
-            TypeError, match=r"pred must hold integers, but got dtype torch\.float32"
+            TypeError, match=r"preds must hold integers, but got dtype torch\.float32"
         ):
             mean_iou(torch.zeros(3), torch.zeros(3, dtype=torch.long), 3)

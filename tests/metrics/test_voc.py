@@ -227,14 +227,14 @@ class TestVocMeanAveragePrecision:
         ):
             voc_mean_average_precision([good], [target], method="coco")
         with pytest.raises(
-            ValueError, match=r"targets\[0\]\['difficult'\] must have shape \(1,\), but got \(2,\)"
+            ValueError, match=r"target\[0\]\['difficult'\] must have shape \(1,\), but got \(2,\)"
         ):
             voc_mean_average_precision(
                 [good], [{**target, "difficult": torch.zeros(2, dtype=torch.bool)}]
             )
-        with pytest.raises(ValueError, match="preds and targets must have the same length"):
+        with pytest.raises(ValueError, match="preds and target must have the same length"):
             voc_mean_average_precision([good], [])
-        with pytest.raises(ValueError, match=r"targets\[0\] may only have the keys"):
+        with pytest.raises(ValueError, match=r"target\[0\] may only have the keys"):
             voc_mean_average_precision([good], [good])  # a stray "scores" is not ignored
 
 

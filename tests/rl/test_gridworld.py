@@ -7,7 +7,13 @@ import math
 import pytest
 import torch
 
-from reference.rl import GridWorld, feature_expectations, greedy_policy, rollout, value_iteration
+from reference.rl import (
+    GridWorld,
+    collect_rollout,
+    feature_expectations,
+    greedy_policy,
+    value_iteration,
+)
 
 GAMMA = 0.9
 # Optimal route on the default layout: up, four times right along row 2, down onto the goal.
@@ -40,7 +46,9 @@ class TestRollout:
     def test_episodes_stop_at_a_terminal_cell(self) -> None:
         env = GridWorld(("S~G",), horizon=4)
         right = torch.tensor([[-10.0, 10.0, -10.0, -10.0]])  # logits: almost surely "right"
-        batch = rollout(env, lambda s: right.expand(len(s), -1), 3, torch.Generator())
+        batch = collect_rollout(
+            env, lambda s: right.expand(len(s), -1), 3, generator=torch.Generator()
+        )
         assert batch.states.tolist() == [[0, 1, 1, 1]] * 3  # a finished episode stays put
         assert batch.rewards.tolist() == [[-0.3, 1.0, 0.0, 0.0]] * 3
         assert batch.terminal.tolist() == [[False, True, False, False]] * 3
@@ -49,8 +57,8 @@ class TestRollout:
     def test_seeded(self) -> None:
         env = GridWorld()
         uniform = lambda s: torch.zeros(len(s), 4)  # noqa: E731
-        a = rollout(env, uniform, 8, torch.Generator().manual_seed(3))
-        b = rollout(env, uniform, 8, torch.Generator().manual_seed(3))
+        a = collect_rollout(env, uniform, 8, generator=torch.Generator().manual_seed(3))
+        b = collect_rollout(env, uniform, 8, generator=torch.Generator().manual_seed(3))
         assert torch.equal(a.actions, b.actions)
 
 
@@ -80,8 +88,8 @@ class TestPlanning:
         env = GridWorld()
         uniform = torch.full((env.n_states, env.n_actions), 0.25, dtype=torch.float64)
         exact = feature_expectations(env, uniform, GAMMA) @ env.true_weights
-        batch = rollout(
-            env, lambda s: torch.zeros(len(s), 4), 20000, torch.Generator().manual_seed(0)
+        batch = collect_rollout(
+            env, lambda s: torch.zeros(len(s), 4), 20000, generator=torch.Generator().manual_seed(0)
         )
         discount = GAMMA ** torch.arange(env.horizon, dtype=torch.float64)
         sampled = (batch.rewards * discount).sum(dim=1)  # a plain sum, not discounted_returns

@@ -7,11 +7,11 @@ import torch
 
 from reference.rl import (
     GridWorld,
+    collect_rollout,
     demonstration_features,
     feature_expectations,
     greedy_policy,
     projection_irl,
-    rollout,
     value_iteration,
 )
 
@@ -20,7 +20,9 @@ def expert_and_demos(env: GridWorld, episodes: int = 5):
     _, Q = value_iteration(env)
     expert = greedy_policy(Q)
     # log(0) = -inf logits: the sampled actions are exactly the expert's
-    demos = rollout(env, lambda s: expert[s].log(), episodes, torch.Generator().manual_seed(0))
+    demos = collect_rollout(
+        env, lambda s: expert[s].log(), episodes, generator=torch.Generator().manual_seed(0)
+    )
     return expert, demos
 
 

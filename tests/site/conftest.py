@@ -1,45 +1,44 @@
-"""Build the site once per test session (strict) and share the result."""
+"""The built site (once per session), served on localhost, and a headless Chromium to read it."""
 
 from __future__ import annotations
 
+import functools
 import os
-import subprocess
-import sys
-from dataclasses import dataclass
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.site import background
+from tests.site.background import BUILD_ENV, ROOT, Build
+from tools.screenshot import FLAGS, QuietHandler
+
+__all__ = ["BUILD_ENV", "DOCS", "ROOT", "Build", "built_html", "page_sources"]
+
 DOCS = ROOT / "docs"
 
 
-@dataclass(frozen=True)
-class Build:
-    site: Path
-    log: str
-
-
-def build_site(site_dir: Path) -> Build:
-    """Run ``mkdocs build --strict`` into ``site_dir``; fail the test with the log if it fails."""
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        # PYTHONPATH: notebooks' kernels must import this tree's reference package.
-        env=os.environ | {"NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)},
-    )
-    log = result.stdout + result.stderr
-    if result.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed:\n{log[-5000:]}")
-    return Build(site_dir, log)
-
-
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    return build_site(tmp_path_factory.mktemp("site"))
+def built() -> Build:
+    """The site, built with ``mkdocs build --strict`` (started in the background at collection).
+
+    ``KB_SITE=DIR`` uses an existing build instead (``python -m tools.partial_build``).
+    """
+    if os.environ.get("KB_SITE"):
+        return Build(Path(os.environ["KB_SITE"]), log="")
+    try:
+        build = background.build("first")
+    except background.BuildFailed as error:
+        pytest.fail(str(error))
+    if background.WANTED.get("notebooks"):  # executing them overlaps with the other tests
+        from tests.site.test_notebooks import start_execution
+
+        start_execution(build)
+    return build
 
 
 def page_sources() -> list[Path]:
@@ -53,3 +52,42 @@ def built_html(site: Path, source: Path) -> Path:
     if rel.name == "index":
         return site / rel.parent / "index.html"
     return site / rel / "index.html"
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def server(built: Build) -> Iterator[str]:
+    """The built site served on a free port of 127.0.0.1."""
+    handler = functools.partial(QuietHandler, directory=str(built.site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, with a fresh temporary profile."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `nox -s tests`, which installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Browser) -> Iterator[BrowserContext]:
+    """One browser context (shared cache and storage) for tests that open many pages."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser: BrowserContext) -> Iterator[Page]:
+    page = browser.new_page()
+    yield page
+    page.close()

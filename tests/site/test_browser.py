@@ -2,50 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-import shutil
-import tempfile
-import threading
-from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
-
-from tests.site.conftest import Build
-from tools.screenshot import FLAGS, QuietHandler
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def server(built: Build) -> Iterator[str]:
-    handler = functools.partial(QuietHandler, directory=str(built.site))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (see .ci/run)")
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=FLAGS, headless=True
-        )
-        yield context.browser or context  # type: ignore[misc]
-        context.close()
-
-
-@pytest.fixture
-def page(browser) -> Iterator[Page]:
-    page = browser.new_page()
-    yield page
-    page.close()
+from playwright.sync_api import Page
 
 
 def visit(page: Page, url: str) -> tuple[list[str], list[str]]:

@@ -51,6 +51,9 @@ def test_every_entry_is_complete() -> None:
         assert topic.title and topic.zh and topic.page and topic.anchor, topic
         assert re.search(r"[\u3400-\u9fff]", topic.zh), f"{topic.id}: zh has no Chinese: {topic.zh}"
         assert topic.page.endswith((".md", ".py")), topic
+        # Other names for search and the glossary: at least one Chinese and one English.
+        assert any(re.search(r"[\u3400-\u9fff]", w) for w in topic.keywords), topic.id
+        assert any(not re.search(r"[\u3400-\u9fff]", w) for w in topic.keywords), topic.id
 
 
 @pytest.mark.parametrize("topic", DONE, ids=lambda t: t.id)
@@ -78,9 +81,11 @@ def test_home_page_and_glossary_list_every_topic(built: Build) -> None:
     glossary = visible_text(built.site / "glossary" / "index.html")
     for topic in TOPICS:
         assert topic.zh in home and topic.zh in glossary, topic.id
-    done, total = len(DONE), len(TOPICS)
-    assert f"{done} of {total} topics are written" in home
-    assert home.count("planned") >= total - done
+        for word in topic.keywords:  # the glossary shows every other name
+            assert word in glossary, (topic.id, word)
+    # Every topic is written: no "planned" wording anywhere a reader looks for the map.
+    assert all(t.done for t in TOPICS)
+    assert "planned" not in home.lower() and "planned" not in glossary.lower()
 
 
 def test_loader_rejects_malformed_entries(tmp_path: Path) -> None:
@@ -93,3 +98,41 @@ def test_loader_rejects_malformed_entries(tmp_path: Path) -> None:
     bad.write_text("topics:\n" + (entry % "done") * 2, encoding="utf-8")
     with pytest.raises(ValueError, match="duplicate topic ids"):
         load(bad)
+    bad.write_text("topics:\n" + entry % "done, colour: red", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"unknown fields \['colour'\]"):
+        load(bad)
+
+
+@pytest.mark.parametrize(
+    ("keywords", "error", "message"),
+    [
+        ("抑制", TypeError, "keywords must be a list of strings, got str"),
+        ("[抑制, '']", ValueError, "keywords must be non-empty strings, got ''"),
+        ("[抑制, 3]", ValueError, "keywords must be non-empty strings, got 3"),
+        ("[NMS box, nms box]", ValueError, "keyword 'nms box' is listed twice"),
+        ("[非极大值抑制]", ValueError, "keyword '非极大值抑制' repeats the title or zh"),
+        ("[' NMS']", ValueError, "keyword ' NMS' has surrounding spaces"),
+    ],
+)
+def test_loader_rejects_malformed_keywords(
+    tmp_path: Path, keywords: str, error: type[Exception], message: str
+) -> None:
+    bad = tmp_path / "topics.yml"
+    bad.write_text(
+        "topics:\n  - {id: detection.nms, title: Non-maximum suppression, zh: 非极大值抑制, "
+        f"page: p.md, anchor: nms, status: done, keywords: {keywords}}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(error, match=re.escape(message)):
+        load(bad)
+
+
+def test_loader_keeps_keywords_in_order(tmp_path: Path) -> None:
+    good = tmp_path / "topics.yml"
+    good.write_text(
+        "topics:\n  - {id: detection.nms, title: NMS, zh: 非极大值抑制, page: p.md, "
+        "anchor: nms, status: done, keywords: [非最大抑制, non-maximum suppression]}\n",
+        encoding="utf-8",
+    )
+    (topic,) = load(good)
+    assert topic.keywords == ("非最大抑制", "non-maximum suppression")

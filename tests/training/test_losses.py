@@ -66,12 +66,71 @@ class TestCrossEntropy:
     @pytest.mark.parametrize("smoothing", [0.0, 0.1, 0.4, 1.0])
     def test_matches_torch(self, reduction: str, smoothing: float) -> None:
         x, y = torch.randn(30, 6, dtype=torch.float64) * 3, torch.randint(6, (30,))
-        got, got_grad = grads(lambda a: cross_entropy(a, y, reduction, smoothing), x)
+        got, got_grad = grads(
+            lambda a: cross_entropy(a, y, reduction=reduction, label_smoothing=smoothing), x
+        )
         want, want_grad = grads(
             lambda a: F.cross_entropy(a, y, reduction=reduction, label_smoothing=smoothing), x
         )
         assert_close(got, want, **tol(torch.float64))
         assert_close(got_grad, want_grad, **tol(torch.float64))
+
+    @pytest.mark.parametrize("reduction", REDUCTIONS)
+    @pytest.mark.parametrize("smoothing", [0.0, 0.3])
+    @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+    def test_weight_and_ignore_index_match_torch(
+        self, reduction: str, smoothing: float, weighted: bool
+    ) -> None:
+        x = torch.randn(40, 5, dtype=torch.float64) * 2
+        y = torch.randint(5, (40,))
+        y[::3] = -100  # the label mask_tokens leaves at unmasked positions
+        weight = torch.rand(5, dtype=torch.float64) + 0.5 if weighted else None
+        kwargs = {"reduction": reduction, "label_smoothing": smoothing}
+        got, got_grad = grads(lambda a: cross_entropy(a, y, weight, **kwargs), x)
+        want, want_grad = grads(lambda a: F.cross_entropy(a, y, weight, **kwargs), x)
+        assert_close(got, want, **tol(torch.float64))
+        assert_close(got_grad, want_grad, **tol(torch.float64))
+
+    def test_custom_ignore_index(self) -> None:
+        x, y = torch.randn(6, 3, dtype=torch.float64), torch.tensor([0, 7, 2, 7, 1, 1])
+        want = F.cross_entropy(x, y, ignore_index=7)
+        assert_close(cross_entropy(x, y, ignore_index=7), want, **tol(torch.float64))
+
+    def test_consumes_mask_tokens_labels(self) -> None:
+        from reference.attention import mask_tokens
+
+        ids = torch.randint(5, 50, (4, 12), generator=torch.Generator().manual_seed(1))
+        _, labels = mask_tokens(ids, 3, 50, 0.3, generator=torch.Generator().manual_seed(2))
+        logits = torch.randn(48, 50, dtype=torch.float64)
+        assert (labels == -100).any() and (labels != -100).any()
+        assert_close(
+            cross_entropy(logits, labels.flatten()),
+            F.cross_entropy(logits, labels.flatten()),
+            **tol(torch.float64),
+        )
+
+    def test_masked_logit_is_not_nan(self) -> None:
+        # Regression: a -inf logit gave 0 * inf = NaN through the unused smoothing term.
+        x = torch.tensor([[2.0, -torch.inf, 0.5]], dtype=torch.float64, requires_grad=True)
+        y = torch.tensor([0])
+        loss = cross_entropy(x, y)
+        (grad,) = torch.autograd.grad(loss, x)
+        want = F.cross_entropy(x, y)
+        assert_close(loss, want, **tol(torch.float64))
+        assert_close(loss.item(), 0.2014132779827524, rtol=1e-12, atol=0)  # log(1 + e^-1.5)
+        assert_close(grad, torch.autograd.grad(want, x)[0], **tol(torch.float64))
+
+    def test_smoothing_with_masked_logit_matches_torch(self) -> None:
+        x = torch.tensor([[2.0, -torch.inf, 0.5]], dtype=torch.float64)
+        y = torch.tensor([0])
+        assert_close(
+            cross_entropy(x, y, label_smoothing=0.1), F.cross_entropy(x, y, label_smoothing=0.1)
+        )
+
+    def test_every_target_ignored_is_nan_as_torch(self) -> None:
+        x, y = torch.randn(3, 4, dtype=torch.float64), torch.full((3,), -100)
+        assert torch.isnan(cross_entropy(x, y)) and torch.isnan(F.cross_entropy(x, y))
+        assert_close(cross_entropy(x, y, reduction="sum"), F.cross_entropy(x, y, reduction="sum"))
 
     def test_smoothing_targets_every_class(self) -> None:
         # (1 - eps) onehot + eps / K, the true class included: the gradient is p - target.
@@ -102,27 +161,56 @@ class TestCrossEntropy:
 
     def test_rejects_bad_targets(self) -> None:
         with pytest.raises(
-            ValueError, match=r"target must be in \[0, 3\), but got values in \[0, 3\]"
+            ValueError,
+            match=r"target must be in \[0, 3\) or equal ignore_index=-100, but got values in "
+            r"\[0, 3\]",
         ):
             cross_entropy(torch.zeros(2, 3), torch.tensor([0, 3]))
         with pytest.raises(TypeError, match="target must hold integer class indices"):
             cross_entropy(torch.zeros(2, 3), torch.zeros(2))
+        with pytest.raises(ValueError, match=r"weight must have shape \(3,\), but got \(2,\)"):
+            cross_entropy(torch.zeros(2, 3), torch.tensor([0, 1]), torch.ones(2))
+
+    def test_reduction_is_keyword_only(self) -> None:
+        # F.cross_entropy's 4th position is the deprecated size_average: a positional
+        # "sum" there would silently average. Ours refuses it.
+        with pytest.raises(TypeError):
+            cross_entropy(torch.zeros(2, 3), torch.tensor([0, 1]), None, "sum")  # type: ignore[misc]
 
 
 class TestBinaryCrossEntropy:
     @pytest.mark.parametrize("reduction", REDUCTIONS)
     def test_matches_torch(self, reduction: str) -> None:
         x, y = torch.randn(50, dtype=torch.float64) * 5, torch.rand(50, dtype=torch.float64)
-        got, got_grad = grads(lambda a: binary_cross_entropy_with_logits(a, y, reduction), x)
+        got, got_grad = grads(
+            lambda a: binary_cross_entropy_with_logits(a, y, reduction=reduction), x
+        )
         want, want_grad = grads(
             lambda a: F.binary_cross_entropy_with_logits(a, y, reduction=reduction), x
         )
         assert_close(got, want, **tol(torch.float64))
         assert_close(got_grad, want_grad, **tol(torch.float64))
 
+    @pytest.mark.parametrize("reduction", REDUCTIONS)
+    def test_weight_and_pos_weight_match_torch(self, reduction: str) -> None:
+        x = torch.randn(30, 4, dtype=torch.float64) * 3
+        y = torch.randint(2, (30, 4)).double()
+        weight = torch.rand(30, 1, dtype=torch.float64)
+        pos_weight = torch.tensor([1.0, 2.0, 0.5, 4.0], dtype=torch.float64)
+        kwargs = {"reduction": reduction, "pos_weight": pos_weight}
+        got, got_grad = grads(lambda a: binary_cross_entropy_with_logits(a, y, weight, **kwargs), x)
+        want, want_grad = grads(
+            lambda a: F.binary_cross_entropy_with_logits(a, y, weight, **kwargs), x
+        )
+        assert_close(got, want, **tol(torch.float64))
+        assert_close(got_grad, want_grad, **tol(torch.float64))
+
     def test_finite_for_huge_logits(self) -> None:
         x, y = torch.tensor([1e4, -1e4, 1e4]), torch.tensor([0.0, 1.0, 1.0])
-        assert_close(binary_cross_entropy_with_logits(x, y, "none"), torch.tensor([1e4, 1e4, 0.0]))
+        assert_close(
+            binary_cross_entropy_with_logits(x, y, reduction="none"),
+            torch.tensor([1e4, 1e4, 0.0]),
+        )
 
 
 class TestFocalLoss:
@@ -143,7 +231,7 @@ class TestFocalLoss:
         x, y = torch.randn(20, dtype=torch.float64), torch.randint(2, (20,)).double()
         assert_close(
             sigmoid_focal_loss(x, y, alpha=-1, gamma=0),
-            binary_cross_entropy_with_logits(x, y, "none"),
+            binary_cross_entropy_with_logits(x, y, reduction="none"),
         )
 
     def test_easy_examples_are_down_weighted(self) -> None:

@@ -72,7 +72,7 @@ class TestBatchNorm2d:
     def test_rejects_single_value_per_channel_in_training(self) -> None:
         with pytest.raises(
             ValueError,
-            match=r"x must have more than 1 value per channel to train, but got \(1, 2, 1, 1\)",
+            match=r"input must have more than 1 value per channel to train, but got \(1, 2, 1, 1\)",
         ):
             BatchNorm2d(2)(torch.zeros(1, 2, 1, 1))
         with pytest.raises(ValueError):
@@ -81,7 +81,8 @@ class TestBatchNorm2d:
     def test_rejects_wrong_channels(self) -> None:
         with pytest.raises(
             ValueError,
-            match=r"x must have shape \(B, 3, H, W\) to match num_features, but got \(2, 4, 5, 5\)",
+            match=r"input must have shape \(B, 3, H, W\) to match num_features, "
+            r"but got \(2, 4, 5, 5\)",
         ):
             BatchNorm2d(3)(torch.zeros(2, 4, 5, 5))
 

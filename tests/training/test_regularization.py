@@ -41,6 +41,18 @@ class TestDropout:
         assert torch.equal(dropout(x, 0.0), x)
         assert torch.equal(dropout(x, 1.0), torch.zeros(10))
 
+    @pytest.mark.parametrize("fn", [dropout, spatial_dropout], ids=["dropout", "spatial"])
+    def test_p_one_stays_in_the_graph(self, fn) -> None:
+        # Regression: p = 1 returned zeros_like(input), cut off from autograd, so backward()
+        # through it failed; F.dropout returns a zero tensor whose gradient is 0.
+        x = torch.randn(2, 3, 4, 5, dtype=torch.float64, requires_grad=True)
+        ours = fn(x, 1.0)
+        theirs = (nn.functional.dropout if fn is dropout else nn.functional.dropout2d)(x, 1.0)
+        assert ours.requires_grad and theirs.requires_grad
+        (ours_grad,) = torch.autograd.grad(ours.sum(), x)
+        (theirs_grad,) = torch.autograd.grad(theirs.sum(), x)
+        assert torch.equal(ours, theirs) and torch.equal(ours_grad, theirs_grad)
+
     def test_classic_dropout_has_the_same_expectation(self) -> None:
         x = torch.rand(200_000, dtype=torch.float64)
         train = classic_dropout(x, 0.3, generator=gen()).mean().item()
@@ -81,9 +93,8 @@ class TestSpatialDropout:
 class TestDropConnect:
     def test_drops_weights_not_activations(self) -> None:
         layer = DropConnect(50, 40, p=0.5)
-        layer.generator = gen()
         x = torch.eye(50)  # row i of the output is column i of the (masked) weight matrix
-        out = layer(x) - layer.bias
+        out = layer(x, generator=gen()) - layer.bias
         zeros = (out == 0).float().mean().item()
         assert abs(zeros - 0.5) < 0.03
         layer.eval()
@@ -91,9 +102,9 @@ class TestDropConnect:
 
     def test_expected_output_is_the_linear_layer(self) -> None:
         layer = DropConnect(20, 10, p=0.3).double()
-        layer.generator = gen()
+        generator = gen()
         x = torch.randn(4, 20, dtype=torch.float64)
-        mean = torch.stack([layer(x) for _ in range(4000)]).mean(0)
+        mean = torch.stack([layer(x, generator=generator) for _ in range(4000)]).mean(0)
         assert_close(mean, nn.functional.linear(x, layer.weight, layer.bias), atol=0.1, rtol=0)
 
 

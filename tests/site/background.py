@@ -1,0 +1,146 @@
+"""Slow site work started as soon as the tests are collected, so it overlaps with other tests.
+
+The site is built twice (the second build checks that builds are reproducible) and each
+page's code is run in a fresh interpreter; these processes start when collection ends
+(``tests/conftest.py`` calls :func:`start`) and run while the reference tests run. Each
+fixture that needs a result waits for it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# As `nox -s docs` builds: this tree's packages, torch on one thread (see noxfile.py).
+BUILD_ENV = {
+    "NO_MKDOCS_2_WARNING": "1",
+    "PYTHONPATH": str(ROOT),
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+@dataclass(frozen=True)
+class Build:
+    site: Path
+    log: str
+
+
+class BuildFailed(RuntimeError):
+    """``mkdocs build --strict`` failed; the message ends with its log."""
+
+
+class BackgroundBuild:
+    """``mkdocs build --strict`` into a fresh directory, running in the background."""
+
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="kb-site-"))
+        self.site = self.directory / "site"
+        self._log = (self.directory / "build.log").open("w+", encoding="utf-8")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(self.site)],
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=os.environ | BUILD_ENV,
+        )
+        self._result: Build | BuildFailed | None = None
+
+    def wait(self) -> Build:
+        if self._result is None:
+            code = self._process.wait()
+            self._log.seek(0)
+            log = self._log.read()
+            self._log.close()
+            self._result = (
+                Build(self.site, log)
+                if code == 0
+                else BuildFailed(f"mkdocs build --strict failed:\n{log[-5000:]}")
+            )
+        if isinstance(self._result, BuildFailed):
+            raise self._result
+        return self._result
+
+    def discard(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        if not self._log.closed:
+            self._log.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class BackgroundRun:
+    """A Python script run in the background with ``stdin`` as its input; its output on wait."""
+
+    def __init__(self, script: Path, stdin: str) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, str(script)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=os.environ | BUILD_ENV | {"MPLBACKEND": "Agg"},
+        )
+        # A thread feeds the input and collects the output, so the script starts now.
+        self._result: tuple[str, str] = ("", "")
+        self._thread = threading.Thread(target=self._communicate, args=(stdin,), daemon=True)
+        self._thread.start()
+
+    def _communicate(self, stdin: str) -> None:
+        self._result = self._process.communicate(stdin)
+
+    def wait(self, timeout: float = 1800) -> str:
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise TimeoutError(f"{self._process.args} still runs after {timeout} s")
+        out, err = self._result
+        if self._process.returncode != 0:
+            raise RuntimeError(f"{self._process.args} failed:\n{err[-3000:]}")
+        return out
+
+    def discard(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+
+# Work that selected tests will need, noted at collection (e.g. "notebooks").
+WANTED: dict[str, bool] = {}
+_STARTED: dict[str, BackgroundBuild] = {}
+_RUNS: dict[str, BackgroundRun] = {}
+
+
+def run(name: str, script: Path, stdin: str) -> BackgroundRun:
+    """Start ``script`` under ``name`` unless it was started; return its handle."""
+    if name not in _RUNS:
+        _RUNS[name] = BackgroundRun(script, stdin)
+    return _RUNS[name]
+
+
+def start(builds: int) -> None:
+    """Start ``builds`` (1 or 2) site builds, unless already started."""
+    for name in ("first", "second")[:builds]:
+        if name not in _STARTED:
+            _STARTED[name] = BackgroundBuild()
+
+
+def build(name: str) -> Build:
+    """The result of a build started by :func:`start` (started now if it was not)."""
+    start(1 if name == "first" else 2)
+    return _STARTED[name].wait()
+
+
+def discard_all() -> None:
+    for started in [*_STARTED.values(), *_RUNS.values()]:
+        started.discard()
+    _STARTED.clear()
+    _RUNS.clear()

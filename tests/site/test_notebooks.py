@@ -1,0 +1,179 @@
+"""Each page's "download as notebook" runs in a fresh Jupyter kernel without the package.
+
+The notebooks are the ones the build wrote beside each page. Each is executed with nbclient
+in a fresh kernel where ``reference`` cannot be imported, as on the machine of a reader who
+only downloaded it. For a Markdown page, every code cell must print exactly what the page
+shows under the same block: the standalone copies of the package's functions give the
+package's result. Every public function a page shows must be called by one of the page's
+examples, so that this comparison covers it.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from tests.site.conftest import BUILD_ENV, DOCS, Build, built_html, page_sources
+from tests.site.test_page_code import page_outputs, shown_cells
+from tools.notebook_export import notebook_name
+
+PAGES = [
+    p for p in page_sources() if p.relative_to(DOCS).as_posix() not in {"index.md", "glossary.md"}
+]
+
+# Public functions shown on a page that no example on that page calls yet: a list that
+# only shrinks (a test below fails when an entry is called after all).
+NOT_YET_CALLED: dict[str, set[str]] = {
+    "attention/overview.md": {
+        "cosine_similarity",
+        "cosine_similarity_matrix",
+        "hard_attention",
+        "local_attention",
+    },
+    "cnn/convolution.md": {"conv_transpose_output_size"},
+    "detection/feature-pyramids.md": {"fpn_level"},
+    "detection/iou.md": {"box_area", "complete_box_iou", "distance_box_iou", "generalized_box_iou"},
+    "detection/nms.md": {"kl_box_loss"},
+    "foundations/activations.md": {
+        "elu",
+        "elu_derivative",
+        "leaky_relu",
+        "leaky_relu_derivative",
+        "relu",
+        "relu_derivative",
+        "sigmoid",
+        "sigmoid_derivative",
+        "tanh",
+        "tanh_derivative",
+    },
+    "foundations/gradients.md": {
+        "clip_grad_norm_per_tensor_",
+        "clip_grad_value_",
+        "layer_gradient_norms",
+    },
+    "foundations/information.md": {"information_content"},
+    "image/filters.md": {"gamma_correct", "median_blur", "min_filter"},
+    "image/opencv.md": {"gradient_magnitude"},
+    "image/pyramids.md": {"blend"},
+    "training/losses.md": {
+        "binary_cross_entropy_with_logits",
+        "l1_loss",
+        "mse_loss",
+        "sigmoid_focal_loss",
+        "smooth_l1_loss",
+    },
+    "training/memory.md": {"optimizer_state_bytes"},
+    "training/regularization.md": {"l1_penalty", "l2_penalty", "spatial_dropout"},
+    "training/schedules.md": {"cyclic_lr", "exponential_lr", "reduce_lr_on_plateau", "step_lr"},
+}
+
+# Run first in every notebook (not part of the downloaded file): no `reference`, and a
+# record of the functions defined in the notebook that run.
+_SETUP = """\
+import sys
+sys.modules["reference"] = None
+_kb_called = set()
+def _kb_profile(frame, event, arg):
+    if event == "call" and frame.f_globals.get("__name__") == "__main__":
+        _kb_called.add(frame.f_code.co_qualname)
+sys.setprofile(_kb_profile)
+"""
+_REPORT = "sys.setprofile(None)\nimport json\nprint(json.dumps(sorted(_kb_called)))"
+
+
+def _ids(source: Path) -> str:
+    return source.relative_to(DOCS).as_posix()
+
+
+def _notebook_path(built: Build, source: Path) -> Path:
+    html = built_html(built.site, source).relative_to(built.site).as_posix()
+    return built.site / notebook_name(html)
+
+
+def _execute(path: Path) -> nbformat.NotebookNode:
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(_SETUP))
+    notebook.cells.append(nbformat.v4.new_code_cell(_REPORT))
+    client = NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    return notebook
+
+
+_EXECUTION: dict[str, concurrent.futures.Future[nbformat.NotebookNode]] = {}
+
+
+def start_execution(built: Build) -> None:
+    """Execute every page's notebook, two kernels at a time, in the background."""
+    if _EXECUTION:
+        return
+    os.environ.update(BUILD_ENV)  # kernels inherit it: torch on one thread, as in the build
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+    for source in PAGES:
+        _EXECUTION[_ids(source)] = pool.submit(_execute, _notebook_path(built, source))
+    pool.shutdown(wait=False)
+
+
+@pytest.fixture(scope="session")
+def executed(built: Build) -> dict[str, concurrent.futures.Future[nbformat.NotebookNode]]:
+    start_execution(built)
+    return _EXECUTION
+
+
+def _stdout(cell: nbformat.NotebookNode) -> str:
+    return "".join(
+        o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == "stdout"
+    )
+
+
+def _normalise(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
+
+
+@pytest.mark.parametrize("source", PAGES, ids=_ids)
+def test_every_page_links_its_notebook(built: Build, source: Path) -> None:
+    path = _notebook_path(built, source)
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    assert "runs without the package" in " ".join(notebook.cells[0].source.split())
+    html = built_html(built.site, source).read_text(encoding="utf-8")
+    assert f'href="{path.name}" download' in html
+    if source.suffix == ".md":
+        blocks = [f for f in shown_cells(source) if not f.html_output]
+        code = [c for c in notebook.cells if c.cell_type == "code"]
+        assert len(code) == len(blocks)
+
+
+@pytest.mark.parametrize("source", PAGES, ids=_ids)
+def test_the_notebook_runs_without_the_package_and_prints_what_the_page_shows(
+    built: Build, executed: dict, source: Path
+) -> None:
+    result = executed[_ids(source)].result(timeout=1800)
+    called = set(json.loads(_stdout(result.cells[-1])))
+    if source.suffix != ".md":
+        return
+    shown = page_outputs(built, source)
+    for cell in result.cells[1:-1]:
+        block = cell.get("metadata", {}).get("kb", {}).get("block")
+        if cell.cell_type != "code" or block is None or shown[block - 1] is None:
+            continue
+        assert _normalise(_stdout(cell)) == _normalise(shown[block - 1]), f"block {block}"
+    public = {name for fence in shown_cells(source) for _, name in fence.shown_public()}
+    ran = {
+        name for name in public if name in called or any(q.startswith(name + ".") for q in called)
+    }
+    gaps = NOT_YET_CALLED.get(_ids(source), set())
+    assert not public - ran - gaps, (
+        f"shown but never called by an example: {sorted(public - ran - gaps)}"
+    )
+    assert not gaps & ran, f"called now, remove from NOT_YET_CALLED: {sorted(gaps & ran)}"

@@ -1,0 +1,68 @@
+"""Build only some pages of the site, fast, while writing them.
+
+Usage: python -m tools.partial_build [--site DIR] PAGE_OR_SECTION ...
+
+``PAGE_OR_SECTION`` is a page under docs/ (``detection/iou.md``) or a section
+(``detection``). The other pages are left out, so links to them are reported (the build is
+not strict) and the navigation lists only what was built. The full, strict build is
+``nox -s docs``. The site tests can check a partial build: ``KB_SITE=DIR pytest tests/site
+-k detection`` uses the site in DIR instead of building one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def excluded(keep: list[str]) -> list[str]:
+    """Every page source under docs/ that none of ``keep`` names, as paths under docs/.
+
+    The home page and the glossary go too: they draw on every page.
+    """
+    pages = sorted(
+        p.relative_to(DOCS).as_posix() for p in [*DOCS.rglob("*.md"), *DOCS.rglob("*.py")]
+    )
+
+    def covers(k: str, page: str) -> bool:
+        return page == k or page.startswith(k.rstrip("/") + "/")
+
+    unknown = [k for k in keep if not any(covers(k, p) for p in pages)]
+    if unknown:
+        raise SystemExit(f"no page or section {unknown[0]!r} under docs/")
+    return [p for p in pages if not any(covers(k, p) for k in keep)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("keep", nargs="+")
+    parser.add_argument("--site", type=Path, default=Path(tempfile.gettempdir()) / "kb-partial")
+    args = parser.parse_args()
+    skip = excluded(args.keep)
+    config = ROOT / f".partial-{os.getpid()}.yml"
+    lines = ["INHERIT: mkdocs.yml", "exclude_docs: |", "  topics.yml", *(f"  /{p}" for p in skip)]
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env = os.environ | {
+        "NO_MKDOCS_2_WARNING": "1",
+        "PYTHONPATH": str(ROOT),
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    try:
+        command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)]
+        result = subprocess.run([*command, "--site-dir", str(args.site)], cwd=ROOT, env=env)
+    finally:
+        config.unlink()
+    print(f"built {args.site}")
+    sys.exit(result.returncode)
+
+
+if __name__ == "__main__":
+    main()
