@@ -133,6 +133,20 @@ class TestEntropy:
         p = random_distribution(3, 5).T.contiguous()  # distributions along dim 0
         assert_close(entropy(p), entropy(p.T, axis=-1))
 
+    def test_integer_counts_match_scipy(self) -> None:
+        # counts work as probabilities, in the default float dtype (scipy: float64)
+        counts = torch.tensor([[3, 0, 1], [1, 1, 2]])
+        got = entropy(counts, axis=1, base=2)
+        assert got.dtype == torch.get_default_dtype()
+        want = scipy.stats.entropy(counts.numpy(), base=2, axis=1)
+        assert_close(got.double(), torch.from_numpy(want), rtol=1e-6, atol=1e-7)
+
+    def test_rejects_nan_and_bad_axis(self) -> None:
+        with pytest.raises(ValueError, match="pk must be finite, but got a value of nan"):
+            entropy(torch.tensor([0.5, float("nan")]))
+        with pytest.raises(ValueError, match=r"axis must be in \[-1, 0\] for pk with 1 dim"):
+            entropy(torch.tensor([0.5, 0.5]), axis=1)
+
     def test_rejects_non_distribution(self) -> None:
         with pytest.raises(ValueError, match=r"pk must have a positive sum along axis 0"):
             entropy(torch.tensor([0.0, 0.0]))
