@@ -218,6 +218,23 @@ def conv_transpose_output_size(
 # --8<-- [end:conv_transpose_output_size]
 
 
+# --8<-- [start:like_input]
+def _check_like_input(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """``weight`` and ``bias`` must have the input's dtype and device, as torch requires."""
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is None:
+            continue
+        check_tensor(name, value)
+        if value.dtype != input.dtype or value.device != input.device:
+            raise TypeError(
+                f"{name} must have the input's dtype and device ({input.dtype}, "
+                f"{input.device}), but got {value.dtype} on {value.device}"
+            )
+
+
+# --8<-- [end:like_input]
+
+
 # --8<-- [start:conv2d_checks]
 def _check_conv(
     input: Tensor,
@@ -248,19 +265,6 @@ def _check_conv(
         check_shape("bias", bias, (c_out,), of="weight")
     pairs = _pair("stride", stride, 1), _pair("padding", padding, 0)
     return *pairs, _pair("dilation", dilation, 1), groups
-
-
-def _check_like_input(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
-    """``weight`` and ``bias`` must have the input's dtype and device, as torch requires."""
-    for name, value in (("weight", weight), ("bias", bias)):
-        if value is None:
-            continue
-        check_tensor(name, value)
-        if value.dtype != input.dtype or value.device != input.device:
-            raise TypeError(
-                f"{name} must have the input's dtype and device ({input.dtype}, "
-                f"{input.device}), but got {value.dtype} on {value.device}"
-            )
 
 
 # --8<-- [end:conv2d_checks]
@@ -305,7 +309,7 @@ def conv2d(
     cols = cols.view(B, g, C_in // g * kH * kW, H_out * W_out)  # per group
     # reshape, not view: a channels-last or transposed weight has other strides
     kernels = weight.reshape(g, C_out // g, C_in // g * kH * kW)  # a row per filter
-    out = kernels.unsqueeze(0) @ cols  # [B, g, C_out / g, H' W']: all dot products at once
+    out = kernels @ cols  # [B, g, C_out / g, H' W']: all dot products at once
     out = out.view(B, C_out, H_out, W_out)
     return out if bias is None else out + bias.view(1, C_out, 1, 1)
 
