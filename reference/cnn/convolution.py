@@ -317,6 +317,22 @@ def conv2d(
 # --8<-- [end:conv2d]
 
 
+# --8<-- [start:conv_transpose_checks]
+def _check_transpose(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> int:
+    """The tensors and ``groups`` of :func:`conv_transpose2d`, checked; returns ``groups``."""
+    check_floating("input", input)
+    check_floating("weight", check_shape("weight", weight, ("C_in", "C_out/groups", "kH", "kW")))
+    check_shape("input", input, ("B", weight.shape[0], "H", "W"), of="weight")
+    groups = check_int("groups", groups, 1)
+    _check_like_input(input, weight, bias)
+    if bias is not None:
+        check_shape("bias", bias, (weight.shape[1] * groups,), of="weight and groups")
+    return groups
+
+
+# --8<-- [end:conv_transpose_checks]
+
+
 # --8<-- [start:conv_transpose2d]
 def conv_transpose2d(
     input: Tensor,
@@ -345,13 +361,9 @@ def conv_transpose2d(
     Returns:
         Tensor[B, C_out, H', W']: with ``H'`` from :func:`conv_transpose_output_size`.
     """
-    check_floating("input", input)
-    check_floating("weight", check_shape("weight", weight, ("C_in", "C_out/groups", "kH", "kW")))
-    check_shape("input", input, ("B", weight.shape[0], "H", "W"), of="weight")
-    groups = check_int("groups", groups, 1)
-    _check_like_input(input, weight, bias)
+    groups = _check_transpose(input, weight, bias, groups)
     B, _, H, W = input.shape
-    C_out = weight.shape[1] * groups
+    C_out = weight.shape[1] * groups  # weight: [C_in, C_out / groups, kH, kW]
     size = conv_transpose_output_size(
         (H, W), (weight.shape[2], weight.shape[3]), stride, padding, output_padding, dilation
     )
@@ -366,10 +378,7 @@ def conv_transpose2d(
         # convolution fit more windows than the input has pixels: those windows do not exist
         y = y[:, :, :H, :W]  # [B, C_in, H, W]
         (out,) = torch.autograd.grad(y, x, grad_outputs=input, create_graph=True)
-    if bias is not None:
-        check_shape("bias", bias, (C_out,), of="weight and groups")
-        out = out + bias.view(1, C_out, 1, 1)
-    return out
+    return out if bias is None else out + bias.view(1, C_out, 1, 1)
 
 
 # --8<-- [end:conv_transpose2d]

@@ -82,6 +82,15 @@ def check_ksize(ksize: object) -> int:
     return int(ksize)
 
 
+def _check_kernel(kernel: object) -> int:
+    """Raise unless ``kernel`` is a square float array of odd side; return the side."""
+    if not isinstance(kernel, np.ndarray) or not np.issubdtype(kernel.dtype, np.floating):
+        raise TypeError(f"kernel must be a float array, but got {type(kernel).__name__}")
+    if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1]:
+        raise ValueError(f"kernel must have shape (k, k), but got {kernel.shape}")
+    return check_ksize(kernel.shape[0])
+
+
 # --8<-- [end:checks]
 
 
@@ -648,11 +657,7 @@ def correlate_loop(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         ndarray[H, W]: float64.
     """
     check_image("image", image, (2,), (np.uint8, np.float32, np.float64))
-    if not isinstance(kernel, np.ndarray) or not np.issubdtype(kernel.dtype, np.floating):
-        raise TypeError(f"kernel must be a float array, but got {type(kernel).__name__}")
-    if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1]:
-        raise ValueError(f"kernel must have shape (k, k), but got {kernel.shape}")
-    r = check_ksize(kernel.shape[0]) // 2
+    r = _check_kernel(kernel) // 2
     padded = pad(image.astype(np.float64), r)  # every output pixel has a full window
     out = np.empty(image.shape, dtype=np.float64)
     for y in range(image.shape[0]):

@@ -74,6 +74,27 @@ def _check_levels(levels: object) -> int:
     return int(levels)
 
 
+def _check_blend(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Images of one shape and dtype, a mask of weights in [0, 1]: the mask in float64."""
+    check_image("a", a)
+    check_image("b", b)
+    if a.shape != b.shape or a.dtype != b.dtype:
+        raise ValueError(
+            f"a and b must have the same shape and dtype, but got {a.shape} {a.dtype} "
+            f"and {b.shape} {b.dtype}"
+        )
+    if not isinstance(mask, np.ndarray):
+        raise TypeError(f"mask must be a numpy array, but got {type(mask).__name__}")
+    if not (np.issubdtype(mask.dtype, np.floating) or mask.dtype == np.bool_):
+        raise TypeError(f"mask must hold float or bool weights, but got {mask.dtype}")
+    weights = mask.astype(np.float64)
+    if weights.shape != a.shape[:2]:
+        raise ValueError(f"mask must have shape {a.shape[:2]}, but got {weights.shape}")
+    if not np.all((weights >= 0) & (weights <= 1)):
+        raise ValueError("mask must hold weights in [0, 1]")
+    return weights
+
+
 # --8<-- [end:pyr_checks]
 
 
@@ -206,23 +227,7 @@ def blend(a: np.ndarray, b: np.ndarray, mask: np.ndarray, levels: int) -> np.nda
     Returns:
         array of ``a``'s shape and dtype (uint8 is rounded and clipped).
     """
-    check_image("a", a)
-    check_image("b", b)
-    if a.shape != b.shape or a.dtype != b.dtype:
-        raise ValueError(
-            f"a and b must have the same shape and dtype, but got {a.shape} {a.dtype} "
-            f"and {b.shape} {b.dtype}"
-        )
-    if not isinstance(mask, np.ndarray):
-        raise TypeError(f"mask must be a numpy array, but got {type(mask).__name__}")
-    if not (np.issubdtype(mask.dtype, np.floating) or mask.dtype == np.bool_):
-        raise TypeError(f"mask must hold float or bool weights, but got {mask.dtype}")
-    mask = mask.astype(np.float64)
-    if mask.shape != a.shape[:2]:
-        raise ValueError(f"mask must have shape {a.shape[:2]}, but got {mask.shape}")
-    if not np.all((mask >= 0) & (mask <= 1)):
-        raise ValueError("mask must hold weights in [0, 1]")
-    weights = gaussian_pyramid(mask, levels)
+    weights = gaussian_pyramid(_check_blend(a, b, mask), levels)  # mask as float64
     mixed = [
         (m[..., None] if la.ndim == 3 else m) * (la - lb) + lb  # m * la + (1 - m) * lb
         for m, la, lb in zip(
