@@ -95,6 +95,24 @@ def _check_blend(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return weights
 
 
+def _check_pyramid(pyramid: list[np.ndarray]) -> list[np.ndarray]:
+    """The levels of a Laplacian pyramid, each about twice the size of the next."""
+    if not isinstance(pyramid, (list, tuple)) or not pyramid:
+        raise ValueError("pyramid must be a non-empty list of arrays from laplacian_pyramid")
+    levels = [check_image(f"pyramid[{i}]", level) for i, level in enumerate(pyramid)]
+    for i, (fine, coarse) in enumerate(itertools.pairwise(levels)):
+        if (
+            fine.shape[2:] != coarse.shape[2:]
+            or not 0 <= 2 * coarse.shape[0] - fine.shape[0] <= 1
+            or not 0 <= 2 * coarse.shape[1] - fine.shape[1] <= 1
+        ):
+            raise ValueError(
+                f"pyramid[{i}] must be about twice the size of pyramid[{i + 1}] "
+                f"{coarse.shape}, as laplacian_pyramid makes them, but got {fine.shape}"
+            )
+    return levels
+
+
 # --8<-- [end:pyr_checks]
 
 
@@ -189,22 +207,11 @@ def reconstruct(pyramid: list[np.ndarray]) -> np.ndarray:
     Returns:
         ndarray: the image, float64.
     """
-    if not isinstance(pyramid, (list, tuple)) or not pyramid:
-        raise ValueError("pyramid must be a non-empty list of arrays from laplacian_pyramid")
-    image = check_image("pyramid[-1]", pyramid[-1])
-    for i in range(len(pyramid) - 2, -1, -1):
-        residual = check_image(f"pyramid[{i}]", pyramid[i])
+    levels = _check_pyramid(pyramid)
+    image = levels[-1]  # G_n = L_n
+    for residual in reversed(levels[:-1]):
         height, width = residual.shape[:2]
-        if (
-            residual.shape[2:] != image.shape[2:]
-            or not 0 <= 2 * image.shape[0] - height <= 1
-            or not 0 <= 2 * image.shape[1] - width <= 1
-        ):
-            raise ValueError(
-                f"pyramid[{i}] must be about twice the size of pyramid[{i + 1}] "
-                f"{image.shape}, as laplacian_pyramid makes them, but got {residual.shape}"
-            )
-        image = residual + pyr_up(image, dstsize=(width, height))
+        image = residual + pyr_up(image, dstsize=(width, height))  # G_i = L_i + up(G_i+1)
     return image
 
 
