@@ -32,6 +32,27 @@ __all__ = [
 ]
 
 
+# --8<-- [start:checks]
+def _check_input(name: str, value: Tensor, **nonnegative: float) -> None:
+    """``value`` must be a tensor, and every keyword (a slope, a scale) a number ``>= 0``."""
+    check_tensor(name, value)
+    for key, number in nonnegative.items():
+        check_range(key, number, 0.0)
+
+
+def _check_logits(input: Tensor, dim: int) -> None:
+    """``input`` must be a tensor with a dimension ``dim`` (negative counts from the end)."""
+    check_tensor("input", input)
+    if not -input.dim() <= dim < max(input.dim(), 1):
+        raise ValueError(
+            f"dim must be in [{-input.dim()}, {input.dim() - 1}] for a {input.dim()}-D input, "
+            f"but got {dim}"
+        )
+
+
+# --8<-- [end:checks]
+
+
 # --8<-- [start:sigmoid]
 def sigmoid(input: Tensor) -> Tensor:
     """Logistic function ``1 / (1 + exp(-x))``, squashing any real number into (0, 1).
@@ -45,7 +66,7 @@ def sigmoid(input: Tensor) -> Tensor:
     Returns:
         Tensor[...]: values in [0, 1], same shape.
     """
-    check_tensor("input", input)
+    _check_input("input", input)
     z = torch.exp(-input.abs())  # in (0, 1]: safe for any input
     return torch.where(input >= 0, 1 / (1 + z), z / (1 + z))
 
@@ -76,7 +97,7 @@ def tanh(input: Tensor) -> Tensor:
     Returns:
         Tensor[...]: values in [-1, 1], zero-centred.
     """
-    check_tensor("input", input)
+    _check_input("input", input)
     z = torch.exp(-2 * input.abs())  # as in sigmoid: never overflows
     return torch.sign(input) * (1 - z) / (1 + z)
 
@@ -106,7 +127,7 @@ def relu(input: Tensor) -> Tensor:
     Returns:
         Tensor[...]: same shape, ``>= 0``.
     """
-    check_tensor("input", input)
+    _check_input("input", input)
     return input.clamp(min=0)
 
 
@@ -119,7 +140,7 @@ def relu_derivative(x: Tensor) -> Tensor:
     Returns:
         Tensor[...]: 0 or 1.
     """
-    check_tensor("x", x)
+    _check_input("x", x)
     return (x > 0).to(x.dtype)
 
 
@@ -133,8 +154,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     Returns:
         Tensor[...]: same shape.
     """
-    check_tensor("input", input)
-    check_range("negative_slope", negative_slope, 0.0)
+    _check_input("input", input, negative_slope=negative_slope)
     return torch.where(input > 0, input, negative_slope * input)
 
 
@@ -148,8 +168,7 @@ def leaky_relu_derivative(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     Returns:
         Tensor[...]: 1 or ``negative_slope``.
     """
-    check_tensor("x", x)
-    check_range("negative_slope", negative_slope, 0.0)
+    _check_input("x", x, negative_slope=negative_slope)
     return torch.where(x > 0, torch.ones_like(x), torch.full_like(x, negative_slope))
 
 
@@ -166,8 +185,7 @@ def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
     Returns:
         Tensor[...]: same shape, ``> -alpha``.
     """
-    check_tensor("input", input)
-    check_range("alpha", alpha, 0.0)
+    _check_input("input", input, alpha=alpha)
     return torch.where(input > 0, input, alpha * torch.expm1(input.clamp(max=0)))
 
 
@@ -181,8 +199,7 @@ def elu_derivative(x: Tensor, alpha: float = 1.0) -> Tensor:
     Returns:
         Tensor[...]: values in (0, max(1, alpha)].
     """
-    check_tensor("x", x)
-    check_range("alpha", alpha, 0.0)
+    _check_input("x", x, alpha=alpha)
     return torch.where(x > 0, torch.ones_like(x), alpha * torch.exp(x.clamp(max=0)))
 
 
@@ -190,13 +207,6 @@ def elu_derivative(x: Tensor, alpha: float = 1.0) -> Tensor:
 
 
 # --8<-- [start:softmax]
-def _check_dim(x: Tensor, dim: int) -> None:
-    if not -x.dim() <= dim < max(x.dim(), 1):
-        raise ValueError(
-            f"dim must be in [{-x.dim()}, {x.dim() - 1}] for a {x.dim()}-D input, but got {dim}"
-        )
-
-
 def softmax(input: Tensor, dim: int = -1) -> Tensor:
     """Softmax along ``dim``: ``exp(x_i) / sum_j exp(x_j)``, a probability distribution.
 
@@ -217,8 +227,7 @@ def softmax(input: Tensor, dim: int = -1) -> Tensor:
         >>> softmax(torch.tensor([1000.0, 1000.0, 0.0]))
         tensor([0.5000, 0.5000, 0.0000])
     """
-    check_tensor("input", input)
-    _check_dim(input, dim)
+    _check_logits(input, dim)
     shifted = input - input.amax(dim=dim, keepdim=True)
     exp = shifted.exp()
     return exp / exp.sum(dim=dim, keepdim=True)
@@ -239,8 +248,7 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
 
     Differs from ``F.log_softmax``: ``dim`` defaults to -1, as in :func:`softmax`.
     """
-    check_tensor("input", input)
-    _check_dim(input, dim)
+    _check_logits(input, dim)
     shifted = input - input.amax(dim=dim, keepdim=True)
     return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
 

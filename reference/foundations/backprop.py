@@ -1,7 +1,7 @@
 """Gradients by finite differences, directional derivatives, and backpropagation by hand.
 
 ``numerical_gradient`` approximates the gradient of any scalar function with central
-differences (all coordinates at once with ``torch.vmap``); ``TwoLayerNet`` is a small MLP
+differences, one coordinate at a time; ``TwoLayerNet`` is a small MLP
 whose ``backward`` applies the chain rule layer by layer, written out, and equals autograd.
 """
 
@@ -20,12 +20,40 @@ from reference.checks import check_range, check_shape, check_tensor
 __all__ = ["TwoLayerNet", "directional_derivative", "numerical_gradient"]
 
 
+# --8<-- [start:checks]
+def _check_point(x: Tensor, eps: float) -> None:
+    """``x`` must be a tensor and the step ``eps`` positive."""
+    check_tensor("x", x)
+    check_range("eps", eps, 0.0, low_inclusive=False)
+
+
+def _check_layers(w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor) -> None:
+    """Weights ``[H, D]`` and ``[K, H]`` with biases ``[H]`` and ``[K]`` that fit together."""
+    check_shape("w1", w1, ("H", "D"))
+    check_shape("b1", b1, (w1.shape[0],))
+    check_shape("w2", w2, ("K", w1.shape[0]))
+    check_shape("b2", b2, (w2.shape[0],))
+
+
+def _check_batch(x: Tensor, y: Tensor, w1: Tensor) -> None:
+    """A batch ``x`` of ``[B, D]`` inputs for ``w1`` and ``B`` labels ``y``."""
+    check_shape("x", x, ("B", w1.shape[1]))
+    check_shape("y", y, (x.shape[0],))
+
+
+# --8<-- [end:checks]
+
+
 # --8<-- [start:numerical_gradient]
 def numerical_gradient(f: Callable[[Tensor], Tensor], x: Tensor, eps: float = 1e-6) -> Tensor:
     """Central-difference gradient ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`` for every ``i``.
 
+    One coordinate at a time: nudge it by ``eps`` each way and measure the change of ``f``.
+    It costs ``2 n`` evaluations of ``f`` for ``n`` coordinates, which is why training uses
+    backpropagation and this is only a check.
+
     Args:
-        f: a scalar function of one tensor, written with torch operations (it is vmapped).
+        f: a scalar function of one tensor.
         x (Tensor[...]): the point, float64 for an accurate estimate.
         eps: the step. The error is O(eps^2) from the formula plus O(machine eps / eps) from
             rounding: 1e-6 balances the two in float64.
@@ -33,12 +61,13 @@ def numerical_gradient(f: Callable[[Tensor], Tensor], x: Tensor, eps: float = 1e
     Returns:
         Tensor[...]: the estimated gradient, shaped like ``x``.
     """
-    check_tensor("x", x)
-    check_range("eps", eps, 0.0, low_inclusive=False)
-    n = x.numel()
-    steps = eps * torch.eye(n, dtype=x.dtype, device=x.device).reshape(n, *x.shape)  # [n, ...]
-    f_batched = torch.vmap(f)
-    return ((f_batched(x + steps) - f_batched(x - steps)) / (2 * eps)).reshape(x.shape)
+    _check_point(x, eps)
+    grad = torch.zeros(x.shape, dtype=x.dtype, device=x.device)
+    for i in range(x.numel()):
+        nudge = torch.zeros_like(grad)
+        nudge.view(-1)[i] = eps  # eps * e_i: move coordinate i only
+        grad.view(-1)[i] = (f(x + nudge) - f(x - nudge)) / (2 * eps)
+    return grad
 
 
 def directional_derivative(f: Callable[[Tensor], Tensor], x: Tensor, direction: Tensor) -> Tensor:
@@ -57,7 +86,7 @@ def directional_derivative(f: Callable[[Tensor], Tensor], x: Tensor, direction: 
     check_shape("direction", direction, tuple(x.shape))
     x = x.detach().requires_grad_()
     (grad,) = torch.autograd.grad(f(x), x)
-    return (grad * direction).sum() / direction.norm()
+    return (grad * direction).sum() / direction.norm()  # grad f . v / |v|
 
 
 # --8<-- [end:numerical_gradient]
@@ -75,10 +104,7 @@ class TwoLayerNet:
     """
 
     def __init__(self, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor) -> None:
-        check_shape("w1", w1, ("H", "D"))
-        check_shape("b1", b1, (w1.shape[0],))
-        check_shape("w2", w2, ("K", w1.shape[0]))
-        check_shape("b2", b2, (w2.shape[0],))
+        _check_layers(w1, b1, w2, b2)
         self.params = {"w1": w1, "b1": b1, "w2": w2, "b2": b2}
 
     def loss(self, x: Tensor, y: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
@@ -88,8 +114,7 @@ class TwoLayerNet:
             x (Tensor[B, D]): inputs. y (Tensor[B]): class indices in ``[0, K)``.
         """
         p = self.params
-        check_shape("x", x, ("B", p["w1"].shape[1]))
-        check_shape("y", y, (x.shape[0],))
+        _check_batch(x, y, p["w1"])
         z1 = x @ p["w1"].T + p["b1"]  # [B, H] pre-activation
         h = z1.clamp(min=0)  # [B, H] ReLU
         logits = h @ p["w2"].T + p["b2"]  # [B, K]

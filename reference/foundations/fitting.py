@@ -21,6 +21,17 @@ from reference.checks import check_range, check_same_length
 __all__ = ["make_spiral", "top1_accuracy", "train"]
 
 
+# --8<-- [start:checks]
+def _check_training(x: Tensor, y: Tensor, steps: int, record_every: int) -> None:
+    """As many targets as inputs, ``steps >= 0`` and ``record_every >= 1``."""
+    check_same_length(("x", "y"), x, y)
+    check_range("steps", steps, 0)
+    check_range("record_every", record_every, 1)
+
+
+# --8<-- [end:checks]
+
+
 # --8<-- [start:train]
 def train(
     model: nn.Module,
@@ -45,9 +56,7 @@ def train(
     Returns:
         The recorded losses, as floats.
     """
-    check_same_length(("x", "y"), x, y)
-    check_range("steps", steps, 0)
-    check_range("record_every", record_every, 1)
+    _check_training(x, y, steps, record_every)
     losses = []
     for step in range(steps):
         optimizer.zero_grad()  # gradients accumulate in .grad unless cleared

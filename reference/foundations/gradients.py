@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from reference.checks import check_in, check_range
 
@@ -104,13 +104,16 @@ def layer_gradient_norms(
     gain: float = 1.0,
     *,
     generator: torch.Generator | None = None,
-) -> Tensor:
-    """L2 norm of the weight gradient of each layer of a deep MLP after one backward pass.
+) -> tuple[Tensor, Tensor]:
+    """Gradient norms per layer of a deep MLP after one backward pass.
 
     The MLP has ``depth`` linear layers of ``width`` units with the given activation, weights
     drawn from ``N(0, gain^2 / width)``, a batch of 32 standard-normal inputs and the mean of
     the output as the loss: small enough to run in milliseconds, deep enough to show the
-    trend.
+    trend. Two gradients per layer ``l``: the one with respect to its input ``h_(l-1)``, the
+    error signal that backpropagation multiplies by one factor per layer; and the one with
+    respect to its weight, ``W_l``, which the optimiser uses and which is that signal (one
+    layer up) times the layer's input.
 
     Args:
         activation: ``"sigmoid"``, ``"tanh"`` or ``"relu"``.
@@ -120,22 +123,25 @@ def layer_gradient_norms(
         generator: the random source of weights and inputs (``None``: the global generator).
 
     Returns:
-        Tensor[depth]: gradient norms, first (input-side) layer first.
+        (Tensor[depth], Tensor[depth]): the norms of the input gradients and of the weight
+        gradients, first (input-side) layer first.
     """
-    activations = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
+    activations = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
     check_in("activation", activation, tuple(activations))
-    layers: list[nn.Module] = []
-    for _ in range(depth):
-        # skip_init: the default initialisation would draw from the global generator
-        linear = torch.nn.utils.skip_init(nn.Linear, width, width, bias=False)
-        with torch.no_grad():
-            linear.weight.normal_(0.0, gain / math.sqrt(width), generator=generator)
-        layers += [linear, activations[activation]()]
-    model = nn.Sequential(*layers).double()
-    x = torch.randn(32, width, generator=generator, dtype=torch.float64)
-    weights = [m.weight for m in model if isinstance(m, nn.Linear)]
-    grads = torch.autograd.grad(model(x).mean(), weights)
-    return torch.stack([g.norm() for g in grads])
+    f = activations[activation]
+    std = gain / math.sqrt(width)
+    weights = [
+        (torch.randn(width, width, generator=generator, dtype=torch.float64) * std).requires_grad_()
+        for _ in range(depth)
+    ]
+    h = torch.randn(32, width, generator=generator, dtype=torch.float64).requires_grad_()
+    inputs = []  # h_0 (the data), h_1, ..., h_(depth-1): what each layer receives
+    for w in weights:
+        inputs.append(h)
+        h = f(h @ w.T)  # [32, width]
+    grads = torch.autograd.grad(h.mean(), inputs + weights)
+    norms = torch.stack([g.norm() for g in grads])
+    return norms[:depth], norms[depth:]
 
 
 # --8<-- [end:probe]

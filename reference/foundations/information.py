@@ -22,6 +22,66 @@ from reference.checks import check_range, check_tensor
 __all__ = ["cross_entropy_between", "entropy", "information_content", "vector_norm"]
 
 
+# --8<-- [start:checks]
+def _check_norm(x: Tensor, ord: float) -> None:
+    """``x`` must be a tensor and ``ord`` positive (``math.inf`` allowed)."""
+    check_tensor("x", x)
+    check_range("ord", ord, 0.0, low_inclusive=False)
+
+
+def _check_base(base: float) -> None:
+    check_range("base", base, 1.0, low_inclusive=False)
+
+
+def _check_probabilities(p: Tensor, base: float) -> None:
+    """``p`` must be a tensor and the logarithm's ``base`` above 1."""
+    check_tensor("p", p)
+    _check_base(base)
+
+
+def _normalised(name: str, x: Tensor, axis: int) -> Tensor:
+    """Non-negative weights with a positive sum along ``axis``, divided by that sum."""
+    check_tensor(name, x)
+    if bool((x < 0).any()):
+        raise ValueError(f"{name} must hold probabilities >= 0, but got {x.min().item()}")
+    total = x.sum(dim=axis, keepdim=True)
+    if not bool((total > 0).all()):
+        raise ValueError(f"{name} must have a positive sum along axis {axis}, but a sum is 0")
+    return x / total
+
+
+def _check_entropy(
+    pk: Tensor, qk: Tensor | None, base: float | None, axis: int
+) -> tuple[Tensor, Tensor | None]:
+    """``pk`` (and ``qk``, same shape) as distributions along ``axis``; ``base > 1``."""
+    if base is not None:
+        _check_base(base)
+    if qk is not None and qk.shape != pk.shape:
+        raise ValueError(f"qk must have pk's shape {tuple(pk.shape)}, but got {tuple(qk.shape)}")
+    return _normalised("pk", pk, axis), None if qk is None else _normalised("qk", qk, axis)
+
+
+def _check_distributions(p: Tensor, q: Tensor, dim: int, base: float) -> None:
+    """``p`` and ``q`` of one shape, each summing to 1 along ``dim``; ``base > 1``."""
+    for name, x in (("p", p), ("q", q)):
+        check_tensor(name, x)
+        if bool((x < 0).any()):
+            raise ValueError(f"{name} must hold probabilities >= 0, but got {x.min().item()}")
+        sums = x.sum(dim=dim)
+        if not torch.allclose(sums, torch.ones_like(sums), atol=1e-6):
+            raise ValueError(
+                f"{name} must sum to 1 along dim {dim}, but a sum is {sums.flatten()[0].item()}"
+            )
+    if p.shape != q.shape:
+        raise ValueError(
+            f"p and q must have the same shape, but got {tuple(p.shape)} and {tuple(q.shape)}"
+        )
+    _check_base(base)
+
+
+# --8<-- [end:checks]
+
+
 # --8<-- [start:vector_norm]
 def vector_norm(x: Tensor, ord: float = 2.0, dim: int | tuple[int, ...] | None = None) -> Tensor:
     """The p-norm ``(sum |x_i|^p)^(1/p)``, with ``ord = inf`` the largest ``|x_i|``.
@@ -36,8 +96,7 @@ def vector_norm(x: Tensor, ord: float = 2.0, dim: int | tuple[int, ...] | None =
     Returns:
         Tensor: the norms, with ``dim`` removed.
     """
-    check_tensor("x", x)
-    check_range("ord", ord, 0.0, low_inclusive=False)
+    _check_norm(x, ord)
     magnitude = x.abs()
     if ord == math.inf:
         return magnitude.amax(dim=dim) if dim is not None else magnitude.max()
@@ -53,17 +112,6 @@ def vector_norm(x: Tensor, ord: float = 2.0, dim: int | tuple[int, ...] | None =
 
 
 # --8<-- [start:entropy]
-def _check_distribution(name: str, p: Tensor, dim: int) -> None:
-    check_tensor(name, p)
-    if bool((p < 0).any()):
-        raise ValueError(f"{name} must hold probabilities >= 0, but got {p.min().item()}")
-    sums = p.sum(dim=dim)
-    if not torch.allclose(sums, torch.ones_like(sums), atol=1e-6):
-        raise ValueError(
-            f"{name} must sum to 1 along dim {dim}, but a sum is {sums.flatten()[0].item()}"
-        )
-
-
 def information_content(p: Tensor, base: float = math.e) -> Tensor:
     """``-log p``: how surprising an event of probability ``p`` is (0 for a sure event).
 
@@ -74,20 +122,8 @@ def information_content(p: Tensor, base: float = math.e) -> Tensor:
     Returns:
         Tensor[...]: same shape.
     """
-    check_tensor("p", p)
-    check_range("base", base, 1.0, low_inclusive=False)
+    _check_probabilities(p, base)
     return -torch.log(p) / math.log(base)
-
-
-def _check_weights(name: str, x: Tensor, axis: int) -> Tensor:
-    """Validate non-negative weights with a positive sum along ``axis``; return them normalised."""
-    check_tensor(name, x)
-    if bool((x < 0).any()):
-        raise ValueError(f"{name} must hold probabilities >= 0, but got {x.min().item()}")
-    total = x.sum(dim=axis, keepdim=True)
-    if not bool((total > 0).all()):
-        raise ValueError(f"{name} must have a positive sum along axis {axis}, but a sum is 0")
-    return x / total
 
 
 def entropy(
@@ -117,19 +153,12 @@ def entropy(
     Differs from ``scipy.stats.entropy``: takes and returns tensors, and refuses negative
     weights or an all-zero distribution (``ValueError``) where scipy returns NaN or -inf.
     """
-    p = _check_weights("pk", pk, axis)
-    if base is not None:
-        check_range("base", base, 1.0, low_inclusive=False)
+    p, q = _check_entropy(pk, qk, base, axis)  # both normalised to sum to 1
     tiny = torch.finfo(p.dtype).tiny
-    if qk is None:
+    if q is None:
         terms = torch.where(p > 0, p * torch.log(p.clamp(min=tiny)), 0.0)  # p log p
         total = -terms.sum(dim=axis)
     else:
-        if qk.shape != pk.shape:
-            raise ValueError(
-                f"qk must have pk's shape {tuple(pk.shape)}, but got {tuple(qk.shape)}"
-            )
-        q = _check_weights("qk", qk, axis)
         ratio = p.clamp(min=tiny) / q  # inf where q = 0 < p: the divergence is infinite
         total = torch.where(p > 0, p * torch.log(ratio), 0.0).sum(dim=axis)
     return total if base is None else total / math.log(base)
@@ -150,13 +179,7 @@ def cross_entropy_between(p: Tensor, q: Tensor, dim: int = -1, base: float = mat
     Returns:
         Tensor[...]: ``p``'s shape without ``dim``.
     """
-    _check_distribution("p", p, dim)
-    _check_distribution("q", q, dim)
-    if p.shape != q.shape:
-        raise ValueError(
-            f"p and q must have the same shape, but got {tuple(p.shape)} and {tuple(q.shape)}"
-        )
-    check_range("base", base, 1.0, low_inclusive=False)
+    _check_distributions(p, q, dim, base)
     terms = torch.where(p > 0, p * torch.log(q), 0.0)
     return -terms.sum(dim=dim) / math.log(base)
 
