@@ -144,6 +144,10 @@ def relu_derivative(x: Tensor) -> Tensor:
     return (x > 0).to(x.dtype)
 
 
+# --8<-- [end:relu]
+
+
+# --8<-- [start:leaky_elu]
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``x`` for ``x > 0``, else ``negative_slope * x``: negative inputs keep a small gradient.
 
@@ -203,7 +207,7 @@ def elu_derivative(x: Tensor, alpha: float = 1.0) -> Tensor:
     return torch.where(x > 0, torch.ones_like(x), alpha * torch.exp(x.clamp(max=0)))
 
 
-# --8<-- [end:relu]
+# --8<-- [end:leaky_elu]
 
 
 # --8<-- [start:softmax]
