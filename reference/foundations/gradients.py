@@ -26,6 +26,16 @@ __all__ = [
 ]
 
 
+# --8<-- [start:checks]
+def _check_norm(max_norm: float, norm_type: float = 2.0) -> None:
+    """``max_norm >= 0`` and a positive ``norm_type`` (``math.inf`` allowed)."""
+    check_range("max_norm", max_norm, 0.0)
+    check_range("norm_type", norm_type, 0.0, low_inclusive=False)
+
+
+# --8<-- [end:checks]
+
+
 # --8<-- [start:clipping]
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
@@ -65,14 +75,13 @@ def clip_grad_norm_(
     Returns:
         Tensor[]: the joint norm before clipping (useful to log: spikes mean trouble).
     """
-    check_range("max_norm", max_norm, 0.0)
-    check_range("norm_type", norm_type, 0.0, low_inclusive=False)
+    _check_norm(max_norm, norm_type)
     grads = _grads(parameters)
     if not grads:
         return torch.tensor(0.0)
     per_tensor = torch.stack([torch.linalg.vector_norm(g, norm_type) for g in grads])
-    total = torch.linalg.vector_norm(per_tensor, norm_type)  # the norm of all entries at once
-    scale = (max_norm / (total + 1e-6)).clamp(max=1.0)  # 1e-6: torch's guard against total = 0
+    total = torch.linalg.vector_norm(per_tensor, norm_type)  # ||g||: all entries as one vector
+    scale = (max_norm / (total + 1e-6)).clamp(max=1.0)  # c / ||g||, 1e-6 as torch
     for grad in grads:
         grad.mul_(scale)
     return total
@@ -86,7 +95,7 @@ def clip_grad_norm_per_tensor_(parameters: Tensor | Iterable[Tensor], max_norm: 
         parameters: a tensor or tensors whose ``.grad`` is changed in place.
         max_norm: the largest norm of each gradient.
     """
-    check_range("max_norm", max_norm, 0.0)
+    _check_norm(max_norm)
     for grad in _grads(parameters):
         norm = torch.linalg.vector_norm(grad)
         if norm > max_norm:
