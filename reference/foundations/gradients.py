@@ -27,7 +27,7 @@ __all__ = [
 
 
 # --8<-- [start:checks]
-def _check_norm(max_norm: float, norm_type: float = 2.0) -> None:
+def _check_clip_norm(max_norm: float, norm_type: float = 2.0) -> None:
     """``max_norm >= 0`` and a positive ``norm_type`` (``math.inf`` allowed)."""
     check_range("max_norm", max_norm, 0.0)
     check_range("norm_type", norm_type, 0.0, low_inclusive=False)
@@ -75,7 +75,7 @@ def clip_grad_norm_(
     Returns:
         Tensor[]: the joint norm before clipping (useful to log: spikes mean trouble).
     """
-    _check_norm(max_norm, norm_type)
+    _check_clip_norm(max_norm, norm_type)
     grads = _grads(parameters)
     if not grads:
         return torch.tensor(0.0)
@@ -95,7 +95,7 @@ def clip_grad_norm_per_tensor_(parameters: Tensor | Iterable[Tensor], max_norm: 
         parameters: a tensor or tensors whose ``.grad`` is changed in place.
         max_norm: the largest norm of each gradient.
     """
-    _check_norm(max_norm)
+    _check_clip_norm(max_norm)
     for grad in _grads(parameters):
         norm = torch.linalg.vector_norm(grad)
         if norm > max_norm:
