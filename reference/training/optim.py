@@ -8,7 +8,6 @@ in float64 (``tests/training/test_optim.py``). ``g`` is the gradient, ``p`` the 
 from __future__ import annotations
 
 # --8<-- [start:imports]
-import math
 from collections.abc import Callable, Iterable
 from typing import overload
 
@@ -21,14 +20,36 @@ from torch.optim import Optimizer
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "RMSprop"]
 
 
+# --8<-- [start:checks]
+# torch.optim's words for each hyper-parameter in its messages, and the top of its range
+_HYPER = {
+    "lr": ("learning rate", None),
+    "momentum": ("momentum value", None),
+    "weight_decay": ("weight_decay value", None),
+    "eps": ("epsilon value", None),
+    "alpha": ("alpha value", None),
+    "rho": ("rho value", 1.0),
+    "lr_decay": ("lr_decay", None),
+    "initial_accumulator_value": ("initial_accumulator_value", None),
+}
+
+
+def _check_hypers(betas: tuple[float, float] | None = None, **values: float) -> None:
+    """Every value ``>= 0`` (``rho <= 1``, betas in ``[0, 1)``): ValueError, as torch.optim."""
+    for name, value in values.items():
+        label, high = _HYPER[name]
+        if not 0.0 <= value or (high is not None and not value <= high):  # NaN fails too
+            span = f"[0.0, {high}]" if high is not None else ">= 0.0"
+            raise ValueError(f"Invalid {label}: {value} (expected {span})")
+    for i, beta in enumerate(betas or ()):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta} (expected [0.0, 1.0))")
+
+
+# --8<-- [end:checks]
+
+
 # --8<-- [start:base]
-def _check_hyper(name: str, value: float, low: float = 0.0, high: float | None = None) -> None:
-    # ValueError, like torch.optim, with the argument's name and value.
-    if not low <= value or (high is not None and not value < high):
-        span = f"[{low}, {high})" if high is not None else f">= {low}"
-        raise ValueError(f"Invalid {name}: {value} (expected {span})")
-
-
 class _Rule(Optimizer):
     """The loop every optimiser shares: visit each parameter with a gradient, apply ``update``."""
 
@@ -80,9 +101,7 @@ class SGD(_Rule):
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ) -> None:
-        _check_hyper("learning rate", lr)
-        _check_hyper("momentum value", momentum)
-        _check_hyper("weight_decay value", weight_decay)
+        _check_hypers(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(
@@ -97,24 +116,23 @@ class SGD(_Rule):
         )
 
     def update(self, p: Tensor, g: Tensor, state: dict, group: dict) -> None:
-        g = g.add(p, alpha=group["weight_decay"])  # L2 penalty: its gradient is added first
-        mu = group["momentum"]
-        if mu:
-            if "buffer" not in state:
-                state["buffer"] = g.clone()  # the first step starts from the gradient itself
-            else:
-                state["buffer"].mul_(mu).add_(
-                    g, alpha=1 - group["dampening"]
-                )  # b = mu b + (1 - tau) g
-            # Nesterov: step with the gradient plus the look-ahead of the momentum
-            g = g + mu * state["buffer"] if group["nesterov"] else state["buffer"]
-        p.add_(g, alpha=-group["lr"])
+        lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
+        g = g + group["weight_decay"] * p  # L2 penalty: its gradient is added first
+        if mu == 0:
+            p -= lr * g  # plain gradient descent
+            return
+        if "buffer" not in state:
+            state["buffer"] = g.clone()  # the first step starts from the gradient itself
+        else:
+            state["buffer"] = mu * state["buffer"] + (1 - tau) * g  # running sum of gradients
+        b = state["buffer"]
+        p -= lr * (g + mu * b) if group["nesterov"] else lr * b  # Nesterov: look ahead
 
 
 # --8<-- [end:sgd]
 
 
-# --8<-- [start:adaptive]
+# --8<-- [start:adagrad_rmsprop]
 class Adagrad(_Rule):
     """Per-coordinate step ``lr / sqrt(sum of all past g^2)``: rare features keep large steps.
 
@@ -136,11 +154,13 @@ class Adagrad(_Rule):
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
     ) -> None:
-        _check_hyper("learning rate", lr)
-        _check_hyper("lr_decay", lr_decay)
-        _check_hyper("weight_decay value", weight_decay)
-        _check_hyper("initial_accumulator_value", initial_accumulator_value)
-        _check_hyper("epsilon value", eps)
+        _check_hypers(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
         super().__init__(
             params,
             dict(
@@ -157,10 +177,10 @@ class Adagrad(_Rule):
             state["step"] = 0
             state["sum"] = torch.full_like(p, group["initial_accumulator_value"])
         state["step"] += 1
-        g = g.add(p, alpha=group["weight_decay"])
+        g = g + group["weight_decay"] * p
         lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        state["sum"].addcmul_(g, g)  # the sum only grows: steps shrink for good
-        p.addcdiv_(g, state["sum"].sqrt() + group["eps"], value=-lr)
+        state["sum"] += g * g  # G = sum of all past g^2: it only grows, so steps shrink for good
+        p -= lr * g / (state["sum"].sqrt() + group["eps"])
 
 
 class RMSprop(_Rule):
@@ -186,11 +206,7 @@ class RMSprop(_Rule):
         momentum: float = 0.0,
         centered: bool = False,
     ) -> None:
-        _check_hyper("learning rate", lr)
-        _check_hyper("alpha value", alpha)
-        _check_hyper("epsilon value", eps)
-        _check_hyper("momentum value", momentum)
-        _check_hyper("weight_decay value", weight_decay)
+        _check_hypers(lr=lr, alpha=alpha, eps=eps, momentum=momentum, weight_decay=weight_decay)
         super().__init__(
             params,
             dict(
@@ -210,23 +226,24 @@ class RMSprop(_Rule):
                 state["grad_avg"] = torch.zeros_like(p)
             if group["momentum"] > 0:
                 state["buffer"] = torch.zeros_like(p)
-        alpha = group["alpha"]
-        g = g.add(p, alpha=group["weight_decay"])
-        state["square_avg"].mul_(alpha).addcmul_(
-            g, g, value=1 - alpha
-        )  # E[g^2], no bias correction
-        variance = state["square_avg"]
+        alpha, eps, lr = group["alpha"], group["eps"], group["lr"]
+        g = g + group["weight_decay"] * p
+        v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g  # E[g^2]
         if group["centered"]:  # subtract E[g]^2: divide by the standard deviation instead
-            state["grad_avg"].lerp_(g, 1 - alpha)
-            variance = variance.addcmul(state["grad_avg"], state["grad_avg"], value=-1)
-        denom = variance.sqrt() + group["eps"]  # eps outside the square root
+            mean = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g
+            v = v - mean * mean
+        denom = v.sqrt() + eps  # eps outside the square root, no bias correction
         if group["momentum"] > 0:
-            state["buffer"].mul_(group["momentum"]).addcdiv_(g, denom)
-            p.add_(state["buffer"], alpha=-group["lr"])
+            state["buffer"] = group["momentum"] * state["buffer"] + g / denom
+            p -= lr * state["buffer"]
         else:
-            p.addcdiv_(g, denom, value=-group["lr"])
+            p -= lr * g / denom
 
 
+# --8<-- [end:adagrad_rmsprop]
+
+
+# --8<-- [start:adadelta]
 class Adadelta(_Rule):
     """RMSprop whose step is scaled by a running RMS of past updates: lr = 1 works.
 
@@ -246,10 +263,7 @@ class Adadelta(_Rule):
         eps: float = 1e-6,
         weight_decay: float = 0.0,
     ) -> None:
-        _check_hyper("learning rate", lr)
-        _check_hyper("rho value", rho, 0.0, 1.0 + 1e-12)
-        _check_hyper("epsilon value", eps)
-        _check_hyper("weight_decay value", weight_decay)
+        _check_hypers(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
 
     def update(self, p: Tensor, g: Tensor, state: dict, group: dict) -> None:
@@ -257,13 +271,18 @@ class Adadelta(_Rule):
             state["square_avg"] = torch.zeros_like(p)
             state["acc_delta"] = torch.zeros_like(p)
         rho, eps = group["rho"], group["eps"]
-        g = g.add(p, alpha=group["weight_decay"])
-        state["square_avg"].mul_(rho).addcmul_(g, g, value=1 - rho)
-        delta = (state["acc_delta"] + eps).sqrt() / (state["square_avg"] + eps).sqrt() * g
-        state["acc_delta"].mul_(rho).addcmul_(delta, delta, value=1 - rho)
-        p.add_(delta, alpha=-group["lr"])
+        g = g + group["weight_decay"] * p
+        v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * g * g  # E[g^2]
+        u = state["acc_delta"]  # E[delta^2], the running size of past updates
+        delta = (u + eps).sqrt() / (v + eps).sqrt() * g  # units of the parameter, not of g
+        state["acc_delta"] = rho * u + (1 - rho) * delta * delta
+        p -= group["lr"] * delta
 
 
+# --8<-- [end:adadelta]
+
+
+# --8<-- [start:adam]
 class Adam(_Rule):
     """Momentum (first moment) divided by RMSprop's second moment, both bias-corrected.
 
@@ -285,15 +304,11 @@ class Adam(_Rule):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> None:
-        _check_hyper("learning rate", lr)
-        _check_hyper("epsilon value", eps)
-        _check_hyper("beta parameter at index 0", betas[0], 0.0, 1.0)
-        _check_hyper("beta parameter at index 1", betas[1], 0.0, 1.0)
-        _check_hyper("weight_decay value", weight_decay)
+        _check_hypers(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
     def decay(self, p: Tensor, g: Tensor, group: dict) -> Tensor:
-        return g.add(p, alpha=group["weight_decay"])  # coupled: later divided by sqrt(v) too
+        return g + group["weight_decay"] * p  # coupled: later divided by sqrt(v) too
 
     def update(self, p: Tensor, g: Tensor, state: dict, group: dict) -> None:
         if not state:
@@ -303,15 +318,11 @@ class Adam(_Rule):
         state["step"] += 1
         t, (beta1, beta2) = state["step"], group["betas"]
         g = self.decay(p, g, group)
-        state["exp_avg"].lerp_(g, 1 - beta1)  # m = beta1 m + (1 - beta1) g
-        state["exp_avg_sq"].mul_(beta2).addcmul_(
-            g, g, value=1 - beta2
-        )  # v = beta2 v + (1 - beta2) g^2
-        # m and v start at 0, so early on they underestimate; dividing by 1 - beta^t undoes
-        # that. Written as torch.optim orders it: m's correction folded into the step size.
-        step_size = group["lr"] / (1 - beta1**t)
-        denom = state["exp_avg_sq"].sqrt() / math.sqrt(1 - beta2**t) + group["eps"]
-        p.addcdiv_(state["exp_avg"], denom, value=-step_size)
+        m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g
+        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1**t)  # m and v start at 0: early on they are too small,
+        v_hat = v / (1 - beta2**t)  # dividing by 1 - beta^t removes that bias
+        p -= group["lr"] * m_hat / (v_hat.sqrt() + group["eps"])
 
 
 class AdamW(Adam):
@@ -338,8 +349,8 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay)
 
     def decay(self, p: Tensor, g: Tensor, group: dict) -> Tensor:
-        p.mul_(1 - group["lr"] * group["weight_decay"])  # shrink the weight, not the gradient
+        p *= 1 - group["lr"] * group["weight_decay"]  # shrink the weight, not the gradient
         return g
 
 
-# --8<-- [end:adaptive]
+# --8<-- [end:adam]
