@@ -21,6 +21,7 @@ from reference.reduction import reduce_loss
 # --8<-- [end:imports]
 
 __all__ = [
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "l1_loss",
@@ -30,13 +31,59 @@ __all__ = [
 ]
 
 
-# --8<-- [start:check_pair]
-def _check_pair(input: Tensor, target: Tensor) -> None:
+# --8<-- [start:checks]
+def _check_pair(
+    input: Tensor, target: Tensor, beta: float = 0.0, **optional: Tensor | None
+) -> None:
+    """A tensor ``input``, a ``target`` of its shape, ``beta >= 0``, the optional arguments
+    tensors (or None)."""
     check_tensor("input", input)
     check_shape("target", target, tuple(input.shape))
+    check_range("beta", beta, 0.0)
+    for name, value in optional.items():
+        if value is not None:
+            check_tensor(name, value)
 
 
-# --8<-- [end:check_pair]
+def _check_probabilities(input: Tensor, target: Tensor, weight: Tensor | None) -> None:
+    """As :func:`_check_pair`, and ``input`` must hold probabilities in ``[0, 1]``."""
+    _check_pair(input, target, weight=weight)
+    if bool(((input < 0) | (input > 1)).any()):
+        bad = input[(input < 0) | (input > 1)][0].item()
+        raise ValueError(f"input must hold probabilities in [0, 1], but got {bad}")
+
+
+def _check_class_targets(
+    input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, smoothing: float
+) -> Tensor:
+    """Logits ``[N, K]``, ``N`` class indices in ``[0, K)`` or ``ignore_index``, ``weight``
+    ``[K]``, ``smoothing`` in ``[0, 1]``; return the mask of targets that count."""
+    check_shape("input", input, ("N", "K"))
+    check_shape("target", target, (input.shape[0],))
+    if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
+        raise TypeError(f"target must hold integer class indices, but got dtype {target.dtype}")
+    if weight is not None:
+        check_shape("weight", weight, (input.shape[1],))
+    check_range("label_smoothing", smoothing, 0.0, 1.0)
+    counted = target != ignore_index
+    used = target[counted]
+    num_classes = input.shape[1]
+    if used.numel() and not (0 <= int(used.min()) and int(used.max()) < num_classes):
+        low, high = int(used.min()), int(used.max())
+        raise ValueError(
+            f"target must be in [0, {num_classes}) or equal ignore_index={ignore_index}, "
+            f"but got values in [{low}, {high}]"
+        )
+    return counted
+
+
+def _check_focal(inputs: Tensor, targets: Tensor, gamma: float) -> None:
+    check_tensor("inputs", inputs)
+    check_shape("targets", targets, tuple(inputs.shape))
+    check_range("gamma", gamma, 0.0)
+
+
+# --8<-- [end:checks]
 
 
 # --8<-- [start:regression]
@@ -77,8 +124,7 @@ def smooth_l1_loss(
         reduction: ``"none"``, ``"mean"`` or ``"sum"``.
         beta: where the quadratic part ends, ``>= 0``.
     """
-    _check_pair(input, target)
-    check_range("beta", beta, 0.0)
+    _check_pair(input, target, beta=beta)
     error = (input - target).abs()
     if beta == 0:
         return reduce_loss(error, reduction)
@@ -90,24 +136,6 @@ def smooth_l1_loss(
 
 
 # --8<-- [start:cross_entropy]
-def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
-    """Validate class indices; return the mask of targets that count (not ``ignore_index``)."""
-    check_shape("input", input, ("N", "K"))
-    check_shape("target", target, (input.shape[0],))
-    if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
-        raise TypeError(f"target must hold integer class indices, but got dtype {target.dtype}")
-    counted = target != ignore_index
-    used = target[counted]
-    num_classes = input.shape[1]
-    if used.numel() and not (0 <= int(used.min()) and int(used.max()) < num_classes):
-        low, high = int(used.min()), int(used.max())
-        raise ValueError(
-            f"target must be in [0, {num_classes}) or equal ignore_index={ignore_index}, "
-            f"but got values in [{low}, {high}]"
-        )
-    return counted
-
-
 def cross_entropy(
     input: Tensor,
     target: Tensor,
@@ -140,11 +168,9 @@ def cross_entropy(
     class-probability targets, no extra dimensions ``(N, K, d1, ...)``), and the deprecated
     ``size_average`` and ``reduce`` are not taken.
     """
-    counted = _check_class_targets(input, target, ignore_index)
-    check_range("label_smoothing", label_smoothing, 0.0, 1.0)
+    counted = _check_class_targets(input, target, weight, ignore_index, label_smoothing)
     num_classes = input.shape[1]
     w = input.new_ones(num_classes) if weight is None else weight
-    check_shape("weight", w, (num_classes,))
     safe_target = torch.where(counted, target, 0)[:, None]  # any valid index where ignored
     # -log p_k = logsumexp(x) - x_k: stable, and no (N, K) log-softmax is materialised.
     log_normaliser = input.logsumexp(dim=1)  # [N]
@@ -175,13 +201,44 @@ def binary_cross_entropy_with_logits(
         pos_weight (Tensor[C], optional): ``q``, the weight of the positive term per class
             (last dimension); ``q > 1`` raises recall at the cost of precision.
     """
-    _check_pair(input, target)
-    positive = F.logsigmoid(input)
+    _check_pair(input, target, weight=weight, pos_weight=pos_weight)
+    positive = F.logsigmoid(input)  # log s(x), finite for any logit
     if pos_weight is not None:
-        positive = check_tensor("pos_weight", pos_weight) * positive
-    loss = -(target * positive + (1 - target) * F.logsigmoid(-input))
+        positive = pos_weight * positive
+    loss = -(target * positive + (1 - target) * F.logsigmoid(-input))  # log(1 - s(x)) = log s(-x)
     if weight is not None:
-        loss = check_tensor("weight", weight) * loss
+        loss = weight * loss
+    return reduce_loss(loss, reduction)
+
+
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    *,
+    reduction: str = "mean",
+) -> Tensor:
+    """``-w [y log p + (1 - y) log(1 - p)]`` from probabilities, as ``F.binary_cross_entropy``.
+
+    Each log is clamped at -100, as PyTorch does, so that ``p = 0`` or ``1`` gives a loss of
+    100 instead of infinity. Prefer :func:`binary_cross_entropy_with_logits`: a sigmoid that
+    rounds to exactly 1 has already lost what the loss needs.
+
+    Args:
+        input (Tensor[...]): probabilities in ``[0, 1]`` (a sigmoid's output).
+        target (Tensor[...]): labels in [0, 1], same shape.
+        weight (Tensor[...], optional): broadcastable to ``input``: a weight per element.
+        reduction: ``"none"``, ``"mean"`` or ``"sum"``.
+
+    Returns:
+        Tensor[...] for ``"none"``, else Tensor[].
+    """
+    _check_probabilities(input, target, weight)
+    log_p = torch.log(input).clamp(min=-100)
+    log_not_p = torch.log1p(-input).clamp(min=-100)  # log(1 - p), accurate for small p
+    loss = -(target * log_p + (1 - target) * log_not_p)
+    if weight is not None:
+        loss = weight * loss
     return reduce_loss(loss, reduction)
 
 
@@ -209,8 +266,7 @@ def sigmoid_focal_loss(
         gamma: focusing exponent ``>= 0``; 0 gives the (alpha-weighted) cross-entropy.
         reduction: ``"none"`` (the default, as torchvision), ``"mean"`` or ``"sum"``.
     """
-    _check_pair(inputs, targets)
-    check_range("gamma", gamma, 0.0)
+    _check_focal(inputs, targets, gamma)
     p = torch.sigmoid(inputs)
     ce = binary_cross_entropy_with_logits(inputs, targets, reduction="none")  # -log p_t
     p_t = p * targets + (1 - p) * (1 - targets)

@@ -23,9 +23,36 @@ __all__ = [
     "dropout",
     "l1_penalty",
     "l2_penalty",
+    "soft_threshold",
     "spatial_dropout",
     "stochastic_depth",
 ]
+
+
+# --8<-- [start:checks]
+def _check_dropout(input: Tensor, p: float, min_dim: int = 0, mode: str = "row") -> None:
+    """A tensor with at least ``min_dim`` dimensions, ``p`` in ``[0, 1]``, a known ``mode``."""
+    check_tensor("input", input)
+    if input.dim() < min_dim:
+        raise ValueError(
+            f"input must have at least {min_dim} dimensions (N, C, ...), but got {input.dim()}"
+        )
+    check_range("p", p, 0.0, 1.0)
+    check_in("mode", mode, ("row", "batch"))
+
+
+def _check_penalty(parameters: list[Tensor], weight: float) -> None:
+    for i, p in enumerate(parameters):
+        check_tensor(f"parameters[{i}]", p)
+    check_range("weight", weight, 0.0)
+
+
+def _check_threshold(input: Tensor, threshold: float) -> None:
+    check_tensor("input", input)
+    check_range("threshold", threshold, 0.0)
+
+
+# --8<-- [end:checks]
 
 
 # --8<-- [start:dropout]
@@ -57,8 +84,7 @@ def dropout(
         Tensor[...]: same shape; with ``p = 1`` all zeros, still attached to the graph
         (its gradient is 0), as ``F.dropout``.
     """
-    check_tensor("input", input)
-    check_range("p", p, 0.0, 1.0)
+    _check_dropout(input, p)
     if not training or p == 0:
         return input
     if p == 1:
@@ -86,8 +112,7 @@ def classic_dropout(
     Returns:
         Tensor[...]: same shape.
     """
-    check_tensor("input", input)
-    check_range("p", p, 0.0, 1.0)
+    _check_dropout(input, p)
     if not training:
         return input * (1 - p)
     return input * _keep_mask(input.shape, p, input, generator)
@@ -119,12 +144,7 @@ def spatial_dropout(
     Returns:
         Tensor[N, C, ...]: same shape; all zeros (still in the graph) for ``p = 1``.
     """
-    check_tensor("input", input)
-    if input.dim() < 3:
-        raise ValueError(
-            f"input must have at least 3 dimensions (N, C, ...), but got {input.dim()}"
-        )
-    check_range("p", p, 0.0, 1.0)
+    _check_dropout(input, p, min_dim=3)
     if not training or p == 0:
         return input
     if p == 1:
@@ -199,9 +219,7 @@ def stochastic_depth(
     Returns:
         Tensor[N, ...]: same shape.
     """
-    check_tensor("input", input)
-    check_range("p", p, 0.0, 1.0)
-    check_in("mode", mode, ("row", "batch"))
+    _check_dropout(input, p, mode=mode)
     if not training or p == 0:
         return input
     shape = (input.shape[0],) + (1,) * (input.dim() - 1) if mode == "row" else (1,) * input.dim()
@@ -214,7 +232,11 @@ def stochastic_depth(
 
 # --8<-- [start:penalties]
 def l1_penalty(parameters: list[Tensor], weight: float) -> Tensor:
-    """``weight * sum |w|``: pushes weights to exactly 0 (its gradient has constant size).
+    """``weight * sum |w|``: a pull of constant size ``weight`` towards 0 on every weight.
+
+    Added to the loss, its gradient ``weight * sign(w)`` moves the weights towards 0 but, with
+    plain gradient steps, makes the small ones oscillate around 0 rather than land on it:
+    exact zeros need the proximal step, :func:`soft_threshold`, instead of this term.
 
     Args:
         parameters: the tensors to penalise (usually the weights, not the biases).
@@ -223,7 +245,7 @@ def l1_penalty(parameters: list[Tensor], weight: float) -> Tensor:
     Returns:
         Tensor[]: the penalty, to add to the loss.
     """
-    check_range("weight", weight, 0.0)
+    _check_penalty(parameters, weight)
     return weight * sum((p.abs().sum() for p in parameters), torch.zeros(()))
 
 
@@ -237,8 +259,27 @@ def l2_penalty(parameters: list[Tensor], weight: float) -> Tensor:
     Returns:
         Tensor[]: the penalty, to add to the loss.
     """
-    check_range("weight", weight, 0.0)
+    _check_penalty(parameters, weight)
     return weight / 2 * sum(((p**2).sum() for p in parameters), torch.zeros(()))
+
+
+def soft_threshold(input: Tensor, threshold: float) -> Tensor:
+    """The L1 penalty's proximal step: shrink every entry towards 0 by ``threshold``, stop at 0.
+
+    ``sign(w) * max(|w| - threshold, 0)``, equal to ``F.softshrink(input, threshold)``. After a
+    gradient step of size ``lr`` on the loss alone, applying it with ``threshold = lr *
+    weight`` minimises ``loss + weight * sum |w|`` (proximal gradient descent, ISTA), and
+    every entry smaller than the threshold becomes exactly 0.
+
+    Args:
+        input (Tensor[...]): the weights.
+        threshold: how far each entry moves towards 0, ``>= 0``.
+
+    Returns:
+        Tensor[...]: same shape.
+    """
+    _check_threshold(input, threshold)
+    return torch.sign(input) * (input.abs() - threshold).clamp(min=0)
 
 
 # --8<-- [end:penalties]
