@@ -9,7 +9,11 @@ from reference.training.losses import (
     sigmoid_focal_loss,
     smooth_l1_loss,
 )
-from reference.training.memory import accumulate_gradients, optimizer_state_bytes
+from reference.training.memory import (
+    accumulate_gradients,
+    optimizer_state_bytes,
+    update_loss_scale,
+)
 from reference.training.normalization import BatchNorm2d, GroupNorm, LayerNorm
 from reference.training.optim import SGD, Adadelta, Adagrad, Adam, AdamW, RMSprop
 from reference.training.regularization import (
@@ -26,6 +30,7 @@ from reference.training.schedules import (
     cosine_annealing_lr,
     cyclic_lr,
     exponential_lr,
+    linear_lr,
     reduce_lr_on_plateau,
     step_lr,
 )
@@ -53,6 +58,7 @@ __all__ = [
     "l1_loss",
     "l1_penalty",
     "l2_penalty",
+    "linear_lr",
     "mse_loss",
     "optimizer_state_bytes",
     "reduce_lr_on_plateau",
@@ -62,4 +68,5 @@ __all__ = [
     "spatial_dropout",
     "step_lr",
     "stochastic_depth",
+    "update_loss_scale",
 ]

@@ -16,7 +16,29 @@ from reference.checks import check_in, check_range
 
 # --8<-- [end:imports]
 
-__all__ = ["cosine_annealing_lr", "cyclic_lr", "exponential_lr", "reduce_lr_on_plateau", "step_lr"]
+__all__ = [
+    "cosine_annealing_lr",
+    "cyclic_lr",
+    "exponential_lr",
+    "linear_lr",
+    "reduce_lr_on_plateau",
+    "step_lr",
+]
+
+
+# --8<-- [start:checks]
+def _check_linear(start_factor: float, end_factor: float, total_iters: int) -> None:
+    check_range("start_factor", start_factor, 0.0, 1.0, low_inclusive=False)
+    check_range("end_factor", end_factor, 0.0, 1.0)
+    check_range("total_iters", total_iters, 1)
+
+
+def _check_plateau(mode: str, factor: float) -> None:
+    check_in("mode", mode, ("min", "max"))
+    check_range("factor", factor, 0.0, 1.0, high_inclusive=False)
+
+
+# --8<-- [end:checks]
 
 
 # --8<-- [start:schedules]
@@ -68,6 +90,35 @@ def cosine_annealing_lr(
     check_range("t_max", t_max, 1)
     return [
         eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t / t_max)) / 2
+        for t in range(steps)
+    ]
+
+
+def linear_lr(
+    base_lr: float,
+    start_factor: float = 1 / 3,
+    end_factor: float = 1.0,
+    total_iters: int = 5,
+    steps: int = 5,
+) -> list[float]:
+    """A straight line from ``base_lr * start_factor`` to ``base_lr * end_factor`` (``LinearLR``).
+
+    With ``start_factor < 1`` it is the usual **warmup**: the first updates, taken while
+    Adam's moment estimates and BatchNorm's statistics are still unreliable, are small.
+
+    Args:
+        base_lr: the optimiser's learning rate.
+        start_factor: the fraction of ``base_lr`` at step 0, in ``(0, 1]``.
+        end_factor: the fraction reached after ``total_iters`` steps, in ``[0, 1]``.
+        total_iters: steps the line takes; the rate stays at the end value afterwards.
+        steps: how many steps.
+
+    Returns:
+        The rate of each step.
+    """
+    _check_linear(start_factor, end_factor, total_iters)
+    return [
+        base_lr * (start_factor + (end_factor - start_factor) * min(t, total_iters) / total_iters)
         for t in range(steps)
     ]
 
@@ -125,8 +176,7 @@ def reduce_lr_on_plateau(
     Returns:
         The rate after each report.
     """
-    check_in("mode", mode, ("min", "max"))
-    check_range("factor", factor, 0.0, 1.0, high_inclusive=False)
+    _check_plateau(mode, factor)
     lr, bad, cooling, rates = base_lr, 0, 0, []
     best = math.inf if mode == "min" else -math.inf
     for value in metrics:
