@@ -28,7 +28,7 @@ def _check_point(x: Tensor, eps: float) -> None:
 
 
 def _check_layers(w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor) -> None:
-    """Weights ``[H, D]`` and ``[K, H]`` with biases ``[H]`` and ``[K]`` that fit together."""
+    """Weights Tensor[H, D] and Tensor[K, H] with biases Tensor[H] and Tensor[K] that fit."""
     check_shape("w1", w1, ("H", "D"))
     check_shape("b1", b1, (w1.shape[0],))
     check_shape("w2", w2, ("K", w1.shape[0]))
@@ -36,7 +36,7 @@ def _check_layers(w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor) -> None:
 
 
 def _check_batch(x: Tensor, y: Tensor, w1: Tensor) -> None:
-    """A batch ``x`` of ``[B, D]`` inputs for ``w1`` and ``B`` labels ``y``."""
+    """A batch ``x``, Tensor[B, D] with D the inputs of ``w1``, and ``y``, Tensor[B]."""
     check_shape("x", x, ("B", w1.shape[1]))
     check_shape("y", y, (x.shape[0],))
 

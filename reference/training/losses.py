@@ -56,8 +56,8 @@ def _check_probabilities(input: Tensor, target: Tensor, weight: Tensor | None) -
 def _check_class_targets(
     input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, smoothing: float
 ) -> Tensor:
-    """Logits ``[N, K]``, ``N`` class indices in ``[0, K)`` or ``ignore_index``, ``weight``
-    ``[K]``, ``smoothing`` in ``[0, 1]``; return the mask of targets that count."""
+    """Logits Tensor[N, K], class indices Tensor[N] in ``[0, K)`` or ``ignore_index``, weights
+    Tensor[K], ``smoothing`` in ``[0, 1]``; return the mask of targets that count."""
     check_shape("input", input, ("N", "K"))
     check_shape("target", target, (input.shape[0],))
     if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:

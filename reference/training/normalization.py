@@ -36,7 +36,7 @@ def _check_groups(num_groups: int, num_channels: int) -> None:
 
 
 def _check_channels(input: Tensor, num_channels: int) -> None:
-    """``input`` must be a tensor ``[B, num_channels, ...]``."""
+    """``input`` must be a Tensor[B, C, ...] with C = ``num_channels``."""
     check_tensor("input", input)
     if input.dim() < 2 or input.shape[1] != num_channels:
         raise ValueError(
