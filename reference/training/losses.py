@@ -183,6 +183,10 @@ def cross_entropy(
     return reduce_loss(loss, reduction, mean_divisor=true_weight.sum())
 
 
+# --8<-- [end:cross_entropy]
+
+
+# --8<-- [start:bce]
 def binary_cross_entropy_with_logits(
     input: Tensor,
     target: Tensor,
@@ -242,7 +246,7 @@ def binary_cross_entropy(
     return reduce_loss(loss, reduction)
 
 
-# --8<-- [end:cross_entropy]
+# --8<-- [end:bce]
 
 
 # --8<-- [start:focal]

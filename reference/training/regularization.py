@@ -153,6 +153,10 @@ def spatial_dropout(
     return input * _keep_mask(shape, p, input, generator) / (1 - p)
 
 
+# --8<-- [end:spatial]
+
+
+# --8<-- [start:dropconnect]
 class DropConnect(nn.Linear):
     """A linear layer whose **weights** are dropped (Wan et al., 2013), one mask per forward pass.
 
@@ -172,7 +176,7 @@ class DropConnect(nn.Linear):
         self, in_features: int, out_features: int, p: float = 0.5, bias: bool = True
     ) -> None:
         super().__init__(in_features, out_features, bias=bias)
-        check_range("p", p, 0.0, 1.0, high_inclusive=False)
+        check_range("p", p, 0.0, 1.0, high_inclusive=False)  # p = 1 would drop every weight
         self.p = p
 
     def forward(self, input: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
@@ -191,7 +195,7 @@ class DropConnect(nn.Linear):
         return F.linear(input, weight, self.bias)
 
 
-# --8<-- [end:spatial]
+# --8<-- [end:dropconnect]
 
 
 # --8<-- [start:stochastic_depth]
