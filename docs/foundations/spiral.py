@@ -49,7 +49,8 @@ for kind in ["linear", "two-layer"]:
         model = make_model(kind)
         train(model, x, y, nn.CrossEntropyLoss(), make_optimizer(model.parameters()), steps=500)
         with torch.no_grad():
-            accuracy[kind, name] = (top1_accuracy(model(x), y), top1_accuracy(model(x_test), y_test))
+            train_acc, test_acc = top1_accuracy(model(x), y), top1_accuracy(model(x_test), y_test)
+        accuracy[kind, name] = (train_acc, test_acc)
         models[kind, name] = model
 rows = [
     (kind, name, f"{train_acc:.3f}", f"{test_acc:.3f}")
@@ -93,13 +94,14 @@ points = torch.stack([gx.flatten(), gy.flatten()], dim=1)
 cmap = ListedColormap(COLORS[:4])
 shown = [("linear", "linear"), ("two-layer", "two-layer network")]
 with torch.no_grad(), figure(1, 2, figsize=(8.4, 4.2)) as (fig, axes):
-    for ax, (kind, title) in zip(axes, shown):
+    for ax, (kind, title) in zip(axes, shown, strict=True):
         model = models[kind, "Adam (lr 0.01)"]
         regions = model(points).argmax(dim=1).reshape(gx.shape)
         ax.contourf(gx, gy, regions, levels=[-0.5, 0.5, 1.5, 2.5, 3.5], cmap=cmap, alpha=0.3)
         ax.scatter(x_test[:, 0], x_test[:, 1], c=y_test, cmap=cmap, s=4)
         held_out = accuracy[kind, "Adam (lr 0.01)"][1]
-        ax.set(title=f"{title}: held-out accuracy {held_out:.2f}", aspect="equal", xticks=[], yticks=[])
+        title = f"{title}: held-out accuracy {held_out:.2f}"
+        ax.set(title=title, aspect="equal", xticks=[], yticks=[])
         ax.grid(False)
     html = figure_html(fig, "Predicted class over the plane (shaded) and the held-out points.")
 HTML(html)

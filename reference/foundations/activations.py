@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_tensor
+from reference.checks import as_floating, check_dim, check_floating, check_range, check_real
 
 # --8<-- [end:imports]
 
@@ -33,21 +33,18 @@ __all__ = [
 
 
 # --8<-- [start:checks]
-def _check_input(name: str, value: Tensor, **nonnegative: float) -> None:
-    """``value`` must be a tensor, and every keyword (a slope, a scale) a number ``>= 0``."""
-    check_tensor(name, value)
-    for key, number in nonnegative.items():
-        check_range(key, number, 0.0)
+def _check_input(name: str, value: object, key: str, number: object) -> float:
+    """``value`` must be a floating tensor and ``number`` (the argument ``key``: a slope, a
+    scale) a real number ``>= 0``; returns ``number`` as a float."""
+    check_floating(name, value)
+    return check_range(key, number, 0.0)
 
 
-def _check_logits(input: Tensor, dim: int) -> None:
-    """``input`` must be a tensor with a dimension ``dim`` (negative counts from the end)."""
-    check_tensor("input", input)
-    if not -input.dim() <= dim < max(input.dim(), 1):
-        raise ValueError(
-            f"dim must be in [{-input.dim()}, {input.dim() - 1}] for a {input.dim()}-D input, "
-            f"but got {dim}"
-        )
+def _check_logits(input: object, dim: object) -> int:
+    """``input`` must be a floating tensor with a dimension ``dim`` (negative counts from
+    the end); returns ``dim`` as a non-negative index."""
+    (index,) = check_dim("dim", dim, check_floating("input", input).dim(), of="input")
+    return index
 
 
 # --8<-- [end:checks]
@@ -61,14 +58,15 @@ def sigmoid(input: Tensor) -> Tensor:
     textbook form computes ``exp(-x) = inf``.
 
     Args:
-        input (Tensor[...]): any floating tensor.
+        input (Tensor[...]): any tensor; integers are promoted to the default float dtype.
 
     Returns:
         Tensor[...]: values in [0, 1], same shape.
     """
-    _check_input("input", input)
-    z = torch.exp(-input.abs())  # in (0, 1]: safe for any input
-    return torch.where(input >= 0, 1 / (1 + z), z / (1 + z))
+    x = as_floating("input", input)
+    # -|x| as a choice between two linear branches: abs() would pass no gradient at 0
+    z = torch.exp(torch.where(x >= 0, -x, x))  # in (0, 1]: safe for any x
+    return torch.where(x >= 0, 1 / (1 + z), z / (1 + z))
 
 
 def sigmoid_derivative(x: Tensor) -> Tensor:
@@ -80,7 +78,7 @@ def sigmoid_derivative(x: Tensor) -> Tensor:
     Returns:
         Tensor[...]: values in [0, 0.25].
     """
-    s = sigmoid(x)
+    s = sigmoid(check_floating("x", x))
     return s * (1 - s)
 
 
@@ -92,14 +90,17 @@ def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent, a sigmoid rescaled to (-1, 1): ``tanh(x) = 2 sigmoid(2x) - 1``.
 
     Args:
-        input (Tensor[...]): any floating tensor.
+        input (Tensor[...]): any tensor; integers are promoted to the default float dtype.
 
     Returns:
         Tensor[...]: values in [-1, 1], zero-centred.
     """
-    _check_input("input", input)
-    z = torch.exp(-2 * input.abs())  # as in sigmoid: never overflows
-    return torch.sign(input) * (1 - z) / (1 + z)
+    x = as_floating("input", input)
+    # e^(-2|x|) - 1, as in sigmoid never overflowing; expm1 keeps tanh(1e-8) = 1e-8, where
+    # 1 - e^(-2|x|) would round to 0 in float32
+    m = torch.expm1(torch.where(x >= 0, -2 * x, 2 * x))  # in [-1, 0]
+    magnitude = -m / (2 + m)  # tanh(|x|)
+    return torch.where(x >= 0, magnitude, -magnitude)
 
 
 def tanh_derivative(x: Tensor) -> Tensor:
@@ -111,7 +112,7 @@ def tanh_derivative(x: Tensor) -> Tensor:
     Returns:
         Tensor[...]: values in [0, 1].
     """
-    return 1 - tanh(x) ** 2
+    return 1 - tanh(check_floating("x", x)) ** 2
 
 
 # --8<-- [end:tanh]
@@ -122,17 +123,17 @@ def relu(input: Tensor) -> Tensor:
     """Rectified linear unit ``max(x, 0)``.
 
     Args:
-        input (Tensor[...]): any floating tensor.
+        input (Tensor[...]): any real tensor, floating or integer (as ``F.relu``).
 
     Returns:
-        Tensor[...]: same shape, ``>= 0``.
+        Tensor[...]: same shape and dtype, ``>= 0``.
     """
-    _check_input("input", input)
+    check_real("input", input)
     return input.clamp(min=0)
 
 
 def relu_derivative(x: Tensor) -> Tensor:
-    """1 for ``x > 0``, else 0 (PyTorch takes 0 at the kink ``x = 0``).
+    """1 for ``x > 0``, else 0 (PyTorch takes 0 at the kink ``x = 0``, and 1 at NaN).
 
     Args:
         x (Tensor[...]): where to take the derivative.
@@ -140,8 +141,8 @@ def relu_derivative(x: Tensor) -> Tensor:
     Returns:
         Tensor[...]: 0 or 1.
     """
-    _check_input("x", x)
-    return (x > 0).to(x.dtype)
+    check_floating("x", x)
+    return torch.where(x <= 0, 0.0, 1.0).to(x.dtype)
 
 
 # --8<-- [end:relu]
@@ -158,7 +159,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     Returns:
         Tensor[...]: same shape.
     """
-    _check_input("input", input, negative_slope=negative_slope)
+    negative_slope = _check_input("input", input, "negative_slope", negative_slope)
     return torch.where(input > 0, input, negative_slope * input)
 
 
@@ -172,7 +173,7 @@ def leaky_relu_derivative(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     Returns:
         Tensor[...]: 1 or ``negative_slope``.
     """
-    _check_input("x", x, negative_slope=negative_slope)
+    negative_slope = _check_input("x", x, "negative_slope", negative_slope)
     return torch.where(x > 0, torch.ones_like(x), torch.full_like(x, negative_slope))
 
 
@@ -189,12 +190,12 @@ def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
     Returns:
         Tensor[...]: same shape, ``> -alpha``.
     """
-    _check_input("input", input, alpha=alpha)
+    alpha = _check_input("input", input, "alpha", alpha)
     return torch.where(input > 0, input, alpha * torch.expm1(input.clamp(max=0)))
 
 
 def elu_derivative(x: Tensor, alpha: float = 1.0) -> Tensor:
-    """1 for ``x > 0``, else ``alpha * exp(x)``.
+    """1 for ``x > 0``, else ``alpha * exp(x)`` (also at NaN, as autograd).
 
     Args:
         x (Tensor[...]): where to take the derivative.
@@ -203,8 +204,8 @@ def elu_derivative(x: Tensor, alpha: float = 1.0) -> Tensor:
     Returns:
         Tensor[...]: values in (0, max(1, alpha)].
     """
-    _check_input("x", x, alpha=alpha)
-    return torch.where(x > 0, torch.ones_like(x), alpha * torch.exp(x.clamp(max=0)))
+    alpha = _check_input("x", x, "alpha", alpha)
+    return torch.where(x <= 0, alpha * torch.exp(x.clamp(max=0)), torch.ones_like(x))
 
 
 # --8<-- [end:leaky_elu]
@@ -231,7 +232,9 @@ def softmax(input: Tensor, dim: int = -1) -> Tensor:
         >>> softmax(torch.tensor([1000.0, 1000.0, 0.0]))
         tensor([0.5000, 0.5000, 0.0000])
     """
-    _check_logits(input, dim)
+    dim = _check_logits(input, dim)
+    if input.numel() == 0:  # no maximum to subtract; the result is empty too
+        return input.clone()
     shifted = input - input.amax(dim=dim, keepdim=True)
     exp = shifted.exp()
     return exp / exp.sum(dim=dim, keepdim=True)
@@ -252,7 +255,9 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
 
     Differs from ``F.log_softmax``: ``dim`` defaults to -1, as in :func:`softmax`.
     """
-    _check_logits(input, dim)
+    dim = _check_logits(input, dim)
+    if input.numel() == 0:
+        return input.clone()
     shifted = input - input.amax(dim=dim, keepdim=True)
     return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
 

@@ -13,7 +13,16 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_shape, check_tensor
+from reference.checks import (
+    check_bounds,
+    check_callable,
+    check_finite,
+    check_floating,
+    check_integer,
+    check_range,
+    check_same_device,
+    check_shape,
+)
 
 # --8<-- [end:imports]
 
@@ -21,24 +30,54 @@ __all__ = ["TwoLayerNet", "directional_derivative", "numerical_gradient"]
 
 
 # --8<-- [start:checks]
-def _check_point(x: Tensor, eps: float) -> None:
-    """``x`` must be a tensor and the step ``eps`` positive."""
-    check_tensor("x", x)
-    check_range("eps", eps, 0.0, low_inclusive=False)
+def _check_point(f: object, x: Tensor, eps: object) -> float:
+    """``f`` callable, ``x`` a finite floating tensor and the step ``eps`` positive (returned)."""
+    check_callable("f", f)
+    check_finite("x", check_floating("x", x))  # a difference quotient at NaN or inf is no slope
+    return check_range("eps", eps, 0.0, low_inclusive=False)
+
+
+def _check_direction(f: object, x: Tensor, direction: Tensor) -> None:
+    """``direction`` a non-zero vector shaped like ``x``, with its dtype and device."""
+    check_callable("f", f)
+    check_floating("x", x)
+    check_shape("direction", check_floating("direction", direction), tuple(x.shape), of="x")
+    check_same_device(("x", "direction"), x, direction)
+    if direction.dtype != x.dtype:
+        raise TypeError(f"direction must have x's dtype {x.dtype}, but got {direction.dtype}")
+    if direction.norm() == 0:
+        raise ValueError("direction must not be the zero vector, which has no direction")
 
 
 def _check_layers(w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor) -> None:
-    """Weights Tensor[H, D] and Tensor[K, H] with biases Tensor[H] and Tensor[K] that fit."""
+    """Weights Tensor[H, D] and Tensor[K, H] with biases Tensor[H] and Tensor[K] that fit,
+    all finite, floating, of one dtype and on one device."""
     check_shape("w1", w1, ("H", "D"))
-    check_shape("b1", b1, (w1.shape[0],))
-    check_shape("w2", w2, ("K", w1.shape[0]))
-    check_shape("b2", b2, (w2.shape[0],))
+    check_shape("b1", b1, (w1.shape[0],), of="w1")
+    check_shape("w2", w2, ("K", w1.shape[0]), of="w1")
+    check_shape("b2", b2, (w2.shape[0],), of="w2")
+    for name, p in (("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2)):
+        check_finite(name, check_floating(name, p))
+        if p.dtype != w1.dtype or p.device != w1.device:
+            raise TypeError(
+                f"{name} must have w1's dtype and device ({w1.dtype}, {w1.device}), "
+                f"but got {p.dtype} on {p.device}"
+            )
 
 
-def _check_batch(x: Tensor, y: Tensor, w1: Tensor) -> None:
-    """A batch ``x``, Tensor[B, D] with D the inputs of ``w1``, and ``y``, Tensor[B]."""
-    check_shape("x", x, ("B", w1.shape[1]))
-    check_shape("y", y, (x.shape[0],))
+def _check_batch(x: Tensor, y: Tensor, w1: Tensor, w2: Tensor) -> None:
+    """A batch ``x``, Tensor[B, D] with D the inputs of ``w1`` (its dtype and device), and
+    class indices ``y``, Tensor[B] of integers in ``[0, K)``, K the outputs of ``w2``."""
+    check_shape("x", x, ("B", w1.shape[1]), of="w1")
+    check_shape("y", y, (x.shape[0],), of="x")
+    check_finite("x", x)
+    if x.dtype != w1.dtype or x.device != w1.device:
+        raise TypeError(
+            f"x must have the weights' dtype and device ({w1.dtype}, "
+            f"{w1.device}), but got {x.dtype} on {x.device}"
+        )
+    check_same_device(("x", "y"), x, y)
+    check_bounds("y", check_integer("y", y), 0, w2.shape[0] - 1)
 
 
 # --8<-- [end:checks]
@@ -61,7 +100,7 @@ def numerical_gradient(f: Callable[[Tensor], Tensor], x: Tensor, eps: float = 1e
     Returns:
         Tensor[...]: the estimated gradient, shaped like ``x``.
     """
-    _check_point(x, eps)
+    eps = _check_point(f, x, eps)
     grad = torch.zeros(x.shape, dtype=x.dtype, device=x.device)
     for i in range(x.numel()):
         nudge = torch.zeros_like(grad)
@@ -83,7 +122,7 @@ def directional_derivative(f: Callable[[Tensor], Tensor], x: Tensor, direction: 
     Returns:
         Tensor[]: the derivative.
     """
-    check_shape("direction", direction, tuple(x.shape))
+    _check_direction(f, x, direction)
     x = x.detach().requires_grad_()
     (grad,) = torch.autograd.grad(f(x), x)
     return (grad * direction).sum() / direction.norm()  # grad f . v / |v|
@@ -111,15 +150,16 @@ class TwoLayerNet:
         """Mean cross-entropy of a batch, and what the backward pass needs.
 
         Args:
-            x (Tensor[B, D]): inputs. y (Tensor[B]): class indices in ``[0, K)``.
+            x (Tensor[B, D]): inputs. y (Tensor[B]): class indices in ``[0, K)``, any integer
+                dtype (``F.cross_entropy`` insists on int64).
         """
         p = self.params
-        _check_batch(x, y, p["w1"])
+        _check_batch(x, y, p["w1"], p["w2"])
         z1 = x @ p["w1"].T + p["b1"]  # [B, H] pre-activation
         h = z1.clamp(min=0)  # [B, H] ReLU
         logits = h @ p["w2"].T + p["b2"]  # [B, K]
         log_probs = logits - logits.logsumexp(dim=1, keepdim=True)
-        loss = -log_probs[torch.arange(len(y)), y].mean()
+        loss = -log_probs.gather(1, y[:, None]).mean()
         return loss, {"x": x, "y": y, "z1": z1, "h": h, "probs": log_probs.exp()}
 
     def backward(self, cache: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -128,7 +168,7 @@ class TwoLayerNet:
         batch = x.shape[0]
         # d loss / d logits of softmax + cross-entropy: p - onehot(y), averaged over the batch
         d_logits = probs.clone()
-        d_logits[torch.arange(batch), y] -= 1
+        d_logits.scatter_add_(1, y[:, None], -torch.ones_like(probs[:, :1]))  # p - onehot(y)
         d_logits /= batch  # [B, K]
         d_w2 = d_logits.T @ h  # [K, H]: logits = h W2^T + b2
         d_b2 = d_logits.sum(dim=0)  # [K]

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import torch
 from torch import Tensor
 
-from reference.checks import check_in, check_range
+from reference.checks import check_in, check_int, check_range, check_tensor
 
 # --8<-- [end:imports]
 
@@ -27,10 +27,21 @@ __all__ = [
 
 
 # --8<-- [start:checks]
-def _check_clip_norm(max_norm: float, norm_type: float = 2.0) -> None:
-    """``max_norm >= 0`` and a positive ``norm_type`` (``math.inf`` allowed)."""
-    check_range("max_norm", max_norm, 0.0)
-    check_range("norm_type", norm_type, 0.0, low_inclusive=False)
+def _check_clip_norm(max_norm: object, norm_type: object = 2.0) -> tuple[float, float]:
+    """``max_norm >= 0`` and a positive ``norm_type`` (``math.inf`` allowed for both),
+    returned as floats."""
+    return (
+        check_range("max_norm", max_norm, 0.0, allow_inf=True),
+        check_range("norm_type", norm_type, 0.0, low_inclusive=False, allow_inf=True),
+    )
+
+
+def _check_probe(activation: object, depth: object, width: object, gain: object) -> None:
+    """A known activation, at least one layer of at least one unit, and ``gain >= 0``."""
+    check_in("activation", activation, ("sigmoid", "tanh", "relu"))
+    check_int("depth", depth, 1)
+    check_int("width", width, 1)
+    check_range("gain", gain, 0.0)
 
 
 # --8<-- [end:checks]
@@ -38,7 +49,15 @@ def _check_clip_norm(max_norm: float, norm_type: float = 2.0) -> None:
 
 # --8<-- [start:clipping]
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    given: object = parameters  # checked as what a caller may pass, whatever the annotation
+    if not isinstance(given, Tensor | Iterable) or isinstance(given, str):
+        raise TypeError(
+            f"parameters must be a tensor or an iterable of tensors, but got "
+            f"{type(parameters).__name__}"
+        )
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    for i, p in enumerate(params):
+        check_tensor(f"parameters[{i}]", p)
     return [p.grad for p in params if p.grad is not None]
 
 
@@ -52,7 +71,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
         parameters: a tensor or tensors whose ``.grad`` is changed in place.
         clip_value: the largest magnitude an entry keeps.
     """
-    check_range("clip_value", clip_value, 0.0)
+    clip_value = check_range("clip_value", clip_value, 0.0, allow_inf=True)
     for grad in _grads(parameters):
         grad.clamp_(-clip_value, clip_value)
 
@@ -75,7 +94,7 @@ def clip_grad_norm_(
     Returns:
         Tensor[]: the joint norm before clipping (useful to log: spikes mean trouble).
     """
-    _check_clip_norm(max_norm, norm_type)
+    max_norm, norm_type = _check_clip_norm(max_norm, norm_type)
     grads = _grads(parameters)
     if not grads:
         return torch.tensor(0.0)
@@ -95,7 +114,7 @@ def clip_grad_norm_per_tensor_(parameters: Tensor | Iterable[Tensor], max_norm: 
         parameters: a tensor or tensors whose ``.grad`` is changed in place.
         max_norm: the largest norm of each gradient.
     """
-    _check_clip_norm(max_norm)
+    max_norm, _ = _check_clip_norm(max_norm)
     for grad in _grads(parameters):
         norm = torch.linalg.vector_norm(grad)
         if norm > max_norm:
@@ -135,8 +154,8 @@ def layer_gradient_norms(
         (Tensor[depth], Tensor[depth]): the norms of the input gradients and of the weight
         gradients, first (input-side) layer first.
     """
+    _check_probe(activation, depth, width, gain)
     activations = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
-    check_in("activation", activation, tuple(activations))
     f = activations[activation]
     std = gain / math.sqrt(width)
     weights = [

@@ -15,7 +15,16 @@ import math
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_tensor
+from reference.checks import (
+    as_floating,
+    check_bounds,
+    check_dim,
+    check_distribution,
+    check_finite,
+    check_floating,
+    check_range,
+    check_same_device,
+)
 
 # --8<-- [end:imports]
 
@@ -23,25 +32,32 @@ __all__ = ["cross_entropy_between", "entropy", "information_content", "vector_no
 
 
 # --8<-- [start:checks]
-def _check_norm(x: Tensor, ord: float) -> None:
-    """``x`` must be a tensor and ``ord`` positive (``math.inf`` allowed)."""
-    check_tensor("x", x)
-    check_range("ord", ord, 0.0, low_inclusive=False)
+def _check_norm(x: Tensor, ord: object, dim: object) -> tuple[float, tuple[int, ...]]:
+    """``x`` a floating tensor, ``ord`` positive (``math.inf`` allowed) and ``dim`` its
+    dimensions (``None``: all); returns ``ord`` as a float and the dimensions as a tuple."""
+    check_floating("x", x)
+    ord = check_range("ord", ord, 0.0, low_inclusive=False, allow_inf=True)
+    dims = tuple(range(x.dim())) if dim is None else check_dim("dim", dim, x.dim(), of="x")
+    return ord, dims
 
 
-def _check_base(base: float) -> None:
-    check_range("base", base, 1.0, low_inclusive=False)
+def _check_base(base: object) -> float:
+    """A logarithm's base: a real number above 1."""
+    return check_range("base", base, 1.0, low_inclusive=False)
 
 
-def _check_probabilities(p: Tensor, base: float) -> None:
-    """``p`` must be a tensor and the logarithm's ``base`` above 1."""
-    check_tensor("p", p)
-    _check_base(base)
+def _check_probabilities(p: Tensor, base: object) -> float:
+    """``p`` a floating tensor of probabilities in [0, 1]; returns the checked ``base``."""
+    check_bounds("p", check_floating("p", p), 0.0, 1.0)
+    return _check_base(base)
 
 
 def _normalised(name: str, x: Tensor, axis: int) -> Tensor:
-    """Non-negative weights with a positive sum along ``axis``, divided by that sum."""
-    check_tensor(name, x)
+    """Finite non-negative weights with a positive sum along ``axis``, divided by that sum.
+
+    Integer counts are promoted to the default float dtype, as scipy computes in floats.
+    """
+    x = check_finite(name, as_floating(name, x))
     if bool((x < 0).any()):
         raise ValueError(f"{name} must hold probabilities >= 0, but got {x.min().item()}")
     total = x.sum(dim=axis, keepdim=True)
@@ -51,32 +67,36 @@ def _normalised(name: str, x: Tensor, axis: int) -> Tensor:
 
 
 def _check_entropy(
-    pk: Tensor, qk: Tensor | None, base: float | None, axis: int
-) -> tuple[Tensor, Tensor | None]:
-    """``pk`` (and ``qk``, same shape) as distributions along ``axis``; ``base > 1``."""
+    pk: Tensor, qk: Tensor | None, base: object, axis: object
+) -> tuple[Tensor, Tensor | None, float | None, int]:
+    """``pk`` (and ``qk``: same shape, same device) normalised along ``axis``; ``base > 1``
+    or ``None``. Returns ``p``, ``q``, the base and ``axis`` as a non-negative index."""
+    (axis,) = check_dim("axis", axis, as_floating("pk", pk).dim(), of="pk")
+    p = _normalised("pk", pk, axis)
     if base is not None:
-        _check_base(base)
-    if qk is not None and qk.shape != pk.shape:
-        raise ValueError(f"qk must have pk's shape {tuple(pk.shape)}, but got {tuple(qk.shape)}")
-    return _normalised("pk", pk, axis), None if qk is None else _normalised("qk", qk, axis)
+        base = _check_base(base)
+    if qk is None:
+        return p, None, base, axis
+    q = _normalised("qk", qk, axis)
+    if q.shape != p.shape:
+        raise ValueError(f"qk must have pk's shape {tuple(p.shape)}, but got {tuple(q.shape)}")
+    check_same_device(("pk", "qk"), p, q)
+    return p, q, base, axis
 
 
-def _check_distributions(p: Tensor, q: Tensor, dim: int, base: float) -> None:
-    """``p`` and ``q`` of one shape, each summing to 1 along ``dim``; ``base > 1``."""
-    for name, x in (("p", p), ("q", q)):
-        check_tensor(name, x)
-        if bool((x < 0).any()):
-            raise ValueError(f"{name} must hold probabilities >= 0, but got {x.min().item()}")
-        sums = x.sum(dim=dim)
-        if not torch.allclose(sums, torch.ones_like(sums), atol=1e-6):
-            raise ValueError(
-                f"{name} must sum to 1 along dim {dim}, but a sum is {sums.flatten()[0].item()}"
-            )
+def _check_distributions(p: Tensor, q: Tensor, dim: int, base: object) -> float:
+    """``p`` and ``q`` floating, of one shape and device, each a distribution along ``dim``;
+    returns the checked ``base``."""
+    check_floating("p", p)
+    check_floating("q", q)
     if p.shape != q.shape:
         raise ValueError(
             f"p and q must have the same shape, but got {tuple(p.shape)} and {tuple(q.shape)}"
         )
-    _check_base(base)
+    check_same_device(("p", "q"), p, q)
+    check_distribution("p", p, dim)
+    check_distribution("q", q, dim)
+    return _check_base(base)
 
 
 # --8<-- [end:checks]
@@ -96,16 +116,24 @@ def vector_norm(x: Tensor, ord: float = 2.0, dim: int | tuple[int, ...] | None =
     Returns:
         Tensor: the norms, with ``dim`` removed.
     """
-    _check_norm(x, ord)
+    ord, dims = _check_norm(x, ord, dim)
     magnitude = x.abs()
     if ord == math.inf:
-        return magnitude.amax(dim=dim) if dim is not None else magnitude.max()
-    # Dividing by the largest entry first keeps |x|^p from overflowing or underflowing.
-    scale = magnitude.amax(dim=dim, keepdim=True) if dim is not None else magnitude.max()
-    scale = torch.where(scale > 0, scale, torch.ones_like(scale))
-    total = (magnitude / scale).pow(ord).sum(dim=dim, keepdim=dim is not None)
-    norm = scale * total.pow(1 / ord)
-    return norm.squeeze(dim) if dim is not None else norm
+        if any(x.shape[d] == 0 for d in dims if d < x.dim()):
+            raise ValueError(f"x must not be empty along dim for ord=inf, but got {tuple(x.shape)}")
+        return magnitude.amax(dim=dims)
+    # Dividing by the largest entry first keeps |x|^p from overflowing or underflowing. The
+    # norm is homogeneous, so the scale is a constant for autograd: detach() is exact.
+    scale = magnitude.amax(dim=dims, keepdim=True).detach() if x.numel() else magnitude.sum()
+    scale = torch.where((scale > 0) & (scale < math.inf), scale, torch.ones_like(scale))
+    ratio = magnitude / scale
+    # 0^p has an infinite slope for p < 1, and so has total^(1/p) at a zero total: both are
+    # taken at 1 on the branch that where() discards, so that the gradient at a zero entry
+    # or at the zero vector is 0 (torch's choice), not 0 * inf = NaN. NaN still propagates.
+    powered = torch.where(ratio == 0, 0.0, torch.where(ratio == 0, 1.0, ratio).pow(ord))
+    total = powered.sum(dim=dims, keepdim=True)
+    root = torch.where(total == 0, 0.0, torch.where(total == 0, 1.0, total).pow(1 / ord))
+    return (scale * root).sum(dim=dims)  # a sum over size-1 dimensions drops them
 
 
 # --8<-- [end:vector_norm]
@@ -122,7 +150,7 @@ def information_content(p: Tensor, base: float = math.e) -> Tensor:
     Returns:
         Tensor[...]: same shape.
     """
-    _check_probabilities(p, base)
+    base = _check_probabilities(p, base)
     return -torch.log(p) / math.log(base)
 
 
@@ -151,9 +179,10 @@ def entropy(
         tensor(1.)
 
     Differs from ``scipy.stats.entropy``: takes and returns tensors, and refuses negative
-    weights or an all-zero distribution (``ValueError``) where scipy returns NaN or -inf.
+    weights, non-finite weights or an all-zero distribution (``ValueError``) where scipy
+    returns NaN or -inf.
     """
-    p, q = _check_entropy(pk, qk, base, axis)  # both normalised to sum to 1
+    p, q, base, axis = _check_entropy(pk, qk, base, axis)  # both normalised to sum to 1
     tiny = torch.finfo(p.dtype).tiny
     if q is None:
         terms = torch.where(p > 0, p * torch.log(p.clamp(min=tiny)), 0.0)  # p log p
@@ -179,8 +208,10 @@ def cross_entropy_between(p: Tensor, q: Tensor, dim: int = -1, base: float = mat
     Returns:
         Tensor[...]: ``p``'s shape without ``dim``.
     """
-    _check_distributions(p, q, dim, base)
-    terms = torch.where(p > 0, p * torch.log(q), 0.0)
+    base = _check_distributions(p, q, dim, base)
+    # log q only where p > 0: elsewhere log(1), so that a class with p = q = 0 passes no
+    # 0 * log(0) = NaN into the gradient through the branch where() discards
+    terms = torch.where(p > 0, p * torch.log(torch.where(p > 0, q, 1.0)), 0.0)
     return -terms.sum(dim=dim) / math.log(base)
 
 

@@ -9,7 +9,15 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_same_length
+from reference.checks import (
+    check_callable,
+    check_instance,
+    check_int,
+    check_nonempty,
+    check_range,
+    check_same_length,
+    check_tensor,
+)
 
 # --8<-- [end:imports]
 
@@ -17,20 +25,37 @@ __all__ = ["accumulate_gradients", "optimizer_state_bytes", "update_loss_scale"]
 
 
 # --8<-- [start:checks]
-def _check_micro_batches(inputs: Tensor, targets: Tensor, micro_batch_size: int) -> None:
-    check_same_length(("inputs", "targets"), inputs, targets)
-    check_range("micro_batch_size", micro_batch_size, 1)
+def _check_micro_batches(
+    model: object, loss_fn: object, inputs: Tensor, targets: Tensor, micro_batch_size: object
+) -> None:
+    """A module, a callable loss, a non-empty batch with one target per row, and micro-batches
+    of at least one row."""
+    check_instance("model", model, nn.Module)
+    check_callable("loss_fn", loss_fn)
+    check_tensor("inputs", inputs)
+    check_same_length(("inputs", "targets"), inputs, check_tensor("targets", targets))
+    check_nonempty("inputs", inputs)  # the mean loss of no example is undefined
+    check_int("micro_batch_size", micro_batch_size, 1)
 
 
 def _check_scaling(
-    scale: float, growth_factor: float, backoff_factor: float, interval: int
+    scale: object,
+    growth_tracker: object,
+    found_inf: object,
+    growth_factor: object,
+    backoff_factor: object,
+    interval: object,
 ) -> None:
+    """A positive scale, a count ``>= 0``, a bool, a growth above 1, a backoff in ``(0, 1)``
+    and an interval of at least one step."""
     check_range("scale", scale, 0.0, low_inclusive=False)
+    check_int("growth_tracker", growth_tracker, 0)
+    check_instance("found_inf", found_inf, bool)
     check_range("growth_factor", growth_factor, 1.0, low_inclusive=False)
     check_range(
         "backoff_factor", backoff_factor, 0.0, 1.0, low_inclusive=False, high_inclusive=False
     )
-    check_range("growth_interval", interval, 1)
+    check_int("growth_interval", interval, 1)
 
 
 # --8<-- [end:checks]
@@ -61,15 +86,15 @@ def accumulate_gradients(
     Returns:
         Tensor[]: the batch's mean loss (detached).
     """
-    _check_micro_batches(inputs, targets, micro_batch_size)
+    _check_micro_batches(model, loss_fn, inputs, targets, micro_batch_size)
     total = inputs.shape[0]
-    loss_sum = torch.zeros((), dtype=inputs.dtype)
+    losses = []  # in the loss's dtype and device: inputs may be token ids or uint8 images
     for start in range(0, total, micro_batch_size):
         x, y = inputs[start : start + micro_batch_size], targets[start : start + micro_batch_size]
         loss = loss_fn(model(x), y) * (x.shape[0] / total)  # mean over the micro-batch, reweighted
         loss.backward()  # adds to .grad; the micro-batch's graph is freed here
-        loss_sum += loss.detach()
-    return loss_sum
+        losses.append(loss.detach())
+    return torch.stack(losses).sum()
 
 
 def optimizer_state_bytes(optimizer: torch.optim.Optimizer) -> int:
@@ -81,6 +106,7 @@ def optimizer_state_bytes(optimizer: torch.optim.Optimizer) -> int:
     Returns:
         The number of bytes.
     """
+    check_instance("optimizer", optimizer, torch.optim.Optimizer)
     return sum(
         value.numel() * value.element_size()
         for state in optimizer.state.values()
@@ -121,7 +147,7 @@ def update_loss_scale(
     Returns:
         The new scale and the new count of clean steps.
     """
-    _check_scaling(scale, growth_factor, backoff_factor, growth_interval)
+    _check_scaling(scale, growth_tracker, found_inf, growth_factor, backoff_factor, growth_interval)
     if found_inf:
         return scale * backoff_factor, 0  # overflow: smaller scale, and start counting again
     if growth_tracker + 1 < growth_interval:

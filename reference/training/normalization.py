@@ -9,10 +9,12 @@ with one channel per group).
 from __future__ import annotations
 
 # --8<-- [start:imports]
+import math
+
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_shape, check_tensor
+from reference.checks import check_int, check_module_input, check_range, check_tensor
 
 # --8<-- [end:imports]
 
@@ -20,28 +22,29 @@ __all__ = ["BatchNorm2d", "GroupNorm", "LayerNorm"]
 
 
 # --8<-- [start:checks]
-def _check_batchnorm(num_features: int, momentum: float) -> None:
-    check_range("num_features", num_features, 1)
+def _check_batchnorm(num_features: object, eps: object, momentum: object) -> None:
+    """At least one channel, ``eps > 0`` and ``momentum`` in ``[0, 1]``."""
+    check_int("num_features", num_features, 1)
+    check_range("eps", eps, 0.0, low_inclusive=False)
     check_range("momentum", momentum, 0.0, 1.0)
 
 
-def _check_groups(num_groups: int, num_channels: int) -> None:
-    """Positive counts, with ``num_channels`` a multiple of ``num_groups``."""
-    check_range("num_groups", num_groups, 1)
-    check_range("num_channels", num_channels, 1)
-    if num_channels % num_groups:
+def _check_groups(num_groups: object, num_channels: object, eps: object) -> None:
+    """Positive counts, with ``num_channels`` a multiple of ``num_groups``, and ``eps > 0``."""
+    groups = check_int("num_groups", num_groups, 1)
+    channels = check_int("num_channels", num_channels, 1)
+    if channels % groups:
         raise ValueError(
-            f"num_channels must be divisible by num_groups={num_groups}, but got {num_channels}"
+            f"num_channels must be divisible by num_groups={groups}, but got {channels}"
         )
+    check_range("eps", eps, 0.0, low_inclusive=False)
 
 
-def _check_channels(input: Tensor, num_channels: int) -> None:
-    """``input`` must be a Tensor[B, C, ...] with C = ``num_channels``."""
-    check_tensor("input", input)
-    if input.dim() < 2 or input.shape[1] != num_channels:
-        raise ValueError(
-            f"input must have shape (B, {num_channels}, ...), but got {tuple(input.shape)}"
-        )
+def _check_channels(input: Tensor, module: nn.Module, num_channels: int) -> None:
+    """``input`` must be a Tensor[B, C, ...] with C = ``num_channels``, of the module's dtype
+    and device."""
+    trailing = ("*",) * max(check_tensor("input", input).dim() - 2, 0)
+    check_module_input("input", input, module, ("B", num_channels, *trailing), of="num_channels")
 
 
 # --8<-- [end:checks]
@@ -68,7 +71,7 @@ class BatchNorm2d(nn.Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
         super().__init__()
-        _check_batchnorm(num_features, momentum)
+        _check_batchnorm(num_features, eps, momentum)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = nn.Parameter(torch.ones(num_features))
         self.bias = nn.Parameter(torch.zeros(num_features))
@@ -78,7 +81,9 @@ class BatchNorm2d(nn.Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        check_shape("input", input, ("B", self.num_features, "H", "W"))
+        check_module_input(
+            "input", input, self, ("B", self.num_features, "H", "W"), of="num_features"
+        )
         if self.training:
             count = input.numel() // self.num_features  # values per channel: B * H * W
             if count < 2:
@@ -98,6 +103,9 @@ class BatchNorm2d(nn.Module):
         def per_channel(t: Tensor) -> Tensor:  # [C] -> [1, C, 1, 1], to broadcast over B, H, W
             return t.reshape(1, -1, 1, 1)
 
+        # the mean is subtracted before anything is scaled: folded into input * scale +
+        # (bias - mean * scale), two large terms would cancel and a channel whose mean is
+        # 1e4 would lose several bits in float32
         x_hat = (input - per_channel(mean)) / torch.sqrt(per_channel(var) + self.eps)
         return per_channel(self.weight) * x_hat + per_channel(self.bias)
 
@@ -119,16 +127,22 @@ class LayerNorm(nn.Module):
 
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5) -> None:
         super().__init__()
-        shape = (
-            (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        sizes = (
+            normalized_shape if isinstance(normalized_shape, tuple | list) else (normalized_shape,)
         )
+        if len(sizes) == 0:
+            raise ValueError("normalized_shape must name at least one dimension, but got ()")
+        shape = tuple(check_int("normalized_shape", n, 1) for n in sizes)
+        eps = check_range("eps", eps, 0.0, low_inclusive=False)
         self.normalized_shape, self.eps = shape, eps
         self.weight = nn.Parameter(torch.ones(shape))
         self.bias = nn.Parameter(torch.zeros(shape))
 
     def forward(self, input: Tensor) -> Tensor:
         """Tensor[..., *normalized_shape] to the same shape."""
-        check_shape("input", input, ("...", *self.normalized_shape))
+        check_module_input(
+            "input", input, self, ("...", *self.normalized_shape), of="normalized_shape"
+        )
         dims = tuple(range(-len(self.normalized_shape), 0))
         mean = input.mean(dim=dims, keepdim=True)
         var = input.var(dim=dims, keepdim=True, unbiased=False)
@@ -156,16 +170,17 @@ class GroupNorm(nn.Module):
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5) -> None:
         super().__init__()
-        _check_groups(num_groups, num_channels)
+        _check_groups(num_groups, num_channels, eps)
         self.num_groups, self.num_channels, self.eps = num_groups, num_channels, eps
         self.weight = nn.Parameter(torch.ones(num_channels))
         self.bias = nn.Parameter(torch.zeros(num_channels))
 
     def forward(self, input: Tensor) -> Tensor:
         """Tensor[B, C, ...] to the same shape."""
-        _check_channels(input, self.num_channels)
+        _check_channels(input, self, self.num_channels)
         batch = input.shape[0]
-        groups = input.reshape(batch, self.num_groups, -1)  # [B, G, C/G * H * W]
+        per_group = math.prod(input.shape[1:]) // self.num_groups  # C/G * H * W (maybe 0)
+        groups = input.reshape(batch, self.num_groups, per_group)  # [B, G, C/G * H * W]
         mean = groups.mean(dim=-1, keepdim=True)  # [B, G, 1]: one statistic per group
         var = groups.var(dim=-1, unbiased=False, keepdim=True)
         x_hat = ((groups - mean) / torch.sqrt(var + self.eps)).reshape(input.shape)

@@ -15,6 +15,8 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
+from reference.checks import check_range
+
 # --8<-- [end:imports]
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "RMSprop"]
@@ -22,28 +24,45 @@ __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "RMSprop"]
 
 # --8<-- [start:checks]
 # torch.optim's words for each hyper-parameter in its messages, and the top of its range
-_HYPER = {
+# (rho may be 1: the bound is open, so a hair above). dampening: torch does not check it.
+_HYPER: dict[str, tuple[str | None, float | None]] = {
     "lr": ("learning rate", None),
     "momentum": ("momentum value", None),
+    "dampening": (None, None),
     "weight_decay": ("weight_decay value", None),
     "eps": ("epsilon value", None),
     "alpha": ("alpha value", None),
-    "rho": ("rho value", 1.0),
+    "rho": ("rho value", 1.0 + 1e-12),
     "lr_decay": ("lr_decay", None),
     "initial_accumulator_value": ("initial_accumulator_value", None),
 }
 
 
-def _check_hypers(betas: tuple[float, float] | None = None, **values: float) -> None:
-    """Every value ``>= 0`` (``rho <= 1``, betas in ``[0, 1)``): ValueError, as torch.optim."""
+def _check_hyper(
+    label: str, name: str, value: object, low: float = 0.0, high: float | None = None
+) -> None:
+    """torch.optim's ``Invalid learning rate: -0.1``, followed by the argument's name and range."""
+    try:  # torch accepts an infinite rate: so do these
+        check_range(name, value, low, high, high_inclusive=False, allow_inf=True)
+    except ValueError as error:
+        raise ValueError(f"Invalid {label}: {value} ({error})") from None
+
+
+def _check_hypers(betas: object = None, **values: object) -> None:
+    """Every value ``>= 0`` (``rho <= 1``, ``betas`` a pair in ``[0, 1)``), with torch.optim's
+    messages."""
     for name, value in values.items():
         label, high = _HYPER[name]
-        if not 0.0 <= value or (high is not None and not value <= high):  # NaN fails too
-            span = f"[0.0, {high}]" if high is not None else ">= 0.0"
-            raise ValueError(f"Invalid {label}: {value} (expected {span})")
-    for i, beta in enumerate(betas or ()):
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(f"Invalid beta parameter at index {i}: {beta} (expected [0.0, 1.0))")
+        if label is None:
+            check_range(name, value)
+        else:
+            _check_hyper(label, name, value, 0.0, high)
+    if betas is None:
+        return
+    if not isinstance(betas, tuple | list) or len(betas) != 2:
+        raise TypeError(f"betas must be a pair (beta1, beta2), but got {betas!r}")
+    for i, beta in enumerate(betas):
+        _check_hyper(f"beta parameter at index {i}", f"betas[{i}]", beta, 0.0, 1.0)
 
 
 # --8<-- [end:checks]
@@ -55,6 +74,13 @@ class _Rule(Optimizer):
 
     def update(self, p: Tensor, g: Tensor, state: dict, group: dict) -> None:
         raise NotImplementedError
+
+    def add_param_group(self, param_group: dict) -> None:
+        super().add_param_group(param_group)  # torch's checks: leaves, no duplicates, ...
+        for i, p in enumerate(self.param_groups[-1]["params"]):
+            # the rules square gradients as real numbers; torch views complex ones as pairs
+            if not p.is_floating_point():
+                raise TypeError(f"params[{i}] must be a real floating tensor, but got {p.dtype}")
 
     @overload
     def step(self, closure: None = None) -> None: ...
@@ -101,9 +127,12 @@ class SGD(_Rule):
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ) -> None:
-        _check_hypers(lr=lr, momentum=momentum, weight_decay=weight_decay)
+        _check_hypers(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+            raise ValueError(
+                "Nesterov momentum requires a momentum and zero dampening, but got "
+                f"momentum={momentum}, dampening={dampening}"
+            )
         super().__init__(
             params,
             dict(
@@ -227,17 +256,19 @@ class RMSprop(_Rule):
             if group["momentum"] > 0:
                 state["buffer"] = torch.zeros_like(p)
         alpha, eps, lr = group["alpha"], group["eps"], group["lr"]
-        g = g + group["weight_decay"] * p
-        v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g  # E[g^2]
+        g = g.add(p, alpha=group["weight_decay"])  # g + wd * p
+        # torch's in-place operations, in its order: where E[g^2] - E[g]^2 is 0 up to
+        # rounding (alpha = 0), other roundings would give other results
+        v = state["square_avg"].mul_(alpha).addcmul_(g, g, value=1 - alpha)  # E[g^2]
         if group["centered"]:  # subtract E[g]^2: divide by the standard deviation instead
-            mean = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g
-            v = v - mean * mean
+            mean = state["grad_avg"].lerp_(g, 1 - alpha)  # E[g] = alpha E[g] + (1 - alpha) g
+            v = v.addcmul(mean, mean, value=-1)
         denom = v.sqrt() + eps  # eps outside the square root, no bias correction
         if group["momentum"] > 0:
-            state["buffer"] = group["momentum"] * state["buffer"] + g / denom
-            p -= lr * state["buffer"]
+            buffer = state["buffer"].mul_(group["momentum"]).addcdiv_(g, denom)  # mu b + g / denom
+            p.add_(buffer, alpha=-lr)
         else:
-            p -= lr * g / denom
+            p.addcdiv_(g, denom, value=-lr)  # p - lr g / denom
 
 
 # --8<-- [end:adagrad_rmsprop]

@@ -13,7 +13,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from reference.checks import check_in, check_range, check_tensor
+from reference.checks import (
+    check_floating,
+    check_in,
+    check_int,
+    check_module_input,
+    check_range,
+    check_real,
+    check_sequence,
+)
 
 # --8<-- [end:imports]
 
@@ -30,9 +38,10 @@ __all__ = [
 
 
 # --8<-- [start:checks]
-def _check_dropout(input: Tensor, p: float, min_dim: int = 0, mode: str = "row") -> None:
-    """A tensor with at least ``min_dim`` dimensions, ``p`` in ``[0, 1]``, a known ``mode``."""
-    check_tensor("input", input)
+def _check_dropout(input: Tensor, p: object, min_dim: int = 0, mode: object = "row") -> None:
+    """A floating tensor with at least ``min_dim`` dimensions, ``p`` in ``[0, 1]``, a known
+    ``mode``."""
+    check_floating("input", input)
     if input.dim() < min_dim:
         raise ValueError(
             f"input must have at least {min_dim} dimensions (N, C, ...), but got {input.dim()}"
@@ -41,14 +50,21 @@ def _check_dropout(input: Tensor, p: float, min_dim: int = 0, mode: str = "row")
     check_in("mode", mode, ("row", "batch"))
 
 
-def _check_penalty(parameters: list[Tensor], weight: float) -> None:
+def _check_penalty(parameters: list[Tensor], weight: object) -> None:
+    """A list (or tuple) of real tensors and a ``weight >= 0``."""
+    check_sequence("parameters", parameters, "a list of tensors")
     for i, p in enumerate(parameters):
-        check_tensor(f"parameters[{i}]", p)
+        check_real(f"parameters[{i}]", p)
     check_range("weight", weight, 0.0)
 
 
-def _check_threshold(input: Tensor, threshold: float) -> None:
-    check_tensor("input", input)
+def _zero(parameters: list[Tensor]) -> Tensor:
+    """The sum of no penalty, where the parameters live (the default device if none)."""
+    return parameters[0].new_zeros(()) if parameters else torch.zeros(())
+
+
+def _check_threshold(input: Tensor, threshold: object) -> None:
+    check_floating("input", input)
     check_range("threshold", threshold, 0.0)
 
 
@@ -175,9 +191,10 @@ class DropConnect(nn.Linear):
     def __init__(
         self, in_features: int, out_features: int, p: float = 0.5, bias: bool = True
     ) -> None:
+        in_features = check_int("in_features", in_features, 1)
+        out_features = check_int("out_features", out_features, 1)
         super().__init__(in_features, out_features, bias=bias)
-        check_range("p", p, 0.0, 1.0, high_inclusive=False)  # p = 1 would drop every weight
-        self.p = p
+        self.p = check_range("p", p, 0.0, 1.0, high_inclusive=False)  # 1 would drop every weight
 
     def forward(self, input: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
         """The layer with a fresh weight mask in training.
@@ -189,6 +206,7 @@ class DropConnect(nn.Linear):
         Returns:
             Tensor[..., out_features].
         """
+        check_module_input("input", input, self, ("...", self.in_features))
         weight = self.weight
         if self.training and self.p > 0:
             weight = weight * _keep_mask(weight.shape, self.p, weight, generator) / (1 - self.p)
@@ -250,7 +268,7 @@ def l1_penalty(parameters: list[Tensor], weight: float) -> Tensor:
         Tensor[]: the penalty, to add to the loss.
     """
     _check_penalty(parameters, weight)
-    return weight * sum((p.abs().sum() for p in parameters), torch.zeros(()))
+    return weight * sum((p.abs().sum() for p in parameters), _zero(parameters))
 
 
 def l2_penalty(parameters: list[Tensor], weight: float) -> Tensor:
@@ -264,7 +282,7 @@ def l2_penalty(parameters: list[Tensor], weight: float) -> Tensor:
         Tensor[]: the penalty, to add to the loss.
     """
     _check_penalty(parameters, weight)
-    return weight / 2 * sum(((p**2).sum() for p in parameters), torch.zeros(()))
+    return weight / 2 * sum(((p**2).sum() for p in parameters), _zero(parameters))
 
 
 def soft_threshold(input: Tensor, threshold: float) -> Tensor:

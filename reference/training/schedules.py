@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from reference.checks import check_in, check_range
+from reference.checks import check_in, check_int, check_range, check_sequence
 
 # --8<-- [end:imports]
 
@@ -27,15 +27,44 @@ __all__ = [
 
 
 # --8<-- [start:checks]
-def _check_linear(start_factor: float, end_factor: float, total_iters: int) -> None:
+def _check_steps(base_lr: object, steps: object) -> tuple[float, int]:
+    """A rate ``>= 0`` and a number of steps ``>= 0``, returned as a float and an int."""
+    # a negative rate would climb the loss: torch.optim refuses it too
+    return check_range("base_lr", base_lr, 0.0), check_int("steps", steps, 0)
+
+
+def _check_linear(
+    base_lr: object, start_factor: object, end_factor: object, total_iters: object, steps: object
+) -> None:
+    """As :func:`_check_steps`, a start factor in ``(0, 1]``, an end factor in ``[0, 1]`` and
+    at least one step to go from one to the other."""
+    _check_steps(base_lr, steps)
     check_range("start_factor", start_factor, 0.0, 1.0, low_inclusive=False)
     check_range("end_factor", end_factor, 0.0, 1.0)
-    check_range("total_iters", total_iters, 1)
+    check_int("total_iters", total_iters, 1)
 
 
-def _check_plateau(mode: str, factor: float) -> None:
+def _check_plateau(
+    base_lr: object,
+    metrics: Sequence[float],
+    mode: object,
+    factor: object,
+    patience: object,
+    threshold: object,
+    cooldown: object,
+    min_lr: object,
+) -> list[float]:
+    """A rate ``>= 0``, a sequence of numbers (returned as floats; infinities allowed),
+    ``mode`` ``"min"`` or ``"max"``, ``factor`` in ``[0, 1)``, counts and bounds ``>= 0``."""
+    check_range("base_lr", base_lr, 0.0)
+    check_sequence("metrics", metrics, "a sequence of numbers")
     check_in("mode", mode, ("min", "max"))
     check_range("factor", factor, 0.0, 1.0, high_inclusive=False)
+    check_int("patience", patience, 0)
+    check_int("cooldown", cooldown, 0)
+    check_range("threshold", threshold, 0.0)
+    check_range("min_lr", min_lr, 0.0)
+    return [check_range(f"metrics[{i}]", m, allow_inf=True) for i, m in enumerate(metrics)]
 
 
 # --8<-- [end:checks]
@@ -53,7 +82,8 @@ def exponential_lr(base_lr: float, gamma: float, steps: int) -> list[float]:
     Returns:
         The rate of each step.
     """
-    check_range("gamma", gamma, 0.0)
+    base_lr, steps = _check_steps(base_lr, steps)
+    gamma = check_range("gamma", gamma, 0.0)
     return [base_lr * gamma**t for t in range(steps)]
 
 
@@ -69,7 +99,9 @@ def step_lr(base_lr: float, step_size: int, gamma: float, steps: int) -> list[fl
     Returns:
         The rate of each step.
     """
-    check_range("step_size", step_size, 1)
+    base_lr, steps = _check_steps(base_lr, steps)
+    step_size = check_int("step_size", step_size, 1)
+    gamma = check_range("gamma", gamma, 0.0)
     return [base_lr * gamma ** (t // step_size) for t in range(steps)]
 
 
@@ -87,7 +119,9 @@ def cosine_annealing_lr(
     Returns:
         The rate of each step.
     """
-    check_range("t_max", t_max, 1)
+    base_lr, steps = _check_steps(base_lr, steps)
+    t_max = check_int("t_max", t_max, 1)
+    eta_min = check_range("eta_min", eta_min, 0.0)
     return [
         eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t / t_max)) / 2
         for t in range(steps)
@@ -116,7 +150,7 @@ def linear_lr(
     Returns:
         The rate of each step.
     """
-    _check_linear(start_factor, end_factor, total_iters)
+    _check_linear(base_lr, start_factor, end_factor, total_iters, steps)
     return [
         base_lr * (start_factor + (end_factor - start_factor) * min(t, total_iters) / total_iters)
         for t in range(steps)
@@ -138,7 +172,9 @@ def cyclic_lr(base_lr: float, max_lr: float, step_size_up: int, steps: int) -> l
     Returns:
         The rate of each step.
     """
-    check_range("step_size_up", step_size_up, 1)
+    base_lr, steps = _check_steps(base_lr, steps)
+    max_lr = check_range("max_lr", max_lr, 0.0)
+    step_size_up = check_int("step_size_up", step_size_up, 1)
     rates = []
     for t in range(steps):
         cycle = math.floor(1 + t / (2 * step_size_up))
@@ -176,7 +212,7 @@ def reduce_lr_on_plateau(
     Returns:
         The rate after each report.
     """
-    _check_plateau(mode, factor)
+    metrics = _check_plateau(base_lr, metrics, mode, factor, patience, threshold, cooldown, min_lr)
     lr, bad, cooling, rates = base_lr, 0, 0, []
     best = math.inf if mode == "min" else -math.inf
     for value in metrics:

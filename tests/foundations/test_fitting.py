@@ -84,5 +84,5 @@ class TestSpiral:
             assert top1_accuracy(net(x_test), y_test) > 0.85
 
     def test_rejects_bad_arguments(self) -> None:
-        with pytest.raises(ValueError, match=r"noise must be in \[0.0, inf\], but got -1"):
+        with pytest.raises(ValueError, match=r"noise must be in \[0.0, inf\), but got -1"):
             make_spiral(noise=-1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -50,7 +52,9 @@ class TestRegressionLosses:
         )
 
     def test_rejects_shape_mismatch(self) -> None:
-        with pytest.raises(ValueError, match=r"target must have shape \(3,\), but got \(4,\)"):
+        with pytest.raises(
+            ValueError, match=r"target must have shape \(3,\) to match input, but got \(4,\)"
+        ):
             mse_loss(torch.zeros(3), torch.zeros(4))
 
     def test_rejects_unknown_reduction(self) -> None:
@@ -204,6 +208,18 @@ class TestBinaryCrossEntropy:
         assert_close(got, want, **tol(torch.float64))
         assert_close(got_grad, want_grad, **tol(torch.float64))
 
+    def test_rejects_weights_torch_mishandles(self) -> None:
+        # Regression: a uint8 pos_weight reached (pos_weight - 1) in PyTorch, which wraps
+        # around to 255 for a weight of 0; and a weight of shape (1, N) made the loss (1, N).
+        x, y = torch.zeros(5, dtype=torch.float64), torch.ones(5, dtype=torch.float64)
+        with pytest.raises(TypeError, match="pos_weight must be a floating-point tensor"):
+            binary_cross_entropy_with_logits(x, y, pos_weight=torch.zeros(5, dtype=torch.uint8))
+        wide = torch.ones(1, 5, dtype=torch.float64)
+        with pytest.raises(RuntimeError):  # PyTorch refuses it too, without naming it
+            F.binary_cross_entropy_with_logits(x, y, wide, reduction="none")
+        with pytest.raises(ValueError, match=r"weight must broadcast to input's shape \(5,\)"):
+            binary_cross_entropy_with_logits(x, y, wide)
+
     def test_finite_for_huge_logits(self) -> None:
         x, y = torch.tensor([1e4, -1e4, 1e4]), torch.tensor([0.0, 1.0, 1.0])
         assert_close(
@@ -246,10 +262,15 @@ class TestBinaryCrossEntropyOfProbabilities:
         )
 
     def test_rejects_values_outside_0_1(self) -> None:
-        with pytest.raises(
-            ValueError, match=r"input must hold probabilities in \[0, 1\], but got 1.5"
-        ):
+        outside = r"input must hold values in \[0.0, 1.0\], but got "
+        with pytest.raises(ValueError, match=outside + "1.5"):
             binary_cross_entropy(torch.tensor([0.5, 1.5]), torch.ones(2))
+        with pytest.raises(RuntimeError, match="between 0 and 1"):  # PyTorch refuses it too
+            F.binary_cross_entropy(torch.tensor([0.5, 1.5]), torch.ones(2))
+        with pytest.raises(ValueError, match=outside + "nan"):
+            binary_cross_entropy(torch.tensor([0.5, math.nan]), torch.ones(2))
+        with pytest.raises(RuntimeError, match="between 0 and 1"):
+            F.binary_cross_entropy(torch.tensor([0.5, math.nan]), torch.ones(2))
 
 
 class TestFocalLoss:

@@ -175,7 +175,7 @@ class TestSoftThreshold:
         assert_close(ours, theirs)
 
     def test_rejects_a_negative_threshold(self) -> None:
-        with pytest.raises(ValueError, match=r"threshold must be in \[0.0, inf\], but got -1"):
+        with pytest.raises(ValueError, match=r"threshold must be in \[0.0, inf\), but got -1"):
             soft_threshold(torch.zeros(2), -1)
 
 
