@@ -168,7 +168,8 @@ class TwoLayerNet:
         batch = x.shape[0]
         # d loss / d logits of softmax + cross-entropy: p - onehot(y), averaged over the batch
         d_logits = probs.clone()
-        d_logits.scatter_add_(1, y[:, None], -torch.ones_like(probs[:, :1]))  # p - onehot(y)
+        # p - onehot(y); long(): indices of another integer dtype (uint8) would act as a mask
+        d_logits[torch.arange(batch, device=y.device), y.long()] -= 1
         d_logits /= batch  # [B, K]
         d_w2 = d_logits.T @ h  # [K, H]: logits = h W2^T + b2
         d_b2 = d_logits.sum(dim=0)  # [K]
