@@ -27,7 +27,6 @@ KNOWN_ILLEGIBLE: dict[str, int] = {
     "detection/feature-pyramids/": 11,
     "generative/gan/": 1,
     "image/filters/": 4,
-    "training/optimizers/": 11,
 }
 # Pages that still show raw TeX, and white canvases (page → figure numbers): lists that
 # only shrink.
