@@ -1029,6 +1029,80 @@ add(
     ),
 )
 
+
+def _amp_update(
+    scale: float,
+    growth_tracker: int,
+    found_inf: bool,
+    growth_factor: float,
+    backoff_factor: float,
+    growth_interval: int,
+) -> tuple[float, int]:
+    """GradScaler's update (its kernel), on a float32 scale as GradScaler keeps it."""
+    s, tracker = torch.tensor(scale), torch.tensor(growth_tracker, dtype=torch.int32)
+    found = torch.tensor(float(found_inf))
+    torch._amp_update_scale_(s, tracker, found, growth_factor, backoff_factor, growth_interval)
+    return s.item(), int(tracker)
+
+
+add(
+    Case(
+        "training.binary_cross_entropy",
+        tr.binary_cross_entropy,
+        lambda: {
+            "input": torch.sigmoid(randn(6, 3)),
+            "target": torch.rand(6, 3, generator=seeded(1), dtype=torch.float64),
+            "weight": randn(6, 3, seed=2).abs(),
+            "reduction": "sum",
+        },
+        F.binary_cross_entropy,
+    ),
+    Case(
+        "training.soft_threshold",
+        tr.soft_threshold,
+        lambda: {"input": randn(6, 3), "threshold": 0.5},
+        lambda input, threshold: F.softshrink(input, threshold),
+    ),
+    Case(
+        "training.linear_lr",
+        tr.linear_lr,
+        lambda: {
+            "base_lr": 0.1,
+            "start_factor": 0.25,
+            "end_factor": 1.0,
+            "total_iters": 4,
+            "steps": 7,
+        },
+        lambda base_lr, start_factor, end_factor, total_iters, steps: _torch_rates(
+            lambda o: lr_scheduler.LinearLR(o, start_factor, end_factor, total_iters),
+            base_lr,
+            steps,
+        ),
+    ),
+    Case(
+        "training.update_loss_scale",
+        tr.update_loss_scale,
+        lambda: {
+            "scale": 1024.0,
+            "growth_tracker": 2,
+            "found_inf": False,
+            "growth_factor": 2.0,
+            "backoff_factor": 0.5,
+            "growth_interval": 3,
+        },
+        _amp_update,
+        device=False,
+    ),
+    _module_case(
+        "training.GroupNorm",
+        tr.GroupNorm,
+        lambda: {"num_groups": 2, "num_channels": 4, "eps": 1e-5},
+        lambda: {"input": randn(3, 4, 2, 5)},
+        nn.GroupNorm,
+    ),
+)
+
+
 # Random functions: one seeded generator each, so a call is reproducible; no production
 # counterpart draws the same numbers. A NaN or infinity may be dropped or kept: "valid".
 for name, fn, extra in [

@@ -25,7 +25,6 @@ KNOWN_ILLEGIBLE: dict[str, int] = {
     "detection/anchors/": 9,
     "detection/feature-pyramids/": 11,
     "generative/gan/": 1,
-    "training/optimizers/": 11,
 }
 # Pages that still show raw TeX, and white canvases (page → figure numbers): lists that
 # only shrink.
