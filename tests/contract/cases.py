@@ -2354,6 +2354,15 @@ def _seq2seq() -> at.Seq2Seq:
         return at.Seq2Seq(vocab_size=13, embed_dim=4, hidden_dim=6).double().eval()
 
 
+def _gumbel_softmax(
+    logits: Tensor, tau: float, hard: bool, generator: torch.Generator, dim: int
+) -> Tensor:
+    """F.gumbel_softmax draws from the global generator: seed it as ``generator`` was."""
+    with torch.random.fork_rng():
+        torch.manual_seed(generator.initial_seed())
+        return F.gumbel_softmax(logits, tau, hard, dim=dim)
+
+
 def _decoding() -> Args:
     source, lengths, _ = at.reversal_data(1, 3, 4, generator=seeded())
     step, state = _seq2seq().step_function(source, lengths)
@@ -2383,8 +2392,16 @@ add(
             "sample": True,
             "generator": seeded(),
         },
-        # any values are valid values: a NaN in one that is not picked is rightly dropped
-        accept={"values:nan": "valid", "values:inf": "valid"},
+        # any values are valid values: a NaN in one that is not picked is rightly dropped;
+        # a -inf score rules its position out (NaN and +inf are refused); batch dimensions
+        # broadcast and values may have any width
+        accept={
+            "values:nan": "valid",
+            "values:inf": "valid",
+            "scores:inf": "valid",
+            "scores:shape": "valid",
+            "values:shape": "valid",
+        },
     ),
     Case(
         "attention.local_attention",
@@ -2397,8 +2414,17 @@ add(
             "gaussian": True,
         },
         domains={"half_width": at_least(0)},
-        # any values are valid values: one outside the window rightly has no weight
-        accept={"values:nan": "valid", "values:inf": "valid"},
+        # any values and scores are valid: one outside the window rightly has no weight;
+        # batch dimensions broadcast, values may have any width, an integer centre is a
+        # position too
+        accept={
+            "values:nan": "valid",
+            "values:inf": "valid",
+            "scores:nan": "valid",
+            "scores:inf": "valid",
+            "values:shape": "valid",
+            "center:dtype": "converts",
+        },
     ),
     Case(
         "attention.gumbel_softmax",
@@ -2410,6 +2436,7 @@ add(
             "generator": seeded(),
             "dim": -1,
         },
+        _gumbel_softmax,
         domains={"tau": positive},
     ),
     Case(
@@ -2577,6 +2604,9 @@ add(
         lambda: {"query_dim": 3, "key_dim": 4, "hidden_dim": 5},
         lambda: {"query": randn(2, 3, 3), "key": randn(2, 5, 4, seed=1)},
         domains={"query_dim": at_least(1), "key_dim": at_least(1), "hidden_dim": at_least(1)},
+        # a NaN shows in its row or column; tanh saturates at an infinity; batch dimensions
+        # broadcast
+        accept={"*:nan": "propagate", "*:inf": "valid", "*:shape": "valid"},
     ),
 )
 for cls, ctor in [
