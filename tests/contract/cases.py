@@ -2520,7 +2520,8 @@ add(
             "vocab_size": at_least(1),
             "mlm_probability": lambda v: 0 <= v <= 1,
         },
-        accept={"input_ids:empty": "valid", "input_ids:shape": "valid"},  # any batch of ids
+        # any batch of ids, in any signed integer dtype
+        accept={"input_ids:empty": "valid", "input_ids:shape": "valid", "input_ids:dtype": "valid"},
     ),
     Case(
         "attention.reversal_data",
