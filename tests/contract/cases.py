@@ -2557,7 +2557,15 @@ add(
             "lengths": torch.tensor([3]),
             "target_in": torch.tensor([[1, 5, 4]]),
         },
-        accept={"source:shape": "valid"},  # a longer padded source is another valid batch
+        # a longer padded source or target is another valid batch; int32 ids and lengths
+        # (uint8 lengths too) are what nn.Embedding and pack_padded_sequence take
+        accept={
+            "source:shape": "valid",
+            "target_in:shape": "valid",
+            "source:dtype": "valid",
+            "lengths:dtype": "valid",
+            "target_in:dtype": "valid",
+        },
     ),
     _module_case(
         "attention.MultiheadAttention",
