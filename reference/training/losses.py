@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from reference.checks import (
+    check_data,
     check_finite,
     check_floating,
     check_range,
@@ -141,12 +142,17 @@ def smooth_l1_loss(
 
 
 # --8<-- [start:cross_entropy]
-def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
-    """Validate class indices; return the mask of targets that count (not ``ignore_index``)."""
-    check_shape("input", input, ("N", "K"))
-    check_shape("target", target, (input.shape[0],))
-    if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
-        raise TypeError(f"target must hold integer class indices, but got dtype {target.dtype}")
+def _check_class_targets(
+    input: Tensor, target: Tensor, ignore_index: int
+) -> tuple[Tensor, Tensor]:
+    """Validate logits and class indices; return the indices as int64 and the mask of those
+    that count (not ``ignore_index``)."""
+    check_floating("input", check_shape("input", input, ("N", "K")))
+    check_shape("target", target, (input.shape[0],), of="input")
+    check_same_device(("input", "target"), input, target)
+    if target.dtype not in (torch.int64, torch.uint8):  # the two F.cross_entropy takes
+        raise TypeError(f"target must hold int64 or uint8 class indices, but got {target.dtype}")
+    target = check_data("target", target).long()
     counted = target != ignore_index
     used = target[counted]
     num_classes = input.shape[1]
@@ -156,7 +162,7 @@ def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> Te
             f"target must be in [0, {num_classes}) or equal ignore_index={ignore_index}, "
             f"but got values in [{low}, {high}]"
         )
-    return counted
+    return target, counted
 
 
 def cross_entropy(
@@ -191,7 +197,7 @@ def cross_entropy(
     class-probability targets, no extra dimensions ``(N, K, d1, ...)``), and the deprecated
     ``size_average`` and ``reduce`` are not taken.
     """
-    counted = _check_class_targets(input, target, ignore_index)
+    target, counted = _check_class_targets(input, target, ignore_index)
     check_range("label_smoothing", label_smoothing, 0.0, 1.0)
     num_classes = input.shape[1]
     w = input.new_ones(num_classes) if weight is None else weight
