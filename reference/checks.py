@@ -53,12 +53,12 @@ __all__ = [
     "check_integer",
     "check_module_input",
     "check_nonempty",
+    "check_operands",
     "check_range",
     "check_real",
     "check_same_device",
     "check_same_length",
     "check_sequence",
-    "check_operands",
     "check_shape",
     "check_tensor",
 ]

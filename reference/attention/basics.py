@@ -231,9 +231,7 @@ def _check_query_key(query: Tensor, key: Tensor) -> None:
     check_operands(("query", "key"), query, key)
     check_shape("query", query, ("...", "L", "d"))
     check_shape("key", key, ("...", "S", query.shape[-1]), of="query")
-    check_broadcastable(
-        ("query", "key"), query.shape[:-2], key.shape[:-2], what="batch dimensions"
-    )
+    check_broadcastable(("query", "key"), query.shape[:-2], key.shape[:-2], what="batch dimensions")
 
 
 def dot_similarity(query: Tensor, key: Tensor) -> Tensor:

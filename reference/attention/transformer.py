@@ -147,9 +147,7 @@ def scaled_dot_product_attention(
     if enable_gqa:
         value = _repeat_kv_heads(query, value, "value")
     check_shape("value", value, ("...", key.shape[-2], "E_v"), of="key")
-    check_broadcastable(
-        ("value", "key"), value.shape[:-2], key.shape[:-2], what="batch dimensions"
-    )
+    check_broadcastable(("value", "key"), value.shape[:-2], key.shape[:-2], what="batch dimensions")
     return _dropout(weights, dropout_p, generator=generator) @ value
 
 
@@ -178,7 +176,8 @@ class MultiheadAttention(nn.Module):
         batch_first: bool = False,
     ) -> None:
         super().__init__()
-        embed_dim, num_heads = check_int("embed_dim", embed_dim, 1), check_int("num_heads", num_heads, 1)
+        embed_dim = check_int("embed_dim", embed_dim, 1)
+        num_heads = check_int("num_heads", num_heads, 1)
         check_range("dropout", dropout, 0.0, 1.0)
         if embed_dim % num_heads:
             raise ValueError(

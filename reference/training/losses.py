@@ -142,9 +142,7 @@ def smooth_l1_loss(
 
 
 # --8<-- [start:cross_entropy]
-def _check_class_targets(
-    input: Tensor, target: Tensor, ignore_index: int
-) -> tuple[Tensor, Tensor]:
+def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> tuple[Tensor, Tensor]:
     """Validate logits and class indices; return the indices as int64 and the mask of those
     that count (not ``ignore_index``)."""
     check_floating("input", check_shape("input", input, ("N", "K")))

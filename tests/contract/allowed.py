@@ -1,1 +1,0 @@
-ALLOWED: dict[tuple[str, str, str], str] = {}
