@@ -35,7 +35,7 @@ __all__ = [
 
 # --8<-- [start:check]
 def _check_input(module: nn.Module, x: Tensor, channels: int, name: str = "x") -> None:
-    check_module_input(name, x, module, ("B", channels, "H", "W"), of="channels")
+    check_module_input(name, x, module, ("B", channels, "H", "W"))
 
 
 def _check_kernel_size(kernel_size: object) -> int:

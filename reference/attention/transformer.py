@@ -147,7 +147,9 @@ def scaled_dot_product_attention(
     if enable_gqa:
         value = _repeat_kv_heads(query, value, "value")
     check_shape("value", value, ("...", key.shape[-2], "E_v"), of="key")
-    check_broadcastable(("value", "key"), value.shape[:-2], key.shape[:-2], what="batch dimensions")
+    check_broadcastable(
+        ("value", "query"), value.shape[:-2], query.shape[:-2], what="batch dimensions"
+    )
     return _dropout(weights, dropout_p, generator=generator) @ value
 
 

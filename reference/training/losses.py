@@ -149,7 +149,10 @@ def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> tu
     check_shape("target", target, (input.shape[0],), of="input")
     check_same_device(("input", "target"), input, target)
     if target.dtype not in (torch.int64, torch.uint8):  # the two F.cross_entropy takes
-        raise TypeError(f"target must hold int64 or uint8 class indices, but got {target.dtype}")
+        raise TypeError(
+            "target must hold integer class indices (int64 or uint8, as torch takes), "
+            f"but got dtype {target.dtype}"
+        )
     target = check_data("target", target).long()
     counted = target != ignore_index
     used = target[counted]
