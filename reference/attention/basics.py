@@ -267,14 +267,18 @@ def _unit(x: Tensor, dim: int, eps: float) -> Tensor:
 
 
 def _as_common_floating(x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:
-    """Both in their promoted dtype, which must be floating, as ``F.cosine_similarity`` does."""
+    """Integer (and bool) operands in the promoted dtype, which must be floating; floating
+    ones keep theirs (their norms are taken in it), as in ``F.cosine_similarity``."""
     dtype = torch.promote_types(check_tensor("x1", x1).dtype, check_tensor("x2", x2).dtype)
     if not dtype.is_floating_point:
         raise TypeError(
             f"x1 and x2 must promote to a floating dtype, but got {x1.dtype} and {x2.dtype}"
         )
     check_same_device(("x1", "x2"), x1, x2)
-    return x1.to(dtype), x2.to(dtype)
+    return (
+        x1 if x1.is_floating_point() else x1.to(dtype),
+        x2 if x2.is_floating_point() else x2.to(dtype),
+    )
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
