@@ -12,7 +12,7 @@ The contract every public function follows (``tests/contract/test_contract.py`` 
   ``TypeError`` (:func:`check_floating`, :func:`check_integer`).
 * **Shapes, sizes and empty inputs** that make no sense give a ``ValueError`` naming the
   argument, the expected shape and the shape given (:func:`check_shape`,
-  :func:`check_nonempty`).
+  :func:`check_nonempty`, :func:`check_broadcastable`).
 * **NaN and infinity** are refused where they make the result meaningless (scores, boxes,
   rewards, tolerances: :func:`check_finite`); elsewhere they propagate as in torch.
 * **Values** of a tensor outside their range (class indices, probabilities) are refused
@@ -24,7 +24,8 @@ The contract every public function follows (``tests/contract/test_contract.py`` 
   NumPy scalars and refuse NaN, and infinity unless the function asks for it.
 * **Devices**: tensors that are read value by value must hold data (a ``meta`` tensor has
   none: :func:`check_data`); tensors combined with each other must share a device
-  (:func:`check_same_device`); outputs are allocated on the inputs' device.
+  (:func:`check_same_device`; :func:`check_operands` also asks for one floating dtype);
+  outputs are allocated on the inputs' device.
 """
 
 from __future__ import annotations

@@ -442,7 +442,7 @@ def mask_tokens(
     kept 10% of the time (so the model cannot learn that only ``[MASK]`` needs predicting).
 
     Args:
-        input_ids (Tensor[...]): token ids.
+        input_ids (Tensor[...]): token ids, a signed integer dtype (the labels hold -100).
         mask_token_id: the id of ``[MASK]``.
         vocab_size: random replacements are drawn from ``[0, vocab_size)``.
         mlm_probability: the share of tokens chosen for prediction.
