@@ -17,6 +17,7 @@ from torch import Tensor
 
 from reference.checks import (
     check_bounds,
+    check_data,
     check_finite,
     check_floating,
     check_range,
@@ -105,13 +106,19 @@ def _check_probabilities(input: Tensor, target: Tensor, weight: Tensor | None) -
 
 def _check_class_targets(
     input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, smoothing: float
-) -> Tensor:
-    """Logits Tensor[N, K], class indices Tensor[N] in ``[0, K)`` or ``ignore_index``, weights
-    Tensor[K], ``smoothing`` in ``[0, 1]``; return the mask of targets that count."""
-    check_shape("input", input, ("N", "K"))
-    check_shape("target", target, (input.shape[0],))
-    if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
-        raise TypeError(f"target must hold integer class indices, but got dtype {target.dtype}")
+) -> tuple[Tensor, Tensor]:
+    """Logits Tensor[N, K], class indices Tensor[N] (int64 or uint8, as torch takes) in
+    ``[0, K)`` or ``ignore_index``, weights Tensor[K], ``smoothing`` in ``[0, 1]``; return the
+    indices as int64 and the mask of those that count."""
+    check_floating("input", check_shape("input", input, ("N", "K")))
+    check_shape("target", target, (input.shape[0],), of="input")
+    check_same_device(("input", "target"), input, target)
+    if target.dtype not in (torch.int64, torch.uint8):
+        raise TypeError(
+            "target must hold integer class indices (int64 or uint8, as torch takes), "
+            f"but got dtype {target.dtype}"
+        )
+    target = check_data("target", target).long()
     if weight is not None:
         check_shape("weight", weight, (input.shape[1],))
     check_range("label_smoothing", smoothing, 0.0, 1.0)
@@ -124,7 +131,7 @@ def _check_class_targets(
             f"target must be in [0, {num_classes}) or equal ignore_index={ignore_index}, "
             f"but got values in [{low}, {high}]"
         )
-    return counted
+    return target, counted
 
 
 def _check_focal(
@@ -229,7 +236,7 @@ def cross_entropy(
     class-probability targets, no extra dimensions ``(N, K, d1, ...)``), and the deprecated
     ``size_average`` and ``reduce`` are not taken.
     """
-    counted = _check_class_targets(input, target, weight, ignore_index, label_smoothing)
+    target, counted = _check_class_targets(input, target, weight, ignore_index, label_smoothing)
     num_classes = input.shape[1]
     w = input.new_ones(num_classes) if weight is None else weight
     safe_target = torch.where(counted, target, 0)[:, None]  # any valid index where ignored

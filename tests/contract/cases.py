@@ -2455,6 +2455,15 @@ def _seq2seq() -> at.Seq2Seq:
         return at.Seq2Seq(vocab_size=13, embed_dim=4, hidden_dim=6).double().eval()
 
 
+def _gumbel_softmax(
+    logits: Tensor, tau: float, hard: bool, generator: torch.Generator, dim: int
+) -> Tensor:
+    """F.gumbel_softmax draws from the global generator: seed it as ``generator`` was."""
+    with torch.random.fork_rng():
+        torch.manual_seed(generator.initial_seed())
+        return F.gumbel_softmax(logits, tau, hard, dim=dim)
+
+
 def _decoding() -> Args:
     source, lengths, _ = at.reversal_data(1, 3, 4, generator=seeded())
     step, state = _seq2seq().step_function(source, lengths)
@@ -2484,8 +2493,16 @@ add(
             "sample": True,
             "generator": seeded(),
         },
-        # any values are valid values: a NaN in one that is not picked is rightly dropped
-        accept={"values:nan": "valid", "values:inf": "valid"},
+        # any values are valid values: a NaN in one that is not picked is rightly dropped;
+        # a -inf score rules its position out (NaN and +inf are refused); batch dimensions
+        # broadcast and values may have any width
+        accept={
+            "values:nan": "valid",
+            "values:inf": "valid",
+            "scores:inf": "valid",
+            "scores:shape": "valid",
+            "values:shape": "valid",
+        },
     ),
     Case(
         "attention.local_attention",
@@ -2498,8 +2515,17 @@ add(
             "gaussian": True,
         },
         domains={"half_width": at_least(0)},
-        # any values are valid values: one outside the window rightly has no weight
-        accept={"values:nan": "valid", "values:inf": "valid"},
+        # any values and scores are valid: one outside the window rightly has no weight;
+        # batch dimensions broadcast, values may have any width, an integer centre is a
+        # position too
+        accept={
+            "values:nan": "valid",
+            "values:inf": "valid",
+            "scores:nan": "valid",
+            "scores:inf": "valid",
+            "values:shape": "valid",
+            "center:dtype": "converts",
+        },
     ),
     Case(
         "attention.gumbel_softmax",
@@ -2511,6 +2537,7 @@ add(
             "generator": seeded(),
             "dim": -1,
         },
+        _gumbel_softmax,
         domains={"tau": positive},
     ),
     Case(
@@ -2594,7 +2621,8 @@ add(
             "vocab_size": at_least(1),
             "mlm_probability": lambda v: 0 <= v <= 1,
         },
-        accept={"input_ids:empty": "valid", "input_ids:shape": "valid"},  # any batch of ids
+        # any batch of ids, in any signed integer dtype
+        accept={"input_ids:empty": "valid", "input_ids:shape": "valid", "input_ids:dtype": "valid"},
     ),
     Case(
         "attention.reversal_data",
@@ -2630,7 +2658,15 @@ add(
             "lengths": torch.tensor([3]),
             "target_in": torch.tensor([[1, 5, 4]]),
         },
-        accept={"source:shape": "valid"},  # a longer padded source is another valid batch
+        # a longer padded source or target is another valid batch; int32 ids and lengths
+        # (uint8 lengths too) are what nn.Embedding and pack_padded_sequence take
+        accept={
+            "source:shape": "valid",
+            "target_in:shape": "valid",
+            "source:dtype": "valid",
+            "lengths:dtype": "valid",
+            "target_in:dtype": "valid",
+        },
     ),
     _module_case(
         "attention.MultiheadAttention",
@@ -2678,6 +2714,9 @@ add(
         lambda: {"query_dim": 3, "key_dim": 4, "hidden_dim": 5},
         lambda: {"query": randn(2, 3, 3), "key": randn(2, 5, 4, seed=1)},
         domains={"query_dim": at_least(1), "key_dim": at_least(1), "hidden_dim": at_least(1)},
+        # a NaN shows in its row or column; tanh saturates at an infinity; batch dimensions
+        # broadcast
+        accept={"*:nan": "propagate", "*:inf": "valid", "*:shape": "valid"},
     ),
 )
 for cls, ctor in [

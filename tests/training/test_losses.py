@@ -174,6 +174,32 @@ class TestCrossEntropy:
         with pytest.raises(ValueError, match=r"weight must have shape \(3,\), but got \(2,\)"):
             cross_entropy(torch.zeros(2, 3), torch.tensor([0, 1]), torch.ones(2))
 
+    def test_target_dtypes_as_torch(self) -> None:
+        # Regression: uint8 targets crashed in gather(), where torch takes them as indices;
+        # int32 targets were accepted, where torch refuses them.
+        x = torch.randn(6, 4, dtype=torch.float64) * 2
+        y = torch.tensor([0, 3, 1, 2, 2, 0])
+        for reduction in REDUCTIONS:
+            got = cross_entropy(x, y.byte(), reduction=reduction, label_smoothing=0.2)
+            want = F.cross_entropy(x, y.byte(), reduction=reduction, label_smoothing=0.2)
+            assert_close(got, want, **tol(torch.float64))
+        with pytest.raises(RuntimeError):
+            F.cross_entropy(x, y.int())
+        with pytest.raises(TypeError, match=r"target must hold integer class .* torch\.int32"):
+            cross_entropy(x, y.int())
+
+    def test_rejects_what_torch_refuses_naming_the_argument(self) -> None:
+        y = torch.tensor([0, 1])
+        for logits in (torch.zeros(2, 3, dtype=torch.long), torch.zeros(2, 3, device="meta")):
+            with pytest.raises((RuntimeError, NotImplementedError)):
+                F.cross_entropy(logits, y)
+        with pytest.raises(TypeError, match="input must be a floating-point tensor"):
+            cross_entropy(torch.zeros(2, 3, dtype=torch.long), y)
+        with pytest.raises(ValueError, match="input, target must be on the same device"):
+            cross_entropy(torch.zeros(2, 3, device="meta"), y)
+        with pytest.raises(ValueError, match=r"target must have shape \(0,\) to match input"):
+            cross_entropy(torch.zeros(0, 3), y)
+
     def test_reduction_is_keyword_only(self) -> None:
         # F.cross_entropy's 4th position is the deprecated size_average: a positional
         # "sum" there would silently average. Ours refuses it.
