@@ -51,10 +51,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if needs_build and not os.environ.get("KB_SITE"):
         twice = any("built_again" in item.nodeid for item in site)
         background.start(2 if twice else 1)
-    if any(item.nodeid.startswith("tests/site/test_page_code.py::test_blocks") for item in site):
-        from tests.site.test_page_code import start_run
-
-        start_run()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

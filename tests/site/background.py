@@ -1,10 +1,9 @@
 """Slow site work started as soon as the tests are collected, so it overlaps with other tests.
 
 The site is built once; a few sections are built a second time on their own, in another
-process with another hash seed (``REBUILT``: their pages must come out the same), and each
-page's code is run in a fresh interpreter; these processes start when collection ends
-(``tests/conftest.py`` calls :func:`start`) and run while the reference tests run. Each
-fixture that needs a result waits for it.
+process with another hash seed (``REBUILT``: their pages must come out the same). Both
+start when collection ends (``tests/conftest.py`` calls :func:`start`) and run while the
+reference tests run; each fixture that needs a build waits for it.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +38,8 @@ class BuildFailed(RuntimeError):
 
 # Sections built again on their own by the reproducibility test: photographs, a notebook
 # page that trains with random data, a timing figure (left out). Every page's text
-# output is also re-run in fresh interpreters (test_page_code.py, test_notebooks.py); a
-# second build of every page would cost as much CPU as the first.
+# output is also re-run in a fresh kernel (test_notebooks.py); a second build of every page
+# would cost as much CPU as the first.
 REBUILT = ("image", "rl")
 
 
@@ -93,53 +91,9 @@ class BackgroundBuild:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-class BackgroundRun:
-    """A Python script run in the background with ``stdin`` as its input; its output on wait."""
-
-    def __init__(self, script: Path, stdin: str) -> None:
-        self._process = subprocess.Popen(
-            [sys.executable, str(script)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-            env=os.environ | BUILD_ENV | {"MPLBACKEND": "Agg"},
-        )
-        # A thread feeds the input and collects the output, so the script starts now.
-        self._result: tuple[str, str] = ("", "")
-        self._thread = threading.Thread(target=self._communicate, args=(stdin,), daemon=True)
-        self._thread.start()
-
-    def _communicate(self, stdin: str) -> None:
-        self._result = self._process.communicate(stdin)
-
-    def wait(self, timeout: float = 1800) -> str:
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            raise TimeoutError(f"{self._process.args} still runs after {timeout} s")
-        out, err = self._result
-        if self._process.returncode != 0:
-            raise RuntimeError(f"{self._process.args} failed:\n{err[-3000:]}")
-        return out
-
-    def discard(self) -> None:
-        if self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
-
-
 # Work that selected tests will need, noted at collection (e.g. "notebooks").
 WANTED: dict[str, bool] = {}
 _STARTED: dict[str, BackgroundBuild] = {}
-_RUNS: dict[str, BackgroundRun] = {}
-
-
-def run(name: str, script: Path, stdin: str) -> BackgroundRun:
-    """Start ``script`` under ``name`` unless it was started; return its handle."""
-    if name not in _RUNS:
-        _RUNS[name] = BackgroundRun(script, stdin)
-    return _RUNS[name]
 
 
 def start(builds: int) -> None:
@@ -156,7 +110,6 @@ def build(name: str) -> Build:
 
 
 def discard_all() -> None:
-    for started in [*_STARTED.values(), *_RUNS.values()]:
+    for started in _STARTED.values():
         started.discard()
     _STARTED.clear()
-    _RUNS.clear()

@@ -41,18 +41,20 @@ NOT_YET_CALLED: dict[str, set[str]] = {
     "detection/nms.md": {"kl_box_loss"},
 }
 
-# Run first in every notebook (not part of the downloaded file): no `reference`, and a
-# record of the functions defined in the notebook that run.
+# Run first in every notebook (not part of the downloaded file): no `reference`, a random
+# torch seed (an example that prints random numbers without seeding shows up as a
+# mismatch), and a record of the functions defined in the notebook that run; no name is
+# bound but `_kb_…`, so a notebook that forgets an import still fails.
 _SETUP = """\
-import sys
-sys.modules["reference"] = None
+__import__("torch").seed()
+__import__("sys").modules["reference"] = None
 _kb_called = set()
 def _kb_profile(frame, event, arg):
     if event == "call" and frame.f_globals.get("__name__") == "__main__":
         _kb_called.add(frame.f_code.co_qualname)
-sys.setprofile(_kb_profile)
+__import__("sys").setprofile(_kb_profile)
 """
-_REPORT = "sys.setprofile(None)\nimport json\nprint(json.dumps(sorted(_kb_called)))"
+_REPORT = '__import__("sys").setprofile(None)\nprint(__import__("json").dumps(sorted(_kb_called)))'
 
 
 def _ids(source: Path) -> str:
@@ -131,6 +133,7 @@ def test_the_notebook_runs_without_the_package_and_prints_what_the_page_shows(
     if source.suffix != ".md":
         return
     shown = page_outputs(built, source)
+    assert len(shown) == len(shown_cells(source)), "every shown block is a kb-cell on the page"
     for cell in result.cells[1:-1]:
         block = cell.get("metadata", {}).get("kb", {}).get("block")
         if cell.cell_type != "code" or block is None or shown[block - 1] is None:
