@@ -14,6 +14,7 @@ from reference.detection.augmentation import mosaic
 from reference.detection.boxes import (
     box_area,
     box_iou,
+    box_iou_simple,
     complete_box_iou,
     complete_box_iou_loss,
     distance_box_iou,
@@ -46,6 +47,7 @@ __all__ = [
     "batched_nms",
     "box_area",
     "box_iou",
+    "box_iou_simple",
     "cell_anchors",
     "complete_box_iou",
     "complete_box_iou_loss",

@@ -38,7 +38,6 @@ NOT_YET_CALLED: dict[str, set[str]] = {
     },
     "cnn/convolution.md": {"conv_transpose_output_size"},
     "detection/feature-pyramids.md": {"fpn_level"},
-    "detection/iou.md": {"box_area", "complete_box_iou", "distance_box_iou", "generalized_box_iou"},
     "detection/nms.md": {"kl_box_loss"},
     "foundations/activations.md": {
         "elu",
