@@ -22,7 +22,7 @@ from reference.detection.boxes import (
     generalized_box_iou,
     generalized_box_iou_loss,
 )
-from reference.detection.nms import batched_nms, nms, soft_nms
+from reference.detection.nms import batched_nms, diou_nms, nms, nms_simple, soft_nms
 from reference.detection.pyramids import (
     FeaturePyramidNetwork,
     fpn_level,
@@ -52,6 +52,7 @@ __all__ = [
     "complete_box_iou",
     "complete_box_iou_loss",
     "decode_boxes",
+    "diou_nms",
     "distance_box_iou",
     "distance_box_iou_loss",
     "encode_boxes",
@@ -64,6 +65,7 @@ __all__ = [
     "kmeans_anchors",
     "mosaic",
     "nms",
+    "nms_simple",
     "rpn_anchors",
     "sample_anchors",
     "soft_nms",

@@ -38,7 +38,6 @@ NOT_YET_CALLED: dict[str, set[str]] = {
     },
     "cnn/convolution.md": {"conv_transpose_output_size"},
     "detection/feature-pyramids.md": {"fpn_level"},
-    "detection/nms.md": {"kl_box_loss"},
     "foundations/activations.md": {
         "elu",
         "elu_derivative",
