@@ -14,12 +14,124 @@ import torch
 from torch import Tensor
 
 from reference.checks import check_in, check_range, check_shape
-from reference.detection.boxes import _columns, _inter_union
-from reference.metrics.precision_recall import precision_recall, voc_box_iou, voc_match
+from reference.detection import box_iou
 
 # --8<-- [end:imports]
+# --8<-- [start:map_imports]
+from reference.detection.boxes import _columns, _inter_union
 
-__all__ = ["average_precision", "mean_average_precision", "voc_mean_average_precision"]
+# --8<-- [end:map_imports]
+# --8<-- [start:voc_imports]
+from reference.metrics.precision_recall import precision_recall, voc_box_iou, voc_match
+
+# --8<-- [end:voc_imports]
+
+__all__ = [
+    "average_precision",
+    "class_average_precision",
+    "mean_average_precision",
+    "voc_mean_average_precision",
+]
+
+
+# --8<-- [start:checks]
+def _check_inputs(preds: list[dict], target: list[dict]) -> None:
+    if not isinstance(preds, list) or not isinstance(target, list):
+        raise TypeError("preds and target must be lists of dicts, one per image")
+    if len(preds) != len(target):
+        raise ValueError(
+            f"preds and target must have the same length, but got {len(preds)} and {len(target)}"
+        )
+    for i, (p, t) in enumerate(zip(preds, target, strict=True)):
+        for name, d, keys in (
+            ("preds", p, ("boxes", "scores", "labels")),
+            ("target", t, ("boxes", "labels")),
+        ):
+            missing = [k for k in keys if k not in d]
+            if missing:
+                raise ValueError(f"{name}[{i}] must have keys {keys}, but lacks {missing}")
+            check_shape(f"{name}[{i}]['boxes']", d["boxes"], ("N", 4))
+            check_shape(f"{name}[{i}]['labels']", d["labels"], (d["boxes"].shape[0],))
+            if d["labels"].is_floating_point():
+                raise TypeError(
+                    f"{name}[{i}]['labels'] must hold integers, but got {d['labels'].dtype}"
+                )
+        check_shape(f"preds[{i}]['scores']", p["scores"], (p["boxes"].shape[0],))
+
+
+def _check_class_inputs(
+    preds: list[dict[str, Tensor]],
+    target: list[dict[str, Tensor]],
+    label: int,
+    iou_threshold: float,
+) -> None:
+    _check_inputs(preds, target)
+    if isinstance(label, bool) or not isinstance(label, int):
+        raise TypeError(f"label must be an int, but got {type(label).__name__}")
+    check_range("iou_threshold", iou_threshold, 0.0, 1.0)
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:class_average_precision]
+def class_average_precision(
+    preds: list[dict[str, Tensor]],
+    target: list[dict[str, Tensor]],
+    label: int,
+    iou_threshold: float = 0.5,
+) -> float:
+    """COCO's AP of one class at one IoU threshold, written as a loop over the ranked detections.
+
+    Equal to the per-class AP of :func:`mean_average_precision` and of pycocotools'
+    ``COCOeval`` with this single IoU threshold, as long as no image holds more than 100
+    detections of the class (COCO scores only the best 100 of each image).
+
+    Args:
+        preds: per image ``{"boxes": Tensor[N, 4] xyxy, "scores": Tensor[N], "labels": Tensor[N]}``.
+        target: per image ``{"boxes": Tensor[M, 4] xyxy, "labels": Tensor[M]}``.
+        label: the class to evaluate.
+        iou_threshold: the least IoU of a match, in ``[0, 1]``.
+
+    Returns:
+        The AP in ``[0, 1]``; -1 when no image has a ground truth of the class (COCO's value).
+    """
+    _check_class_inputs(preds, target, label, iou_threshold)
+    # Every detection of the class, from every image, best first; ties keep image order.
+    detections = [
+        (float(score), image, box)
+        for image, p in enumerate(preds)
+        for score, box, lab in zip(p["scores"], p["boxes"], p["labels"], strict=True)
+        if lab == label
+    ]
+    detections.sort(key=lambda d: -d[0])
+    truths = [t["boxes"][t["labels"] == label] for t in target]  # per image, Tensor[G, 4]
+    taken = [torch.zeros(len(g), dtype=torch.bool) for g in truths]
+    num_truths = sum(len(g) for g in truths)
+    if num_truths == 0:
+        return -1.0
+    tp, precision, recall = 0, [], []
+    for rank, (_, image, box) in enumerate(detections, start=1):
+        iou = box_iou(box[None], truths[image])[0]  # [G]: this image's objects
+        best, match = min(iou_threshold, 1 - 1e-10), -1
+        for g in range(len(iou)):  # the free object of highest IoU; of equals, the last
+            if not taken[image][g] and iou[g] >= best:
+                best, match = float(iou[g]), g
+        if match >= 0:
+            taken[image][match] = True
+            tp += 1
+        precision.append(tp / rank)
+        recall.append(tp / num_truths)
+    # At each of 101 recall levels, the best precision at that recall or beyond.
+    levels = np.linspace(0.0, 1.0, 101)  # COCO's own points: 0.35000000000000003
+    interpolated = [
+        max((p for p, r in zip(precision, recall, strict=True) if r >= level), default=0.0)
+        for level in levels
+    ]
+    return sum(interpolated) / len(levels)
+
+
+# --8<-- [end:class_average_precision]
 
 
 # --8<-- [start:average_precision]
@@ -153,30 +265,6 @@ def _pad(image: np.ndarray, images: np.ndarray, *values: np.ndarray) -> tuple[np
         padded[slot, rank] = v
         out.append(padded)
     return valid, *out
-
-
-def _check_inputs(preds: list[dict], target: list[dict]) -> None:
-    if not isinstance(preds, list) or not isinstance(target, list):
-        raise TypeError("preds and target must be lists of dicts, one per image")
-    if len(preds) != len(target):
-        raise ValueError(
-            f"preds and target must have the same length, but got {len(preds)} and {len(target)}"
-        )
-    for i, (p, t) in enumerate(zip(preds, target, strict=True)):
-        for name, d, keys in (
-            ("preds", p, ("boxes", "scores", "labels")),
-            ("target", t, ("boxes", "labels")),
-        ):
-            missing = [k for k in keys if k not in d]
-            if missing:
-                raise ValueError(f"{name}[{i}] must have keys {keys}, but lacks {missing}")
-            check_shape(f"{name}[{i}]['boxes']", d["boxes"], ("N", 4))
-            check_shape(f"{name}[{i}]['labels']", d["labels"], (d["boxes"].shape[0],))
-            if d["labels"].is_floating_point():
-                raise TypeError(
-                    f"{name}[{i}]['labels'] must hold integers, but got {d['labels'].dtype}"
-                )
-        check_shape(f"preds[{i}]['scores']", p["scores"], (p["boxes"].shape[0],))
 
 
 def mean_average_precision(

@@ -10,11 +10,11 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_shape
+from reference.checks import check_range, check_shape, check_tensor
 
 # --8<-- [end:imports]
 
-__all__ = ["confusion_matrix", "iou_per_class", "mean_iou"]
+__all__ = ["binary_mask_iou", "confusion_matrix", "iou_per_class", "mean_iou"]
 
 
 # --8<-- [start:segmentation]
@@ -117,3 +117,49 @@ def mean_iou(
 
 
 # --8<-- [end:segmentation]
+
+
+# --8<-- [start:mask_checks]
+def _check_masks(preds: Tensor, target: Tensor) -> None:
+    """Two masks Tensor[K, ...] of one shape, holding only 0 and 1."""
+    if check_tensor("preds", preds).dim() < 2:
+        raise ValueError(f"preds must have shape (K, H, ...), but got {tuple(preds.shape)}")
+    check_shape("target", target, tuple(preds.shape))
+    for name, masks in (("preds", preds), ("target", target)):
+        if not bool(((masks == 0) | (masks == 1)).all()):
+            raise ValueError(f"{name} must hold 0/1 or bool masks, but got other values")
+
+
+# --8<-- [end:mask_checks]
+
+
+# --8<-- [start:binary_mask_iou]
+def binary_mask_iou(preds: Tensor, target: Tensor) -> Tensor:
+    """IoU of each class from labels given as one binary mask per class.
+
+    ``|pred_c AND true_c| / |pred_c OR true_c|`` over the pixels of mask ``c``. For one-hot
+    masks (each pixel in exactly one class) it equals :func:`iou_per_class` on the class
+    indices; masks may also overlap, as in multi-label segmentation.
+
+    Args:
+        preds (Tensor[K, ...]): predicted masks, 0/1 or bool, one per class.
+        target (Tensor[K, ...]): true masks, same shape.
+
+    Returns:
+        Tensor[K]: float64; 0 for a class in neither mask (torchmetrics'
+        ``segmentation.mean_iou`` marks it -1 with ``per_class=True``).
+
+    Example:
+        >>> pred = torch.tensor([[1, 1, 0], [0, 0, 1]])
+        >>> true = torch.tensor([[1, 0, 0], [0, 1, 1]])
+        >>> binary_mask_iou(pred, true)
+        tensor([0.5000, 0.5000], dtype=torch.float64)
+    """
+    _check_masks(preds, target)
+    pred, true = preds.bool().flatten(1), target.bool().flatten(1)  # [K, pixels]
+    inter = (pred & true).sum(1).double()  # TP per class
+    union = (pred | true).sum(1).double()  # TP + FP + FN per class
+    return torch.where(union > 0, inter / union.clamp(min=1), 0.0)
+
+
+# --8<-- [end:binary_mask_iou]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+
+import numpy as np
 import pytest
 import torch
+from pycocotools.cocoeval import COCOeval
 
-from reference.metrics import average_precision, mean_average_precision
+from reference.metrics import average_precision, class_average_precision, mean_average_precision
 from tests.metrics.coco import run_cocoeval, to_coco
 
 KEYS = [
@@ -129,6 +134,70 @@ class TestMeanAveragePrecision:
             mean_average_precision([{**good, "boxes": torch.zeros(1, 5)}], [good])
         with pytest.raises(TypeError, match=r"target\[0\]\['labels'\] must hold integers"):
             mean_average_precision([good], [{"boxes": torch.zeros(1, 4), "labels": torch.zeros(1)}])
+
+
+def cocoeval_per_class(preds, targets, iou_threshold: float) -> dict[int, float]:
+    """COCOeval's AP of each class (area "all", 100 detections) at one IoU threshold."""
+    gt, detections = to_coco(preds, targets)
+    with contextlib.redirect_stdout(io.StringIO()):
+        evaluator = COCOeval(gt, gt.loadRes(detections), "bbox")
+        evaluator.params.iouThrs = np.array([iou_threshold])
+        evaluator.evaluate()
+        evaluator.accumulate()
+    precision = evaluator.eval["precision"][0, :, :, 0, -1]  # [recall levels, classes]
+    ids = evaluator.params.catIds  # our class c is COCO's category c + 1
+    return {
+        c - 1: float(precision[:, k].mean()) if (precision[:, k] > -1).all() else -1.0
+        for k, c in enumerate(ids)
+    }
+
+
+class TestClassAveragePrecision:
+    """The readable loop against COCOeval and against the vectorised version."""
+
+    @pytest.mark.parametrize("seed", range(4))
+    @pytest.mark.parametrize("iou_threshold", [0.5, 0.75])
+    def test_matches_cocoeval_and_mean_average_precision(
+        self, seed: int, iou_threshold: float
+    ) -> None:
+        preds, targets = make_dataset(seed)
+        expected = cocoeval_per_class(preds, targets, iou_threshold)
+        fast = mean_average_precision(preds, targets, iou_thresholds=[iou_threshold])
+        for c, per_class in zip(
+            fast["classes"].tolist(), fast["map_per_class"].tolist(), strict=True
+        ):
+            ours = class_average_precision(preds, targets, c, iou_threshold)
+            assert ours == pytest.approx(expected[c], abs=1e-12), c
+            assert ours == pytest.approx(per_class, abs=1e-7), c  # a float32 tensor
+
+    def test_hand_derived(self) -> None:
+        # One image, 2 objects; ranked TP, FP (a duplicate), TP: precision 1, 1/2, 2/3 at
+        # recall 1/2, 1/2, 1. Interpolated: 1 for the 51 levels up to 0.5, 2/3 above.
+        truth = torch.tensor([[0.0, 0, 10, 10], [20.0, 0, 30, 10]])
+        boxes = torch.tensor([[0.0, 0, 10, 10], [0.0, 0, 10, 9], [20.0, 0, 30, 10]])
+        preds = [
+            {
+                "boxes": boxes,
+                "scores": torch.tensor([0.9, 0.8, 0.7]),
+                "labels": torch.zeros(3, dtype=torch.int64),
+            }
+        ]
+        target = [{"boxes": truth, "labels": torch.zeros(2, dtype=torch.int64)}]
+        assert class_average_precision(preds, target, 0) == pytest.approx((51 + 50 * 2 / 3) / 101)
+        assert class_average_precision(preds, target, 1) == -1.0  # no object of class 1
+
+    def test_rejects_bad_input(self) -> None:
+        good = [
+            {
+                "boxes": torch.zeros(1, 4),
+                "scores": torch.zeros(1),
+                "labels": torch.zeros(1, dtype=torch.int64),
+            }
+        ]
+        with pytest.raises(TypeError, match="label must be an int, but got float"):
+            class_average_precision(good, good, 0.0)
+        with pytest.raises(ValueError, match=r"iou_threshold must be in \[0.0, 1.0\], but got 1.5"):
+            class_average_precision(good, good, 0, 1.5)
 
 
 class TestAveragePrecision:
