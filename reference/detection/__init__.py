@@ -6,6 +6,7 @@ from reference.detection.anchors import (
     grid_anchors,
     hard_negative_mining,
     kmeans_anchors,
+    ssd_loss,
     ssd_prior_boxes,
     ssd_scales,
     wh_iou,
@@ -39,7 +40,7 @@ from reference.detection.rpn import (
     sample_anchors,
 )
 from reference.detection.softer_nms import kl_box_loss, variance_voting
-from reference.detection.yolo import yolo_decode, yolo_encode, yolo_loss
+from reference.detection.yolo import yolo_decode, yolo_encode, yolo_loss, yolov1_loss
 
 __all__ = [
     "FeaturePyramidNetwork",
@@ -72,6 +73,7 @@ __all__ = [
     "spatial_pyramid_pool",
     "spp_block",
     "sppf",
+    "ssd_loss",
     "ssd_prior_boxes",
     "ssd_scales",
     "top_down_merge",
@@ -80,4 +82,5 @@ __all__ = [
     "yolo_decode",
     "yolo_encode",
     "yolo_loss",
+    "yolov1_loss",
 ]

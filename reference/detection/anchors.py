@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from reference.checks import check_in, check_range, check_shape
@@ -25,6 +26,7 @@ __all__ = [
     "grid_anchors",
     "hard_negative_mining",
     "kmeans_anchors",
+    "ssd_loss",
     "ssd_prior_boxes",
     "ssd_scales",
     "wh_iou",
@@ -294,3 +296,51 @@ def hard_negative_mining(loss: Tensor, labels: Tensor, neg_pos_ratio: int = 3) -
 
 
 # --8<-- [end:hard_negative_mining]
+
+
+# --8<-- [start:ssd_loss]
+def ssd_loss(
+    cls_logits: Tensor,
+    box_deltas: Tensor,
+    labels: Tensor,
+    target_deltas: Tensor,
+    neg_pos_ratio: int = 3,
+    alpha: float = 1.0,
+) -> dict[str, Tensor]:
+    """SSD's loss ``(L_conf + alpha * L_loc) / N``, N the number of positive priors.
+
+    ``L_conf`` is the cross-entropy of the positives and of the hard negatives
+    (:func:`hard_negative_mining`); ``L_loc`` the smooth L1 loss of the positives' offsets.
+    The targets are encoded with SSD's variances ``(0.1, 0.1, 0.2, 0.2)``, i.e.
+    ``encode_boxes(..., weights=(10, 10, 5, 5))``. Equal to the loss of torchvision's SSD.
+
+    Args:
+        cls_logits (Tensor[B, P, C + 1]): class scores of each prior, background = 0.
+        box_deltas (Tensor[B, P, 4]): predicted offsets.
+        labels (Tensor[B, P]): class of each prior's match, 0 for background.
+        target_deltas (Tensor[B, P, 4]): encoded offsets of each prior's match (ignored
+            where the label is 0).
+        neg_pos_ratio: negatives kept per positive.
+        alpha: weight of the localisation term.
+
+    Returns:
+        dict with ``"classification"`` (``L_conf / N``) and ``"box"`` (``alpha L_loc / N``).
+    """
+    check_shape("cls_logits", cls_logits, ("B", "P", "C"))
+    check_shape("box_deltas", box_deltas, (*cls_logits.shape[:2], 4))
+    check_shape("labels", labels, tuple(cls_logits.shape[:2]))
+    check_shape("target_deltas", target_deltas, tuple(box_deltas.shape))
+    check_range("alpha", alpha, 0)
+    conf = F.cross_entropy(cls_logits.flatten(0, 1), labels.flatten(), reduction="none")
+    conf = conf.view_as(labels)  # [B, P]
+    positive = labels > 0  # [B, P]
+    negative = hard_negative_mining(conf.detach(), labels, neg_pos_ratio)  # [B, P]
+    n = positive.sum().clamp(min=1)
+    loc = F.smooth_l1_loss(box_deltas[positive], target_deltas[positive], reduction="sum")
+    return {
+        "classification": (conf[positive].sum() + conf[negative].sum()) / n,
+        "box": alpha * loc / n,
+    }
+
+
+# --8<-- [end:ssd_loss]

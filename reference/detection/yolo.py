@@ -20,7 +20,7 @@ from reference.detection.boxes import _check_boxes, box_iou
 
 # --8<-- [end:imports]
 
-__all__ = ["yolo_decode", "yolo_encode", "yolo_loss"]
+__all__ = ["yolo_decode", "yolo_encode", "yolo_loss", "yolov1_loss"]
 
 
 # --8<-- [start:encode]
@@ -207,3 +207,97 @@ def _as_raw(target: Tensor) -> Tensor:
 
 
 # --8<-- [end:loss]
+
+
+# --8<-- [start:yolov1_loss]
+def yolov1_loss(
+    output: Tensor,
+    boxes: Tensor,
+    labels: Tensor,
+    image_size: int = 448,
+    num_boxes: int = 2,
+    lambda_coord: float = 5.0,
+    lambda_noobj: float = 0.5,
+) -> dict[str, Tensor]:
+    """The YOLOv1 loss (Redmon et al., 2016) of one image: five sums of squared errors.
+
+    The image is a grid of S by S cells; the cell holding an object's centre is responsible for
+    it, and of the cell's ``num_boxes`` predictors the one whose box has the highest IoU
+    with the object. Each predictor outputs ``(x, y, sqrt(w), sqrt(h), confidence)``:
+    ``x, y`` the centre's offset inside the cell, ``w, h`` relative to the image.
+
+    Args:
+        output (Tensor[S, S, 5 * num_boxes + C]): the predictors of each cell, then the
+            cell's ``C`` class probabilities.
+        boxes (Tensor[N, 4]): ``(x1, y1, x2, y2)`` in pixels; at most one centre per cell,
+            which is all YOLOv1 can represent.
+        labels (Tensor[N]): class indices in ``[0, C)``.
+        image_size: side of the square input image, in pixels.
+        num_boxes: predictors per cell (B = 2 in the paper).
+        lambda_coord: weight of the coordinate terms.
+        lambda_noobj: weight of the confidence of predictors that are responsible for nothing.
+
+    Returns:
+        dict with the terms ``"xy"``, ``"wh"``, ``"object"``, ``"no_object"``, ``"class"``
+        and their sum ``"total"``.
+    """
+    row, col, offset, sqrt_wh = _check_yolov1(output, boxes, labels, image_size, num_boxes)
+    S, n = output.shape[0], len(boxes)
+    pred = output[..., : 5 * num_boxes].unflatten(-1, (num_boxes, 5))  # [S, S, B, 5]
+    cell = pred[row, col]  # [N, B, 5]: the predictors of each object's cell
+    centre = (torch.stack([col, row], dim=1)[:, None] + cell[..., :2]) * (image_size / S)
+    size = cell[..., 2:4] ** 2 * image_size  # [N, B, 2] in pixels
+    predicted = torch.cat([centre - size / 2, centre + size / 2], dim=-1)  # [N, B, 4]
+    with torch.no_grad():
+        iou = box_iou(predicted.reshape(-1, 4), boxes).view(n, num_boxes, n)
+        iou = iou[torch.arange(n), :, torch.arange(n)]  # [N, B]: with its own object
+    best = iou.argmax(dim=1)  # [N] the responsible predictor
+    chosen = cell[torch.arange(n), best]  # [N, 5]
+    responsible = torch.zeros(pred.shape[:3], dtype=torch.bool, device=output.device)
+    responsible[row, col, best] = True  # [S, S, B]
+    classes = F.one_hot(labels.long(), output.shape[-1] - 5 * num_boxes).to(output.dtype)
+    terms = {
+        "xy": lambda_coord * ((chosen[:, :2] - offset) ** 2).sum(),
+        "wh": lambda_coord * ((chosen[:, 2:4] - sqrt_wh) ** 2).sum(),
+        "object": ((chosen[:, 4] - iou[torch.arange(n), best]) ** 2).sum(),
+        "no_object": lambda_noobj * (pred[..., 4][~responsible] ** 2).sum(),
+        "class": ((output[row, col, 5 * num_boxes :] - classes) ** 2).sum(),
+    }
+    terms["total"] = sum(terms.values(), output.new_zeros(()))
+    return terms
+
+
+# --8<-- [end:yolov1_loss]
+
+
+# --8<-- [start:yolov1_checks]
+def _check_yolov1(
+    output: Tensor, boxes: Tensor, labels: Tensor, image_size: int, num_boxes: int
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Check the inputs; return each object's cell (row, col) and its targets."""
+    check_range("num_boxes", num_boxes, 1)
+    check_range("image_size", image_size, 1)
+    S = check_shape("output", output, ("S", "S", "D")).shape[0]
+    if output.shape[1] != S or output.shape[2] <= 5 * num_boxes:
+        raise ValueError(
+            f"output must have shape (S, S, 5 * {num_boxes} + C) with C >= 1, "
+            f"but got {tuple(output.shape)}"
+        )
+    _check_boxes("boxes", boxes)
+    check_shape("labels", labels, (len(boxes),))
+    num_classes = output.shape[2] - 5 * num_boxes
+    if len(labels) and not (0 <= int(labels.min()) and int(labels.max()) < num_classes):
+        raise ValueError(f"labels must be in [0, {num_classes}), but got {labels.tolist()}")
+    centre = (boxes[:, :2] + boxes[:, 2:]).to(output.dtype) / 2 / (image_size / S)  # in cells
+    if bool(((centre < 0) | (centre >= S)).any()):
+        raise ValueError(f"box centres must lie inside the {image_size}-pixel image")
+    col, row = centre.floor().long().unbind(dim=1)
+    if len(torch.unique(row * S + col)) < len(boxes):
+        raise ValueError(
+            "boxes must have at most one centre per cell: YOLOv1 predicts one object each"
+        )
+    wh = (boxes[:, 2:] - boxes[:, :2]).to(output.dtype) / image_size
+    return row, col, centre - centre.floor(), wh.sqrt()
+
+
+# --8<-- [end:yolov1_checks]

@@ -23,7 +23,6 @@ MIN_TEXT_PX = 9.0
 # Texts that are still too small or spill over, counted by page: a list that only shrinks.
 KNOWN_ILLEGIBLE: dict[str, int] = {
     "cnn/receptive-field/": 3,
-    "detection/feature-pyramids/": 11,
     "generative/gan/": 1,
     "image/filters/": 4,
     "training/optimizers/": 11,

@@ -37,7 +37,6 @@ NOT_YET_CALLED: dict[str, set[str]] = {
         "local_attention",
     },
     "cnn/convolution.md": {"conv_transpose_output_size"},
-    "detection/feature-pyramids.md": {"fpn_level"},
     "foundations/activations.md": {
         "elu",
         "elu_derivative",
