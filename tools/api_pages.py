@@ -8,7 +8,7 @@ name to a section's ``__all__`` adds it to the index.
 
 from __future__ import annotations
 
-import importlib
+import functools
 import inspect
 import posixpath
 import re
@@ -17,7 +17,10 @@ from pathlib import Path
 
 from tools.manifest import SECTIONS as SECTION_NAMES
 from tools.page_code import fences, imported_from_reference
-from tools.production import SECTIONS, production_pairs
+from tools.production import SECTIONS, production_pairs, public_callables
+
+# Set by the build hook: whether MkDocs rebuilds only what changed (`mkdocs serve --dirty`).
+STATE: dict[str, bool] = {}
 
 _HEADING = re.compile(r"^(#{1,6}) (?P<title>.+?)(?:\s*\{#(?P<id>[\w-]+)\})?\s*$", re.M)
 
@@ -70,26 +73,18 @@ def teaching_pages(docs: Path) -> dict[str, tuple[str, str, str]]:
 def entries(docs: Path) -> list[Entry]:
     taught = teaching_pages(docs)
     production = {(p.section, p.name): p.production for p in production_pairs()}
-    out = []
-    for section in SECTIONS:
-        module = importlib.import_module(f"reference.{section}")
-        for name in module.__all__:
-            obj = getattr(module, name)
-            if not callable(obj):
-                continue
-            kind = "class" if inspect.isclass(obj) else "function"
-            out.append(
-                Entry(
-                    section,
-                    name,
-                    f"{obj.__module__}.{obj.__qualname__}",
-                    kind,
-                    _summary(obj),
-                    taught.get(name),
-                    production.get((section, name)),
-                )
-            )
-    return out
+    return [
+        Entry(
+            section,
+            name,
+            f"{obj.__module__}.{obj.__qualname__}",
+            "class" if inspect.isclass(obj) else "function",
+            _summary(obj),
+            taught.get(name),
+            production.get((section, name)),
+        )
+        for section, name, obj in public_callables()
+    ]
 
 
 def _link(entry: Entry, from_page: str) -> str:
@@ -151,8 +146,9 @@ def section_page(section: str, all_entries: list[Entry]) -> str:
     return "\n".join(lines)
 
 
+@functools.cache
 def pages(docs: Path) -> dict[str, str]:
-    """Every API page, by path under docs/."""
+    """Every API page, by path under docs/ (computed once per process: serve rebuilds reuse it)."""
     all_entries = entries(docs)
     out = {"api/index.md": index_page(all_entries)}
     for section in SECTIONS:

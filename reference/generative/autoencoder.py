@@ -20,7 +20,20 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_same_length, check_shape, check_tensor
+from reference.checks import (
+    check_callable,
+    check_data,
+    check_finite,
+    check_floating,
+    check_instance,
+    check_int,
+    check_module_input,
+    check_nonempty,
+    check_range,
+    check_same_device,
+    check_same_length,
+    check_shape,
+)
 
 # --8<-- [end:imports]
 
@@ -69,8 +82,9 @@ def make_digits(
         (Tensor[N, size * size], Tensor[N]): float32 images in [0, 1], ``N = 10 * per_class``,
         and their digits (int64, class by class).
     """
-    check_range("per_class", per_class, 1)
-    check_range("size", size, 1)
+    per_class, size = check_int("per_class", per_class, 1), check_int("size", size, 1)
+    if generator is not None:
+        check_instance("generator", generator, torch.Generator)
     n = 10 * per_class
     font_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     fonts = [ImageFont.truetype(str(font_dir / name), 60) for name in _FONTS]
@@ -124,6 +138,12 @@ class Autoencoder(nn.Module):
 
     def __init__(self, in_features: int = 64, hidden: int = 32, code: int = 8) -> None:
         super().__init__()
+        in_features, hidden = (
+            check_int("in_features", in_features, 1),
+            check_int("hidden", hidden, 1),
+        )
+        code = check_int("code", code, 1)
+        self.in_features = in_features
         self.encoder = nn.Sequential(
             nn.Linear(in_features, hidden), nn.ReLU(), nn.Linear(hidden, code)
         )
@@ -133,6 +153,7 @@ class Autoencoder(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, D] -> its reconstruction, Tensor[B, D] in (0, 1)."""
+        check_module_input("x", x, self, ("B", self.in_features))
         return self.decoder(self.encoder(x))
 
 
@@ -162,13 +183,18 @@ def fit_autoencoder(
     Returns:
         The loss of every step.
     """
-    check_shape("x", x, ("N", "D"))
-    check_range("steps", steps, 0)
-    check_range("batch_size", batch_size, 1)
+    check_instance("model", model, nn.Module)
+    check_nonempty("x", check_floating("x", check_shape("x", x, ("N", "D"))))
+    steps, batch_size = check_int("steps", steps, 0), check_int("batch_size", batch_size, 1)
+    lr = check_range("lr", lr, 0)
+    if generator is not None:
+        check_instance("generator", generator, torch.Generator)
+    draw_on = generator.device if generator is not None else x.device
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     for _ in range(steps):
-        batch = x[torch.randint(len(x), (batch_size,), generator=generator)]  # [B, D]
+        rows = torch.randint(len(x), (batch_size,), generator=generator, device=draw_on)
+        batch = x[rows]  # [B, D]
         loss = F.mse_loss(model(batch), batch)
         optimizer.zero_grad()
         loss.backward()
@@ -188,7 +214,8 @@ def reconstruction_error(model: nn.Module, x: Tensor) -> Tensor:
     Returns:
         Tensor[N]: one score per row.
     """
-    check_shape("x", x, ("N", "D"))
+    check_instance("model", model, nn.Module)
+    check_floating("x", check_shape("x", x, ("N", "D")))
     return (model(x) - x).pow(2).mean(dim=1)
 
 
@@ -251,11 +278,16 @@ def anomaly_experiment(
     Returns:
         AnomalyExperiment: the model, the test set, its errors and the ROC AUC.
     """
-    check_range("anomaly", anomaly, 0, 9)
+    anomaly = check_int("anomaly", anomaly, 0, 9)
+    per_class = check_int("per_class", per_class, 1)
     x, y = make_digits(per_class, generator=generator)
     order = torch.randperm(len(x), generator=generator)
     train, test = order[: 2 * len(x) // 3], order[2 * len(x) // 3 :]
     normal = train[y[train] != anomaly]
+    if not bool((y[test] == anomaly).any()):
+        raise ValueError(
+            f"per_class={per_class} is too small: the held-out third has no digit {anomaly}"
+        )
     model = _initialised_autoencoder(generator)
     fit_autoencoder(model, x[normal], steps=1500, generator=generator)
     errors = reconstruction_error(model, x[test])
@@ -274,12 +306,19 @@ def roc_auc(scores: Tensor, labels: Tensor) -> float:
     random negative, ties counting one half (the Mann-Whitney U statistic).
 
     Args:
-        scores (Tensor[N]): higher means "more likely positive" (here: more anomalous).
-        labels (Tensor[N]): 1 for positives, 0 for negatives; both must occur.
+        scores (Tensor[N]): finite; higher means "more likely positive" (here: more anomalous).
+        labels (Tensor[N]): 1 for positives, 0 for negatives (bool, integer or float); both
+            must occur.
     """
     check_shape("scores", scores, ("N",))
     check_shape("labels", labels, ("N",))
     check_same_length(("scores", "labels"), scores, labels)
+    check_same_device(("scores", "labels"), scores, labels)
+    check_finite("scores", check_floating("scores", scores))  # NaN has no rank
+    check_data("labels", labels)
+    if not bool(((labels == 0) | (labels == 1)).all()):
+        bad = labels[(labels != 0) & (labels != 1)][0].item()
+        raise ValueError(f"labels must be 0 or 1, but got {bad}")
     positive = labels.bool()
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
     if n_pos == 0 or n_neg == 0:
@@ -319,8 +358,10 @@ def cycle_consistency_loss(
     Returns:
         A scalar: the mean absolute error of each cycle, summed over the two cycles.
     """
-    check_tensor("x", x)
-    check_tensor("y", y)
+    check_floating("x", x)
+    check_floating("y", y)
+    check_callable("g", g)
+    check_callable("f", f)
     forward_cycle = (f(g(x)) - x).abs().mean()  # x -> g(x) -> f(g(x)) ~ x
     backward_cycle = (g(f(y)) - y).abs().mean()  # y -> f(y) -> g(f(y)) ~ y
     return forward_cycle + backward_cycle

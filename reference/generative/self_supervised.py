@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from reference.checks import check_range, check_shape
+from reference.checks import check_floating, check_int, check_range, check_same_device, check_shape
 
 # --8<-- [end:imports]
 
@@ -64,15 +64,18 @@ def mask_patches(
         Exactly ``round(ratio * number of patches)`` patches are hidden in each image.
     """
     check_shape("images", images, ("B", "C", "H", "W"))
-    check_range("ratio", ratio, 0, 1)
+    patch = check_int("patch", patch, 1)
+    ratio = check_range("ratio", ratio, 0, 1)
     B, _, H, W = images.shape
     if H % patch or W % patch:
-        raise ValueError(f"H and W must be multiples of patch={patch}, but got {H} x {W}")
+        raise ValueError(f"images' H and W must be multiples of patch={patch}, but got {H} x {W}")
     gh, gw = H // patch, W // patch
     hidden = round(ratio * gh * gw)
-    # the first `hidden` entries of a random permutation of the patches
-    order = torch.rand(B, gh * gw, generator=generator).argsort(dim=1)  # [B, gh*gw]
-    grid = torch.zeros(B, gh * gw, dtype=torch.bool)
+    # the first `hidden` entries of a random permutation of the patches, drawn where the
+    # generator lives (the CPU by default) and then moved to the images
+    draw_on = generator.device if generator is not None else torch.device("cpu")
+    order = torch.rand(B, gh * gw, generator=generator, device=draw_on).argsort(dim=1)
+    grid = torch.zeros(B, gh * gw, dtype=torch.bool, device=draw_on)  # [B, gh*gw]
     grid.scatter_(1, order[:, :hidden], True)
     mask = grid.view(B, 1, gh, gw).repeat_interleave(patch, 2).repeat_interleave(patch, 3)
     mask = mask.to(images.device)  # [B, 1, H, W]
@@ -100,9 +103,12 @@ def info_nce(query: Tensor, key: Tensor, temperature: float = 0.1) -> Tensor:
     Returns:
         A scalar. Its minimum tends to 0; with random embeddings it is about ``log B``.
     """
-    check_shape("query", query, ("B", "d"))
-    check_shape("key", key, query.shape)
-    check_range("temperature", temperature, 0, low_inclusive=False)
+    check_floating("query", check_shape("query", query, ("B", "d")))
+    check_floating("key", check_shape("key", key, query.shape, of="query"))
+    check_same_device(("query", "key"), query, key)
+    if key.dtype != query.dtype:
+        raise TypeError(f"key must have query's dtype {query.dtype}, but got {key.dtype}")
+    temperature = check_range("temperature", temperature, 0, low_inclusive=False)
     q = F.normalize(query, dim=1)
     k = F.normalize(key, dim=1)
     logits = q @ k.T / temperature  # [B, B]: s_ij / t

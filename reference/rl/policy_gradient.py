@@ -19,7 +19,20 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_in, check_range, check_shape
+from reference.checks import (
+    as_floating,
+    check_bounds,
+    check_finite,
+    check_floating,
+    check_in,
+    check_instance,
+    check_int,
+    check_integer,
+    check_range,
+    check_real,
+    check_same_device,
+    check_shape,
+)
 from reference.rl.gridworld import GridWorld, Rollout, collect_rollout
 
 # --8<-- [end:imports]
@@ -44,18 +57,21 @@ def discounted_returns(rewards: Tensor, gamma: float) -> Tensor:
     Rewards after an episode ended must be 0 (a :class:`Rollout` pads them so).
 
     Args:
-        rewards (Tensor[..., T]): reward of each step, time last.
+        rewards (Tensor[..., T]): reward of each step, time last; finite. Integer rewards
+            are promoted to the default float dtype.
         gamma: discount in ``[0, 1]``.
 
     Returns:
         Tensor[..., T]: the return from each step on.
     """
     check_shape("rewards", rewards, ("...", "T"))
-    check_range("gamma", gamma, 0, 1)
+    rewards = check_finite("rewards", as_floating("rewards", rewards))
+    gamma = check_range("gamma", gamma, 0, 1)
     T = rewards.shape[-1]
-    lag = torch.arange(T)[:, None] - torch.arange(T)[None, :]  # [T', T]: t' - t
+    steps = torch.arange(T, device=rewards.device)
+    lag = steps[:, None] - steps[None, :]  # [T', T]: t' - t
     # where(): gamma ** negative lag would overflow before the mask; gamma=0 needs 0 ** 0 = 1
-    M = torch.where(lag >= 0, torch.tensor(gamma, dtype=rewards.dtype) ** lag.clamp(min=0), 0.0)
+    M = torch.where(lag >= 0, rewards.new_tensor(gamma) ** lag.clamp(min=0), 0.0)
     return rewards @ M
 
 
@@ -77,9 +93,15 @@ def one_step_advantages(
     Returns:
         Tensor[...]: the advantages, same shape.
     """
-    check_range("gamma", gamma, 0, 1)
+    gamma = check_range("gamma", gamma, 0, 1)
+    check_finite("rewards", as_floating("rewards", rewards))
     for name, x in (("values", values), ("next_values", next_values), ("terminal", terminal)):
-        check_shape(name, x, tuple(rewards.shape))
+        check_shape(name, x, tuple(rewards.shape), of="rewards")
+    check_finite("values", check_real("values", values))
+    check_finite("next_values", check_real("next_values", next_values))
+    check_same_device(
+        ("rewards", "values", "next_values", "terminal"), rewards, values, next_values, terminal
+    )
     return rewards + gamma * next_values * (~terminal.bool()) - values
 
 
@@ -101,9 +123,14 @@ def policy_gradient_loss(logits: Tensor, actions: Tensor, weights: Tensor, mask:
         mask (Tensor[B, T]): which steps happened (bool); the others count for nothing.
     """
     check_shape("actions", actions, ("B", "T"))
-    check_shape("logits", logits, (*actions.shape, "A"))
-    check_shape("weights", weights, tuple(actions.shape))
-    check_shape("mask", mask, tuple(actions.shape))
+    check_shape("logits", logits, (*actions.shape, "A"), of="actions")
+    check_floating("logits", logits)
+    check_shape("weights", weights, tuple(actions.shape), of="actions")
+    check_shape("mask", mask, tuple(actions.shape), of="actions")
+    check_same_device(("logits", "actions", "weights", "mask"), logits, actions, weights, mask)
+    check_bounds("actions", check_integer("actions", actions), 0, logits.shape[-1] - 1)
+    actions = actions.long()  # gather() takes int64 indices only
+    check_finite("weights", check_real("weights", weights))
     log_pi = torch.log_softmax(logits, dim=-1).gather(-1, actions.unsqueeze(-1)).squeeze(-1)
     return -(mask * weights * log_pi).sum() / actions.shape[0]
 
@@ -124,12 +151,19 @@ class TabularActorCritic(nn.Module):
 
     def __init__(self, n_states: int, n_actions: int) -> None:
         super().__init__()
+        n_states, n_actions = (
+            check_int("n_states", n_states, 1),
+            check_int("n_actions", n_actions, 1),
+        )
         self.logits = nn.Parameter(torch.zeros(n_states, n_actions, dtype=torch.float64))
         self.values = nn.Parameter(torch.zeros(n_states, dtype=torch.float64))
 
     def forward(self, states: Tensor) -> tuple[Tensor, Tensor]:
-        """States Tensor[...] to their logits Tensor[..., A] and values Tensor[...]."""
-        return self.logits[states], self.values[states]
+        """States Tensor[...] (integers) to their logits Tensor[..., A] and values Tensor[...]."""
+        check_integer("states", states)
+        check_same_device(("states", "self.logits"), states, self.logits)
+        check_bounds("states", states, 0, self.logits.shape[0] - 1)
+        return self.logits[states.long()], self.values[states.long()]
 
     def policy(self) -> Tensor:
         """Action probabilities of every state, Tensor[S, A]."""
@@ -162,8 +196,11 @@ def actor_critic_loss(
     Returns:
         Tensor[]: the loss, whose gradient is the update's direction.
     """
+    check_instance("model", model, TabularActorCritic)
+    check_instance("batch", batch, Rollout)
     check_in("method", method, ("reinforce", "actor-critic"))
-    check_range("entropy", entropy, 0.0)
+    gamma = check_range("gamma", gamma, 0, 1)
+    entropy = check_range("entropy", entropy, 0.0)
     episodes = batch.states.shape[0]
     logits, values = model(batch.states)  # [B, T, A], [B, T]
     if method == "actor-critic":
@@ -226,10 +263,15 @@ def train_actor_critic(
     Returns:
         The trained model and a :class:`TrainingLog`.
     """
+    check_instance("env", env, GridWorld)
     check_in("method", method, ("reinforce", "actor-critic"))
-    check_range("updates", updates, 1)
-    check_range("lr", lr, 0.0)
-    check_range("critic_lr", critic_lr, 0.0)
+    check_int("updates", updates, 1)
+    check_int("episodes", episodes, 1)
+    gamma = check_range("gamma", gamma, 0, 1)
+    # a negative step size would climb the loss: gradient ascent, silently
+    lr = check_range("lr", lr, 0)
+    critic_lr = check_range("critic_lr", critic_lr, 0)
+    entropy = check_range("entropy", entropy, 0)
     model = TabularActorCritic(env.n_states, env.n_actions)
     optimiser = torch.optim.Adam(
         [{"params": [model.logits], "lr": lr}, {"params": [model.values], "lr": critic_lr}]

@@ -77,7 +77,7 @@ class TestReversalData:
             assert tgt == [BOS] + src[:n][::-1] + [EOS] + [PAD] * (6 - n)
 
     def test_rejects_bad_lengths(self) -> None:
-        with pytest.raises(ValueError, match=r"max_len must be in \[4, inf\], but got 3"):
+        with pytest.raises(ValueError, match=r"max_len must be in \[4, inf\), but got 3"):
             reversal_data(5, 4, 3)
 
 
@@ -186,5 +186,5 @@ class TestBeamSearch:
         assert math.isclose(score, math.log(0.5 * 0.9**3), rel_tol=1e-12)
 
     def test_rejects_bad_width(self) -> None:
-        with pytest.raises(ValueError, match=r"beam_width must be in \[1, inf\], but got 0"):
+        with pytest.raises(ValueError, match=r"beam_width must be in \[1, inf\), but got 0"):
             beam_search(markov_step(TRAP), torch.zeros(1, 1), 0, 4)

@@ -85,7 +85,7 @@ class TestGridAnchors:
     def test_rejects_bad_arguments(self) -> None:
         with pytest.raises(ValueError, match="one entry per feature map"):
             grid_anchors((64, 64), [(4, 4)], [[8], [16]], [[1.0]])
-        with pytest.raises(ValueError, match=r"aspect_ratios\[1\] must be in \(0, inf\]"):
+        with pytest.raises(ValueError, match=r"aspect_ratios\[1\] must be in \(0, inf\)"):
             cell_anchors([8], [1.0, 0.0])
         with pytest.raises(ValueError, match="sizes must not be empty"):
             cell_anchors([], [1.0])
@@ -384,7 +384,10 @@ class TestSsdLoss:
     def test_rejects_mismatched_shapes(self) -> None:
         from reference.detection import ssd_loss
 
-        with pytest.raises(ValueError, match=r"labels must have shape \(1, 5\), but got \(1, 4\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"labels must have shape \(1, 5\) to match cls_logits, but got \(1, 4\)",
+        ):
             ssd_loss(
                 torch.zeros(1, 5, 3),
                 torch.zeros(1, 5, 4),

@@ -19,7 +19,9 @@ def to_coco(preds: list[dict], targets: list[dict]) -> tuple[COCO, list[dict]]:
     classes = sorted({int(c) for d in [*preds, *targets] for c in d["labels"].tolist()})
     annotations, detections = [], []
     for i, t in enumerate(targets):
-        for b, c in zip(t["boxes"].tolist(), t["labels"].tolist(), strict=True):
+        crowd = t.get("iscrowd", [0] * len(t["labels"]))
+        crowd = crowd.tolist() if hasattr(crowd, "tolist") else crowd
+        for b, c, k in zip(t["boxes"].tolist(), t["labels"].tolist(), crowd, strict=True):
             annotations.append(
                 {
                     "id": len(annotations) + 1,
@@ -27,7 +29,7 @@ def to_coco(preds: list[dict], targets: list[dict]) -> tuple[COCO, list[dict]]:
                     "category_id": c + 1,
                     "bbox": xywh(b),
                     "area": (b[2] - b[0]) * (b[3] - b[1]),
-                    "iscrowd": 0,
+                    "iscrowd": int(k),
                 }
             )
     for i, p in enumerate(preds):
@@ -56,3 +58,21 @@ def run_cocoeval(gt: COCO, detections: list[dict]) -> np.ndarray:
         evaluator.accumulate()
         evaluator.summarize()
     return evaluator.stats
+
+
+def cocoeval_per_class(
+    preds: list[dict], targets: list[dict], iou_threshold: float
+) -> dict[int, float]:
+    """COCOeval's AP of each class (area "all", 100 detections) at one IoU threshold."""
+    gt, detections = to_coco(preds, targets)
+    with contextlib.redirect_stdout(io.StringIO()):
+        evaluator = COCOeval(gt, gt.loadRes(detections), "bbox")
+        evaluator.params.iouThrs = np.array([iou_threshold])
+        evaluator.evaluate()
+        evaluator.accumulate()
+    precision = evaluator.eval["precision"][0, :, :, 0, -1]  # [recall levels, classes]
+    ids = evaluator.params.catIds  # our class c is COCO's category c + 1
+    return {
+        c - 1: float(precision[:, k].mean()) if (precision[:, k] > -1).all() else -1.0
+        for k, c in enumerate(ids)
+    }
