@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 
+# --8<-- [start:checks]
 def _positive_numbers(name: str, values: object) -> list[float]:
     """A non-empty sequence of positive finite numbers."""
     if isinstance(values, str | Tensor) or not isinstance(values, Sequence):
@@ -60,6 +61,14 @@ def _size_pair(name: str, value: object) -> tuple[int, int]:
     if not isinstance(value, tuple | list) or len(value) != 2:
         raise TypeError(f"{name} must be a pair (height, width), but got {value!r}")
     return check_int(name, value[0], 1), check_int(name, value[1], 1)
+
+
+def _device_of(generator: torch.Generator | None) -> torch.device:
+    """Where random numbers are drawn: the generator's device, by default the CPU."""
+    return generator.device if generator is not None else torch.device("cpu")
+
+
+# --8<-- [end:checks]
 
 
 # --8<-- [start:grid_anchors]
@@ -139,11 +148,6 @@ def grid_anchors(
 
 
 # --8<-- [end:grid_anchors]
-
-
-def _device_of(generator: torch.Generator | None) -> torch.device:
-    """Where random numbers are drawn: the generator's device, by default the CPU."""
-    return generator.device if generator is not None else torch.device("cpu")
 
 
 # --8<-- [start:kmeans_anchors]

@@ -36,12 +36,16 @@ from reference.detection.boxes import _check_boxes, box_iou
 __all__ = ["yolo_decode", "yolo_encode", "yolo_loss", "yolov1_loss"]
 
 
+# --8<-- [start:anchor_checks]
 def _check_anchors(anchors: Tensor) -> None:
     """At least one anchor ``(w, h)``, every size positive and finite."""
     check_nonempty("anchors", check_real("anchors", check_shape("anchors", anchors, ("A", 2))))
     check_finite("anchors", anchors)
     if bool((anchors <= 0).any()):
         raise ValueError(f"anchors must have positive sizes, but got {anchors.tolist()}")
+
+
+# --8<-- [end:anchor_checks]
 
 
 # --8<-- [start:encode]
