@@ -278,8 +278,7 @@ def soft_nms(
     ``iou_threshold``, ``sigma`` and ``score_threshold`` default to the values of the
     authors' ``cpu_soft_nms``; its ``method`` defaults to 0, plain NMS, where this function
     defaults to the Gaussian decay that the paper recommends. Unlike that code, areas have
-    no ``+1`` (torchvision's
-    convention).
+    no ``+1`` (torchvision's convention).
 
     Args:
         boxes (Tensor[N, 4]): boxes as ``(x1, y1, x2, y2)``.
