@@ -63,6 +63,28 @@ def _size_pair(name: str, value: object) -> tuple[int, int]:
     return check_int(name, value[0], 1), check_int(name, value[1], 1)
 
 
+def _check_grid(
+    image_size: tuple[int, int],
+    feature_sizes: Sequence[tuple[int, int]],
+    sizes: Sequence[Sequence[float]],
+    aspect_ratios: Sequence[Sequence[float]],
+    offset: float,
+) -> tuple[int, int, list[tuple[int, int]], float]:
+    """``grid_anchors``' arguments: the image size, each map's size (within the image), offset."""
+    H, W = _size_pair("image_size", image_size)
+    offset = check_range("offset", offset)
+    if not len(feature_sizes) == len(sizes) == len(aspect_ratios):
+        raise ValueError(
+            "feature_sizes, sizes and aspect_ratios must have one entry per feature map, "
+            f"but got {len(feature_sizes)}, {len(sizes)} and {len(aspect_ratios)}"
+        )
+    maps = [_size_pair(f"feature_sizes[{i}]", size) for i, size in enumerate(feature_sizes)]
+    for Hf, Wf in maps:
+        if not (Hf <= H and Wf <= W):
+            raise ValueError(f"feature_sizes must be within [1, {image_size}], but got {(Hf, Wf)}")
+    return H, W, maps, offset
+
+
 def _device_of(generator: torch.Generator | None) -> torch.device:
     """Where random numbers are drawn: the generator's device, by default the CPU."""
     return generator.device if generator is not None else torch.device("cpu")
@@ -125,18 +147,9 @@ def grid_anchors(
         Tensor[sum_i H_i W_i A_i, 4]: map by map, cell by cell in row-major order, and
         within a cell in the order of ``cell_anchors``.
     """
-    H, W = _size_pair("image_size", image_size)
-    offset = check_range("offset", offset)
-    if not len(feature_sizes) == len(sizes) == len(aspect_ratios):
-        raise ValueError(
-            "feature_sizes, sizes and aspect_ratios must have one entry per feature map, "
-            f"but got {len(feature_sizes)}, {len(sizes)} and {len(aspect_ratios)}"
-        )
+    H, W, maps, offset = _check_grid(image_size, feature_sizes, sizes, aspect_ratios, offset)
     out = []
-    for i, (size, s, r) in enumerate(zip(feature_sizes, sizes, aspect_ratios, strict=True)):
-        Hf, Wf = _size_pair(f"feature_sizes[{i}]", size)
-        if not (Hf <= H and Wf <= W):
-            raise ValueError(f"feature_sizes must be within [1, {image_size}], but got {(Hf, Wf)}")
+    for (Hf, Wf), s, r in zip(maps, sizes, aspect_ratios, strict=True):
         stride_y, stride_x = H // Hf, W // Wf
         ys = (torch.arange(Hf, dtype=dtype) + offset) * stride_y  # [H_i]
         xs = (torch.arange(Wf, dtype=dtype) + offset) * stride_x  # [W_i]

@@ -279,11 +279,11 @@ def yolov1_loss(
         dict with the terms ``"xy"``, ``"wh"``, ``"object"``, ``"no_object"``, ``"class"``
         and their sum ``"total"``.
     """
-    lambdas = (lambda_coord, lambda_noobj)
     boxes, row, col, offset, sqrt_wh = _check_yolov1(
-        output, boxes, labels, image_size, num_boxes, lambdas
+        output, boxes, labels, image_size, num_boxes, lambda_coord, lambda_noobj
     )
-    S, n, objects = output.shape[0], len(boxes), torch.arange(len(boxes), device=output.device)
+    S, n = output.shape[0], len(boxes)
+    objects = torch.arange(n, device=output.device)  # [N]
     pred = output[..., : 5 * num_boxes].unflatten(-1, (num_boxes, 5))  # [S, S, B, 5]
     cell = pred[row, col]  # [N, B, 5]: the predictors of each object's cell
     centre = (torch.stack([col, row], dim=1)[:, None] + cell[..., :2]) * (image_size / S)
@@ -318,14 +318,15 @@ def _check_yolov1(
     labels: Tensor,
     image_size: int,
     num_boxes: int,
-    lambdas: tuple[float, float],
+    lambda_coord: float,
+    lambda_noobj: float,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Check the inputs; return the boxes in the output's dtype, each object's cell
     (row, col) and its targets (offset in the cell, square root of the relative size)."""
     num_boxes = check_int("num_boxes", num_boxes, 1)
     image_size = check_int("image_size", image_size, 1)
-    check_range("lambda_coord", lambdas[0], 0.0)
-    check_range("lambda_noobj", lambdas[1], 0.0)
+    check_range("lambda_coord", lambda_coord, 0.0)
+    check_range("lambda_noobj", lambda_noobj, 0.0)
     S = check_shape("output", output, ("S", "S", "D")).shape[0]
     if output.shape[1] != S or output.shape[2] <= 5 * num_boxes:
         raise ValueError(
