@@ -385,21 +385,9 @@ def ssd_loss(
     Returns:
         dict with ``"classification"`` (``L_conf / N``) and ``"box"`` (``alpha L_loc / N``).
     """
-    check_floating("cls_logits", check_shape("cls_logits", cls_logits, ("B", "P", "C")))
-    check_shape("box_deltas", box_deltas, (*cls_logits.shape[:2], 4), of="cls_logits")
-    check_shape("labels", labels, tuple(cls_logits.shape[:2]), of="cls_logits")
-    check_shape("target_deltas", target_deltas, tuple(box_deltas.shape), of="box_deltas")
-    names = ("cls_logits", "box_deltas", "labels", "target_deltas")
-    check_same_device(names, cls_logits, box_deltas, labels, target_deltas)
-    for name, value in zip(names, (cls_logits, box_deltas, None, target_deltas), strict=True):
-        if value is not None:
-            check_finite(name, check_floating(name, value))
-    check_bounds(
-        "labels", check_integer("labels", labels), 0, cls_logits.shape[2], high_inclusive=False
+    labels, neg_pos_ratio, alpha = _check_ssd_loss(
+        cls_logits, box_deltas, labels, target_deltas, neg_pos_ratio, alpha
     )
-    labels = labels.long()  # cross_entropy takes int64 class indices
-    neg_pos_ratio = check_int("neg_pos_ratio", neg_pos_ratio, 0)
-    alpha = check_range("alpha", alpha, 0)
     conf = F.cross_entropy(cls_logits.flatten(0, 1), labels.flatten(), reduction="none")
     conf = conf.view_as(labels)  # [B, P]
     positive = labels > 0  # [B, P]
@@ -413,3 +401,36 @@ def ssd_loss(
 
 
 # --8<-- [end:ssd_loss]
+
+
+# --8<-- [start:ssd_loss_checks]
+def _check_ssd_loss(
+    cls_logits: Tensor,
+    box_deltas: Tensor,
+    labels: Tensor,
+    target_deltas: Tensor,
+    neg_pos_ratio: int,
+    alpha: float,
+) -> tuple[Tensor, int, float]:
+    """``ssd_loss``' arguments; returns int64 labels, the ratio and alpha."""
+    check_floating("cls_logits", check_shape("cls_logits", cls_logits, ("B", "P", "C")))
+    check_shape("box_deltas", box_deltas, (*cls_logits.shape[:2], 4), of="cls_logits")
+    check_shape("labels", labels, tuple(cls_logits.shape[:2]), of="cls_logits")
+    check_shape("target_deltas", target_deltas, tuple(box_deltas.shape), of="box_deltas")
+    names = ("cls_logits", "box_deltas", "labels", "target_deltas")
+    check_same_device(names, cls_logits, box_deltas, labels, target_deltas)
+    for name, value in (
+        ("cls_logits", cls_logits),
+        ("box_deltas", box_deltas),
+        ("target_deltas", target_deltas),
+    ):
+        check_finite(name, check_floating(name, value))
+    check_bounds(
+        "labels", check_integer("labels", labels), 0, cls_logits.shape[2], high_inclusive=False
+    )
+    neg_pos_ratio = check_int("neg_pos_ratio", neg_pos_ratio, 0)
+    # cross_entropy takes int64 class indices
+    return labels.long(), neg_pos_ratio, check_range("alpha", alpha, 0)
+
+
+# --8<-- [end:ssd_loss_checks]

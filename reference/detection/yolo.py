@@ -36,7 +36,7 @@ from reference.detection.boxes import _check_boxes, box_iou
 __all__ = ["yolo_decode", "yolo_encode", "yolo_loss", "yolov1_loss"]
 
 
-# --8<-- [start:anchor_checks]
+# --8<-- [start:yolov3_checks]
 def _check_anchors(anchors: Tensor) -> None:
     """At least one anchor ``(w, h)``, every size positive and finite."""
     check_nonempty("anchors", check_real("anchors", check_shape("anchors", anchors, ("A", 2))))
@@ -45,7 +45,58 @@ def _check_anchors(anchors: Tensor) -> None:
         raise ValueError(f"anchors must have positive sizes, but got {anchors.tolist()}")
 
 
-# --8<-- [end:anchor_checks]
+def _check_encode(
+    boxes: Tensor,
+    labels: Tensor,
+    anchors: Tensor,
+    grid_size: tuple[int, int],
+    stride: int,
+    num_classes: int,
+) -> tuple[Tensor, tuple[int, int], int, int]:
+    """``yolo_encode``'s arguments; returns floating boxes, ``(H, W)``, stride, classes."""
+    boxes = check_finite("boxes", as_floating("boxes", _check_boxes("boxes", boxes)))
+    check_shape("labels", labels, (len(boxes),), of="boxes")
+    _check_anchors(anchors)
+    check_same_device(("boxes", "labels", "anchors"), boxes, labels, anchors)
+    if not isinstance(grid_size, tuple | list) or len(grid_size) != 2:
+        raise TypeError(f"grid_size must be a pair (H, W), but got {grid_size!r}")
+    H, W = (check_int("grid_size", n, 1) for n in grid_size)
+    stride = check_int("stride", stride, 1)
+    num_classes = check_int("num_classes", num_classes, 1)
+    check_bounds("labels", check_integer("labels", labels), 0, num_classes - 1)
+    if bool((boxes[:, 2:] <= boxes[:, :2]).any()):
+        raise ValueError(f"boxes must have positive width and height, but got {boxes.tolist()}")
+    centre = (boxes[:, :2] + boxes[:, 2:]) / 2 / stride  # [N, 2] in cells
+    limit = torch.tensor([W, H], dtype=centre.dtype, device=centre.device)
+    if bool(((centre < 0) | (centre >= limit)).any()):
+        raise ValueError(
+            f"box centres must lie inside the {W * stride} x {H * stride} image, but got "
+            f"{(centre * stride).tolist()}"
+        )
+    return boxes, (H, W), stride, num_classes
+
+
+def _check_loss(
+    output: Tensor, target: Tensor, anchors: Tensor, stride: int, ignore_threshold: float
+) -> tuple[int, float]:
+    """``yolo_loss``'s arguments; returns the stride and the ignore threshold."""
+    _check_anchors(anchors)
+    check_shape("output", output, ("B", len(anchors), "H", "W", "D"), of="anchors")
+    check_floating("output", output)
+    check_tensor("target", target)
+    if target.shape != output.shape:
+        raise ValueError(
+            f"target must have the output's shape {tuple(output.shape)}, "
+            f"but got {tuple(target.shape)}"
+        )
+    check_same_device(("output", "target", "anchors"), output, target, anchors)
+    if check_finite("target", check_floating("target", target)).dtype != output.dtype:
+        raise TypeError(f"target must have output's dtype {output.dtype}, but got {target.dtype}")
+    stride = check_int("stride", stride, 1)
+    return stride, check_range("ignore_threshold", ignore_threshold, 0, 1)
+
+
+# --8<-- [end:yolov3_checks]
 
 
 # --8<-- [start:encode]
@@ -82,26 +133,11 @@ def yolo_encode(
     Returns:
         Tensor[A, H, W, 5 + C] in the dtype of ``boxes`` (integer boxes: the default float).
     """
-    boxes = check_finite("boxes", as_floating("boxes", _check_boxes("boxes", boxes)))
-    check_shape("labels", labels, (len(boxes),), of="boxes")
-    _check_anchors(anchors)
-    check_same_device(("boxes", "labels", "anchors"), boxes, labels, anchors)
-    if not isinstance(grid_size, tuple | list) or len(grid_size) != 2:
-        raise TypeError(f"grid_size must be a pair (H, W), but got {grid_size!r}")
-    H, W = (check_int("grid_size", n, 1) for n in grid_size)
-    stride = check_int("stride", stride, 1)
-    num_classes = check_int("num_classes", num_classes, 1)
-    check_bounds("labels", check_integer("labels", labels), 0, num_classes - 1)
+    boxes, (H, W), stride, num_classes = _check_encode(
+        boxes, labels, anchors, grid_size, stride, num_classes
+    )
     wh = boxes[:, 2:] - boxes[:, :2]  # [N, 2]
-    if bool((wh <= 0).any()):
-        raise ValueError(f"boxes must have positive width and height, but got {boxes.tolist()}")
     centre = (boxes[:, :2] + boxes[:, 2:]) / 2 / stride  # [N, 2] in cells
-    limit = torch.tensor([W, H], dtype=centre.dtype, device=centre.device)
-    if bool(((centre < 0) | (centre >= limit)).any()):
-        raise ValueError(
-            f"box centres must lie inside the {W * stride} x {H * stride} image, but got "
-            f"{(centre * stride).tolist()}"
-        )
     target = boxes.new_zeros(len(anchors), H, W, 5 + num_classes)
     cell = centre.floor().long()  # [N, 2] as (col, row)
     best = wh_iou(wh, anchors.to(wh.dtype)).argmax(dim=1)  # [N]
@@ -195,20 +231,7 @@ def yolo_loss(
         dict with the scalar terms ``"xy"``, ``"wh"``, ``"objectness"``, ``"class"`` and
         their sum ``"total"``.
     """
-    _check_anchors(anchors)
-    check_shape("output", output, ("B", len(anchors), "H", "W", "D"), of="anchors")
-    check_floating("output", output)
-    check_tensor("target", target)
-    if target.shape != output.shape:
-        raise ValueError(
-            f"target must have the output's shape {tuple(output.shape)}, "
-            f"but got {tuple(target.shape)}"
-        )
-    check_same_device(("output", "target", "anchors"), output, target, anchors)
-    if check_finite("target", check_floating("target", target)).dtype != output.dtype:
-        raise TypeError(f"target must have output's dtype {output.dtype}, but got {target.dtype}")
-    stride = check_int("stride", stride, 1)
-    ignore_threshold = check_range("ignore_threshold", ignore_threshold, 0, 1)
+    stride, ignore_threshold = _check_loss(output, target, anchors, stride, ignore_threshold)
     B, _, H, W, _ = output.shape
     obj = target[..., 4]  # [B, A, H, W]
     size = anchors.to(target.dtype)[:, None, None, :] * torch.exp(target[..., 2:4])  # true w, h
