@@ -43,27 +43,11 @@ def confusion_matrix(
     the third argument where torchmetrics takes ``task`` (it is the order of torchmetrics'
     ``multiclass_confusion_matrix``).
     """
-    check_integer("preds", preds)
-    check_shape("target", check_integer("target", target), tuple(preds.shape), of="preds")
-    check_same_device(("preds", "target"), preds, target)
-    check_data("preds", preds)
-    check_data("target", target)
-    num_classes = check_int("num_classes", num_classes, 1)
+    num_classes, ignore_index = _check_labels(preds, target, num_classes, ignore_index)
     if ignore_index is not None:
-        ignore_index = check_int("ignore_index", ignore_index)
-    keep = (
-        target != ignore_index
-        if ignore_index is not None
-        else torch.ones_like(target, dtype=torch.bool)
-    )
-    preds, target = preds[keep], target[keep]
-    values = torch.cat([preds, target])
-    if values.numel() and (int(values.min()) < 0 or int(values.max()) >= num_classes):
-        low, high = int(values.min()), int(values.max())
-        raise ValueError(
-            f"preds and target must be in [0, {num_classes}), but got values in [{low}, {high}]"
-        )
-    pair = target * num_classes + preds  # one id per (true, predicted) pair
+        keep = target != ignore_index  # [...]
+        preds, target = preds[keep], target[keep]
+    pair = (target * num_classes + preds).flatten()  # one id per (true, predicted) pair
     return torch.bincount(pair, minlength=num_classes**2).reshape(num_classes, num_classes)
 
 
@@ -125,6 +109,32 @@ def mean_iou(
 
 
 # --8<-- [end:segmentation]
+
+
+# --8<-- [start:label_checks]
+def _check_labels(
+    preds: Tensor, target: Tensor, num_classes: int, ignore_index: int | None
+) -> tuple[int, int | None]:
+    """Integer class maps of one shape, in ``[0, K)`` wherever the target is not ignored."""
+    check_integer("preds", preds)
+    check_shape("target", check_integer("target", target), tuple(preds.shape), of="preds")
+    check_same_device(("preds", "target"), preds, target)
+    check_data("preds", preds)
+    check_data("target", target)
+    num_classes = check_int("num_classes", num_classes, 1)
+    if ignore_index is not None:
+        ignore_index = check_int("ignore_index", ignore_index)
+        preds, target = preds[target != ignore_index], target[target != ignore_index]
+    values = torch.cat([preds.flatten(), target.flatten()])
+    if values.numel() and (int(values.min()) < 0 or int(values.max()) >= num_classes):
+        low, high = int(values.min()), int(values.max())
+        raise ValueError(
+            f"preds and target must be in [0, {num_classes}), but got values in [{low}, {high}]"
+        )
+    return num_classes, ignore_index
+
+
+# --8<-- [end:label_checks]
 
 
 # --8<-- [start:mask_checks]
