@@ -106,6 +106,19 @@ def _check_class_inputs(
     check_range("iou_threshold", iou_threshold, 0.0, 1.0)
 
 
+def _check_curve(recall: Tensor, precision: Tensor, method: str) -> tuple[Tensor, Tensor]:
+    """A curve Tensor[N] in [0, 1] with non-decreasing recall; returned in float64 on the CPU."""
+    check_shape("recall", recall, ("N",))
+    check_shape("precision", precision, (recall.shape[0],), of="recall")
+    check_in("method", method, ("voc07", "voc", "coco"))
+    check_same_device(("recall", "precision"), recall, precision)
+    check_bounds("recall", as_floating("recall", recall), 0.0, 1.0)
+    check_bounds("precision", as_floating("precision", precision), 0.0, 1.0)
+    if bool((recall.diff() < 0).any()):
+        raise ValueError("recall must not decrease (detections sorted by decreasing score)")
+    return recall.double().cpu(), precision.double().cpu()
+
+
 # --8<-- [end:checks]
 
 
@@ -195,15 +208,7 @@ def average_precision(recall: Tensor, precision: Tensor, method: str = "coco") -
     the area under a given precision-recall curve, where torchmetrics' takes scores and
     labels (and a ``task``) and computes the curve itself.
     """
-    check_shape("recall", recall, ("N",))
-    check_shape("precision", precision, (recall.shape[0],), of="recall")
-    check_in("method", method, ("voc07", "voc", "coco"))
-    check_same_device(("recall", "precision"), recall, precision)
-    check_bounds("recall", as_floating("recall", recall), 0.0, 1.0)
-    check_bounds("precision", as_floating("precision", precision), 0.0, 1.0)
-    if bool((recall.diff() < 0).any()):
-        raise ValueError("recall must not decrease (detections sorted by decreasing score)")
-    recall, precision = recall.double().cpu(), precision.double().cpu()
+    recall, precision = _check_curve(recall, precision, method)  # float64 on the CPU
     envelope = precision.flip(0).cummax(0).values.flip(0)  # best precision from here on
     if method == "voc":
         r = torch.cat([recall.new_zeros(1), recall])
