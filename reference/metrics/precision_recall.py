@@ -89,13 +89,7 @@ def match_detections(
         and the index of its ground truth (-1 for a FP). Nothing is returned for the
         unmatched ground truths: they are the false negatives.
     """
-    for name, value in (("boxes", boxes), ("gt_boxes", gt_boxes)):
-        check_finite(name, check_real(name, check_shape(name, value, ("N", 4))))
-    check_finite("scores", check_floating("scores", check_shape("scores", scores, ("N",))))
-    check_same_length(("boxes", "scores"), boxes, scores)
-    check_same_device(("boxes", "scores", "gt_boxes"), boxes, scores, gt_boxes)
-    iou_threshold = check_range("iou_threshold", iou_threshold, 0.0, 1.0)
-    check_in("convention", convention, ("coco", "voc"))
+    iou_threshold = _check_match(boxes, scores, gt_boxes, iou_threshold, convention)
     order = torch.argsort(scores, descending=True, stable=True)
     if convention == "voc":
         is_tp, claimed = voc_match(voc_box_iou(boxes[order], gt_boxes), iou_threshold)
@@ -139,6 +133,23 @@ def precision_recall(is_tp: Tensor, num_gt: int) -> tuple[Tensor, Tensor]:
 
 
 # --8<-- [end:match]
+
+
+# --8<-- [start:match_checks]
+def _check_match(
+    boxes: Tensor, scores: Tensor, gt_boxes: Tensor, iou_threshold: float, convention: str
+) -> float:
+    """Finite boxes Tensor[N, 4] and Tensor[M, 4], finite scores Tensor[N]; the threshold."""
+    for name, value in (("boxes", boxes), ("gt_boxes", gt_boxes)):
+        check_finite(name, check_real(name, check_shape(name, value, ("N", 4))))
+    check_finite("scores", check_floating("scores", check_shape("scores", scores, ("N",))))
+    check_same_length(("boxes", "scores"), boxes, scores)
+    check_same_device(("boxes", "scores", "gt_boxes"), boxes, scores, gt_boxes)
+    check_in("convention", convention, ("coco", "voc"))
+    return check_range("iou_threshold", iou_threshold, 0.0, 1.0)
+
+
+# --8<-- [end:match_checks]
 
 
 # --8<-- [start:voc]
