@@ -90,6 +90,17 @@ def _device_of(generator: torch.Generator | None) -> torch.device:
     return generator.device if generator is not None else torch.device("cpu")
 
 
+def _check_kmeans(wh: Tensor, k: int, max_iter: int, reduction: str) -> tuple[int, int]:
+    """Positive finite sizes Tensor[N, 2], N >= 1; ``1 <= k <= N``; returns k and max_iter."""
+    check_shape("wh", wh, ("N", 2))
+    check_nonempty("wh", wh)
+    check_finite("wh", as_floating("wh", wh))
+    check_in("reduction", reduction, ("mean", "median"))
+    if bool((wh <= 0).any()):
+        raise ValueError(f"wh must be positive, but got {wh[(wh <= 0).any(1)][0].tolist()}")
+    return check_int("k", k, 1, wh.shape[0]), check_int("max_iter", max_iter, 1)
+
+
 # --8<-- [end:checks]
 
 
@@ -211,13 +222,7 @@ def kmeans_anchors(
         (Tensor[k, 2], Tensor[N], Tensor[]): the centroids sorted by area, the index of each
         box's centroid, and the mean IoU of each box with its centroid.
     """
-    check_shape("wh", wh, ("N", 2))
-    check_nonempty("wh", wh)
-    check_finite("wh", as_floating("wh", wh))
-    check_in("reduction", reduction, ("mean", "median"))
-    k, max_iter = check_int("k", k, 1, wh.shape[0]), check_int("max_iter", max_iter, 1)
-    if bool((wh <= 0).any()):
-        raise ValueError(f"wh must be positive, but got {wh[(wh <= 0).any(1)][0].tolist()}")
+    k, max_iter = _check_kmeans(wh, k, max_iter, reduction)
     wh = wh.to(torch.float64)
     first = torch.randperm(wh.shape[0], generator=generator, device=_device_of(generator))[:k]
     centroids = wh[first].clone()  # [k, 2]
