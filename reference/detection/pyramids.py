@@ -40,6 +40,43 @@ __all__ = [
 ]
 
 
+# --8<-- [start:checks]
+def _check_laterals(laterals: Sequence[Tensor]) -> None:
+    """A non-empty list of floating Tensor[B, C, H_i, W_i] of one B, C, dtype and device."""
+    check_sequence("laterals", laterals, "a list of tensors", nonempty=True)
+    first = check_floating(
+        "laterals[0]", check_shape("laterals[0]", laterals[0], ("B", "C", "H", "W"))
+    )
+    B, C = first.shape[:2]
+    for i, lateral in enumerate(laterals):
+        check_shape(f"laterals[{i}]", lateral, (B, C, "H", "W"), of="laterals[0]")
+        if lateral.dtype != first.dtype or lateral.device != first.device:
+            raise TypeError(
+                f"laterals[{i}] must have the dtype and device of laterals[0] ({first.dtype}, "
+                f"{first.device}), but got {lateral.dtype} on {lateral.device}"
+            )
+
+
+def _check_levels(
+    boxes: Tensor,
+    k_min: int,
+    k_max: int,
+    canonical_size: float,
+    canonical_level: int,
+    eps: float,
+) -> None:
+    """Finite boxes Tensor[N, 4]; int levels with ``k_min <= k_max``; size > 0, eps >= 0."""
+    check_finite("boxes", _check_boxes("boxes", boxes))
+    check_int("canonical_level", canonical_level)
+    check_range("canonical_size", canonical_size, 0, low_inclusive=False)
+    check_range("eps", eps, 0)
+    if check_int("k_min", k_min) > check_int("k_max", k_max):
+        raise ValueError(f"k_min must be at most k_max, but got {k_min} > {k_max}")
+
+
+# --8<-- [end:checks]
+
+
 # --8<-- [start:top_down_merge]
 def top_down_merge(laterals: Sequence[Tensor]) -> list[Tensor]:
     """FPN's top-down pathway: upsample the coarser merged map and add the lateral map.
@@ -54,18 +91,7 @@ def top_down_merge(laterals: Sequence[Tensor]) -> list[Tensor]:
         where ``up`` is nearest-neighbour resizing to exactly ``(H_i, W_i)``, so odd sizes
         (25 -> 13 -> 7) work too.
     """
-    check_sequence("laterals", laterals, "a list of tensors", nonempty=True)
-    first = check_floating(
-        "laterals[0]", check_shape("laterals[0]", laterals[0], ("B", "C", "H", "W"))
-    )
-    B, C = first.shape[:2]
-    for i, lateral in enumerate(laterals):
-        check_shape(f"laterals[{i}]", lateral, (B, C, "H", "W"), of="laterals[0]")
-        if lateral.dtype != first.dtype or lateral.device != first.device:
-            raise TypeError(
-                f"laterals[{i}] must have the dtype and device of laterals[0] ({first.dtype}, "
-                f"{first.device}), but got {lateral.dtype} on {lateral.device}"
-            )
+    _check_laterals(laterals)
     merged = [laterals[-1]]
     for lateral in reversed(laterals[:-1]):  # from coarse to fine
         H, W = lateral.shape[-2:]
@@ -175,13 +201,7 @@ def fpn_level(
         Tensor[N] (int64): the level ``k``. (torchvision returns ``k - k_min``, an index
         into its list of maps.)
     """
-    check_finite("boxes", _check_boxes("boxes", boxes))
-    k_min, k_max = check_int("k_min", k_min), check_int("k_max", k_max)
-    canonical_level = check_int("canonical_level", canonical_level)
-    canonical_size = check_range("canonical_size", canonical_size, 0, low_inclusive=False)
-    eps = check_range("eps", eps, 0)
-    if k_min > k_max:
-        raise ValueError(f"k_min must be at most k_max, but got {k_min} > {k_max}")
+    _check_levels(boxes, k_min, k_max, canonical_size, canonical_level, eps)
     size = ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).sqrt()  # [N]
     k = torch.floor(canonical_level + torch.log2(size / canonical_size) + eps)
     return k.clamp(k_min, k_max).long()
