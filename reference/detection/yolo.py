@@ -76,6 +76,17 @@ def _check_encode(
     return boxes, (H, W), stride, num_classes
 
 
+def _check_decode(output: Tensor, anchors: Tensor, stride: int) -> int:
+    """``yolo_decode``'s arguments: Tensor[..., A, H, W, 5 + C], C >= 1; returns the stride."""
+    _check_anchors(anchors)
+    check_shape("output", output, ("...", len(anchors), "H", "W", "D"), of="anchors")
+    check_floating("output", output)
+    check_same_device(("output", "anchors"), output, anchors)
+    if output.shape[-1] < 6:
+        raise ValueError(f"output's last dimension must be 5 + C >= 6, but got {output.shape[-1]}")
+    return check_int("stride", stride, 1)
+
+
 def _check_loss(
     output: Tensor, target: Tensor, anchors: Tensor, stride: int, ignore_threshold: float
 ) -> tuple[int, float]:
@@ -175,13 +186,7 @@ def yolo_decode(output: Tensor, anchors: Tensor, stride: int) -> tuple[Tensor, T
         (boxes, objectness, classes): Tensor[..., A, H, W, 4] as ``(x1, y1, x2, y2)``,
         Tensor[..., A, H, W] and Tensor[..., A, H, W, C], probabilities.
     """
-    _check_anchors(anchors)
-    check_shape("output", output, ("...", len(anchors), "H", "W", "D"), of="anchors")
-    check_floating("output", output)
-    check_same_device(("output", "anchors"), output, anchors)
-    stride = check_int("stride", stride, 1)
-    if output.shape[-1] < 6:
-        raise ValueError(f"output's last dimension must be 5 + C >= 6, but got {output.shape[-1]}")
+    stride = _check_decode(output, anchors, stride)
     H, W = output.shape[-3:-1]
     rows, cols = torch.meshgrid(
         torch.arange(H, dtype=output.dtype, device=output.device),
@@ -190,9 +195,8 @@ def yolo_decode(output: Tensor, anchors: Tensor, stride: int) -> tuple[Tensor, T
     )
     grid = torch.stack([cols, rows], dim=-1)  # [H, W, 2] as (x, y)
     centre = (grid + torch.sigmoid(output[..., :2])) * stride
-    size = anchors.to(output.dtype)[:, None, None, :] * torch.exp(
-        output[..., 2:4]
-    )  # [..., A, H, W, 2]
+    prior = anchors.to(output.dtype)[:, None, None, :]  # [A, 1, 1, 2]
+    size = prior * torch.exp(output[..., 2:4])  # [..., A, H, W, 2]
     boxes = torch.cat([centre - size / 2, centre + size / 2], dim=-1)
     return boxes, torch.sigmoid(output[..., 4]), torch.sigmoid(output[..., 5:])
 
