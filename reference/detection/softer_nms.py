@@ -45,12 +45,7 @@ def kl_box_loss(pred: Tensor, log_var: Tensor, target: Tensor, reduction: str = 
         target (Tensor[..., 4]): ground-truth coordinates.
         reduction: ``"none"``, ``"mean"`` or ``"sum"``.
     """
-    check_floating("pred", check_shape("pred", pred, ("...", 4)))
-    for name, value in (("log_var", log_var), ("target", target)):
-        check_shape(name, value, tuple(pred.shape), of="pred")
-        if check_floating(name, value).dtype != pred.dtype:
-            raise TypeError(f"{name} must have pred's dtype {pred.dtype}, but got {value.dtype}")
-    check_same_device(("pred", "log_var", "target"), pred, log_var, target)
+    _check_kl(pred, log_var, target)
     error = (target - pred).abs()
     distance = torch.where(error <= 1, error**2 / 2, error - 0.5)
     return reduce_loss(torch.exp(-log_var) * distance + log_var / 2, reduction)
@@ -109,3 +104,17 @@ def _check_voting(
 
 
 # --8<-- [end:voting_checks]
+
+
+# --8<-- [start:kl_checks]
+def _check_kl(pred: Tensor, log_var: Tensor, target: Tensor) -> None:
+    """Three floating Tensor[..., 4] of one shape, dtype and device."""
+    check_floating("pred", check_shape("pred", pred, ("...", 4)))
+    for name, value in (("log_var", log_var), ("target", target)):
+        check_shape(name, value, tuple(pred.shape), of="pred")
+        if check_floating(name, value).dtype != pred.dtype:
+            raise TypeError(f"{name} must have pred's dtype {pred.dtype}, but got {value.dtype}")
+    check_same_device(("pred", "log_var", "target"), pred, log_var, target)
+
+
+# --8<-- [end:kl_checks]
