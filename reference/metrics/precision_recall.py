@@ -38,15 +38,7 @@ def binary_counts(pred: Tensor, target: Tensor) -> dict[str, int]:
     Returns:
         ``{"tp": ..., "fp": ..., "fn": ..., "tn": ...}`` as ints.
     """
-    check_tensor("pred", pred)
-    check_shape("target", target, tuple(pred.shape), of="pred")
-    check_same_device(("pred", "target"), pred, target)
-    for name, value in (("pred", pred), ("target", target)):
-        check_data(name, value)
-        if not bool(((value == 0) | (value == 1)).all()):
-            raise ValueError(
-                f"{name} must hold 0/1 or bool values, but got {value.unique().tolist()}"
-            )
+    _check_binary(pred, target)
     pred, target = pred.bool(), target.bool()
     return {
         "tp": int((pred & target).sum()),  # said positive, is positive
@@ -57,6 +49,23 @@ def binary_counts(pred: Tensor, target: Tensor) -> dict[str, int]:
 
 
 # --8<-- [end:counts]
+
+
+# --8<-- [start:counts_checks]
+def _check_binary(pred: Tensor, target: Tensor) -> None:
+    """Two tensors of one shape and device, holding only 0 and 1 (or bools)."""
+    check_tensor("pred", pred)
+    check_shape("target", target, tuple(pred.shape), of="pred")
+    check_same_device(("pred", "target"), pred, target)
+    for name, value in (("pred", pred), ("target", target)):
+        check_data(name, value)
+        if not bool(((value == 0) | (value == 1)).all()):
+            raise ValueError(
+                f"{name} must hold 0/1 or bool values, but got {value.unique().tolist()}"
+            )
+
+
+# --8<-- [end:counts_checks]
 
 
 # --8<-- [start:match]
