@@ -74,6 +74,33 @@ def _check_levels(
         raise ValueError(f"k_min must be at most k_max, but got {k_min} > {k_max}")
 
 
+def _check_channels(in_channels_list: Sequence[int], out_channels: int) -> tuple[list[int], int]:
+    """A non-empty list of positive ints and a positive int, returned as ints."""
+    check_sequence("in_channels_list", in_channels_list, "a list of ints", nonempty=True)
+    in_channels_list = [
+        check_int(f"in_channels_list[{i}]", c, 1) for i, c in enumerate(in_channels_list)
+    ]
+    return in_channels_list, check_int("out_channels", out_channels, 1)
+
+
+def _check_maps(x: Mapping[str, Tensor], fpn: FeaturePyramidNetwork) -> None:
+    """One Tensor[B, in_channels_list[i], H_i, W_i] per level, named, of the module's dtype."""
+    if not isinstance(x, Mapping):
+        raise TypeError(
+            f"x must be a dict of named feature maps, as torchvision's FPN takes, "
+            f"but got {type(x).__name__}"
+        )
+    if len(x) != len(fpn.lateral):
+        raise ValueError(
+            f"x must hold {len(fpn.lateral)} maps, one per entry of in_channels_list, "
+            f"but got {len(x)}"
+        )
+    first = next(iter(x))
+    batch = check_shape(f"x[{first!r}]", x[first], ("B", "C", "H", "W")).shape[0]
+    for (name, m), c in zip(x.items(), fpn.in_channels_list, strict=True):
+        check_module_input(f"x[{name!r}]", m, fpn, (batch, c, "H", "W"))
+
+
 # --8<-- [end:checks]
 
 
@@ -124,11 +151,7 @@ class FeaturePyramidNetwork(nn.Module):
         self, in_channels_list: Sequence[int], out_channels: int, *, extra_pool: bool = False
     ) -> None:
         super().__init__()
-        check_sequence("in_channels_list", in_channels_list, "a list of ints", nonempty=True)
-        in_channels_list = [
-            check_int(f"in_channels_list[{i}]", c, 1) for i, c in enumerate(in_channels_list)
-        ]
-        out_channels = check_int("out_channels", out_channels, 1)
+        in_channels_list, out_channels = _check_channels(in_channels_list, out_channels)
         self.in_channels_list = in_channels_list
         self.lateral = nn.ModuleList(nn.Conv2d(c, out_channels, 1) for c in in_channels_list)
         # the 3x3 convolution smooths the aliasing that nearest upsampling adds
@@ -148,21 +171,8 @@ class FeaturePyramidNetwork(nn.Module):
             dict[str, Tensor]: the same names in the same order, each
             Tensor[B, out_channels, H_i, W_i], then ``"pool"`` with ``extra_pool``.
         """
-        if not isinstance(x, Mapping):
-            raise TypeError(
-                f"x must be a dict of named feature maps, as torchvision's FPN takes, "
-                f"but got {type(x).__name__}"
-            )
-        if len(x) != len(self.lateral):
-            raise ValueError(
-                f"x must hold {len(self.lateral)} maps, one per entry of in_channels_list, "
-                f"but got {len(x)}"
-            )
-        maps = list(x.values())
-        first = next(iter(x))
-        batch = check_shape(f"x[{first!r}]", maps[0], ("B", "C", "H", "W")).shape[0]
-        for (name, m), c in zip(x.items(), self.in_channels_list, strict=True):
-            check_module_input(f"x[{name!r}]", m, self, (batch, c, "H", "W"))
+        _check_maps(x, self)
+        maps = list(x.values())  # finest first
         laterals = [conv(m) for conv, m in zip(self.lateral, maps, strict=True)]
         merged = top_down_merge(laterals)
         outputs = [conv(m) for conv, m in zip(self.output, merged, strict=True)]
