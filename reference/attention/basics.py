@@ -16,7 +16,21 @@ import math
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_shape, check_tensor
+from reference.checks import (
+    as_floating,
+    check_bounds,
+    check_broadcastable,
+    check_data,
+    check_dim,
+    check_floating,
+    check_int,
+    check_module_input,
+    check_operands,
+    check_range,
+    check_same_device,
+    check_shape,
+    check_tensor,
+)
 
 # --8<-- [end:imports]
 
@@ -35,8 +49,14 @@ __all__ = [
 
 # --8<-- [start:soft]
 def _check_scores_values(scores: Tensor, values: Tensor) -> None:
+    """Floating scores Tensor[..., S] and values Tensor[..., S, d_v] of one dtype and device,
+    whose batch dimensions broadcast."""
+    check_operands(("scores", "values"), scores, values)
     check_shape("scores", scores, ("...", "S"))
-    check_shape("values", values, ("...", scores.shape[-1], "d_v"))
+    check_shape("values", values, ("...", scores.shape[-1], "d_v"), of="scores")
+    check_broadcastable(
+        ("scores", "values"), scores.shape[:-1], values.shape[:-2], what="batch dimensions"
+    )
 
 
 def soft_attention(
@@ -57,9 +77,11 @@ def soft_attention(
     """
     _check_scores_values(scores, values)
     if mask is not None:
-        check_shape("mask", mask, ("...", scores.shape[-1]))
+        check_shape("mask", mask, ("...", scores.shape[-1]), of="scores")
         if mask.dtype != torch.bool:
             raise TypeError(f"mask must be bool (True = may attend), but got dtype {mask.dtype}")
+        check_same_device(("scores", "mask"), scores, mask)
+        check_broadcastable(("mask", "scores"), mask.shape, scores.shape)
         scores = scores.masked_fill(~mask, -torch.inf)
     # A fully masked row has no distribution: 0 weights, and no NaN in the gradient.
     dead = torch.isneginf(scores).all(dim=-1, keepdim=True)
@@ -92,6 +114,8 @@ def hard_attention(
         gradient reaches ``scores``: the choice is a discrete index.
     """
     _check_scores_values(scores, values)
+    # The choice reads the scores: NaN and +inf have no argmax or softmax; -inf rules one out.
+    check_bounds("scores", scores, high=math.inf, high_inclusive=False)
     if sample:
         probs = torch.softmax(scores.detach(), dim=-1).reshape(-1, scores.shape[-1])
         index = torch.multinomial(probs, 1, generator=generator).view(*scores.shape[:-1], 1)
@@ -131,8 +155,9 @@ def local_attention(
         (Tensor[..., d_v], Tensor[..., S]): the output and the weights.
     """
     _check_scores_values(scores, values)
-    check_shape("center", center, tuple(scores.shape[:-1]))
-    check_range("half_width", half_width, 0)
+    center = as_floating("center", check_shape("center", center, scores.shape[:-1], of="scores"))
+    check_same_device(("scores", "center"), scores, center)
+    half_width = check_int("half_width", half_width, 0)
     positions = torch.arange(scores.shape[-1], device=scores.device, dtype=scores.dtype)
     offset = positions - center.to(scores.dtype).unsqueeze(-1)  # [..., S]
     inside = offset.abs() <= half_width
@@ -182,8 +207,9 @@ def gumbel_softmax(
     Differs from ``F.gumbel_softmax``: no ``eps`` argument (PyTorch's is deprecated and
     unused), so ``dim`` is keyword-only here.
     """
-    check_tensor("logits", logits)
+    check_data("logits", check_floating("logits", logits))
     check_range("tau", tau, 0, low_inclusive=False)
+    check_dim("dim", dim, logits.dim(), of="logits")
     exponential = torch.empty_like(logits).exponential_(generator=generator)
     gumbels = -exponential.log()  # Gumbel(0, 1)
     y_soft = ((logits + gumbels) / tau).softmax(dim)
@@ -199,6 +225,15 @@ def gumbel_softmax(
 
 
 # --8<-- [start:similarity]
+def _check_query_key(query: Tensor, key: Tensor) -> None:
+    """Floating Tensor[..., L, d] and Tensor[..., S, d] of one dtype and device, whose batch
+    dimensions broadcast."""
+    check_operands(("query", "key"), query, key)
+    check_shape("query", query, ("...", "L", "d"))
+    check_shape("key", key, ("...", "S", query.shape[-1]), of="query")
+    check_broadcastable(("query", "key"), query.shape[:-2], key.shape[:-2], what="batch dimensions")
+
+
 def dot_similarity(query: Tensor, key: Tensor) -> Tensor:
     """``q . k`` for every query-key pair.
 
@@ -209,8 +244,7 @@ def dot_similarity(query: Tensor, key: Tensor) -> Tensor:
     Returns:
         Tensor[..., L, S]: the score of every pair.
     """
-    check_shape("query", query, ("...", "L", "d"))
-    check_shape("key", key, ("...", "S", query.shape[-1]))
+    _check_query_key(query, key)
     return query @ key.transpose(-2, -1)
 
 
@@ -232,6 +266,21 @@ def _unit(x: Tensor, dim: int, eps: float) -> Tensor:
     return x / torch.linalg.vector_norm(x, dim=dim, keepdim=True).clamp_min(eps)
 
 
+def _as_common_floating(x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:
+    """Integer (and bool) operands in the promoted dtype, which must be floating; floating
+    ones keep theirs (their norms are taken in it), as in ``F.cosine_similarity``."""
+    dtype = torch.promote_types(check_tensor("x1", x1).dtype, check_tensor("x2", x2).dtype)
+    if not dtype.is_floating_point:
+        raise TypeError(
+            f"x1 and x2 must promote to a floating dtype, but got {x1.dtype} and {x2.dtype}"
+        )
+    check_same_device(("x1", "x2"), x1, x2)
+    return (
+        x1 if x1.is_floating_point() else x1.to(dtype),
+        x2 if x2.is_floating_point() else x2.to(dtype),
+    )
+
+
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """``x1 . x2 / (max(|x1|, eps) max(|x2|, eps))`` along ``dim``, as ``F.cosine_similarity``.
 
@@ -244,8 +293,9 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     Returns:
         Tensor[...]: the broadcast shape without ``dim``, values in [-1, 1].
     """
-    check_tensor("x1", x1)
-    check_tensor("x2", x2)
+    x1, x2 = _as_common_floating(x1, x2)
+    check_dim("dim", dim, len(check_broadcastable(("x1", "x2"), x1.shape, x2.shape)))
+    check_range("eps", eps, 0.0)
     return (_unit(x1, dim, eps) * _unit(x2, dim, eps)).sum(dim)
 
 
@@ -264,8 +314,8 @@ def cosine_similarity_matrix(query: Tensor, key: Tensor, eps: float = 1e-8) -> T
     Returns:
         Tensor[..., L, S]: values in [-1, 1].
     """
-    check_shape("query", query, ("...", "L", "d"))
-    check_shape("key", key, ("...", "S", query.shape[-1]))
+    _check_query_key(query, key)
+    check_range("eps", eps, 0.0)
     return dot_similarity(_unit(query, -1, eps), _unit(key, -1, eps))
 
 
@@ -279,6 +329,8 @@ class AdditiveSimilarity(nn.Module):
 
     def __init__(self, query_dim: int, key_dim: int, hidden_dim: int) -> None:
         super().__init__()
+        query_dim, key_dim = check_int("query_dim", query_dim, 1), check_int("key_dim", key_dim, 1)
+        hidden_dim = check_int("hidden_dim", hidden_dim, 1)
         self.w_query = nn.Linear(query_dim, hidden_dim, bias=False)
         self.w_key = nn.Linear(key_dim, hidden_dim)
         self.v = nn.Linear(hidden_dim, 1, bias=False)
@@ -293,8 +345,11 @@ class AdditiveSimilarity(nn.Module):
         Returns:
             Tensor[..., L, S]: the scores.
         """
-        check_shape("query", query, ("...", "L", self.w_query.in_features))
-        check_shape("key", key, ("...", "S", self.w_key.in_features))
+        check_module_input("query", query, self, ("...", "L", self.w_query.in_features))
+        check_module_input("key", key, self, ("...", "S", self.w_key.in_features))
+        check_broadcastable(
+            ("query", "key"), query.shape[:-2], key.shape[:-2], what="batch dimensions"
+        )
         # Project each side once, then broadcast: L + S projections instead of L * S.
         q = self.w_query(query).unsqueeze(-2)  # [..., L, 1, hidden]
         k = self.w_key(key).unsqueeze(-3)  # [..., 1, S, hidden]

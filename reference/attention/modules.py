@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_shape
+from reference.checks import check_int, check_module_input
 
 # --8<-- [end:imports]
 
@@ -34,8 +34,16 @@ __all__ = [
 
 
 # --8<-- [start:check]
-def _check_input(x: Tensor, channels: int, name: str = "x") -> None:
-    check_shape(name, x, ("B", channels, "H", "W"))
+def _check_input(module: nn.Module, x: Tensor, channels: int, name: str = "x") -> None:
+    check_module_input(name, x, module, ("B", channels, "H", "W"))
+
+
+def _check_kernel_size(kernel_size: object) -> int:
+    """A positive odd kernel size, so that ``padding = k // 2`` keeps the length."""
+    k = check_int("kernel_size", kernel_size, 1)
+    if k % 2 == 0:
+        raise ValueError(f"kernel_size must be odd, but got {k}")
+    return k
 
 
 # --8<-- [end:check]
@@ -64,8 +72,8 @@ class SqueezeExcitation(nn.Module):
         scale_activation: Callable[[], nn.Module] = nn.Sigmoid,
     ) -> None:
         super().__init__()
-        check_range("input_channels", input_channels, 1)
-        check_range("squeeze_channels", squeeze_channels, 1)
+        check_int("input_channels", input_channels, 1)
+        check_int("squeeze_channels", squeeze_channels, 1)
         self.channels = input_channels
         self.fc1 = nn.Conv2d(input_channels, squeeze_channels, 1)  # a Linear on the pooled vector
         self.fc2 = nn.Conv2d(squeeze_channels, input_channels, 1)
@@ -74,7 +82,7 @@ class SqueezeExcitation(nn.Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape, each channel scaled by its weight."""
-        _check_input(input, self.channels, "input")
+        _check_input(self, input, self.channels, "input")
         squeezed = input.mean(dim=(2, 3), keepdim=True)  # [B, C, 1, 1]: one number per channel
         excitation = self.fc2(self.activation(self.fc1(squeezed)))
         return input * self.scale_activation(excitation)  # scale: reweight each channel
@@ -98,9 +106,9 @@ class CBAM(nn.Module):
 
     def __init__(self, channels: int, reduction: int = 16, kernel_size: int = 7) -> None:
         super().__init__()
-        check_range("reduction", reduction, 1, channels)
-        if kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd, but got {kernel_size}")
+        channels = check_int("channels", channels, 1)
+        check_int("reduction", reduction, 1, channels)
+        kernel_size = _check_kernel_size(kernel_size)
         self.channels = channels
         self.mlp = nn.Sequential(
             nn.Conv2d(channels, channels // reduction, 1, bias=False),
@@ -122,7 +130,7 @@ class CBAM(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         x = x * self.channel_weights(x)
         return x * self.spatial_weights(x)
 
@@ -144,7 +152,8 @@ def eca_kernel_size(channels: int, gamma: int = 2, b: int = 1) -> int:
     Returns:
         An odd kernel size.
     """
-    check_range("channels", channels, 1)
+    channels, gamma = check_int("channels", channels, 1), check_int("gamma", gamma, 1)
+    b = check_int("b", b)
     t = int(abs((math.log2(channels) + b) / gamma))
     return t if t % 2 else t + 1
 
@@ -162,13 +171,13 @@ class ECA(nn.Module):
 
     def __init__(self, channels: int, kernel_size: int | None = None) -> None:
         super().__init__()
-        self.channels = channels
-        k = eca_kernel_size(channels) if kernel_size is None else kernel_size
+        self.channels = check_int("channels", channels, 1)
+        k = eca_kernel_size(channels) if kernel_size is None else _check_kernel_size(kernel_size)
         self.conv = nn.Conv1d(1, 1, k, padding=(k - 1) // 2, bias=False)
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         pooled = x.mean(dim=(2, 3))[:, None, :]  # [B, 1, C]: channels as a sequence
         weights = torch.sigmoid(self.conv(pooled))  # [B, 1, C]
         return x * weights[:, 0, :, None, None]
@@ -191,8 +200,8 @@ class CoordinateAttention(nn.Module):
 
     def __init__(self, channels: int, reduction: int = 32) -> None:
         super().__init__()
-        self.channels = channels
-        hidden = max(8, channels // reduction)
+        self.channels = check_int("channels", channels, 1)
+        hidden = max(8, channels // check_int("reduction", reduction, 1))
         self.conv1 = nn.Conv2d(channels, hidden, 1)
         self.bn1 = nn.BatchNorm2d(hidden)
         self.conv_h = nn.Conv2d(hidden, channels, 1)
@@ -200,7 +209,7 @@ class CoordinateAttention(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         H, W = x.shape[2:]
         along_h = x.mean(dim=3, keepdim=True)  # [B, C, H, 1]: each row averaged
         along_w = x.mean(dim=2, keepdim=True).transpose(2, 3)  # [B, C, W, 1]: each column
@@ -233,6 +242,8 @@ class SelectiveKernel(nn.Module):
         self, channels: int, reduction: int = 16, groups: int = 8, min_dim: int = 32
     ) -> None:
         super().__init__()
+        channels, groups = check_int("channels", channels, 1), check_int("groups", groups, 1)
+        reduction, min_dim = check_int("reduction", reduction, 1), check_int("min_dim", min_dim, 1)
         if channels % groups:
             raise ValueError(
                 f"channels must be divisible by groups, but got {channels} and {groups}"
@@ -261,7 +272,7 @@ class SelectiveKernel(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         features = torch.stack([branch(x) for branch in self.branches], dim=1)  # split
         return (self.branch_weights(features) * features).sum(dim=1)  # select
 
@@ -284,8 +295,12 @@ class NonLocalBlock(nn.Module):
 
     def __init__(self, channels: int, inter_channels: int | None = None) -> None:
         super().__init__()
-        self.channels = channels
-        inner = inter_channels or max(channels // 2, 1)
+        self.channels = check_int("channels", channels, 1)
+        inner = (
+            max(channels // 2, 1)
+            if inter_channels is None
+            else check_int("inter_channels", inter_channels, 1)
+        )
         self.theta = nn.Conv2d(channels, inner, 1)
         self.phi = nn.Conv2d(channels, inner, 1)
         self.g = nn.Conv2d(channels, inner, 1)
@@ -295,13 +310,13 @@ class NonLocalBlock(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         B, _, H, W = x.shape
         query = self.theta(x).flatten(2).transpose(1, 2)  # [B, HW, C']
         key = self.phi(x).flatten(2)  # [B, C', HW]
         value = self.g(x).flatten(2).transpose(1, 2)  # [B, HW, C']
         weights = torch.softmax(query @ key, dim=-1)  # [B, HW, HW], no 1/sqrt(d) in the paper
-        y = (weights @ value).transpose(1, 2).reshape(B, -1, H, W)
+        y = (weights @ value).transpose(1, 2).reshape(B, value.shape[-1], H, W)  # B may be 0
         return x + self.out(y)
 
 
@@ -315,7 +330,8 @@ class PositionSelfAttention(nn.Module):
 
     def __init__(self, channels: int, reduction: int = 8) -> None:
         super().__init__()
-        self.channels = channels
+        self.channels = check_int("channels", channels, 1)
+        reduction = check_int("reduction", reduction, 1)
         self.query = nn.Conv2d(channels, max(channels // reduction, 1), 1)
         self.key = nn.Conv2d(channels, max(channels // reduction, 1), 1)
         self.value = nn.Conv2d(channels, channels, 1)
@@ -323,7 +339,7 @@ class PositionSelfAttention(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         B, C, H, W = x.shape
         q = self.query(x).flatten(2).transpose(1, 2)  # [B, N, C'], N = H * W
         k = self.key(x).flatten(2)  # [B, C', N]
@@ -342,12 +358,12 @@ class ChannelSelfAttention(nn.Module):
 
     def __init__(self, channels: int) -> None:
         super().__init__()
-        self.channels = channels
+        self.channels = check_int("channels", channels, 1)
         self.beta = nn.Parameter(torch.zeros(1))
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         B, C, H, W = x.shape
         flat = x.flatten(2)  # [B, C, N]
         energy = flat @ flat.transpose(1, 2)  # [B, C, C]

@@ -18,7 +18,19 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_shape, check_tensor
+from reference.attention.basics import _check_query_key
+from reference.checks import (
+    check_broadcastable,
+    check_data,
+    check_int,
+    check_integer,
+    check_module_input,
+    check_operands,
+    check_range,
+    check_same_device,
+    check_shape,
+    check_tensor,
+)
 from reference.training.regularization import dropout as _dropout
 
 # --8<-- [end:imports]
@@ -49,6 +61,7 @@ def _as_additive(name: str, mask: Tensor, blocked_when: bool, like: Tensor) -> T
 
 def _repeat_kv_heads(query: Tensor, x: Tensor, name: str) -> Tensor:
     """Grouped-query attention: repeat each of the ``H_kv`` key/value heads for its group."""
+    check_operands(("query", name), query, x)
     if query.dim() < 3 or x.dim() < 3 or query.shape[-3] % x.shape[-3]:
         raise ValueError(
             f"{name} must have a head dimension (-3) dividing the query's for enable_gqa, "
@@ -81,19 +94,20 @@ def attention_weights(
         Tensor[..., L, S]: each row sums to 1 over the inputs, except that a row whose every
         position is masked is all 0 (as PyTorch's SDPA, not NaN).
     """
-    check_shape("query", query, ("...", "L", "E"))
-    check_shape("key", key, ("...", "S", query.shape[-1]))
     if is_causal and attn_mask is not None:
         raise ValueError("attn_mask must be None when is_causal=True, but got a mask")
     if enable_gqa:
         key = _repeat_kv_heads(query, key, "key")
-    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    _check_query_key(query, key)
+    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else check_range("scale", scale)
     scores = query @ key.transpose(-2, -1) * scale  # [..., L, S] similarity of every pair
     if is_causal:
         length, source = scores.shape[-2:]
         allowed = torch.ones(length, source, dtype=torch.bool, device=scores.device).tril()
         scores = scores.masked_fill(~allowed, -torch.inf)
     if attn_mask is not None:
+        check_same_device(("query", "attn_mask"), query, check_tensor("attn_mask", attn_mask))
+        check_broadcastable(("attn_mask", "the scores Q K^T"), attn_mask.shape, scores.shape)
         scores = scores + _as_additive("attn_mask", attn_mask, False, scores)
     # A fully masked row has no distribution: its weights are 0. Filling its scores first
     # keeps the softmax (and its gradient) free of NaN.
@@ -127,11 +141,15 @@ def scaled_dot_product_attention(
     Returns:
         Tensor[..., L, E_v]: the output; :func:`attention_weights` gives the weights.
     """
+    check_operands(("query", "key", "value"), query, key, value)
     check_range("dropout_p", dropout_p, 0.0, 1.0)
     weights = attention_weights(query, key, attn_mask, is_causal, scale, enable_gqa)
     if enable_gqa:
         value = _repeat_kv_heads(query, value, "value")
-    check_shape("value", value, ("...", key.shape[-2], "E_v"))
+    check_shape("value", value, ("...", key.shape[-2], "E_v"), of="key")
+    check_broadcastable(
+        ("value", "query"), value.shape[:-2], query.shape[:-2], what="batch dimensions"
+    )
     return _dropout(weights, dropout_p, generator=generator) @ value
 
 
@@ -160,7 +178,8 @@ class MultiheadAttention(nn.Module):
         batch_first: bool = False,
     ) -> None:
         super().__init__()
-        check_range("num_heads", num_heads, 1)
+        embed_dim = check_int("embed_dim", embed_dim, 1)
+        num_heads = check_int("num_heads", num_heads, 1)
         check_range("dropout", dropout, 0.0, 1.0)
         if embed_dim % num_heads:
             raise ValueError(
@@ -212,6 +231,8 @@ class MultiheadAttention(nn.Module):
             every key is masked gets weights 0 and outputs ``out_proj.bias``; PyTorch gives NaN
             there when ``need_weights=True`` (and the same zeros when it is False).
         """
+        for name, x in (("query", query), ("key", key), ("value", value)):
+            check_module_input(name, x, self, ("...", self.embed_dim))
         if is_causal and attn_mask is None:
             raise ValueError("attn_mask must be given with is_causal=True (it is only a hint)")
         batched = query.dim() == 3
@@ -222,8 +243,8 @@ class MultiheadAttention(nn.Module):
         elif not self.batch_first:  # Tensor[L, B, E] -> Tensor[B, L, E]
             query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
         check_shape("query", query, ("B", "L", self.embed_dim))
-        check_shape("key", key, (query.shape[0], "S", self.embed_dim))
-        check_shape("value", value, tuple(key.shape))
+        check_shape("key", key, (query.shape[0], "S", self.embed_dim), of="query")
+        check_shape("value", value, tuple(key.shape), of="key")
         B, L, E = query.shape
         S, h = key.shape[1], self.num_heads
         w_q, w_k, w_v = self.in_proj_weight.chunk(3)
@@ -281,8 +302,8 @@ def sinusoidal_positional_encoding(length: int, dim: int, base: float = 10000.0)
     Returns:
         Tensor[length, dim]: float32.
     """
-    check_range("length", length, 1)
-    check_range("dim", dim, 2)
+    length, dim = check_int("length", length, 1), check_int("dim", dim, 2)
+    base = check_range("base", base, 0.0, low_inclusive=False)
     if dim % 2:
         raise ValueError(f"dim must be even, but got {dim}")
     position = torch.arange(length, dtype=torch.float64)[:, None]  # [length, 1]
@@ -331,6 +352,9 @@ class TransformerEncoderLayer(nn.Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
+        d_model, nhead = check_int("d_model", d_model, 1), check_int("nhead", nhead, 1)
+        dim_feedforward = check_int("dim_feedforward", dim_feedforward, 1)
+        layer_norm_eps = check_range("layer_norm_eps", layer_norm_eps, 0.0, low_inclusive=False)
         if isinstance(activation, str):
             if activation not in _ACTIVATIONS:
                 raise ValueError(f"activation must be 'relu' or 'gelu', but got {activation!r}")
@@ -385,6 +409,12 @@ class TransformerEncoderLayer(nn.Module):
         Returns:
             Tensor[T, B, d_model]: same shape as ``src``.
         """
+        check_module_input("src", src, self, ("...", self.linear1.in_features))
+        if src.dim() not in (2, 3):
+            raise ValueError(
+                "src must have shape (T, B, d_model), (B, T, d_model) or (T, d_model), "
+                f"but got {tuple(src.shape)}"
+            )
         x, g = src, generator
         if self.norm_first:
             x = x + self._attend(self.norm1(x), src_mask, src_key_padding_mask, is_causal, g)
@@ -412,7 +442,7 @@ def mask_tokens(
     kept 10% of the time (so the model cannot learn that only ``[MASK]`` needs predicting).
 
     Args:
-        input_ids (Tensor[...]): token ids.
+        input_ids (Tensor[...]): token ids, a signed integer dtype (the labels hold -100).
         mask_token_id: the id of ``[MASK]``.
         vocab_size: random replacements are drawn from ``[0, vocab_size)``.
         mlm_probability: the share of tokens chosen for prediction.
@@ -423,7 +453,11 @@ def mask_tokens(
         chosen positions, -100 elsewhere (``ignore_index`` of ``F.cross_entropy`` and of
         :func:`~reference.training.cross_entropy`).
     """
-    check_tensor("input_ids", input_ids)
+    check_data("input_ids", check_integer("input_ids", input_ids))
+    if input_ids.dtype == torch.uint8:  # the labels hold -100
+        raise TypeError(f"input_ids must hold signed integers, but got dtype {input_ids.dtype}")
+    mask_token_id = check_int("mask_token_id", mask_token_id, 0)
+    vocab_size = check_int("vocab_size", vocab_size, 1)
     check_range("mlm_probability", mlm_probability, 0.0, 1.0)
 
     def draw(shape: torch.Size) -> Tensor:
@@ -435,7 +469,11 @@ def mask_tokens(
     to_mask = chosen & (roll < 0.8)
     to_random = chosen & (roll >= 0.8) & (roll < 0.9)
     random_ids = torch.randint(
-        vocab_size, input_ids.shape, generator=generator, device=input_ids.device
+        vocab_size,
+        input_ids.shape,
+        generator=generator,
+        device=input_ids.device,
+        dtype=input_ids.dtype,
     )
     inputs = torch.where(to_mask, mask_token_id, input_ids)
     inputs = torch.where(to_random, random_ids, inputs)

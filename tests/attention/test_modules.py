@@ -188,3 +188,15 @@ class TestSelfAttentionModules:
         assert_close(
             module(x), x + module.beta * (weights @ a).reshape(x.shape), **tol(torch.float64)
         )
+
+
+class TestEmptyBatch:
+    @pytest.mark.parametrize(
+        "module",
+        [NonLocalBlock(8), PositionSelfAttention(8), ChannelSelfAttention(8), ECA(8)],
+        ids=lambda m: type(m).__name__,
+    )
+    def test_empty_batch_gives_an_empty_batch(self, module) -> None:
+        # Regression: NonLocalBlock reshaped an empty batch with -1 and raised.
+        out = module.eval()(torch.zeros(0, 8, 5, 4))
+        assert out.shape == (0, 8, 5, 4)

@@ -36,38 +36,6 @@ NOT_YET_CALLED: dict[str, set[str]] = {
         "hard_attention",
         "local_attention",
     },
-    "cnn/convolution.md": {"conv_transpose_output_size"},
-    "foundations/activations.md": {
-        "elu",
-        "elu_derivative",
-        "leaky_relu",
-        "leaky_relu_derivative",
-        "relu",
-        "relu_derivative",
-        "sigmoid",
-        "sigmoid_derivative",
-        "tanh",
-        "tanh_derivative",
-    },
-    "foundations/gradients.md": {
-        "clip_grad_norm_per_tensor_",
-        "clip_grad_value_",
-        "layer_gradient_norms",
-    },
-    "foundations/information.md": {"information_content"},
-    "image/filters.md": {"gamma_correct", "median_blur", "min_filter"},
-    "image/opencv.md": {"gradient_magnitude"},
-    "image/pyramids.md": {"blend"},
-    "training/losses.md": {
-        "binary_cross_entropy_with_logits",
-        "l1_loss",
-        "mse_loss",
-        "sigmoid_focal_loss",
-        "smooth_l1_loss",
-    },
-    "training/memory.md": {"optimizer_state_bytes"},
-    "training/regularization.md": {"l1_penalty", "l2_penalty", "spatial_dropout"},
-    "training/schedules.md": {"cyclic_lr", "exponential_lr", "reduce_lr_on_plateau", "step_lr"},
 }
 
 # Run first in every notebook (not part of the downloaded file): no `reference`, and a
