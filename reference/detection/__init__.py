@@ -6,6 +6,7 @@ from reference.detection.anchors import (
     grid_anchors,
     hard_negative_mining,
     kmeans_anchors,
+    ssd_loss,
     ssd_prior_boxes,
     ssd_scales,
     wh_iou,
@@ -14,6 +15,7 @@ from reference.detection.augmentation import mosaic
 from reference.detection.boxes import (
     box_area,
     box_iou,
+    box_iou_simple,
     complete_box_iou,
     complete_box_iou_loss,
     distance_box_iou,
@@ -21,7 +23,7 @@ from reference.detection.boxes import (
     generalized_box_iou,
     generalized_box_iou_loss,
 )
-from reference.detection.nms import batched_nms, nms, soft_nms
+from reference.detection.nms import batched_nms, diou_nms, nms, nms_simple, soft_nms
 from reference.detection.pyramids import (
     FeaturePyramidNetwork,
     fpn_level,
@@ -38,7 +40,7 @@ from reference.detection.rpn import (
     sample_anchors,
 )
 from reference.detection.softer_nms import kl_box_loss, variance_voting
-from reference.detection.yolo import yolo_decode, yolo_encode, yolo_loss
+from reference.detection.yolo import yolo_decode, yolo_encode, yolo_loss, yolov1_loss
 
 __all__ = [
     "FeaturePyramidNetwork",
@@ -46,10 +48,12 @@ __all__ = [
     "batched_nms",
     "box_area",
     "box_iou",
+    "box_iou_simple",
     "cell_anchors",
     "complete_box_iou",
     "complete_box_iou_loss",
     "decode_boxes",
+    "diou_nms",
     "distance_box_iou",
     "distance_box_iou_loss",
     "encode_boxes",
@@ -62,12 +66,14 @@ __all__ = [
     "kmeans_anchors",
     "mosaic",
     "nms",
+    "nms_simple",
     "rpn_anchors",
     "sample_anchors",
     "soft_nms",
     "spatial_pyramid_pool",
     "spp_block",
     "sppf",
+    "ssd_loss",
     "ssd_prior_boxes",
     "ssd_scales",
     "top_down_merge",
@@ -76,4 +82,5 @@ __all__ = [
     "yolo_decode",
     "yolo_encode",
     "yolo_loss",
+    "yolov1_loss",
 ]

@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from reference.checks import (
@@ -38,12 +39,14 @@ __all__ = [
     "grid_anchors",
     "hard_negative_mining",
     "kmeans_anchors",
+    "ssd_loss",
     "ssd_prior_boxes",
     "ssd_scales",
     "wh_iou",
 ]
 
 
+# --8<-- [start:checks]
 def _positive_numbers(name: str, values: object) -> list[float]:
     """A non-empty sequence of positive finite numbers."""
     if isinstance(values, str | Tensor) or not isinstance(values, Sequence):
@@ -58,6 +61,47 @@ def _size_pair(name: str, value: object) -> tuple[int, int]:
     if not isinstance(value, tuple | list) or len(value) != 2:
         raise TypeError(f"{name} must be a pair (height, width), but got {value!r}")
     return check_int(name, value[0], 1), check_int(name, value[1], 1)
+
+
+def _check_grid(
+    image_size: tuple[int, int],
+    feature_sizes: Sequence[tuple[int, int]],
+    sizes: Sequence[Sequence[float]],
+    aspect_ratios: Sequence[Sequence[float]],
+    offset: float,
+) -> tuple[int, int, list[tuple[int, int]], float]:
+    """``grid_anchors``' arguments: the image size, each map's size (within the image), offset."""
+    H, W = _size_pair("image_size", image_size)
+    offset = check_range("offset", offset)
+    if not len(feature_sizes) == len(sizes) == len(aspect_ratios):
+        raise ValueError(
+            "feature_sizes, sizes and aspect_ratios must have one entry per feature map, "
+            f"but got {len(feature_sizes)}, {len(sizes)} and {len(aspect_ratios)}"
+        )
+    maps = [_size_pair(f"feature_sizes[{i}]", size) for i, size in enumerate(feature_sizes)]
+    for Hf, Wf in maps:
+        if not (Hf <= H and Wf <= W):
+            raise ValueError(f"feature_sizes must be within [1, {image_size}], but got {(Hf, Wf)}")
+    return H, W, maps, offset
+
+
+def _device_of(generator: torch.Generator | None) -> torch.device:
+    """Where random numbers are drawn: the generator's device, by default the CPU."""
+    return generator.device if generator is not None else torch.device("cpu")
+
+
+def _check_kmeans(wh: Tensor, k: int, max_iter: int, reduction: str) -> tuple[int, int]:
+    """Positive finite sizes Tensor[N, 2], N >= 1; ``1 <= k <= N``; returns k and max_iter."""
+    check_shape("wh", wh, ("N", 2))
+    check_nonempty("wh", wh)
+    check_finite("wh", as_floating("wh", wh))
+    check_in("reduction", reduction, ("mean", "median"))
+    if bool((wh <= 0).any()):
+        raise ValueError(f"wh must be positive, but got {wh[(wh <= 0).any(1)][0].tolist()}")
+    return check_int("k", k, 1, wh.shape[0]), check_int("max_iter", max_iter, 1)
+
+
+# --8<-- [end:checks]
 
 
 # --8<-- [start:grid_anchors]
@@ -114,18 +158,9 @@ def grid_anchors(
         Tensor[sum_i H_i W_i A_i, 4]: map by map, cell by cell in row-major order, and
         within a cell in the order of ``cell_anchors``.
     """
-    H, W = _size_pair("image_size", image_size)
-    offset = check_range("offset", offset)
-    if not len(feature_sizes) == len(sizes) == len(aspect_ratios):
-        raise ValueError(
-            "feature_sizes, sizes and aspect_ratios must have one entry per feature map, "
-            f"but got {len(feature_sizes)}, {len(sizes)} and {len(aspect_ratios)}"
-        )
+    H, W, maps, offset = _check_grid(image_size, feature_sizes, sizes, aspect_ratios, offset)
     out = []
-    for i, (size, s, r) in enumerate(zip(feature_sizes, sizes, aspect_ratios, strict=True)):
-        Hf, Wf = _size_pair(f"feature_sizes[{i}]", size)
-        if not (Hf <= H and Wf <= W):
-            raise ValueError(f"feature_sizes must be within [1, {image_size}], but got {(Hf, Wf)}")
+    for (Hf, Wf), s, r in zip(maps, sizes, aspect_ratios, strict=True):
         stride_y, stride_x = H // Hf, W // Wf
         ys = (torch.arange(Hf, dtype=dtype) + offset) * stride_y  # [H_i]
         xs = (torch.arange(Wf, dtype=dtype) + offset) * stride_x  # [W_i]
@@ -137,11 +172,6 @@ def grid_anchors(
 
 
 # --8<-- [end:grid_anchors]
-
-
-def _device_of(generator: torch.Generator | None) -> torch.device:
-    """Where random numbers are drawn: the generator's device, by default the CPU."""
-    return generator.device if generator is not None else torch.device("cpu")
 
 
 # --8<-- [start:kmeans_anchors]
@@ -192,13 +222,7 @@ def kmeans_anchors(
         (Tensor[k, 2], Tensor[N], Tensor[]): the centroids sorted by area, the index of each
         box's centroid, and the mean IoU of each box with its centroid.
     """
-    check_shape("wh", wh, ("N", 2))
-    check_nonempty("wh", wh)
-    check_finite("wh", as_floating("wh", wh))
-    check_in("reduction", reduction, ("mean", "median"))
-    k, max_iter = check_int("k", k, 1, wh.shape[0]), check_int("max_iter", max_iter, 1)
-    if bool((wh <= 0).any()):
-        raise ValueError(f"wh must be positive, but got {wh[(wh <= 0).any(1)][0].tolist()}")
+    k, max_iter = _check_kmeans(wh, k, max_iter, reduction)
     wh = wh.to(torch.float64)
     first = torch.randperm(wh.shape[0], generator=generator, device=_device_of(generator))[:k]
     centroids = wh[first].clone()  # [k, 2]
@@ -336,3 +360,82 @@ def hard_negative_mining(loss: Tensor, labels: Tensor, neg_pos_ratio: int = 3) -
 
 
 # --8<-- [end:hard_negative_mining]
+
+
+# --8<-- [start:ssd_loss]
+def ssd_loss(
+    cls_logits: Tensor,
+    box_deltas: Tensor,
+    labels: Tensor,
+    target_deltas: Tensor,
+    neg_pos_ratio: int = 3,
+    alpha: float = 1.0,
+) -> dict[str, Tensor]:
+    """SSD's loss ``(L_conf + alpha * L_loc) / N``, N the number of positive priors.
+
+    ``L_conf`` is the cross-entropy of the positives and of the hard negatives
+    (:func:`hard_negative_mining`); ``L_loc`` the smooth L1 loss of the positives' offsets.
+    The targets are encoded with SSD's variances ``(0.1, 0.1, 0.2, 0.2)``, i.e.
+    ``encode_boxes(..., weights=(10, 10, 5, 5))``. Equal to the loss of torchvision's SSD.
+
+    Args:
+        cls_logits (Tensor[B, P, C + 1]): class scores of each prior, background = 0.
+        box_deltas (Tensor[B, P, 4]): predicted offsets.
+        labels (Tensor[B, P]): class of each prior's match, 0 for background.
+        target_deltas (Tensor[B, P, 4]): encoded offsets of each prior's match (ignored
+            where the label is 0).
+        neg_pos_ratio: negatives kept per positive.
+        alpha: weight of the localisation term.
+
+    Returns:
+        dict with ``"classification"`` (``L_conf / N``) and ``"box"`` (``alpha L_loc / N``).
+    """
+    labels, neg_pos_ratio, alpha = _check_ssd_loss(
+        cls_logits, box_deltas, labels, target_deltas, neg_pos_ratio, alpha
+    )
+    conf = F.cross_entropy(cls_logits.flatten(0, 1), labels.flatten(), reduction="none")
+    conf = conf.view_as(labels)  # [B, P]
+    positive = labels > 0  # [B, P]
+    negative = hard_negative_mining(conf.detach(), labels, neg_pos_ratio)  # [B, P]
+    n = positive.sum().clamp(min=1)
+    loc = F.smooth_l1_loss(box_deltas[positive], target_deltas[positive], reduction="sum")
+    return {
+        "classification": (conf[positive].sum() + conf[negative].sum()) / n,
+        "box": alpha * loc / n,
+    }
+
+
+# --8<-- [end:ssd_loss]
+
+
+# --8<-- [start:ssd_loss_checks]
+def _check_ssd_loss(
+    cls_logits: Tensor,
+    box_deltas: Tensor,
+    labels: Tensor,
+    target_deltas: Tensor,
+    neg_pos_ratio: int,
+    alpha: float,
+) -> tuple[Tensor, int, float]:
+    """``ssd_loss``' arguments; returns int64 labels, the ratio and alpha."""
+    check_floating("cls_logits", check_shape("cls_logits", cls_logits, ("B", "P", "C")))
+    check_shape("box_deltas", box_deltas, (*cls_logits.shape[:2], 4), of="cls_logits")
+    check_shape("labels", labels, tuple(cls_logits.shape[:2]), of="cls_logits")
+    check_shape("target_deltas", target_deltas, tuple(box_deltas.shape), of="box_deltas")
+    names = ("cls_logits", "box_deltas", "labels", "target_deltas")
+    check_same_device(names, cls_logits, box_deltas, labels, target_deltas)
+    for name, value in (
+        ("cls_logits", cls_logits),
+        ("box_deltas", box_deltas),
+        ("target_deltas", target_deltas),
+    ):
+        check_finite(name, check_floating(name, value))
+    check_bounds(
+        "labels", check_integer("labels", labels), 0, cls_logits.shape[2], high_inclusive=False
+    )
+    neg_pos_ratio = check_int("neg_pos_ratio", neg_pos_ratio, 0)
+    # cross_entropy takes int64 class indices
+    return labels.long(), neg_pos_ratio, check_range("alpha", alpha, 0)
+
+
+# --8<-- [end:ssd_loss_checks]

@@ -9,6 +9,8 @@ of overlapping pairs rather than with ``N^2``; the greedy pass then walks those 
 from __future__ import annotations
 
 # --8<-- [start:imports]
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch import Tensor
@@ -24,11 +26,96 @@ from reference.checks import (
     check_same_length,
     check_shape,
 )
-from reference.detection.boxes import _check_boxes, box_iou
+from reference.detection.boxes import _check_boxes, box_iou, distance_box_iou
 
 # --8<-- [end:imports]
 
-__all__ = ["batched_nms", "nms", "soft_nms"]
+__all__ = ["batched_nms", "diou_nms", "nms", "nms_simple", "soft_nms"]
+
+
+# --8<-- [start:checks]
+def _validate(boxes: Tensor, scores: Tensor, iou_threshold: float) -> float:
+    """Finite boxes Tensor[N, 4] with x1 <= x2 and y1 <= y2, finite float scores Tensor[N]."""
+    check_finite("boxes", _check_boxes("boxes", boxes))
+    check_shape("scores", scores, ("N",))
+    check_floating("scores", scores)
+    check_same_length(("boxes", "scores"), boxes, scores)
+    check_same_device(("boxes", "scores"), boxes, scores)
+    check_finite("scores", scores)
+    # IoU is never below 0, so a negative threshold would suppress every pair
+    return check_range("iou_threshold", iou_threshold, 0.0)
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:nms_simple]
+def _greedy_suppression(
+    boxes: Tensor, scores: Tensor, threshold: float, overlap: Callable[[Tensor, Tensor], Tensor]
+) -> Tensor:
+    """Keep the best remaining box, drop the boxes that overlap it by more than ``threshold``."""
+    order = torch.argsort(scores, descending=True, stable=True)  # [N] best first
+    keep = []
+    while len(order) > 0:
+        best, rest = order[0], order[1:]
+        keep.append(best)
+        overlaps = overlap(boxes[best][None], boxes[rest])[0]  # [len(rest)]
+        order = rest[~(overlaps > threshold)]  # NaN (two empty boxes) is not > threshold
+    return torch.stack(keep) if keep else order
+
+
+def nms_simple(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
+    """Non-maximum suppression written as the greedy loop it is.
+
+    The same indices, in the same order, as :func:`nms` and ``torchvision.ops.nms``; those
+    compare only the pairs of boxes that can overlap, in bulk, which is faster when many
+    boxes are kept.
+
+    Args:
+        boxes (Tensor[N, 4]): boxes as ``(x1, y1, x2, y2)``.
+        scores (Tensor[N]): one finite score per box.
+        iou_threshold: ``>= 0``; a box is discarded when its IoU with a kept box is
+            strictly greater.
+
+    Returns:
+        Tensor[K] (int64): indices of the kept boxes, by decreasing score.
+
+    Example:
+        >>> boxes = torch.tensor([[0.0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30]])
+        >>> nms_simple(boxes, torch.tensor([0.9, 0.8, 0.7]), iou_threshold=0.5)
+        tensor([0, 2])
+    """
+    iou_threshold = _validate(boxes, scores, iou_threshold)
+    return _greedy_suppression(as_floating("boxes", boxes), scores, iou_threshold, box_iou)
+
+
+# --8<-- [end:nms_simple]
+
+
+# --8<-- [start:diou_nms]
+def diou_nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
+    """DIoU-NMS (Zheng et al., 2020, arXiv:1911.08287): NMS that compares boxes by DIoU.
+
+    A box is discarded when ``IoU - d^2 / c^2`` with a kept box is strictly greater than the
+    threshold (``d``: distance of the centres, ``c``: diagonal of the enclosing box). Two
+    boxes that overlap but whose centres lie far apart, such as two people side by side,
+    are more likely to both survive than with plain NMS.
+
+    Args:
+        boxes (Tensor[N, 4]): boxes as ``(x1, y1, x2, y2)``.
+        scores (Tensor[N]): one finite score per box.
+        iou_threshold: ``>= 0``; a box is discarded when its DIoU with a kept box is
+            strictly greater.
+
+    Returns:
+        Tensor[K] (int64): indices of the kept boxes, by decreasing score.
+    """
+    iou_threshold = _validate(boxes, scores, iou_threshold)
+    boxes = as_floating("boxes", boxes)
+    return _greedy_suppression(boxes, scores, iou_threshold, distance_box_iou)
+
+
+# --8<-- [end:diou_nms]
 
 
 # --8<-- [start:nms]
@@ -97,17 +184,6 @@ def _greedy_keep(better: Tensor, worse: Tensor, n: int) -> Tensor:
         if not suppressed[box]:  # kept: a box that is itself suppressed suppresses nothing
             suppressed[targets[start:stop]] = True
     return torch.from_numpy(np.flatnonzero(~suppressed)).to(better.device)
-
-
-def _validate(boxes: Tensor, scores: Tensor, iou_threshold: float) -> float:
-    check_finite("boxes", _check_boxes("boxes", boxes))
-    check_shape("scores", scores, ("N",))
-    check_floating("scores", scores)
-    check_same_length(("boxes", "scores"), boxes, scores)
-    check_same_device(("boxes", "scores"), boxes, scores)
-    check_finite("scores", scores)
-    # IoU is never below 0, so a negative threshold would suppress every pair
-    return check_range("iou_threshold", iou_threshold, 0.0)
 
 
 def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
@@ -198,9 +274,11 @@ def soft_nms(
     * ``"gaussian"``: ``exp(-o^2 / sigma)`` (``iou_threshold`` is not used);
     * ``"hard"``: 0 if ``o > iou_threshold``, else 1, which is plain NMS.
 
-    Boxes whose score falls below ``score_threshold`` (``> 0``) are dropped. The defaults are
-    those of the authors' code; unlike that code, areas have no ``+1`` (torchvision's
-    convention).
+    Boxes whose score falls below ``score_threshold`` (``> 0``) are dropped.
+    ``iou_threshold``, ``sigma`` and ``score_threshold`` default to the values of the
+    authors' ``cpu_soft_nms``; its ``method`` defaults to 0, plain NMS, where this function
+    defaults to the Gaussian decay that the paper recommends. Unlike that code, areas have
+    no ``+1`` (torchvision's convention).
 
     Args:
         boxes (Tensor[N, 4]): boxes as ``(x1, y1, x2, y2)``.

@@ -40,6 +40,70 @@ __all__ = [
 ]
 
 
+# --8<-- [start:checks]
+def _check_laterals(laterals: Sequence[Tensor]) -> None:
+    """A non-empty list of floating Tensor[B, C, H_i, W_i] of one B, C, dtype and device."""
+    check_sequence("laterals", laterals, "a list of tensors", nonempty=True)
+    first = check_floating(
+        "laterals[0]", check_shape("laterals[0]", laterals[0], ("B", "C", "H", "W"))
+    )
+    B, C = first.shape[:2]
+    for i, lateral in enumerate(laterals):
+        check_shape(f"laterals[{i}]", lateral, (B, C, "H", "W"), of="laterals[0]")
+        if lateral.dtype != first.dtype or lateral.device != first.device:
+            raise TypeError(
+                f"laterals[{i}] must have the dtype and device of laterals[0] ({first.dtype}, "
+                f"{first.device}), but got {lateral.dtype} on {lateral.device}"
+            )
+
+
+def _check_levels(
+    boxes: Tensor,
+    k_min: int,
+    k_max: int,
+    canonical_size: float,
+    canonical_level: int,
+    eps: float,
+) -> None:
+    """Finite boxes Tensor[N, 4]; int levels with ``k_min <= k_max``; size > 0, eps >= 0."""
+    check_finite("boxes", _check_boxes("boxes", boxes))
+    check_int("canonical_level", canonical_level)
+    check_range("canonical_size", canonical_size, 0, low_inclusive=False)
+    check_range("eps", eps, 0)
+    if check_int("k_min", k_min) > check_int("k_max", k_max):
+        raise ValueError(f"k_min must be at most k_max, but got {k_min} > {k_max}")
+
+
+def _check_channels(in_channels_list: Sequence[int], out_channels: int) -> tuple[list[int], int]:
+    """A non-empty list of positive ints and a positive int, returned as ints."""
+    check_sequence("in_channels_list", in_channels_list, "a list of ints", nonempty=True)
+    in_channels_list = [
+        check_int(f"in_channels_list[{i}]", c, 1) for i, c in enumerate(in_channels_list)
+    ]
+    return in_channels_list, check_int("out_channels", out_channels, 1)
+
+
+def _check_maps(x: Mapping[str, Tensor], fpn: FeaturePyramidNetwork) -> None:
+    """One Tensor[B, in_channels_list[i], H_i, W_i] per level, named, of the module's dtype."""
+    if not isinstance(x, Mapping):
+        raise TypeError(
+            f"x must be a dict of named feature maps, as torchvision's FPN takes, "
+            f"but got {type(x).__name__}"
+        )
+    if len(x) != len(fpn.lateral):
+        raise ValueError(
+            f"x must hold {len(fpn.lateral)} maps, one per entry of in_channels_list, "
+            f"but got {len(x)}"
+        )
+    first = next(iter(x))
+    batch = check_shape(f"x[{first!r}]", x[first], ("B", "C", "H", "W")).shape[0]
+    for (name, m), c in zip(x.items(), fpn.in_channels_list, strict=True):
+        check_module_input(f"x[{name!r}]", m, fpn, (batch, c, "H", "W"))
+
+
+# --8<-- [end:checks]
+
+
 # --8<-- [start:top_down_merge]
 def top_down_merge(laterals: Sequence[Tensor]) -> list[Tensor]:
     """FPN's top-down pathway: upsample the coarser merged map and add the lateral map.
@@ -54,18 +118,7 @@ def top_down_merge(laterals: Sequence[Tensor]) -> list[Tensor]:
         where ``up`` is nearest-neighbour resizing to exactly ``(H_i, W_i)``, so odd sizes
         (25 -> 13 -> 7) work too.
     """
-    check_sequence("laterals", laterals, "a list of tensors", nonempty=True)
-    first = check_floating(
-        "laterals[0]", check_shape("laterals[0]", laterals[0], ("B", "C", "H", "W"))
-    )
-    B, C = first.shape[:2]
-    for i, lateral in enumerate(laterals):
-        check_shape(f"laterals[{i}]", lateral, (B, C, "H", "W"), of="laterals[0]")
-        if lateral.dtype != first.dtype or lateral.device != first.device:
-            raise TypeError(
-                f"laterals[{i}] must have the dtype and device of laterals[0] ({first.dtype}, "
-                f"{first.device}), but got {lateral.dtype} on {lateral.device}"
-            )
+    _check_laterals(laterals)
     merged = [laterals[-1]]
     for lateral in reversed(laterals[:-1]):  # from coarse to fine
         H, W = lateral.shape[-2:]
@@ -98,11 +151,7 @@ class FeaturePyramidNetwork(nn.Module):
         self, in_channels_list: Sequence[int], out_channels: int, *, extra_pool: bool = False
     ) -> None:
         super().__init__()
-        check_sequence("in_channels_list", in_channels_list, "a list of ints", nonempty=True)
-        in_channels_list = [
-            check_int(f"in_channels_list[{i}]", c, 1) for i, c in enumerate(in_channels_list)
-        ]
-        out_channels = check_int("out_channels", out_channels, 1)
+        in_channels_list, out_channels = _check_channels(in_channels_list, out_channels)
         self.in_channels_list = in_channels_list
         self.lateral = nn.ModuleList(nn.Conv2d(c, out_channels, 1) for c in in_channels_list)
         # the 3x3 convolution smooths the aliasing that nearest upsampling adds
@@ -122,21 +171,8 @@ class FeaturePyramidNetwork(nn.Module):
             dict[str, Tensor]: the same names in the same order, each
             Tensor[B, out_channels, H_i, W_i], then ``"pool"`` with ``extra_pool``.
         """
-        if not isinstance(x, Mapping):
-            raise TypeError(
-                f"x must be a dict of named feature maps, as torchvision's FPN takes, "
-                f"but got {type(x).__name__}"
-            )
-        if len(x) != len(self.lateral):
-            raise ValueError(
-                f"x must hold {len(self.lateral)} maps, one per entry of in_channels_list, "
-                f"but got {len(x)}"
-            )
-        maps = list(x.values())
-        first = next(iter(x))
-        batch = check_shape(f"x[{first!r}]", maps[0], ("B", "C", "H", "W")).shape[0]
-        for (name, m), c in zip(x.items(), self.in_channels_list, strict=True):
-            check_module_input(f"x[{name!r}]", m, self, (batch, c, "H", "W"))
+        _check_maps(x, self)
+        maps = list(x.values())  # finest first
         laterals = [conv(m) for conv, m in zip(self.lateral, maps, strict=True)]
         merged = top_down_merge(laterals)
         outputs = [conv(m) for conv, m in zip(self.output, merged, strict=True)]
@@ -175,13 +211,7 @@ def fpn_level(
         Tensor[N] (int64): the level ``k``. (torchvision returns ``k - k_min``, an index
         into its list of maps.)
     """
-    check_finite("boxes", _check_boxes("boxes", boxes))
-    k_min, k_max = check_int("k_min", k_min), check_int("k_max", k_max)
-    canonical_level = check_int("canonical_level", canonical_level)
-    canonical_size = check_range("canonical_size", canonical_size, 0, low_inclusive=False)
-    eps = check_range("eps", eps, 0)
-    if k_min > k_max:
-        raise ValueError(f"k_min must be at most k_max, but got {k_min} > {k_max}")
+    _check_levels(boxes, k_min, k_max, canonical_size, canonical_level, eps)
     size = ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).sqrt()  # [N]
     k = torch.floor(canonical_level + torch.log2(size / canonical_size) + eps)
     return k.clamp(k_min, k_max).long()

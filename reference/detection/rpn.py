@@ -103,16 +103,7 @@ def assign_anchors(
         Tensor[N] (int64), the index of each anchor's best ground-truth box (meaningful
         only where ``labels == 1``).
     """
-    for name, value in (("anchors", anchors), ("gt_boxes", gt_boxes)):
-        check_nonempty(name, check_finite(name, _check_boxes(name, value)))
-    check_same_device(("anchors", "gt_boxes"), anchors, gt_boxes)
-    high_threshold = check_range("high_threshold", high_threshold, 0, 1)
-    low_threshold = check_range("low_threshold", low_threshold, 0, 1)
-    if low_threshold > high_threshold:
-        raise ValueError(
-            f"low_threshold must be at most high_threshold, but got {low_threshold} > "
-            f"{high_threshold}"
-        )
+    high_threshold, low_threshold = _check_assign(anchors, gt_boxes, high_threshold, low_threshold)
     iou = box_iou(gt_boxes, anchors)  # [M, N]
     best_iou, matched = iou.max(dim=0)  # [N]: each anchor's best box
     # the labels take the anchors' dtype (float32 for integer anchors), as torchvision's
@@ -126,6 +117,27 @@ def assign_anchors(
 
 
 # --8<-- [end:assign]
+
+
+# --8<-- [start:assign_checks]
+def _check_assign(
+    anchors: Tensor, gt_boxes: Tensor, high_threshold: float, low_threshold: float
+) -> tuple[float, float]:
+    """Non-empty finite boxes on one device; ``0 <= low <= high <= 1``, returned as floats."""
+    for name, value in (("anchors", anchors), ("gt_boxes", gt_boxes)):
+        check_nonempty(name, check_finite(name, _check_boxes(name, value)))
+    check_same_device(("anchors", "gt_boxes"), anchors, gt_boxes)
+    high_threshold = check_range("high_threshold", high_threshold, 0, 1)
+    low_threshold = check_range("low_threshold", low_threshold, 0, 1)
+    if low_threshold > high_threshold:
+        raise ValueError(
+            f"low_threshold must be at most high_threshold, but got {low_threshold} > "
+            f"{high_threshold}"
+        )
+    return high_threshold, low_threshold
+
+
+# --8<-- [end:assign_checks]
 
 
 # --8<-- [start:sample]

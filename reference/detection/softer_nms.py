@@ -45,12 +45,7 @@ def kl_box_loss(pred: Tensor, log_var: Tensor, target: Tensor, reduction: str = 
         target (Tensor[..., 4]): ground-truth coordinates.
         reduction: ``"none"``, ``"mean"`` or ``"sum"``.
     """
-    check_floating("pred", check_shape("pred", pred, ("...", 4)))
-    for name, value in (("log_var", log_var), ("target", target)):
-        check_shape(name, value, tuple(pred.shape), of="pred")
-        if check_floating(name, value).dtype != pred.dtype:
-            raise TypeError(f"{name} must have pred's dtype {pred.dtype}, but got {value.dtype}")
-    check_same_device(("pred", "log_var", "target"), pred, log_var, target)
+    _check_kl(pred, log_var, target)
     error = (target - pred).abs()
     distance = torch.where(error <= 1, error**2 / 2, error - 0.5)
     return reduce_loss(torch.exp(-log_var) * distance + log_var / 2, reduction)
@@ -79,6 +74,21 @@ def variance_voting(
     Returns:
         Tensor[K, 4]: the refined kept boxes.
     """
+    keep, sigma_t = _check_voting(boxes, variances, keep, sigma_t)
+    overlap = box_iou(boxes[keep], boxes)  # [K, N]
+    vote = torch.where(overlap > 0, torch.exp(-((1 - overlap) ** 2) / sigma_t), 0.0)  # [K, N]
+    weights = vote[:, :, None] / variances[None, :, :]  # [K, N, 4]
+    return (weights * boxes[None]).sum(dim=1) / weights.sum(dim=1)
+
+
+# --8<-- [end:variance_voting]
+
+
+# --8<-- [start:voting_checks]
+def _check_voting(
+    boxes: Tensor, variances: Tensor, keep: Tensor, sigma_t: float
+) -> tuple[Tensor, float]:
+    """Finite boxes and positive variances of one dtype, indices into the boxes, sigma_t > 0."""
     check_finite("boxes", check_floating("boxes", _check_boxes("boxes", boxes)))
     check_shape("variances", variances, (boxes.shape[0], 4), of="boxes")
     if check_finite("variances", check_floating("variances", variances)).dtype != boxes.dtype:
@@ -90,11 +100,21 @@ def variance_voting(
     check_shape("keep", check_integer("keep", keep), ("K",))
     check_same_device(("boxes", "variances", "keep"), boxes, variances, keep)
     keep = check_bounds("keep", keep, 0, boxes.shape[0] - 1).long()  # uint8 would be a mask
-    sigma_t = check_range("sigma_t", sigma_t, 0.0, low_inclusive=False)
-    overlap = box_iou(boxes[keep], boxes)  # [K, N]
-    vote = torch.where(overlap > 0, torch.exp(-((1 - overlap) ** 2) / sigma_t), 0.0)  # [K, N]
-    weights = vote[:, :, None] / variances[None, :, :]  # [K, N, 4]
-    return (weights * boxes[None]).sum(dim=1) / weights.sum(dim=1)
+    return keep, check_range("sigma_t", sigma_t, 0.0, low_inclusive=False)
 
 
-# --8<-- [end:variance_voting]
+# --8<-- [end:voting_checks]
+
+
+# --8<-- [start:kl_checks]
+def _check_kl(pred: Tensor, log_var: Tensor, target: Tensor) -> None:
+    """Three floating Tensor[..., 4] of one shape, dtype and device."""
+    check_floating("pred", check_shape("pred", pred, ("...", 4)))
+    for name, value in (("log_var", log_var), ("target", target)):
+        check_shape(name, value, tuple(pred.shape), of="pred")
+        if check_floating(name, value).dtype != pred.dtype:
+            raise TypeError(f"{name} must have pred's dtype {pred.dtype}, but got {value.dtype}")
+    check_same_device(("pred", "log_var", "target"), pred, log_var, target)
+
+
+# --8<-- [end:kl_checks]

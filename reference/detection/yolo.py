@@ -33,15 +33,81 @@ from reference.detection.boxes import _check_boxes, box_iou
 
 # --8<-- [end:imports]
 
-__all__ = ["yolo_decode", "yolo_encode", "yolo_loss"]
+__all__ = ["yolo_decode", "yolo_encode", "yolo_loss", "yolov1_loss"]
 
 
+# --8<-- [start:yolov3_checks]
 def _check_anchors(anchors: Tensor) -> None:
     """At least one anchor ``(w, h)``, every size positive and finite."""
     check_nonempty("anchors", check_real("anchors", check_shape("anchors", anchors, ("A", 2))))
     check_finite("anchors", anchors)
     if bool((anchors <= 0).any()):
         raise ValueError(f"anchors must have positive sizes, but got {anchors.tolist()}")
+
+
+def _check_encode(
+    boxes: Tensor,
+    labels: Tensor,
+    anchors: Tensor,
+    grid_size: tuple[int, int],
+    stride: int,
+    num_classes: int,
+) -> tuple[Tensor, tuple[int, int], int, int]:
+    """``yolo_encode``'s arguments; returns floating boxes, ``(H, W)``, stride, classes."""
+    boxes = check_finite("boxes", as_floating("boxes", _check_boxes("boxes", boxes)))
+    check_shape("labels", labels, (len(boxes),), of="boxes")
+    _check_anchors(anchors)
+    check_same_device(("boxes", "labels", "anchors"), boxes, labels, anchors)
+    if not isinstance(grid_size, tuple | list) or len(grid_size) != 2:
+        raise TypeError(f"grid_size must be a pair (H, W), but got {grid_size!r}")
+    H, W = (check_int("grid_size", n, 1) for n in grid_size)
+    stride = check_int("stride", stride, 1)
+    num_classes = check_int("num_classes", num_classes, 1)
+    check_bounds("labels", check_integer("labels", labels), 0, num_classes - 1)
+    if bool((boxes[:, 2:] <= boxes[:, :2]).any()):
+        raise ValueError(f"boxes must have positive width and height, but got {boxes.tolist()}")
+    centre = (boxes[:, :2] + boxes[:, 2:]) / 2 / stride  # [N, 2] in cells
+    limit = torch.tensor([W, H], dtype=centre.dtype, device=centre.device)
+    if bool(((centre < 0) | (centre >= limit)).any()):
+        raise ValueError(
+            f"box centres must lie inside the {W * stride} x {H * stride} image, but got "
+            f"{(centre * stride).tolist()}"
+        )
+    return boxes, (H, W), stride, num_classes
+
+
+def _check_decode(output: Tensor, anchors: Tensor, stride: int) -> int:
+    """``yolo_decode``'s arguments: Tensor[..., A, H, W, 5 + C], C >= 1; returns the stride."""
+    _check_anchors(anchors)
+    check_shape("output", output, ("...", len(anchors), "H", "W", "D"), of="anchors")
+    check_floating("output", output)
+    check_same_device(("output", "anchors"), output, anchors)
+    if output.shape[-1] < 6:
+        raise ValueError(f"output's last dimension must be 5 + C >= 6, but got {output.shape[-1]}")
+    return check_int("stride", stride, 1)
+
+
+def _check_loss(
+    output: Tensor, target: Tensor, anchors: Tensor, stride: int, ignore_threshold: float
+) -> tuple[int, float]:
+    """``yolo_loss``'s arguments; returns the stride and the ignore threshold."""
+    _check_anchors(anchors)
+    check_shape("output", output, ("B", len(anchors), "H", "W", "D"), of="anchors")
+    check_floating("output", output)
+    check_tensor("target", target)
+    if target.shape != output.shape:
+        raise ValueError(
+            f"target must have the output's shape {tuple(output.shape)}, "
+            f"but got {tuple(target.shape)}"
+        )
+    check_same_device(("output", "target", "anchors"), output, target, anchors)
+    if check_finite("target", check_floating("target", target)).dtype != output.dtype:
+        raise TypeError(f"target must have output's dtype {output.dtype}, but got {target.dtype}")
+    stride = check_int("stride", stride, 1)
+    return stride, check_range("ignore_threshold", ignore_threshold, 0, 1)
+
+
+# --8<-- [end:yolov3_checks]
 
 
 # --8<-- [start:encode]
@@ -78,26 +144,11 @@ def yolo_encode(
     Returns:
         Tensor[A, H, W, 5 + C] in the dtype of ``boxes`` (integer boxes: the default float).
     """
-    boxes = check_finite("boxes", as_floating("boxes", _check_boxes("boxes", boxes)))
-    check_shape("labels", labels, (len(boxes),), of="boxes")
-    _check_anchors(anchors)
-    check_same_device(("boxes", "labels", "anchors"), boxes, labels, anchors)
-    if not isinstance(grid_size, tuple | list) or len(grid_size) != 2:
-        raise TypeError(f"grid_size must be a pair (H, W), but got {grid_size!r}")
-    H, W = (check_int("grid_size", n, 1) for n in grid_size)
-    stride = check_int("stride", stride, 1)
-    num_classes = check_int("num_classes", num_classes, 1)
-    check_bounds("labels", check_integer("labels", labels), 0, num_classes - 1)
+    boxes, (H, W), stride, num_classes = _check_encode(
+        boxes, labels, anchors, grid_size, stride, num_classes
+    )
     wh = boxes[:, 2:] - boxes[:, :2]  # [N, 2]
-    if bool((wh <= 0).any()):
-        raise ValueError(f"boxes must have positive width and height, but got {boxes.tolist()}")
     centre = (boxes[:, :2] + boxes[:, 2:]) / 2 / stride  # [N, 2] in cells
-    limit = torch.tensor([W, H], dtype=centre.dtype, device=centre.device)
-    if bool(((centre < 0) | (centre >= limit)).any()):
-        raise ValueError(
-            f"box centres must lie inside the {W * stride} x {H * stride} image, but got "
-            f"{(centre * stride).tolist()}"
-        )
     target = boxes.new_zeros(len(anchors), H, W, 5 + num_classes)
     cell = centre.floor().long()  # [N, 2] as (col, row)
     best = wh_iou(wh, anchors.to(wh.dtype)).argmax(dim=1)  # [N]
@@ -135,13 +186,7 @@ def yolo_decode(output: Tensor, anchors: Tensor, stride: int) -> tuple[Tensor, T
         (boxes, objectness, classes): Tensor[..., A, H, W, 4] as ``(x1, y1, x2, y2)``,
         Tensor[..., A, H, W] and Tensor[..., A, H, W, C], probabilities.
     """
-    _check_anchors(anchors)
-    check_shape("output", output, ("...", len(anchors), "H", "W", "D"), of="anchors")
-    check_floating("output", output)
-    check_same_device(("output", "anchors"), output, anchors)
-    stride = check_int("stride", stride, 1)
-    if output.shape[-1] < 6:
-        raise ValueError(f"output's last dimension must be 5 + C >= 6, but got {output.shape[-1]}")
+    stride = _check_decode(output, anchors, stride)
     H, W = output.shape[-3:-1]
     rows, cols = torch.meshgrid(
         torch.arange(H, dtype=output.dtype, device=output.device),
@@ -150,9 +195,8 @@ def yolo_decode(output: Tensor, anchors: Tensor, stride: int) -> tuple[Tensor, T
     )
     grid = torch.stack([cols, rows], dim=-1)  # [H, W, 2] as (x, y)
     centre = (grid + torch.sigmoid(output[..., :2])) * stride
-    size = anchors.to(output.dtype)[:, None, None, :] * torch.exp(
-        output[..., 2:4]
-    )  # [..., A, H, W, 2]
+    prior = anchors.to(output.dtype)[:, None, None, :]  # [A, 1, 1, 2]
+    size = prior * torch.exp(output[..., 2:4])  # [..., A, H, W, 2]
     boxes = torch.cat([centre - size / 2, centre + size / 2], dim=-1)
     return boxes, torch.sigmoid(output[..., 4]), torch.sigmoid(output[..., 5:])
 
@@ -191,20 +235,7 @@ def yolo_loss(
         dict with the scalar terms ``"xy"``, ``"wh"``, ``"objectness"``, ``"class"`` and
         their sum ``"total"``.
     """
-    _check_anchors(anchors)
-    check_shape("output", output, ("B", len(anchors), "H", "W", "D"), of="anchors")
-    check_floating("output", output)
-    check_tensor("target", target)
-    if target.shape != output.shape:
-        raise ValueError(
-            f"target must have the output's shape {tuple(output.shape)}, "
-            f"but got {tuple(target.shape)}"
-        )
-    check_same_device(("output", "target", "anchors"), output, target, anchors)
-    if check_finite("target", check_floating("target", target)).dtype != output.dtype:
-        raise TypeError(f"target must have output's dtype {output.dtype}, but got {target.dtype}")
-    stride = check_int("stride", stride, 1)
-    ignore_threshold = check_range("ignore_threshold", ignore_threshold, 0, 1)
+    stride, ignore_threshold = _check_loss(output, target, anchors, stride, ignore_threshold)
     B, _, H, W, _ = output.shape
     obj = target[..., 4]  # [B, A, H, W]
     size = anchors.to(target.dtype)[:, None, None, :] * torch.exp(target[..., 2:4])  # true w, h
@@ -241,3 +272,111 @@ def _as_raw(target: Tensor) -> Tensor:
 
 
 # --8<-- [end:loss]
+
+
+# --8<-- [start:yolov1_loss]
+def yolov1_loss(
+    output: Tensor,
+    boxes: Tensor,
+    labels: Tensor,
+    image_size: int = 448,
+    num_boxes: int = 2,
+    lambda_coord: float = 5.0,
+    lambda_noobj: float = 0.5,
+) -> dict[str, Tensor]:
+    """The YOLOv1 loss (Redmon et al., 2016) of one image: five sums of squared errors.
+
+    The image is a grid of S by S cells; the cell holding an object's centre is responsible for
+    it, and of the cell's ``num_boxes`` predictors the one whose box has the highest IoU
+    with the object. Each predictor outputs ``(x, y, sqrt(w), sqrt(h), confidence)``:
+    ``x, y`` the centre's offset inside the cell, ``w, h`` relative to the image.
+
+    Args:
+        output (Tensor[S, S, 5 * num_boxes + C]): the predictors of each cell, then the
+            cell's ``C`` class probabilities.
+        boxes (Tensor[N, 4]): ``(x1, y1, x2, y2)`` in pixels; at most one centre per cell,
+            which is all YOLOv1 can represent.
+        labels (Tensor[N]): class indices in ``[0, C)``.
+        image_size: side of the square input image, in pixels.
+        num_boxes: predictors per cell (B = 2 in the paper).
+        lambda_coord: weight of the coordinate terms.
+        lambda_noobj: weight of the confidence of predictors that are responsible for nothing.
+
+    Returns:
+        dict with the terms ``"xy"``, ``"wh"``, ``"object"``, ``"no_object"``, ``"class"``
+        and their sum ``"total"``.
+    """
+    boxes, row, col, offset, sqrt_wh = _check_yolov1(
+        output, boxes, labels, image_size, num_boxes, lambda_coord, lambda_noobj
+    )
+    S, n = output.shape[0], len(boxes)
+    objects = torch.arange(n, device=output.device)  # [N]
+    pred = output[..., : 5 * num_boxes].unflatten(-1, (num_boxes, 5))  # [S, S, B, 5]
+    cell = pred[row, col]  # [N, B, 5]: the predictors of each object's cell
+    centre = (torch.stack([col, row], dim=1)[:, None] + cell[..., :2]) * (image_size / S)
+    size = cell[..., 2:4] ** 2 * image_size  # [N, B, 2] in pixels
+    predicted = torch.cat([centre - size / 2, centre + size / 2], dim=-1)  # [N, B, 4]
+    with torch.no_grad():
+        iou = box_iou(predicted.reshape(-1, 4), boxes).view(n, num_boxes, n)
+        iou = iou[objects, :, objects]  # [N, B]: with its own object
+    best = iou.argmax(dim=1)  # [N] the responsible predictor
+    chosen = cell[objects, best]  # [N, 5]
+    responsible = torch.zeros(pred.shape[:3], dtype=torch.bool, device=output.device)
+    responsible[row, col, best] = True  # [S, S, B]
+    classes = F.one_hot(labels.long(), output.shape[-1] - 5 * num_boxes).to(output.dtype)
+    terms = {
+        "xy": lambda_coord * ((chosen[:, :2] - offset) ** 2).sum(),
+        "wh": lambda_coord * ((chosen[:, 2:4] - sqrt_wh) ** 2).sum(),
+        "object": ((chosen[:, 4] - iou[objects, best]) ** 2).sum(),
+        "no_object": lambda_noobj * (pred[..., 4][~responsible] ** 2).sum(),
+        "class": ((output[row, col, 5 * num_boxes :] - classes) ** 2).sum(),
+    }
+    terms["total"] = sum(terms.values(), output.new_zeros(()))
+    return terms
+
+
+# --8<-- [end:yolov1_loss]
+
+
+# --8<-- [start:yolov1_checks]
+def _check_yolov1(
+    output: Tensor,
+    boxes: Tensor,
+    labels: Tensor,
+    image_size: int,
+    num_boxes: int,
+    lambda_coord: float,
+    lambda_noobj: float,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """Check the inputs; return the boxes in the output's dtype, each object's cell
+    (row, col) and its targets (offset in the cell, square root of the relative size)."""
+    num_boxes = check_int("num_boxes", num_boxes, 1)
+    image_size = check_int("image_size", image_size, 1)
+    check_range("lambda_coord", lambda_coord, 0.0)
+    check_range("lambda_noobj", lambda_noobj, 0.0)
+    S = check_shape("output", output, ("S", "S", "D")).shape[0]
+    if output.shape[1] != S or output.shape[2] <= 5 * num_boxes:
+        raise ValueError(
+            f"output must have shape (S, S, 5 * {num_boxes} + C) with C >= 1, "
+            f"but got {tuple(output.shape)}"
+        )
+    check_finite("output", check_floating("output", output))
+    check_finite("boxes", _check_boxes("boxes", boxes))
+    check_shape("labels", check_integer("labels", labels), (len(boxes),), of="boxes")
+    check_same_device(("output", "boxes", "labels"), output, boxes, labels)
+    num_classes = output.shape[2] - 5 * num_boxes
+    check_bounds("labels", labels, 0, num_classes, high_inclusive=False)
+    boxes = boxes.to(output.dtype)
+    centre = (boxes[:, :2] + boxes[:, 2:]) / 2 / (image_size / S)  # [N, 2] in cells
+    if bool(((centre < 0) | (centre >= S)).any()):
+        raise ValueError(f"boxes must have their centres inside the {image_size}-pixel image")
+    col, row = centre.floor().long().unbind(dim=1)
+    if len(torch.unique(row * S + col)) < len(boxes):
+        raise ValueError(
+            "boxes must have at most one centre per cell: YOLOv1 predicts one object each"
+        )
+    wh = (boxes[:, 2:] - boxes[:, :2]) / image_size
+    return boxes, row, col, centre - centre.floor(), wh.sqrt()
+
+
+# --8<-- [end:yolov1_checks]

@@ -2,6 +2,7 @@
 
 from reference.metrics.average_precision import (
     average_precision,
+    class_average_precision,
     mean_average_precision,
     voc_mean_average_precision,
 )
@@ -12,11 +13,18 @@ from reference.metrics.precision_recall import (
     voc_box_iou,
     voc_match,
 )
-from reference.metrics.segmentation import confusion_matrix, iou_per_class, mean_iou
+from reference.metrics.segmentation import (
+    binary_mask_iou,
+    confusion_matrix,
+    iou_per_class,
+    mean_iou,
+)
 
 __all__ = [
     "average_precision",
     "binary_counts",
+    "binary_mask_iou",
+    "class_average_precision",
     "confusion_matrix",
     "iou_per_class",
     "match_detections",

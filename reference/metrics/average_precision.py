@@ -24,12 +24,165 @@ from reference.checks import (
     check_sequence,
     check_shape,
 )
-from reference.detection.boxes import _columns, _inter_union
-from reference.metrics.precision_recall import precision_recall, voc_box_iou, voc_match
+from reference.detection import box_iou
 
 # --8<-- [end:imports]
+# --8<-- [start:map_imports]
+from reference.detection.boxes import _columns, _inter_union
 
-__all__ = ["average_precision", "mean_average_precision", "voc_mean_average_precision"]
+# --8<-- [end:map_imports]
+# --8<-- [start:voc_imports]
+from reference.metrics.precision_recall import precision_recall, voc_box_iou, voc_match
+
+# --8<-- [end:voc_imports]
+
+__all__ = [
+    "average_precision",
+    "class_average_precision",
+    "mean_average_precision",
+    "voc_mean_average_precision",
+]
+
+
+# --8<-- [start:checks]
+def _check_inputs(
+    preds: list[dict], target: list[dict], target_extras: tuple[str, ...]
+) -> torch.device:
+    """Check the per-image dicts; a key this function does not use is refused, not ignored."""
+    if not isinstance(preds, list) or not isinstance(target, list):
+        raise TypeError("preds and target must be lists of dicts, one per image")
+    if len(preds) != len(target):
+        raise ValueError(
+            f"preds and target must have the same length, but got {len(preds)} and {len(target)}"
+        )
+    if not preds:
+        raise ValueError("preds and target must hold at least one image, but got none")
+    for i, (p, t) in enumerate(zip(preds, target, strict=True)):
+        for name, d, keys, extras in (
+            ("preds", p, ("boxes", "scores", "labels"), ()),
+            ("target", t, ("boxes", "labels"), target_extras),
+        ):
+            if not isinstance(d, dict):
+                raise TypeError(f"{name}[{i}] must be a dict, but got {type(d).__name__}")
+            missing = [k for k in keys if k not in d]
+            if missing:
+                raise ValueError(f"{name}[{i}] must have keys {keys}, but lacks {missing}")
+            unknown = sorted(set(d) - set(keys) - set(extras))
+            if unknown:
+                raise ValueError(
+                    f"{name}[{i}] may only have the keys {keys + extras}, but has {unknown}"
+                )
+            boxes = check_shape(f"{name}[{i}]['boxes']", d["boxes"], ("N", 4))
+            check_finite(f"{name}[{i}]['boxes']", boxes)
+            bad = (boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])
+            if bool(bad.any()):
+                raise ValueError(
+                    f"{name}[{i}]['boxes'] must satisfy x1 <= x2 and y1 <= y2, but got the "
+                    f"box {boxes[bad][0].tolist()}"
+                )
+            check_shape(f"{name}[{i}]['labels']", d["labels"], (len(boxes),))
+            check_integer(f"{name}[{i}]['labels']", d["labels"])
+            for extra in extras:
+                if extra in d:
+                    check_shape(f"{name}[{i}]['{extra}']", d[extra], (len(boxes),))
+                    check_bounds(f"{name}[{i}]['{extra}']", d[extra], 0, 1)
+        check_shape(f"preds[{i}]['scores']", p["scores"], (len(p["boxes"]),))
+        check_finite(f"preds[{i}]['scores']", p["scores"])  # NaN has no place in a ranking
+    tensors = [(f"{n}[{i}]['{k}']", v) for n, ds in (("preds", preds), ("target", target))
+               for i, d in enumerate(ds) for k, v in d.items()]  # fmt: skip
+    check_same_device([name for name, _ in tensors], *(v for _, v in tensors))
+    return tensors[0][1].device if tensors else torch.device("cpu")
+
+
+def _check_class_inputs(
+    preds: list[dict[str, Tensor]],
+    target: list[dict[str, Tensor]],
+    label: int,
+    iou_threshold: float,
+) -> None:
+    _check_inputs(preds, target, ())
+    if isinstance(label, bool) or not isinstance(label, int):
+        raise TypeError(f"label must be an int, but got {type(label).__name__}")
+    check_range("iou_threshold", iou_threshold, 0.0, 1.0)
+
+
+def _check_curve(recall: Tensor, precision: Tensor, method: str) -> tuple[Tensor, Tensor]:
+    """A curve Tensor[N] in [0, 1] with non-decreasing recall; returned in float64 on the CPU."""
+    check_shape("recall", recall, ("N",))
+    check_shape("precision", precision, (recall.shape[0],), of="recall")
+    check_in("method", method, ("voc07", "voc", "coco"))
+    check_same_device(("recall", "precision"), recall, precision)
+    check_bounds("recall", as_floating("recall", recall), 0.0, 1.0)
+    check_bounds("precision", as_floating("precision", precision), 0.0, 1.0)
+    if bool((recall.diff() < 0).any()):
+        raise ValueError("recall must not decrease (detections sorted by decreasing score)")
+    return recall.double().cpu(), precision.double().cpu()
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:class_average_precision]
+def class_average_precision(
+    preds: list[dict[str, Tensor]],
+    target: list[dict[str, Tensor]],
+    label: int,
+    iou_threshold: float = 0.5,
+) -> float:
+    """COCO's AP of one class at one IoU threshold, written as a loop over the ranked detections.
+
+    Equal to the per-class AP of :func:`mean_average_precision` and of pycocotools'
+    ``COCOeval`` with this single IoU threshold, as long as no image holds more than 100
+    detections of the class (COCO scores only the best 100 of each image). Crowd regions
+    are left to :func:`mean_average_precision`: a target with an ``"iscrowd"`` key is
+    refused.
+
+    Args:
+        preds: per image ``{"boxes": Tensor[N, 4] xyxy, "scores": Tensor[N], "labels": Tensor[N]}``;
+            boxes and scores finite.
+        target: per image ``{"boxes": Tensor[M, 4] xyxy, "labels": Tensor[M]}``.
+        label: the class to evaluate.
+        iou_threshold: the least IoU of a match, in ``[0, 1]``.
+
+    Returns:
+        The AP in ``[0, 1]``; -1 when no image has a ground truth of the class (COCO's value).
+    """
+    _check_class_inputs(preds, target, label, iou_threshold)
+    # Every detection of the class, from every image, best first; ties keep image order.
+    detections = [
+        (float(score), image, box)
+        for image, p in enumerate(preds)
+        for score, box, lab in zip(p["scores"], p["boxes"], p["labels"], strict=True)
+        if lab == label
+    ]
+    detections.sort(key=lambda d: -d[0])
+    truths = [t["boxes"][t["labels"] == label] for t in target]  # per image, Tensor[G, 4]
+    taken = [torch.zeros(len(g), dtype=torch.bool) for g in truths]
+    num_truths = sum(len(g) for g in truths)
+    if num_truths == 0:
+        return -1.0
+    tp, precision, recall = 0, [], []
+    for rank, (_, image, box) in enumerate(detections, start=1):
+        iou = box_iou(box[None], truths[image])[0]  # [G]: this image's objects
+        best, match = min(iou_threshold, 1 - 1e-10), -1
+        for g in range(len(iou)):  # the free object of highest IoU; of equals, the last
+            if not taken[image][g] and iou[g] >= best:
+                best, match = float(iou[g]), g
+        if match >= 0:
+            taken[image][match] = True
+            tp += 1
+        precision.append(tp / rank)
+        recall.append(tp / num_truths)
+    # At each of 101 recall levels, the best precision at that recall or beyond.
+    levels = np.linspace(0.0, 1.0, 101)  # COCO's own points: 0.35000000000000003
+    interpolated = [
+        max((p for p, r in zip(precision, recall, strict=True) if r >= level), default=0.0)
+        for level in levels
+    ]
+    return sum(interpolated) / len(levels)
+
+
+# --8<-- [end:class_average_precision]
 
 
 # --8<-- [start:average_precision]
@@ -55,15 +208,7 @@ def average_precision(recall: Tensor, precision: Tensor, method: str = "coco") -
     the area under a given precision-recall curve, where torchmetrics' takes scores and
     labels (and a ``task``) and computes the curve itself.
     """
-    check_shape("recall", recall, ("N",))
-    check_shape("precision", precision, (recall.shape[0],), of="recall")
-    check_in("method", method, ("voc07", "voc", "coco"))
-    check_same_device(("recall", "precision"), recall, precision)
-    check_bounds("recall", as_floating("recall", recall), 0.0, 1.0)
-    check_bounds("precision", as_floating("precision", precision), 0.0, 1.0)
-    if bool((recall.diff() < 0).any()):
-        raise ValueError("recall must not decrease (detections sorted by decreasing score)")
-    recall, precision = recall.double().cpu(), precision.double().cpu()
+    recall, precision = _check_curve(recall, precision, method)  # float64 on the CPU
     envelope = precision.flip(0).cummax(0).values.flip(0)  # best precision from here on
     if method == "voc":
         r = torch.cat([recall.new_zeros(1), recall])
@@ -179,55 +324,6 @@ def _pad(image: np.ndarray, images: np.ndarray, *values: np.ndarray) -> tuple[np
         padded[slot, rank] = v
         out.append(padded)
     return valid, *out
-
-
-def _check_inputs(
-    preds: list[dict], target: list[dict], target_extras: tuple[str, ...]
-) -> torch.device:
-    """Check the per-image dicts; a key this function does not use is refused, not ignored."""
-    if not isinstance(preds, list) or not isinstance(target, list):
-        raise TypeError("preds and target must be lists of dicts, one per image")
-    if len(preds) != len(target):
-        raise ValueError(
-            f"preds and target must have the same length, but got {len(preds)} and {len(target)}"
-        )
-    if not preds:
-        raise ValueError("preds and target must hold at least one image, but got none")
-    for i, (p, t) in enumerate(zip(preds, target, strict=True)):
-        for name, d, keys, extras in (
-            ("preds", p, ("boxes", "scores", "labels"), ()),
-            ("target", t, ("boxes", "labels"), target_extras),
-        ):
-            if not isinstance(d, dict):
-                raise TypeError(f"{name}[{i}] must be a dict, but got {type(d).__name__}")
-            missing = [k for k in keys if k not in d]
-            if missing:
-                raise ValueError(f"{name}[{i}] must have keys {keys}, but lacks {missing}")
-            unknown = sorted(set(d) - set(keys) - set(extras))
-            if unknown:
-                raise ValueError(
-                    f"{name}[{i}] may only have the keys {keys + extras}, but has {unknown}"
-                )
-            boxes = check_shape(f"{name}[{i}]['boxes']", d["boxes"], ("N", 4))
-            check_finite(f"{name}[{i}]['boxes']", boxes)
-            bad = (boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])
-            if bool(bad.any()):
-                raise ValueError(
-                    f"{name}[{i}]['boxes'] must satisfy x1 <= x2 and y1 <= y2, but got the "
-                    f"box {boxes[bad][0].tolist()}"
-                )
-            check_shape(f"{name}[{i}]['labels']", d["labels"], (len(boxes),))
-            check_integer(f"{name}[{i}]['labels']", d["labels"])
-            for extra in extras:
-                if extra in d:
-                    check_shape(f"{name}[{i}]['{extra}']", d[extra], (len(boxes),))
-                    check_bounds(f"{name}[{i}]['{extra}']", d[extra], 0, 1)
-        check_shape(f"preds[{i}]['scores']", p["scores"], (len(p["boxes"]),))
-        check_finite(f"preds[{i}]['scores']", p["scores"])  # NaN has no place in a ranking
-    tensors = [(f"{n}[{i}]['{k}']", v) for n, ds in (("preds", preds), ("target", target))
-               for i, d in enumerate(ds) for k, v in d.items()]  # fmt: skip
-    check_same_device([name for name, _ in tensors], *(v for _, v in tensors))
-    return tensors[0][1].device if tensors else torch.device("cpu")
 
 
 def mean_average_precision(

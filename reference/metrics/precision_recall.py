@@ -38,15 +38,7 @@ def binary_counts(pred: Tensor, target: Tensor) -> dict[str, int]:
     Returns:
         ``{"tp": ..., "fp": ..., "fn": ..., "tn": ...}`` as ints.
     """
-    check_tensor("pred", pred)
-    check_shape("target", target, tuple(pred.shape), of="pred")
-    check_same_device(("pred", "target"), pred, target)
-    for name, value in (("pred", pred), ("target", target)):
-        check_data(name, value)
-        if not bool(((value == 0) | (value == 1)).all()):
-            raise ValueError(
-                f"{name} must hold 0/1 or bool values, but got {value.unique().tolist()}"
-            )
+    _check_binary(pred, target)
     pred, target = pred.bool(), target.bool()
     return {
         "tp": int((pred & target).sum()),  # said positive, is positive
@@ -57,6 +49,23 @@ def binary_counts(pred: Tensor, target: Tensor) -> dict[str, int]:
 
 
 # --8<-- [end:counts]
+
+
+# --8<-- [start:counts_checks]
+def _check_binary(pred: Tensor, target: Tensor) -> None:
+    """Two tensors of one shape and device, holding only 0 and 1 (or bools)."""
+    check_tensor("pred", pred)
+    check_shape("target", target, tuple(pred.shape), of="pred")
+    check_same_device(("pred", "target"), pred, target)
+    for name, value in (("pred", pred), ("target", target)):
+        check_data(name, value)
+        if not bool(((value == 0) | (value == 1)).all()):
+            raise ValueError(
+                f"{name} must hold 0/1 or bool values, but got {value.unique().tolist()}"
+            )
+
+
+# --8<-- [end:counts_checks]
 
 
 # --8<-- [start:match]
@@ -89,13 +98,7 @@ def match_detections(
         and the index of its ground truth (-1 for a FP). Nothing is returned for the
         unmatched ground truths: they are the false negatives.
     """
-    for name, value in (("boxes", boxes), ("gt_boxes", gt_boxes)):
-        check_finite(name, check_real(name, check_shape(name, value, ("N", 4))))
-    check_finite("scores", check_floating("scores", check_shape("scores", scores, ("N",))))
-    check_same_length(("boxes", "scores"), boxes, scores)
-    check_same_device(("boxes", "scores", "gt_boxes"), boxes, scores, gt_boxes)
-    iou_threshold = check_range("iou_threshold", iou_threshold, 0.0, 1.0)
-    check_in("convention", convention, ("coco", "voc"))
+    iou_threshold = _check_match(boxes, scores, gt_boxes, iou_threshold, convention)
     order = torch.argsort(scores, descending=True, stable=True)
     if convention == "voc":
         is_tp, claimed = voc_match(voc_box_iou(boxes[order], gt_boxes), iou_threshold)
@@ -139,6 +142,23 @@ def precision_recall(is_tp: Tensor, num_gt: int) -> tuple[Tensor, Tensor]:
 
 
 # --8<-- [end:match]
+
+
+# --8<-- [start:match_checks]
+def _check_match(
+    boxes: Tensor, scores: Tensor, gt_boxes: Tensor, iou_threshold: float, convention: str
+) -> float:
+    """Finite boxes Tensor[N, 4] and Tensor[M, 4], finite scores Tensor[N]; the threshold."""
+    for name, value in (("boxes", boxes), ("gt_boxes", gt_boxes)):
+        check_finite(name, check_real(name, check_shape(name, value, ("N", 4))))
+    check_finite("scores", check_floating("scores", check_shape("scores", scores, ("N",))))
+    check_same_length(("boxes", "scores"), boxes, scores)
+    check_same_device(("boxes", "scores", "gt_boxes"), boxes, scores, gt_boxes)
+    check_in("convention", convention, ("coco", "voc"))
+    return check_range("iou_threshold", iou_threshold, 0.0, 1.0)
+
+
+# --8<-- [end:match_checks]
 
 
 # --8<-- [start:voc]

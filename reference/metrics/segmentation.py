@@ -16,11 +16,12 @@ from reference.checks import (
     check_integer,
     check_same_device,
     check_shape,
+    check_tensor,
 )
 
 # --8<-- [end:imports]
 
-__all__ = ["confusion_matrix", "iou_per_class", "mean_iou"]
+__all__ = ["binary_mask_iou", "confusion_matrix", "iou_per_class", "mean_iou"]
 
 
 # --8<-- [start:segmentation]
@@ -42,27 +43,11 @@ def confusion_matrix(
     the third argument where torchmetrics takes ``task`` (it is the order of torchmetrics'
     ``multiclass_confusion_matrix``).
     """
-    check_integer("preds", preds)
-    check_shape("target", check_integer("target", target), tuple(preds.shape), of="preds")
-    check_same_device(("preds", "target"), preds, target)
-    check_data("preds", preds)
-    check_data("target", target)
-    num_classes = check_int("num_classes", num_classes, 1)
+    num_classes, ignore_index = _check_labels(preds, target, num_classes, ignore_index)
     if ignore_index is not None:
-        ignore_index = check_int("ignore_index", ignore_index)
-    keep = (
-        target != ignore_index
-        if ignore_index is not None
-        else torch.ones_like(target, dtype=torch.bool)
-    )
-    preds, target = preds[keep], target[keep]
-    values = torch.cat([preds, target])
-    if values.numel() and (int(values.min()) < 0 or int(values.max()) >= num_classes):
-        low, high = int(values.min()), int(values.max())
-        raise ValueError(
-            f"preds and target must be in [0, {num_classes}), but got values in [{low}, {high}]"
-        )
-    pair = target * num_classes + preds  # one id per (true, predicted) pair
+        keep = target != ignore_index  # [...]
+        preds, target = preds[keep], target[keep]
+    pair = (target * num_classes + preds).flatten()  # one id per (true, predicted) pair
     return torch.bincount(pair, minlength=num_classes**2).reshape(num_classes, num_classes)
 
 
@@ -124,3 +109,77 @@ def mean_iou(
 
 
 # --8<-- [end:segmentation]
+
+
+# --8<-- [start:label_checks]
+def _check_labels(
+    preds: Tensor, target: Tensor, num_classes: int, ignore_index: int | None
+) -> tuple[int, int | None]:
+    """Integer class maps of one shape, in ``[0, K)`` wherever the target is not ignored."""
+    check_integer("preds", preds)
+    check_shape("target", check_integer("target", target), tuple(preds.shape), of="preds")
+    check_same_device(("preds", "target"), preds, target)
+    check_data("preds", preds)
+    check_data("target", target)
+    num_classes = check_int("num_classes", num_classes, 1)
+    if ignore_index is not None:
+        ignore_index = check_int("ignore_index", ignore_index)
+        preds, target = preds[target != ignore_index], target[target != ignore_index]
+    values = torch.cat([preds.flatten(), target.flatten()])
+    if values.numel() and (int(values.min()) < 0 or int(values.max()) >= num_classes):
+        low, high = int(values.min()), int(values.max())
+        raise ValueError(
+            f"preds and target must be in [0, {num_classes}), but got values in [{low}, {high}]"
+        )
+    return num_classes, ignore_index
+
+
+# --8<-- [end:label_checks]
+
+
+# --8<-- [start:mask_checks]
+def _check_masks(preds: Tensor, target: Tensor) -> None:
+    """Two masks Tensor[K, ...] of one shape, holding only 0 and 1."""
+    if check_tensor("preds", preds).dim() < 2:
+        raise ValueError(f"preds must have shape (K, H, ...), but got {tuple(preds.shape)}")
+    check_shape("target", target, tuple(preds.shape), of="preds")
+    check_same_device(("preds", "target"), preds, target)
+    for name, masks in (("preds", preds), ("target", target)):
+        check_data(name, masks)
+        if not bool(((masks == 0) | (masks == 1)).all()):
+            raise ValueError(f"{name} must hold 0/1 or bool masks, but got other values")
+
+
+# --8<-- [end:mask_checks]
+
+
+# --8<-- [start:binary_mask_iou]
+def binary_mask_iou(preds: Tensor, target: Tensor) -> Tensor:
+    """IoU of each class from labels given as one binary mask per class.
+
+    ``|pred_c AND true_c| / |pred_c OR true_c|`` over the pixels of mask ``c``. For one-hot
+    masks (each pixel in exactly one class) it equals :func:`iou_per_class` on the class
+    indices; masks may also overlap, as in multi-label segmentation.
+
+    Args:
+        preds (Tensor[K, ...]): predicted masks, 0/1 or bool, one per class.
+        target (Tensor[K, ...]): true masks, same shape.
+
+    Returns:
+        Tensor[K]: float64; 0 for a class in neither mask (torchmetrics'
+        ``segmentation.mean_iou`` marks it -1 with ``per_class=True``).
+
+    Example:
+        >>> pred = torch.tensor([[1, 1, 0], [0, 0, 1]])
+        >>> true = torch.tensor([[1, 0, 0], [0, 1, 1]])
+        >>> binary_mask_iou(pred, true)
+        tensor([0.5000, 0.5000], dtype=torch.float64)
+    """
+    _check_masks(preds, target)
+    pred, true = preds.bool().flatten(1), target.bool().flatten(1)  # [K, pixels]
+    inter = (pred & true).sum(1).double()  # TP per class
+    union = (pred | true).sum(1).double()  # TP + FP + FN per class
+    return torch.where(union > 0, inter / union.clamp(min=1), 0.0)
+
+
+# --8<-- [end:binary_mask_iou]

@@ -1196,6 +1196,17 @@ def _nms_args(**extra: object) -> Callable[[], Args]:
     }
 
 
+def _torchvision_diou_nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
+    """The greedy loop of NMS on torchvision's DIoU (torchvision has no DIoU-NMS)."""
+    order = torch.argsort(scores, descending=True, stable=True)
+    keep = []
+    while len(order):
+        keep.append(int(order[0]))
+        diou = tvops.distance_box_iou(boxes[order[:1]], boxes[order[1:]])[0]
+        order = order[1:][~(diou > iou_threshold)]
+    return torch.tensor(keep, dtype=torch.int64)
+
+
 def _fpn(
     in_channels_list: list[int], out_channels: int, extra_pool: bool, x: dict[str, Tensor]
 ) -> object:
@@ -1272,6 +1283,26 @@ add(
         de.nms,
         _nms_args(iou_threshold=0.3),
         tvops.nms,
+        accept=NMS_DTYPES,
+    ),
+    Case(
+        "detection.box_iou_simple",
+        de.box_iou_simple,
+        _two_sets,
+        tvops.box_iou,
+    ),
+    Case(
+        "detection.nms_simple",
+        de.nms_simple,
+        _nms_args(iou_threshold=0.3),
+        tvops.nms,
+        accept=NMS_DTYPES,
+    ),
+    Case(
+        "detection.diou_nms",
+        de.diou_nms,
+        _nms_args(iou_threshold=0.3),
+        _torchvision_diou_nms,
         accept=NMS_DTYPES,
     ),
     Case(
@@ -1626,6 +1657,59 @@ add(
     ),
 )
 
+
+def _yolov1() -> Args:
+    g = seeded(3)
+    centres = torch.tensor([[40.0, 40.0], [230.0, 100.0], [400.0, 330.0]], dtype=torch.float64)
+    sizes = 30 + torch.rand(3, 2, generator=g, dtype=torch.float64) * 60
+    return {
+        "output": torch.rand(7, 7, 30, generator=g, dtype=torch.float64),
+        "boxes": torch.cat([centres - sizes / 2, centres + sizes / 2], 1),
+        "labels": torch.tensor([3, 0, 19]),
+        "image_size": 448,
+        "num_boxes": 2,
+        "lambda_coord": 5.0,
+        "lambda_noobj": 0.5,
+    }
+
+
+def _ssd() -> Args:
+    g = seeded(4)
+    labels = torch.randint(0, 4, (2, 12), generator=g) * (torch.rand(2, 12, generator=g) < 0.3)
+    return {
+        "cls_logits": randn(2, 12, 4),
+        "box_deltas": randn(2, 12, 4),
+        "labels": labels,
+        "target_deltas": randn(2, 12, 4),
+        "neg_pos_ratio": 3,
+        "alpha": 1.0,
+    }
+
+
+add(
+    Case(
+        "detection.yolov1_loss",
+        de.yolov1_loss,
+        _yolov1,
+        domains={
+            "image_size": at_least(1),
+            "num_boxes": at_least(1),
+            "lambda_coord": nonneg,
+            "lambda_noobj": nonneg,
+        },
+        # float32 output or boxes, int boxes, int32 labels and one more class are valid
+        accept={"*:dtype": "valid", "output:shape": "valid"},
+    ),
+    Case(
+        "detection.ssd_loss",
+        de.ssd_loss,
+        _ssd,
+        domains={"neg_pos_ratio": nonneg, "alpha": nonneg},
+        # float32 tensors, int32 labels and one more class are valid
+        accept={"*:dtype": "valid", "cls_logits:shape": "valid"},
+    ),
+)
+
 # -------------------------------------------------------------------------------- metrics
 from torchmetrics.functional.classification import (  # noqa: E402
     binary_stat_scores,
@@ -1665,6 +1749,26 @@ def _detections(images: int = 3) -> Args:
         )
         targets.append({"boxes": truth, "labels": torch.tensor([0, 1, 1])})
     return {"preds": preds, "target": targets}
+
+
+def _coco_class_ap(
+    preds: list[dict[str, Tensor]],
+    target: list[dict[str, Tensor]],
+    label: int,
+    iou_threshold: float,
+) -> float:
+    """pycocotools' COCOeval at one IoU threshold: the AP of one class (all areas, 100 dets)."""
+    from tests.metrics.coco import cocoeval_per_class
+
+    return cocoeval_per_class(preds, target, iou_threshold).get(label, -1.0)
+
+
+def _torchmetrics_mask_iou(preds: Tensor, target: Tensor) -> Tensor:
+    """torchmetrics' segmentation mean_iou per class, 0 (not -1) for a class in neither mask."""
+    from torchmetrics.functional.segmentation import mean_iou as tm_mean_iou
+
+    iou = tm_mean_iou(preds.long()[None], target.long()[None], len(preds), per_class=True)[0]
+    return iou.double().clamp(min=0)
 
 
 add(
@@ -1770,6 +1874,22 @@ add(
         me.mean_average_precision,
         _detections,
         accept={"*:dtype": "valid", "*:empty": "valid"},  # another valid data set
+    ),
+    Case(
+        "metrics.class_average_precision",
+        me.class_average_precision,
+        lambda: {**_detections(), "label": 1, "iou_threshold": 0.5},
+        _coco_class_ap,
+        accept={"*:dtype": "valid", "*:empty": "valid"},  # another valid data set
+    ),
+    Case(
+        "metrics.binary_mask_iou",
+        me.binary_mask_iou,
+        lambda: {
+            "preds": torch.rand(3, 6, 5, generator=seeded(5)) < 0.5,
+            "target": torch.rand(3, 6, 5, generator=seeded(6)) < 0.5,
+        },
+        _torchmetrics_mask_iou,
     ),
     Case(
         "metrics.voc_mean_average_precision",

@@ -9,6 +9,7 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from torch.testing import assert_close
 from torchvision.models.detection.anchor_utils import AnchorGenerator, DefaultBoxGenerator
 from torchvision.models.detection.image_list import ImageList
 from torchvision.ops import box_iou as tv_box_iou
@@ -307,3 +308,89 @@ class TestHardNegativeMining:
     def test_rejects_bad_shapes(self) -> None:
         with pytest.raises(ValueError, match=r"labels must have shape \(2, 5\)"):
             hard_negative_mining(torch.rand(2, 5), torch.zeros(2, 4, dtype=torch.long))
+
+
+class TestSsdLoss:
+    """ssd_loss against torchvision's SSD.compute_loss (called with the attributes it reads)."""
+
+    @staticmethod
+    def case(seed: int, batch: int = 2, priors: int = 60, classes: int = 5):
+        g = torch.Generator().manual_seed(seed)
+        xy = torch.rand(priors, 2, generator=g, dtype=torch.float64) * 200
+        anchors = torch.cat(
+            [xy, xy + 20 + torch.rand(priors, 2, generator=g, dtype=torch.float64) * 40], 1
+        )
+        targets, matched = [], []
+        for _ in range(batch):
+            xy = torch.rand(3, 2, generator=g, dtype=torch.float64) * 200
+            targets.append(
+                {
+                    "boxes": torch.cat([xy, xy + 30], 1),
+                    "labels": torch.randint(1, classes, (3,), generator=g),
+                }
+            )
+            pick = torch.randint(0, 3, (priors,), generator=g)
+            matched.append(torch.where(torch.rand(priors, generator=g) < 0.1, pick, -1))
+        cls_logits = torch.randn(
+            batch, priors, classes, generator=g, dtype=torch.float64, requires_grad=True
+        )
+        deltas = torch.randn(batch, priors, 4, generator=g, dtype=torch.float64, requires_grad=True)
+        return anchors, targets, matched, cls_logits, deltas
+
+    @pytest.mark.parametrize("seed", range(4))
+    def test_matches_torchvision_values_and_gradients(self, seed: int) -> None:
+        from types import SimpleNamespace
+
+        from torchvision.models.detection._utils import BoxCoder
+        from torchvision.models.detection.ssd import SSD
+
+        from reference.detection import encode_boxes, ssd_loss
+
+        anchors, targets, matched, cls_logits, deltas = self.case(seed)
+        fake = SimpleNamespace(box_coder=BoxCoder((10.0, 10.0, 5.0, 5.0)), neg_to_pos_ratio=3)
+        outputs = {"bbox_regression": deltas, "cls_logits": cls_logits}
+        theirs = SSD.compute_loss(fake, targets, outputs, [anchors] * len(targets), matched)
+        labels = torch.stack(
+            [
+                torch.where(m >= 0, t["labels"][m.clamp(min=0)], 0)
+                for t, m in zip(targets, matched, strict=True)
+            ]
+        )
+        target_deltas = torch.stack(
+            [
+                encode_boxes(t["boxes"][m.clamp(min=0)], anchors, (10.0, 10.0, 5.0, 5.0))
+                for t, m in zip(targets, matched, strict=True)
+            ]
+        )
+        ours = ssd_loss(cls_logits, deltas, labels, target_deltas)
+        assert_close(ours["classification"], theirs["classification"])
+        assert_close(ours["box"], theirs["bbox_regression"])
+        got = torch.autograd.grad(ours["classification"] + ours["box"], (cls_logits, deltas))
+        want = torch.autograd.grad(
+            theirs["classification"] + theirs["bbox_regression"], (cls_logits, deltas)
+        )
+        for a, b in zip(got, want, strict=True):
+            assert_close(a, b)
+
+    def test_no_positive_divides_by_one_and_keeps_no_negative(self) -> None:
+        from reference.detection import ssd_loss
+
+        logits = torch.randn(1, 5, 3, dtype=torch.float64)
+        out = ssd_loss(
+            logits, torch.zeros(1, 5, 4), torch.zeros(1, 5, dtype=torch.int64), torch.zeros(1, 5, 4)
+        )
+        assert out["classification"].item() == 0.0 and out["box"].item() == 0.0
+
+    def test_rejects_mismatched_shapes(self) -> None:
+        from reference.detection import ssd_loss
+
+        with pytest.raises(
+            ValueError,
+            match=r"labels must have shape \(1, 5\) to match cls_logits, but got \(1, 4\)",
+        ):
+            ssd_loss(
+                torch.zeros(1, 5, 3),
+                torch.zeros(1, 5, 4),
+                torch.zeros(1, 4, dtype=torch.int64),
+                torch.zeros(1, 5, 4),
+            )

@@ -14,6 +14,7 @@ from torch.testing import assert_close
 from reference.detection import (
     box_area,
     box_iou,
+    box_iou_simple,
     complete_box_iou,
     complete_box_iou_loss,
     distance_box_iou,
@@ -29,6 +30,7 @@ PAIRWISE = [
     (generalized_box_iou, tv.generalized_box_iou),
     (distance_box_iou, tv.distance_box_iou),
     (complete_box_iou, tv.complete_box_iou),
+    (box_iou_simple, tv.box_iou),
 ]
 LOSSES = [
     (generalized_box_iou_loss, tv.generalized_box_iou_loss),
@@ -147,6 +149,15 @@ class TestPairwise:
             batched_nms(boxes, scores, idxs, 0.4), tv.batched_nms(boxes.double(), scores, idxs, 0.4)
         )
 
+    @pytest.mark.parametrize("dtype", [*DTYPES, torch.int64])
+    def test_readable_iou_equals_the_fast_one(self, dtype: torch.dtype) -> None:
+        # Same operations in the same order: equal to the last bit, NaN included.
+        a = torch.cat([random_boxes(30, size=60), torch.tensor([[5.0, 5.0, 5.0, 5.0]] * 2)])
+        b = random_boxes(20, size=60)
+        for x, y in ((a, b), (a, a)):
+            x, y = x.round().to(dtype), y.round().to(dtype)
+            assert torch.equal(box_iou_simple(x, y).nan_to_num(-1), box_iou(x, y).nan_to_num(-1))
+
     def test_zero_area_pair_is_nan_like_torchvision(self) -> None:
         point = torch.tensor([[5.0, 5.0, 5.0, 5.0]])
         assert math.isnan(box_iou(point, point).item())
@@ -208,6 +219,18 @@ class TestLosses:
         assert (
             grad[0, 2] < 0 and grad[0, 3] < 0
         )  # growing x2, y2 towards the target lowers the loss
+
+    def test_ciou_loss_exceeds_two_but_not_two_and_a_half(self) -> None:
+        # 1 - IoU = 1, distance ratio -> 1, alpha * v -> 1/2 for a thin tall box far from a
+        # thin wide one: the CIoU loss is not bounded by 2 like the GIoU and DIoU losses.
+        tall = torch.tensor([[0.0, 0.0, 1.0, 100.0]], dtype=torch.float64)
+        wide = torch.tensor([[1000.0, 1000.0, 1100.0, 1001.0]], dtype=torch.float64)
+        loss = complete_box_iou_loss(tall, wide)
+        assert_close(loss, tv.complete_box_iou_loss(tall, wide))
+        assert 2.3 < loss.item() < 2.5
+        g = torch.Generator().manual_seed(0)
+        a, b = random_boxes(500, generator=g), random_boxes(500, size=1000, generator=g)
+        assert complete_box_iou_loss(a, b).max() < 2.5
 
     def test_identical_boxes_give_zero_loss(self) -> None:
         boxes = random_boxes(10)

@@ -11,7 +11,7 @@ import torchvision.ops as tv
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference.detection import batched_nms, box_iou, nms
+from reference.detection import batched_nms, box_iou, diou_nms, nms, nms_simple
 from tests.detection.conftest import random_boxes
 
 
@@ -107,6 +107,78 @@ class TestNms:
         for j in dropped:
             better = keep[scores[keep] >= scores[j]]
             assert (box_iou(boxes[j : j + 1], boxes[better]) > threshold).any()
+
+
+class TestNmsSimple:
+    """The readable loop gives torchvision's indices, and the fast version's."""
+
+    @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+    @pytest.mark.parametrize("threshold", [0.0, 0.3, 0.5, 1.0])
+    @pytest.mark.parametrize("seed", range(3))
+    def test_matches_torchvision_and_nms(
+        self, dtype: torch.dtype, threshold: float, seed: int
+    ) -> None:
+        g = torch.Generator().manual_seed(seed)
+        boxes = random_boxes(300, dtype, size=200, generator=g)
+        scores = torch.rand(300, generator=g, dtype=dtype)
+        got = nms_simple(boxes, scores, threshold)
+        assert_same_indices(got, tv.nms(boxes, scores, threshold))
+        assert_same_indices(got, nms(boxes, scores, threshold))
+
+    def test_matches_textbook_loop(self) -> None:
+        boxes, scores = random_boxes(60, size=80), torch.rand(60, dtype=torch.float64)
+        assert nms_simple(boxes, scores, 0.4).tolist() == slow_nms(boxes, scores, 0.4)
+
+    def test_ties_threshold_and_zero_area_as_torchvision(self) -> None:
+        tied = torch.tensor([[0.0, 0, 10, 10], [50, 50, 60, 60], [1, 1, 11, 11]])
+        assert nms_simple(tied, torch.full((3,), 0.5), 0.5).tolist() == [0, 1]
+        half = torch.tensor([[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 10.0, 5.0]])  # IoU exactly 0.5
+        assert nms_simple(half, torch.tensor([0.9, 0.8]), 0.5).tolist() == [0, 1]
+        points = torch.tensor([[5.0, 5, 5, 5], [5.0, 5, 5, 5], [0, 0, 10, 10]])
+        scores = torch.tensor([0.9, 0.8, 0.7])
+        assert_same_indices(nms_simple(points, scores, 0.5), tv.nms(points, scores, 0.5))
+
+    def test_integer_boxes_and_empty_input(self) -> None:
+        boxes = random_boxes(40, size=50).round().long()
+        scores = torch.rand(40, dtype=torch.float64)
+        assert_same_indices(nms_simple(boxes, scores, 0.4), tv.nms(boxes.double(), scores, 0.4))
+        assert_same_indices(
+            nms_simple(torch.zeros(0, 4), torch.zeros(0), 0.5),
+            tv.nms(torch.zeros(0, 4), torch.zeros(0), 0.5),
+        )
+
+
+def slow_diou_nms(boxes: torch.Tensor, scores: torch.Tensor, threshold: float) -> list[int]:
+    """The DIoU-NMS loop of the paper, on torchvision's distance_box_iou."""
+    remaining = sorted(range(len(scores)), key=lambda i: -float(scores[i]))
+    keep = []
+    while remaining:
+        best = remaining.pop(0)
+        keep.append(best)
+        diou = tv.distance_box_iou(boxes[best : best + 1], boxes[remaining])[0]
+        remaining = [j for j, d in zip(remaining, diou.tolist(), strict=True) if not d > threshold]
+    return keep
+
+
+class TestDiouNms:
+    @pytest.mark.parametrize("threshold", [0.0, 0.3, 0.5, 0.7])
+    @pytest.mark.parametrize("seed", range(3))
+    def test_matches_the_loop_on_torchvision_diou(self, threshold: float, seed: int) -> None:
+        g = torch.Generator().manual_seed(seed)
+        boxes = random_boxes(150, size=100, generator=g)
+        scores = torch.rand(150, generator=g, dtype=torch.float64)
+        assert diou_nms(boxes, scores, threshold).tolist() == slow_diou_nms(
+            boxes, scores, threshold
+        )
+
+    def test_keeps_a_neighbour_that_nms_drops(self) -> None:
+        # Two 40 x 100 people 14 px apart: IoU 26 / 54 = 0.481; the centre term
+        # 14^2 / (54^2 + 100^2) = 0.0151 brings the DIoU down to 0.466.
+        boxes = torch.tensor([[0.0, 0, 40, 100], [14, 0, 54, 100]], dtype=torch.float64)
+        scores = torch.tensor([0.9, 0.8], dtype=torch.float64)
+        assert box_iou(boxes[:1], boxes[1:]).item() == pytest.approx(26 / 54)
+        assert nms(boxes, scores, 0.47).tolist() == [0]
+        assert diou_nms(boxes, scores, 0.47).tolist() == [0, 1]
 
 
 class TestBatchedNms:
@@ -254,3 +326,10 @@ class TestErrors:
             ValueError, match="boxes and idxs must have the same length, but got 2 and 3"
         ):
             batched_nms(random_boxes(2), torch.zeros(2), torch.zeros(3, dtype=torch.int64), 0.5)
+
+    @pytest.mark.parametrize("fn", [nms_simple, diou_nms])
+    def test_readable_versions_check_like_nms(self, fn) -> None:
+        with pytest.raises(ValueError, match="scores must be finite, but got a value of nan"):
+            fn(random_boxes(3), torch.tensor([0.1, float("nan"), 0.3]), 0.5)
+        with pytest.raises(ValueError, match=r"boxes must have shape \(N, 4\), but got \(5,\)"):
+            fn(torch.zeros(5), torch.zeros(5), 0.5)

@@ -207,3 +207,97 @@ class TestLoss:
     def test_rejects_mismatched_target(self) -> None:
         with pytest.raises(ValueError, match="target must have the output's shape"):
             yolo_loss(torch.zeros(1, 3, 2, 2, 6), torch.zeros(1, 3, 2, 3, 6), ANCHORS, STRIDE)
+
+
+def yolov1_loss_by_loops(
+    output, boxes, labels, image_size=448, num_boxes=2, l_coord=5.0, l_noobj=0.5
+):
+    """The paper's five sums, cell by cell and predictor by predictor, in plain Python."""
+    S = output.shape[0]
+    cell = image_size / S
+    owner = {}  # (row, col) -> object index
+    for k, (x1, y1, x2, y2) in enumerate(boxes.tolist()):
+        owner[(int((y1 + y2) / 2 // cell), int((x1 + x2) / 2 // cell))] = k
+    total = 0.0
+    for i in range(S):
+        for j in range(S):
+            k = owner.get((i, j))
+            ious = []
+            for b in range(num_boxes):
+                x, y, sw, sh, _ = output[i, j, 5 * b : 5 * b + 5].tolist()
+                cx, cy, w, h = (
+                    (j + x) * cell,
+                    (i + y) * cell,
+                    sw**2 * image_size,
+                    sh**2 * image_size,
+                )
+                if k is None:
+                    ious.append(0.0)
+                    continue
+                gx1, gy1, gx2, gy2 = boxes[k].tolist()
+                iw = max(0.0, min(cx + w / 2, gx2) - max(cx - w / 2, gx1))
+                ih = max(0.0, min(cy + h / 2, gy2) - max(cy - h / 2, gy1))
+                ious.append(iw * ih / (w * h + (gx2 - gx1) * (gy2 - gy1) - iw * ih))
+            best = max(range(num_boxes), key=lambda b: (ious[b], -b)) if k is not None else None
+            for b in range(num_boxes):
+                x, y, sw, sh, conf = output[i, j, 5 * b : 5 * b + 5].tolist()
+                if b == best:
+                    gx1, gy1, gx2, gy2 = boxes[k].tolist()
+                    tx, ty = (gx1 + gx2) / 2 / cell - j, (gy1 + gy2) / 2 / cell - i
+                    tw, th = ((gx2 - gx1) / image_size) ** 0.5, ((gy2 - gy1) / image_size) ** 0.5
+                    total += l_coord * ((x - tx) ** 2 + (y - ty) ** 2)
+                    total += l_coord * ((sw - tw) ** 2 + (sh - th) ** 2)
+                    total += (conf - ious[b]) ** 2
+                else:
+                    total += l_noobj * conf**2
+            if k is not None:
+                probs = output[i, j, 5 * num_boxes :].tolist()
+                total += sum((p - (c == int(labels[k]))) ** 2 for c, p in enumerate(probs))
+    return total
+
+
+class TestYolov1Loss:
+    @pytest.mark.parametrize("seed", range(4))
+    def test_matches_the_loops(self, seed: int) -> None:
+        from reference.detection import yolov1_loss
+
+        g = torch.Generator().manual_seed(seed)
+        # three objects in three different cells of a 7 x 7 grid on a 448-pixel image
+        centres = (
+            torch.tensor([[40.0, 40.0], [230.0, 100.0], [400.0, 330.0]])
+            + torch.rand(3, 2, generator=g, dtype=torch.float64) * 20
+        )
+        sizes = 30 + torch.rand(3, 2, generator=g, dtype=torch.float64) * 150
+        boxes = torch.cat([centres - sizes / 2, centres + sizes / 2], 1)
+        labels = torch.randint(0, 20, (3,), generator=g)
+        output = torch.rand(7, 7, 30, generator=g, dtype=torch.float64)
+        terms = yolov1_loss(output, boxes, labels)
+        assert terms["total"].item() == pytest.approx(
+            yolov1_loss_by_loops(output, boxes, labels), rel=1e-12
+        )
+
+    def test_perfect_prediction_leaves_only_the_other_predictor(self) -> None:
+        from reference.detection import yolov1_loss
+
+        boxes = torch.tensor(
+            [[100.0, 100.0, 164.0, 228.0]], dtype=torch.float64
+        )  # centre (132, 164): cell (2, 2)
+        output = torch.zeros(7, 7, 30, dtype=torch.float64)
+        output[2, 2, :5] = torch.tensor(
+            [132 / 64 - 2, 164 / 64 - 2, (64 / 448) ** 0.5, (128 / 448) ** 0.5, 1.0]
+        )
+        output[2, 2, 5:10] = torch.tensor(
+            [0.1, 0.1, 0.0, 0.0, 0.6]
+        )  # the second predictor, misplaced
+        output[2, 2, 10 + 7] = 1.0  # class 7, certain
+        terms = yolov1_loss(output, boxes, torch.tensor([7]))
+        for key in ("xy", "wh", "object", "class"):
+            assert terms[key].item() == pytest.approx(0.0, abs=1e-12), key
+        assert terms["no_object"].item() == pytest.approx(0.5 * 0.6**2)
+
+    def test_rejects_two_objects_in_one_cell(self) -> None:
+        from reference.detection import yolov1_loss
+
+        boxes = torch.tensor([[0.0, 0.0, 20.0, 20.0], [5.0, 5.0, 30.0, 30.0]])
+        with pytest.raises(ValueError, match="at most one centre per cell"):
+            yolov1_loss(torch.zeros(7, 7, 30), boxes, torch.tensor([0, 1]))

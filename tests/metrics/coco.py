@@ -58,3 +58,21 @@ def run_cocoeval(gt: COCO, detections: list[dict]) -> np.ndarray:
         evaluator.accumulate()
         evaluator.summarize()
     return evaluator.stats
+
+
+def cocoeval_per_class(
+    preds: list[dict], targets: list[dict], iou_threshold: float
+) -> dict[int, float]:
+    """COCOeval's AP of each class (area "all", 100 detections) at one IoU threshold."""
+    gt, detections = to_coco(preds, targets)
+    with contextlib.redirect_stdout(io.StringIO()):
+        evaluator = COCOeval(gt, gt.loadRes(detections), "bbox")
+        evaluator.params.iouThrs = np.array([iou_threshold])
+        evaluator.evaluate()
+        evaluator.accumulate()
+    precision = evaluator.eval["precision"][0, :, :, 0, -1]  # [recall levels, classes]
+    ids = evaluator.params.catIds  # our class c is COCO's category c + 1
+    return {
+        c - 1: float(precision[:, k].mean()) if (precision[:, k] > -1).all() else -1.0
+        for k, c in enumerate(ids)
+    }

@@ -7,7 +7,7 @@ import torch
 from torch.testing import assert_close
 from torchmetrics.classification import MulticlassConfusionMatrix, MulticlassJaccardIndex
 
-from reference.metrics import confusion_matrix, iou_per_class, mean_iou
+from reference.metrics import binary_mask_iou, confusion_matrix, iou_per_class, mean_iou
 
 
 def maps(seed: int, classes: int = 6, shape=(3, 24, 20)) -> tuple[torch.Tensor, torch.Tensor]:
@@ -70,3 +70,38 @@ class TestSegmentationIou:
             TypeError, match=r"preds must hold integers, but got dtype torch\.float32"
         ):
             mean_iou(torch.zeros(3), torch.zeros(3, dtype=torch.long), 3)
+
+
+class TestBinaryMaskIou:
+    @pytest.mark.parametrize("seed", range(3))
+    def test_matches_torchmetrics_one_hot_mean_iou(self, seed: int) -> None:
+        from torchmetrics.functional.segmentation import mean_iou as tm_mean_iou
+
+        pred, target = maps(seed, shape=(24, 20))  # one image; class 5 only predicted
+        k = 7  # class 6 in neither mask
+        pred_masks = torch.nn.functional.one_hot(pred, k).movedim(-1, 0)  # [K, H, W]
+        target_masks = torch.nn.functional.one_hot(target, k).movedim(-1, 0)
+        ours = binary_mask_iou(pred_masks, target_masks)
+        theirs = tm_mean_iou(pred_masks[None], target_masks[None], num_classes=k, per_class=True)[0]
+        assert theirs[6] == -1 and ours[6] == 0  # absent: torchmetrics marks -1, we give 0
+        assert_close(ours[:6], theirs[:6].double())
+        # one-hot masks are the index format in another shape
+        assert_close(ours, iou_per_class(pred, target, k))
+
+    def test_overlapping_masks_by_hand(self) -> None:
+        # Multi-label masks may overlap: class 0 covers pixels 0-2, class 1 pixels 2-3.
+        pred = torch.tensor([[1, 1, 1, 0], [0, 0, 1, 1]], dtype=torch.bool)
+        true = torch.tensor([[1, 1, 0, 0], [0, 0, 1, 1]], dtype=torch.bool)
+        assert binary_mask_iou(pred, true).tolist() == [2 / 3, 1.0]
+
+    def test_rejects_bad_masks(self) -> None:
+        with pytest.raises(
+            ValueError, match=r"preds must have shape \(K, H, \.\.\.\), but got \(3,\)"
+        ):
+            binary_mask_iou(torch.zeros(3), torch.zeros(3))
+        with pytest.raises(
+            ValueError, match=r"target must have shape \(2, 3\) to match preds, but got \(3, 2\)"
+        ):
+            binary_mask_iou(torch.zeros(2, 3), torch.zeros(3, 2))
+        with pytest.raises(ValueError, match="target must hold 0/1 or bool masks"):
+            binary_mask_iou(torch.zeros(2, 3), torch.full((2, 3), 2))

@@ -36,9 +36,6 @@ NOT_YET_CALLED: dict[str, set[str]] = {
         "hard_attention",
         "local_attention",
     },
-    "detection/feature-pyramids.md": {"fpn_level"},
-    "detection/iou.md": {"box_area", "complete_box_iou", "distance_box_iou", "generalized_box_iou"},
-    "detection/nms.md": {"kl_box_loss"},
 }
 
 # Run first in every notebook (not part of the downloaded file): no `reference`, a random
