@@ -64,6 +64,16 @@ class TestDepthwiseSeparableConv2d:
         x = torch.from_numpy(data.astronaut()[:64, :64]).permute(2, 0, 1)[None].double() / 255
         torch.testing.assert_close(block(x), F.conv2d(x, kernel, padding=1), **tol(torch.float64))
 
+    def test_biases_fold_into_one_bias(self) -> None:
+        # the depthwise bias is a constant per channel: the pointwise layer mixes it like a pixel
+        block = DepthwiseSeparableConv2d(3, 5, 3, padding=1).double()
+        pointwise = block.pointwise.weight[:, :, 0, 0]  # [5, 3]
+        kernel = pointwise[:, :, None, None] * block.depthwise.weight[:, 0]
+        bias = block.pointwise.bias + pointwise @ block.depthwise.bias
+        x = torch.from_numpy(data.astronaut()[:32, :32]).permute(2, 0, 1)[None].double() / 255
+        want = F.conv2d(x, kernel, bias, padding=1)
+        torch.testing.assert_close(block(x), want, **tol(torch.float64))
+
 
 class TestInception:
     def test_parameter_count_and_shape(self) -> None:
