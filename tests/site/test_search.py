@@ -72,3 +72,24 @@ def test_a_chinese_result_is_highlighted_on_its_page(server: str, browser: Brows
     marks.first.wait_for()
     assert set(marks.all_inner_texts()) == {"抑制"}
     search.page.close()
+
+
+def test_the_index_loads_when_the_reader_goes_to_search(
+    server: str, browser: BrowserContext
+) -> None:
+    """A page load fetches no search index; the first focus of the search field does."""
+    page = browser.new_page()
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    try:
+        page.goto(server + "/detection/iou/", wait_until="load")
+        page.wait_for_timeout(1000)
+        assert not [url for url in fetched if "search_index" in url]
+        page.keyboard.press("/")  # Material's shortcut to the search field
+        page.keyboard.type("抑制")
+        page.wait_for_selector(".md-search-result__item", timeout=15_000)
+        assert [url for url in fetched if url.endswith("/search/search_index.json")]
+        first = page.locator(".md-search-result__item a").first.get_attribute("href") or ""
+        assert "detection/nms/" in first
+    finally:
+        page.close()
