@@ -69,7 +69,7 @@ HTML(table_html(["model", "optimiser", "training accuracy", "held-out accuracy"]
 # %%
 for name in optimisers:
     linear_test, network_test = accuracy["linear", name][1], accuracy["two-layer", name][1]
-    assert 0.25 < linear_test < 0.45, linear_test  # above chance, far from the data
+    assert abs(linear_test - 0.39) < 0.015, linear_test  # above chance (0.25), far from the data
     assert network_test > 0.85, network_test
 for train_acc, test_acc in accuracy.values():
     assert abs(train_acc - test_acc) < 0.01, (train_acc, test_acc)

@@ -302,6 +302,10 @@ def binary_cross_entropy(
     100 instead of infinity. Prefer :func:`binary_cross_entropy_with_logits`: a sigmoid that
     rounds to exactly 1 has already lost what the loss needs.
 
+    Differs from ``F.binary_cross_entropy`` in the gradient where ``p (1 - p) < 1e-12``:
+    PyTorch's backward divides by ``max(p (1 - p), 1e-12)``, this is the exact derivative
+    ``(p - y) / (p (1 - p))``, larger there and NaN at ``p`` exactly 0 or 1.
+
     Args:
         input (Tensor[...]): probabilities in ``[0, 1]`` (a sigmoid's output).
         target (Tensor[...]): labels in [0, 1], same shape and dtype.

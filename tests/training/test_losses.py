@@ -279,6 +279,23 @@ class TestBinaryCrossEntropyOfProbabilities:
             F.binary_cross_entropy(p, y, reduction="none"),
         )
 
+    def test_gradient_is_the_exact_derivative_where_torch_caps_it(self) -> None:
+        # PyTorch's backward divides by max(p (1 - p), 1e-12); ours is the plain derivative
+        # (p - y) / (p (1 - p)), so the two agree down to p (1 - p) = 1e-12 and part below.
+        p = torch.tensor([1e-11, 1 - 1e-11, 1e-13, 1e-20], dtype=torch.float64)
+        y = torch.tensor([1.0, 0.0, 1.0, 1.0], dtype=torch.float64)
+        _, ours = grads(lambda a: binary_cross_entropy(a, y, reduction="none"), p)
+        _, theirs = grads(lambda a: F.binary_cross_entropy(a, y, reduction="none"), p)
+        exact = (p - y) / (p * (1 - p))
+        assert_close(ours, exact, rtol=1e-12, atol=0)
+        assert_close(ours[:2], theirs[:2], rtol=1e-4, atol=0)
+        assert_close(theirs[2:], (p[2:] - y[2:]) / 1e-12, rtol=1e-6, atol=0)
+        # at p exactly 0 or 1 the exact derivative is infinite: ours is NaN, PyTorch's 1e12
+        _, at_one = grads(
+            lambda a: binary_cross_entropy(a, torch.zeros(1), reduction="sum"), torch.ones(1)
+        )
+        assert bool(at_one.isnan().all())
+
     def test_equals_the_logit_form_where_the_sigmoid_is_exact(self) -> None:
         x = torch.linspace(-8, 8, 33, dtype=torch.float64)
         y = torch.rand(33, dtype=torch.float64)
