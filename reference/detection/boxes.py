@@ -379,8 +379,9 @@ def complete_box_iou_loss(
 ) -> Tensor:
     """``1 - CIoU`` of matched pairs; equals ``torchvision.ops.complete_box_iou_loss``.
 
-    ``alpha`` gets no gradient, as in :func:`complete_box_iou`. As in torchvision, ``eps``
-    enters only ``alpha``'s denominator; the IoU and the distance term keep a fixed ``1e-7``.
+    ``alpha`` gets no gradient, as in :func:`complete_box_iou`. As in torchvision,
+    ``eps`` enters only ``alpha``'s denominator; the IoU and the distance term
+    keep a fixed ``1e-7``.
 
     Args:
         boxes1 (Tensor[..., 4]): predicted boxes as ``(x1, y1, x2, y2)``.
@@ -394,7 +395,8 @@ def complete_box_iou_loss(
         term is below 1.
     """
     eps = check_range("eps", eps, 0.0)
-    t = _elementwise_terms(boxes1, boxes2, 1e-7)  # torchvision's fixed eps for IoU and distance
+    # torchvision's fixed eps in the IoU and distance terms, whatever eps is
+    t = _elementwise_terms(boxes1, boxes2, 1e-7)
     with torch.no_grad():
         alpha = t["v"] / (1 - t["iou"] + t["v"] + eps)
     loss = 1 - t["iou"] + t["distance_ratio"] + alpha * t["v"]
