@@ -379,20 +379,24 @@ def complete_box_iou_loss(
 ) -> Tensor:
     """``1 - CIoU`` of matched pairs; equals ``torchvision.ops.complete_box_iou_loss``.
 
-    ``alpha`` gets no gradient, as in :func:`complete_box_iou`.
+    ``alpha`` gets no gradient, as in :func:`complete_box_iou`. As in torchvision,
+    ``eps`` enters only ``alpha``'s denominator; the IoU and the distance term
+    keep a fixed ``1e-7``.
 
     Args:
         boxes1 (Tensor[..., 4]): predicted boxes as ``(x1, y1, x2, y2)``.
         boxes2 (Tensor[..., 4]): target boxes, same shape.
         reduction: ``"none"`` (a Tensor[...]), ``"mean"`` or ``"sum"``.
-        eps: keeps the divisions finite for degenerate boxes.
+        eps: keeps ``alpha = v / (1 - IoU + v + eps)`` finite when the boxes coincide.
 
     Returns:
         Tensor: the loss, in ``[0, 2.5)``, not ``[0, 2)``: with ``u = 1 - IoU``,
         ``u + alpha * v = u + v^2 / (u + v) <= 1 + v^2 / (1 + v) <= 1.5`` and the distance
         term is below 1.
     """
-    t = _elementwise_terms(boxes1, boxes2, eps)
+    eps = check_range("eps", eps, 0.0)
+    # torchvision's fixed eps in the IoU and distance terms, whatever eps is
+    t = _elementwise_terms(boxes1, boxes2, 1e-7)
     with torch.no_grad():
         alpha = t["v"] / (1 - t["iou"] + t["v"] + eps)
     loss = 1 - t["iou"] + t["distance_ratio"] + alpha * t["v"]

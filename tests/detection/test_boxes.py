@@ -232,6 +232,32 @@ class TestLosses:
         a, b = random_boxes(500, generator=g), random_boxes(500, size=1000, generator=g)
         assert complete_box_iou_loss(a, b).max() < 2.5
 
+    @pytest.mark.parametrize(
+        ("ours", "theirs"),
+        [
+            *LOSSES,
+            (distance_box_iou, tv.distance_box_iou),
+            (complete_box_iou, tv.complete_box_iou),
+        ],
+        ids=lambda f: f.__name__,
+    )
+    @pytest.mark.parametrize("eps", [0.0, 1e-3, 0.5, 10.0])
+    def test_non_default_eps_matches_torchvision(self, ours, theirs, eps: float) -> None:
+        # Regression: complete_box_iou_loss put eps into the IoU and distance terms too, while
+        # torchvision keeps 1e-7 there and uses eps only in alpha. Boxes with sides of 0.01
+        # to 0.3 make an eps of 1e-3 change the IoU visibly.
+        g = torch.Generator().manual_seed(1)
+        a, b = random_boxes(40, generator=g), random_boxes(40, generator=g)
+        a[:20], b[:20] = a[:20] / 100, b[:20] / 100
+        a, b = a.requires_grad_(), b.requires_grad_()
+        got, want = ours(a, b, eps=eps), theirs(a, b, eps=eps)
+        assert_close(got, want, **tol(torch.float64))
+        assert_close(
+            torch.autograd.grad(got.sum(), (a, b)),
+            torch.autograd.grad(want.sum(), (a, b)),
+            **tol(torch.float64),
+        )
+
     def test_identical_boxes_give_zero_loss(self) -> None:
         boxes = random_boxes(10)
         for ours, _ in LOSSES:
