@@ -33,12 +33,52 @@ __all__ = [
 ]
 
 
-# --8<-- [start:soft]
-def _check_scores_values(scores: Tensor, values: Tensor) -> None:
+# --8<-- [start:checks]
+def _check_attention_inputs(scores: Tensor, values: Tensor, mask: Tensor | None = None) -> None:
+    """One score per position, one value per position, and a bool mask over the positions."""
     check_shape("scores", scores, ("...", "S"))
     check_shape("values", values, ("...", scores.shape[-1], "d_v"))
+    if mask is not None:
+        check_shape("mask", mask, ("...", scores.shape[-1]))
+        if mask.dtype != torch.bool:
+            raise TypeError(f"mask must be bool (True = may attend), but got dtype {mask.dtype}")
 
 
+def _check_window(scores: Tensor, center: Tensor, half_width: int) -> None:
+    """One centre per query, and a window that holds at least one position for each."""
+    check_shape("center", center, tuple(scores.shape[:-1]))
+    check_range("half_width", half_width, 0)
+    positions = torch.arange(scores.shape[-1], device=scores.device, dtype=scores.dtype)
+    inside = (positions - center.to(scores.dtype).unsqueeze(-1)).abs() <= half_width
+    if not bool(inside.any(dim=-1).all()):
+        raise ValueError(
+            f"center must put at least one of the {scores.shape[-1]} positions in the window, "
+            f"but got centres {center.tolist()} with half_width {half_width}"
+        )
+
+
+def _check_logits(logits: Tensor, tau: float) -> None:
+    check_tensor("logits", logits)
+    check_range("tau", tau, 0, low_inclusive=False)
+
+
+def _check_query_key(
+    query: Tensor, key: Tensor, d_query: int | str = "d", d_key: int | None = None
+) -> None:
+    """Queries Tensor[..., L, d] and keys Tensor[..., S, d] (sizes given when they may differ)."""
+    check_shape("query", query, ("...", "L", d_query))
+    check_shape("key", key, ("...", "S", query.shape[-1] if d_key is None else d_key))
+
+
+def _check_vectors(x1: Tensor, x2: Tensor) -> None:
+    check_tensor("x1", x1)
+    check_tensor("x2", x2)
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:soft]
 def soft_attention(
     scores: Tensor, values: Tensor, mask: Tensor | None = None
 ) -> tuple[Tensor, Tensor]:
@@ -55,16 +95,15 @@ def soft_attention(
         a query whose every position is masked gets weights and output 0, as
         ``F.scaled_dot_product_attention`` gives (not NaN).
     """
-    _check_scores_values(scores, values)
+    _check_attention_inputs(scores, values, mask)
     if mask is not None:
-        check_shape("mask", mask, ("...", scores.shape[-1]))
-        if mask.dtype != torch.bool:
-            raise TypeError(f"mask must be bool (True = may attend), but got dtype {mask.dtype}")
         scores = scores.masked_fill(~mask, -torch.inf)
     # A fully masked row has no distribution: 0 weights, and no NaN in the gradient.
-    dead = torch.isneginf(scores).all(dim=-1, keepdim=True)
-    weights = torch.softmax(scores.masked_fill(dead, 0.0), dim=-1).masked_fill(dead, 0.0)
-    return (weights.unsqueeze(-2) @ values).squeeze(-2), weights
+    dead = torch.isneginf(scores).all(dim=-1, keepdim=True)  # [..., 1]
+    weights = torch.softmax(scores.masked_fill(dead, 0.0), dim=-1)  # [..., S]
+    weights = weights.masked_fill(dead, 0.0)
+    output = (weights.unsqueeze(-2) @ values).squeeze(-2)  # [..., d_v]
+    return output, weights
 
 
 # --8<-- [end:soft]
@@ -91,7 +130,7 @@ def hard_attention(
         (Tensor[..., d_v], Tensor[..., S]): the chosen value and the one-hot weights. No
         gradient reaches ``scores``: the choice is a discrete index.
     """
-    _check_scores_values(scores, values)
+    _check_attention_inputs(scores, values)
     if sample:
         probs = torch.softmax(scores.detach(), dim=-1).reshape(-1, scores.shape[-1])
         index = torch.multinomial(probs, 1, generator=generator).view(*scores.shape[:-1], 1)
@@ -130,17 +169,11 @@ def local_attention(
     Returns:
         (Tensor[..., d_v], Tensor[..., S]): the output and the weights.
     """
-    _check_scores_values(scores, values)
-    check_shape("center", center, tuple(scores.shape[:-1]))
-    check_range("half_width", half_width, 0)
+    _check_attention_inputs(scores, values)
+    _check_window(scores, center, half_width)
     positions = torch.arange(scores.shape[-1], device=scores.device, dtype=scores.dtype)
-    offset = positions - center.to(scores.dtype).unsqueeze(-1)  # [..., S]
+    offset = positions - center.to(scores.dtype).unsqueeze(-1)  # [..., S]: s - p
     inside = offset.abs() <= half_width
-    if not bool(inside.any(dim=-1).all()):
-        raise ValueError(
-            f"center must put at least one of the {scores.shape[-1]} positions in the window, "
-            f"but got centres {center.tolist()} with half_width {half_width}"
-        )
     weights = torch.softmax(scores.masked_fill(~inside, -torch.inf), dim=-1)
     if gaussian:
         sigma = max(half_width, 1) / 2
@@ -182,8 +215,7 @@ def gumbel_softmax(
     Differs from ``F.gumbel_softmax``: no ``eps`` argument (PyTorch's is deprecated and
     unused), so ``dim`` is keyword-only here.
     """
-    check_tensor("logits", logits)
-    check_range("tau", tau, 0, low_inclusive=False)
+    _check_logits(logits, tau)
     exponential = torch.empty_like(logits).exponential_(generator=generator)
     gumbels = -exponential.log()  # Gumbel(0, 1)
     y_soft = ((logits + gumbels) / tau).softmax(dim)
@@ -209,9 +241,8 @@ def dot_similarity(query: Tensor, key: Tensor) -> Tensor:
     Returns:
         Tensor[..., L, S]: the score of every pair.
     """
-    check_shape("query", query, ("...", "L", "d"))
-    check_shape("key", key, ("...", "S", query.shape[-1]))
-    return query @ key.transpose(-2, -1)
+    _check_query_key(query, key)
+    return query @ key.transpose(-2, -1)  # [..., L, S]
 
 
 def scaled_dot_similarity(query: Tensor, key: Tensor) -> Tensor:
@@ -244,8 +275,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     Returns:
         Tensor[...]: the broadcast shape without ``dim``, values in [-1, 1].
     """
-    check_tensor("x1", x1)
-    check_tensor("x2", x2)
+    _check_vectors(x1, x2)
     return (_unit(x1, dim, eps) * _unit(x2, dim, eps)).sum(dim)
 
 
@@ -264,8 +294,7 @@ def cosine_similarity_matrix(query: Tensor, key: Tensor, eps: float = 1e-8) -> T
     Returns:
         Tensor[..., L, S]: values in [-1, 1].
     """
-    check_shape("query", query, ("...", "L", "d"))
-    check_shape("key", key, ("...", "S", query.shape[-1]))
+    _check_query_key(query, key)
     return dot_similarity(_unit(query, -1, eps), _unit(key, -1, eps))
 
 
@@ -293,8 +322,7 @@ class AdditiveSimilarity(nn.Module):
         Returns:
             Tensor[..., L, S]: the scores.
         """
-        check_shape("query", query, ("...", "L", self.w_query.in_features))
-        check_shape("key", key, ("...", "S", self.w_key.in_features))
+        _check_query_key(query, key, self.w_query.in_features, self.w_key.in_features)
         # Project each side once, then broadcast: L + S projections instead of L * S.
         q = self.w_query(query).unsqueeze(-2)  # [..., L, 1, hidden]
         k = self.w_key(key).unsqueeze(-3)  # [..., 1, S, hidden]
