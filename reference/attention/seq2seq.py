@@ -23,7 +23,18 @@ StepFunction = Callable[[Tensor, State], tuple[Tensor, State]]
 
 # --8<-- [end:imports]
 
-__all__ = ["BOS", "EOS", "PAD", "Seq2Seq", "beam_search", "greedy_decode", "reversal_data"]
+__all__ = [
+    "BOS",
+    "EOS",
+    "PAD",
+    "Seq2Seq",
+    "beam_search",
+    "copy_distribution",
+    "greedy_decode",
+    "guided_attention_loss",
+    "reversal_data",
+    "scheduled_sampling",
+]
 
 
 # --8<-- [start:data]
@@ -269,3 +280,93 @@ def beam_search(
 
 
 # --8<-- [end:beam]
+
+
+# --8<-- [start:pitfalls]
+def scheduled_sampling(
+    target_in: Tensor,
+    predicted: Tensor,
+    p: float,
+    *,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """Decoder inputs where each true previous token is replaced by the model's own with
+    probability ``p`` (Bengio et al., 2015); the first token (BOS) is always kept.
+
+    Teacher forcing (``p = 0``) trains the decoder only on true prefixes, while at test time
+    it reads its own outputs: its mistakes lead it into prefixes it never saw (*exposure
+    bias*). Raising ``p`` during training lets it practise on its own mistakes. For a
+    Transformer, ``predicted`` comes from a first, teacher-forced pass (two-pass scheduled
+    sampling, Mihaylova and Martins, 2019).
+
+    Args:
+        target_in (Tensor[B, T]): ``BOS y_1 ... y_{T-1}``, the teacher-forced inputs.
+        predicted (Tensor[B, T]): the model's token at each input position (column ``t``
+            replaces ``y_t``); column 0 is ignored.
+        p: probability of feeding the model's token, in [0, 1].
+        generator: the random source (``None``: the global generator).
+
+    Returns:
+        Tensor[B, T]: the decoder inputs.
+    """
+    check_shape("target_in", target_in, ("B", "T"))
+    check_shape("predicted", predicted, tuple(target_in.shape))
+    check_range("p", p, 0.0, 1.0)
+    coin = torch.rand(target_in.shape, generator=generator).to(target_in.device)
+    use_model = coin < p
+    use_model[:, 0] = False  # the start token is never predicted
+    return torch.where(use_model, predicted, target_in)
+
+
+def copy_distribution(
+    vocab_probs: Tensor, attention: Tensor, source: Tensor, p_gen: Tensor
+) -> Tensor:
+    """The pointer-generator's output (See et al., 2017): generate or copy a source token.
+
+    ``P(w) = p_gen P_vocab(w) + (1 - p_gen) sum_{s: x_s = w} a_s``: with probability
+    ``p_gen`` the decoder generates from its vocabulary distribution, otherwise it copies
+    the source token it attends to, so names and rare words can be reproduced exactly.
+
+    Args:
+        vocab_probs (Tensor[B, V]): the decoder's distribution over the vocabulary.
+        attention (Tensor[B, S]): the attention weights over the source positions.
+        source (Tensor[B, S]): the source token ids, in ``[0, V)``.
+        p_gen (Tensor[B]): the probability of generating, in [0, 1].
+
+    Returns:
+        Tensor[B, V]: a distribution over the vocabulary (rows sum to 1).
+    """
+    check_shape("vocab_probs", vocab_probs, ("B", "V"))
+    check_shape("attention", attention, (vocab_probs.shape[0], "S"))
+    check_shape("source", source, tuple(attention.shape))
+    check_shape("p_gen", p_gen, (vocab_probs.shape[0],))
+    copy = torch.zeros_like(vocab_probs).scatter_add_(1, source, attention)  # [B, V]
+    p = p_gen.unsqueeze(1)  # [B, 1]
+    return p * vocab_probs + (1 - p) * copy
+
+
+def guided_attention_loss(weights: Tensor, g: float = 0.2) -> Tensor:
+    """Guided attention (Tachibana et al., 2018): a penalty on attention far from the diagonal.
+
+    ``W[t, s] = 1 - exp(-(t/T - s/S)^2 / (2 g^2))`` is 0 on the diagonal and near 1 far
+    from it; the loss is the mean of ``weights * W``. Where the output follows the source
+    in order (speech from text, transliteration), it makes the attention learn the
+    monotonic alignment in far fewer steps.
+
+    Args:
+        weights (Tensor[..., T, S]): attention of each output step over the source.
+        g: the width of the band that is not penalised, as a fraction of the length.
+
+    Returns:
+        Tensor[]: the loss.
+    """
+    check_shape("weights", weights, ("...", "T", "S"))
+    check_range("g", g, 0.0, low_inclusive=False)
+    T, S = weights.shape[-2:]
+    t = torch.arange(T, dtype=weights.dtype, device=weights.device)[:, None] / T  # [T, 1]
+    s = torch.arange(S, dtype=weights.dtype, device=weights.device)[None, :] / S  # [1, S]
+    penalty = 1 - torch.exp(-((t - s) ** 2) / (2 * g**2))  # [T, S]
+    return (weights * penalty).mean()
+
+
+# --8<-- [end:pitfalls]
