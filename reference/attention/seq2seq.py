@@ -282,6 +282,29 @@ def beam_search(
 # --8<-- [end:beam]
 
 
+# --8<-- [start:pitfall_checks]
+def _check_decoder_inputs(target_in: Tensor, predicted: Tensor, p: float) -> None:
+    check_shape("target_in", target_in, ("B", "T"))
+    check_shape("predicted", predicted, tuple(target_in.shape))
+    check_range("p", p, 0.0, 1.0)
+
+
+def _check_copy(vocab_probs: Tensor, attention: Tensor, source: Tensor, p_gen: Tensor) -> None:
+    """One distribution over V tokens and one over S source positions per row."""
+    check_shape("vocab_probs", vocab_probs, ("B", "V"))
+    check_shape("attention", attention, (vocab_probs.shape[0], "S"))
+    check_shape("source", source, tuple(attention.shape))
+    check_shape("p_gen", p_gen, (vocab_probs.shape[0],))
+
+
+def _check_alignment(weights: Tensor, g: float) -> None:
+    check_shape("weights", weights, ("...", "T", "S"))
+    check_range("g", g, 0.0, low_inclusive=False)
+
+
+# --8<-- [end:pitfall_checks]
+
+
 # --8<-- [start:pitfalls]
 def scheduled_sampling(
     target_in: Tensor,
@@ -309,9 +332,7 @@ def scheduled_sampling(
     Returns:
         Tensor[B, T]: the decoder inputs.
     """
-    check_shape("target_in", target_in, ("B", "T"))
-    check_shape("predicted", predicted, tuple(target_in.shape))
-    check_range("p", p, 0.0, 1.0)
+    _check_decoder_inputs(target_in, predicted, p)
     coin = torch.rand(target_in.shape, generator=generator).to(target_in.device)
     use_model = coin < p
     use_model[:, 0] = False  # the start token is never predicted
@@ -336,10 +357,7 @@ def copy_distribution(
     Returns:
         Tensor[B, V]: a distribution over the vocabulary (rows sum to 1).
     """
-    check_shape("vocab_probs", vocab_probs, ("B", "V"))
-    check_shape("attention", attention, (vocab_probs.shape[0], "S"))
-    check_shape("source", source, tuple(attention.shape))
-    check_shape("p_gen", p_gen, (vocab_probs.shape[0],))
+    _check_copy(vocab_probs, attention, source, p_gen)
     copy = torch.zeros_like(vocab_probs).scatter_add_(1, source, attention)  # [B, V]
     p = p_gen.unsqueeze(1)  # [B, 1]
     return p * vocab_probs + (1 - p) * copy
@@ -360,11 +378,10 @@ def guided_attention_loss(weights: Tensor, g: float = 0.2) -> Tensor:
     Returns:
         Tensor[]: the loss.
     """
-    check_shape("weights", weights, ("...", "T", "S"))
-    check_range("g", g, 0.0, low_inclusive=False)
+    _check_alignment(weights, g)
     T, S = weights.shape[-2:]
-    t = torch.arange(T, dtype=weights.dtype, device=weights.device)[:, None] / T  # [T, 1]
-    s = torch.arange(S, dtype=weights.dtype, device=weights.device)[None, :] / S  # [1, S]
+    t = torch.arange(T, dtype=weights.dtype, device=weights.device)[:, None] / T
+    s = torch.arange(S, dtype=weights.dtype, device=weights.device)[None, :] / S
     penalty = 1 - torch.exp(-((t - s) ** 2) / (2 * g**2))  # [T, S]
     return (weights * penalty).mean()
 

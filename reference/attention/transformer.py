@@ -38,7 +38,7 @@ __all__ = [
 
 
 # --8<-- [start:checks]
-def _check_query_key(
+def _check_qk_mask(
     query: Tensor, key: Tensor, attn_mask: Tensor | None = None, is_causal: bool = False
 ) -> None:
     """Queries Tensor[..., L, E] and keys Tensor[..., S, E]; a mask or is_causal, not both."""
@@ -84,6 +84,18 @@ def _activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tenso
     if activation not in _ACTIVATIONS:
         raise ValueError(f"activation must be 'relu' or 'gelu', but got {activation!r}")
     return _ACTIVATIONS[activation]
+
+
+def _check_encoding_size(length: int, dim: int) -> None:
+    check_range("length", length, 1)
+    check_range("dim", dim, 2)
+    if dim % 2:
+        raise ValueError(f"dim must be even, but got {dim}")
+
+
+def _check_masking(input_ids: Tensor, mlm_probability: float) -> None:
+    check_tensor("input_ids", input_ids)
+    check_range("mlm_probability", mlm_probability, 0.0, 1.0)
 
 
 # --8<-- [end:checks]
@@ -141,13 +153,14 @@ def attention_weights(
         Tensor[..., L, S]: each row sums to 1 over the inputs, except that a row whose every
         position is masked is all 0 (as PyTorch's SDPA, not NaN).
     """
-    _check_query_key(query, key, attn_mask, is_causal)
+    _check_qk_mask(query, key, attn_mask, is_causal)
     if enable_gqa:
         key = _repeat_kv_heads(query, key, "key")
     scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = query @ key.transpose(-2, -1) * scale  # [..., L, S]
     if is_causal:
-        future = torch.ones(scores.shape[-2:], dtype=torch.bool, device=scores.device).triu(1)
+        L, S = scores.shape[-2:]
+        future = torch.ones(L, S, dtype=torch.bool, device=scores.device).triu(1)  # j > i
         scores = scores.masked_fill(future, -torch.inf)
     if attn_mask is not None:
         scores = scores + _as_additive("attn_mask", attn_mask, False, scores)
@@ -278,7 +291,8 @@ class MultiheadAttention(nn.Module):
         _check_heads(embed_dim, num_heads, dropout)
         self.embed_dim, self.num_heads = embed_dim, num_heads
         self.dropout, self.batch_first = dropout, batch_first
-        self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dim, embed_dim))  # Q, K, V stacked
+        # W^Q, W^K and W^V stacked, as PyTorch stores them
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dim, embed_dim))
         self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dim)) if bias else None
         self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
         nn.init.xavier_uniform_(self.in_proj_weight)
@@ -393,10 +407,7 @@ def sinusoidal_positional_encoding(length: int, dim: int, base: float = 10000.0)
     Returns:
         Tensor[length, dim]: float32.
     """
-    check_range("length", length, 1)
-    check_range("dim", dim, 2)
-    if dim % 2:
-        raise ValueError(f"dim must be even, but got {dim}")
+    _check_encoding_size(length, dim)
     position = torch.arange(length, dtype=torch.float64)[:, None]  # [length, 1]
     frequency = base ** (-torch.arange(0, dim, 2, dtype=torch.float64) / dim)  # [dim/2]
     angle = position * frequency  # [length, dim/2]
@@ -441,15 +452,28 @@ class _Sublayers(nn.Module):
         return _dropout(x, self.dropout_p, self.training, generator=generator)
 
     def _self_attention(
-        self, x: Tensor, mask: Tensor | None, padding: Tensor | None, causal: bool, g: Generator
+        self,
+        x: Tensor,
+        mask: Tensor | None,
+        padding: Tensor | None,
+        causal: bool,
+        g: Generator,
     ) -> Tensor:
-        out = self.self_attn(
-            x, x, x, padding, need_weights=False, attn_mask=mask, is_causal=causal, generator=g
-        )[0]
+        out, _ = self.self_attn(
+            x,
+            x,
+            x,
+            padding,
+            need_weights=False,
+            attn_mask=mask,
+            is_causal=causal,
+            generator=g,
+        )
         return self._drop(out, g)
 
     def _feed_forward(self, x: Tensor, g: Generator) -> Tensor:
-        hidden = self._drop(self.activation(self.linear1(x)), g)  # the same MLP at every position
+        # the same two-layer MLP at every position
+        hidden = self._drop(self.activation(self.linear1(x)), g)
         return self._drop(self.linear2(hidden), g)
 
 
@@ -497,7 +521,7 @@ class TransformerEncoderLayer(_Sublayers):
         """
         g = generator
 
-        def attend(x: Tensor) -> Tensor:  # every position gathers from every position
+        def attend(x: Tensor) -> Tensor:  # every position gathers from every other
             return self._self_attention(x, src_mask, src_key_padding_mask, is_causal, g)
 
         x = self._residual(src, attend, self.norm1)
@@ -588,11 +612,17 @@ class TransformerDecoderLayer(_Sublayers):
         """
         g = generator
 
-        def attend_to_past(x: Tensor) -> Tensor:  # queries, keys, values: the target
-            return self._self_attention(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal, g)
+        def attend_to_past(x: Tensor) -> Tensor:  # queries, keys and values: the target
+            return self._self_attention(
+                x,
+                tgt_mask,
+                tgt_key_padding_mask,
+                tgt_is_causal,
+                g,
+            )
 
         def attend_to_source(x: Tensor) -> Tensor:  # queries: target; keys, values: memory
-            out = self.multihead_attn(
+            out, _ = self.multihead_attn(
                 x,
                 memory,
                 memory,
@@ -601,7 +631,7 @@ class TransformerDecoderLayer(_Sublayers):
                 attn_mask=memory_mask,
                 is_causal=memory_is_causal,
                 generator=g,
-            )[0]
+            )
             return self._drop(out, g)
 
         x = self._residual(tgt, attend_to_past, self.norm1)
@@ -639,8 +669,7 @@ def mask_tokens(
         chosen positions, -100 elsewhere (``ignore_index`` of ``F.cross_entropy`` and of
         :func:`~reference.training.cross_entropy`).
     """
-    check_tensor("input_ids", input_ids)
-    check_range("mlm_probability", mlm_probability, 0.0, 1.0)
+    _check_masking(input_ids, mlm_probability)
 
     def draw(shape: torch.Size) -> Tensor:
         return torch.rand(shape, generator=generator, device=input_ids.device)
