@@ -15,6 +15,7 @@ from reference.attention.basics import (
 from reference.attention.modules import (
     CBAM,
     ECA,
+    ChannelQKVAttention,
     ChannelSelfAttention,
     CoordinateAttention,
     NonLocalBlock,
@@ -53,6 +54,7 @@ __all__ = [
     "EOS",
     "PAD",
     "AdditiveSimilarity",
+    "ChannelQKVAttention",
     "ChannelSelfAttention",
     "CoordinateAttention",
     "MultiheadAttention",

@@ -178,6 +178,11 @@ class Seq2Seq(nn.Module):
 # --8<-- [end:model]
 
 
+def _check_beam(beam_width: int, max_len: int) -> None:
+    check_range("beam_width", beam_width, 1)
+    check_range("max_len", max_len, 1)
+
+
 def _select(state: State, index: Tensor) -> State:
     """Rows ``index`` of every tensor in the state: the beams that survive, in their new order."""
     if isinstance(state, Tensor):
@@ -249,8 +254,7 @@ def beam_search(
         (list[int], float): the tokens (without BOS, with EOS if it ended) and their
         total log-probability.
     """
-    check_range("beam_width", beam_width, 1)
-    check_range("max_len", max_len, 1)
+    _check_beam(beam_width, max_len)
     prefixes: list[list[int]] = [[]]
     scores = torch.zeros(1, dtype=torch.float64)  # [K] log-probability of each live prefix
     tokens = torch.full((1,), BOS)
