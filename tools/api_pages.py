@@ -8,7 +8,6 @@ name to a section's ``__all__`` adds it to the index.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import posixpath
 import re
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from tools.manifest import SECTIONS as SECTION_NAMES
 from tools.page_code import fences, imported_from_reference
-from tools.production import SECTIONS, production_pairs
+from tools.production import SECTIONS, production_pairs, public_callables
 
 _HEADING = re.compile(r"^(#{1,6}) (?P<title>.+?)(?:\s*\{#(?P<id>[\w-]+)\})?\s*$", re.M)
 
@@ -70,26 +69,18 @@ def teaching_pages(docs: Path) -> dict[str, tuple[str, str, str]]:
 def entries(docs: Path) -> list[Entry]:
     taught = teaching_pages(docs)
     production = {(p.section, p.name): p.production for p in production_pairs()}
-    out = []
-    for section in SECTIONS:
-        module = importlib.import_module(f"reference.{section}")
-        for name in module.__all__:
-            obj = getattr(module, name)
-            if not callable(obj):
-                continue
-            kind = "class" if inspect.isclass(obj) else "function"
-            out.append(
-                Entry(
-                    section,
-                    name,
-                    f"{obj.__module__}.{obj.__qualname__}",
-                    kind,
-                    _summary(obj),
-                    taught.get(name),
-                    production.get((section, name)),
-                )
-            )
-    return out
+    return [
+        Entry(
+            section,
+            name,
+            f"{obj.__module__}.{obj.__qualname__}",
+            "class" if inspect.isclass(obj) else "function",
+            _summary(obj),
+            taught.get(name),
+            production.get((section, name)),
+        )
+        for section, name, obj in public_callables()
+    ]
 
 
 def _link(entry: Entry, from_page: str) -> str:

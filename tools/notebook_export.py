@@ -107,12 +107,11 @@ def _requirements(cells: list[str]) -> list[str]:
 def _intro(title: str, url: str, code: list[str]) -> str:
     packages = " ".join(_requirements(code))
     return (
-        f"# {title}\n\n"
-        f"This notebook is the page <{url}> of *Deep learning, tested*, generated when the "
-        "site was built: its prose and every block of code it shows, in order. The functions "
-        "of the site's `reference` package come with every helper and import they need, so "
-        "the notebook runs without the package; figures drawn by the site are on the page."
-        + (f"\n\nIt needs `pip install {packages}`." if packages else "")
+        f"> This notebook is the page [{title}]({url}) of *Deep learning, tested*, generated "
+        "when the site was built: its prose and every block of code it shows, in order. The "
+        "functions of the site's `reference` package come with every helper and import they "
+        "need, so the notebook runs without the package; figures drawn by the site are on "
+        "the page." + (f" It needs `pip install {packages}`." if packages else "")
     )
 
 

@@ -72,22 +72,26 @@ def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
+def public_callables() -> list[tuple[str, str, Any]]:
+    """``(section, name, object)`` of every callable in every ``reference.<section>.__all__``."""
+    out = []
+    for section in SECTIONS:
+        module = importlib.import_module(f"reference.{section}")
+        out.extend((section, n, getattr(module, n)) for n in module.__all__)
+    return [(section, name, obj) for section, name, obj in out if callable(obj)]
+
+
 @cache
 def production_pairs() -> tuple[Pair, ...]:
     """Every public callable of ``reference.<section>.__all__`` with a production namesake."""
     modules = {name: importlib.import_module(name) for name in NAMESPACES}
     cv2_names = {snake(n): n for n in dir(modules["cv2"]) if callable(getattr(modules["cv2"], n))}
     pairs = []
-    for section in SECTIONS:
-        module = importlib.import_module(f"reference.{section}")
-        for name in module.__all__:
-            ours = getattr(module, name)
-            if not callable(ours):
-                continue
-            for where, namespace in modules.items():
-                spelled = cv2_names.get(name) if where == "cv2" else name
-                theirs = getattr(namespace, spelled, None) if spelled else None
-                if callable(theirs):
-                    pairs.append(Pair(section, name, ours, theirs, where, spelled))
-                    break
+    for section, name, ours in public_callables():
+        for where, namespace in modules.items():
+            spelled = cv2_names.get(name) if where == "cv2" else name
+            theirs = getattr(namespace, spelled, None) if spelled else None
+            if callable(theirs):
+                pairs.append(Pair(section, name, ours, theirs, where, spelled))
+                break
     return tuple(pairs)

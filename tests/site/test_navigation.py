@@ -76,7 +76,8 @@ def test_every_page_title_is_english_and_chinese(source: Path) -> None:
 
 def test_next_links_walk_the_reading_order(built: Build) -> None:
     """Following "Next" from the home page visits every page once, in reading order."""
-    expected = ["", *(_url(p) for p in _order()), "glossary/"]
+    api = ["api/", *(f"api/{key}/" for key in SECTIONS)]  # the generated API index, last
+    expected = ["", *(_url(p) for p in _order()), "glossary/", *api]
     seen, url = [""], ""
     while True:
         html = (built.site / url / "index.html").read_text(encoding="utf-8")

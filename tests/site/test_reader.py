@@ -63,8 +63,12 @@ async () => {
     await navigator.clipboard.writeText("(nothing was copied)");
     button.scrollIntoView();
     button.click();
-    await new Promise(r => setTimeout(r, 30));
-    results.push({expected, copied: await navigator.clipboard.readText()});
+    let copied = "(nothing was copied)";
+    for (let i = 0; i < 100 && copied === "(nothing was copied)"; i++) {  // up to 2 s
+      await new Promise(r => setTimeout(r, 20));
+      copied = await navigator.clipboard.readText();
+    }
+    results.push({expected, copied});
   }
   return results;
 }
