@@ -46,7 +46,9 @@ def text(tokens: list[int]) -> str:
     return out
 
 
-source, lengths, target = reversal_data(64 * 400, 3, 8, generator=torch.Generator().manual_seed(0))
+source, lengths, target = reversal_data(
+    64 * 400, 3, 8, generator=torch.Generator().manual_seed(0)
+)
 print(source.shape, target.shape)
 for i in range(3):
     print(text(source[i].tolist()), "->", text(target[i].tolist()))
@@ -72,15 +74,23 @@ for i in range(3):
 model = Seq2Seq(vocab_size=13, embed_dim=16, hidden_dim=32)
 print(f"{sum(p.numel() for p in model.parameters()):,} parameters")
 with torch.no_grad():
-    states, mask, s = model.encode(source[:2], lengths[:2])  # h_s: [2, 8, 64]; s_0: [2, 32]
+    # encoder states h_s [2, 8, 64], and the decoder's first state s [2, 32]
+    states, mask, s = model.encode(source[:2], lengths[:2])
     previous = torch.full((2,), BOS)  # the token written at the last step
-    scores = model.score(s.unsqueeze(1), states).squeeze(1)  # e_s = v^T tanh(W_q s + W_k h_s)
-    alpha = torch.softmax(scores.masked_fill(~mask, -torch.inf), dim=-1)  # over real positions
-    context = (alpha.unsqueeze(1) @ states).squeeze(1)  # c = sum_s alpha_s h_s: [2, 64]
-    s_new = model.decoder(torch.cat([model.embed(previous), context], dim=-1), s)  # GRU cell
-    logits = model.out(torch.cat([s_new, context], dim=-1))  # next-token scores: [2, 13]
-    for mine, theirs in zip((logits, s_new, alpha), model.step(previous, s, states, mask)):
-        assert torch.equal(mine, theirs)
+    # e_s = v^T tanh(W_q s + W_k h_s) for every source position s
+    scores = model.score(s.unsqueeze(1), states).squeeze(1)
+    # alpha_s: a softmax over the real (unpadded) positions
+    alpha = torch.softmax(scores.masked_fill(~mask, -torch.inf), dim=-1)
+    context = (alpha.unsqueeze(1) @ states).squeeze(1)  # c = sum_s alpha_s h_s
+    # the GRU cell reads the previous token and the context
+    token_and_context = torch.cat([model.embed(previous), context], dim=-1)
+    s_new = model.decoder(token_and_context, s)
+    logits = model.out(torch.cat([s_new, context], dim=-1))  # [2, 13]
+    by_step = model.step(previous, s, states, mask)
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip((logits, s_new, alpha), by_step, strict=True)
+    )
 print(logits.shape, alpha.shape, f"{alpha[0].sum():.4f}")
 
 # %% [markdown]
@@ -96,7 +106,7 @@ optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
 loss_fn = torch.nn.CrossEntropyLoss(ignore_index=PAD)
 for it in range(400):
     batch = slice(64 * it, 64 * (it + 1))
-    logits, _ = model(source[batch], lengths[batch], target[batch, :-1])  # [64, 9, 13]
+    logits, _ = model(source[batch], lengths[batch], target[batch, :-1])
     loss = loss_fn(logits.flatten(0, 1), target[batch, 1:].flatten())
     optimizer.zero_grad()
     loss.backward()
@@ -157,7 +167,9 @@ with torch.no_grad():
 real = long_target[:, 1:] != PAD  # the digits and the EOS of each target
 teacher_wrong = (teacher_logits.argmax(-1) != long_target[:, 1:]) & real
 own_wrong = (long_out != long_expected) & real
-first = torch.where(own_wrong.any(1), own_wrong.float().argmax(1), own_wrong.shape[1])
+first = torch.where(
+    own_wrong.any(1), own_wrong.float().argmax(1), own_wrong.shape[1]
+)
 after_first = (torch.arange(own_wrong.shape[1]) > first[:, None]) & real
 rate_teacher = teacher_wrong[real].float().mean().item()
 rate_after = own_wrong[after_first].float().mean().item()
@@ -179,14 +191,22 @@ assert rate_after > 10 * rate_teacher
 # %%
 with torch.no_grad():
     i = int((test_lengths == 8).nonzero()[0])
-    _, weights = model(test_source[i : i + 1], test_lengths[i : i + 1], test_target[i : i + 1, :-1])
+    _, weights = model(
+        test_source[i : i + 1],
+        test_lengths[i : i + 1],
+        test_target[i : i + 1, :-1],
+    )
 source_text = text(test_source[i].tolist())
 output_text = text(test_target[i].tolist())
 copied = torch.arange(7, -1, -1)  # output digit t copies source digit 7 - t
-reads = weights[0, :8].argmax(dim=-1)  # the source position each output digit reads most
-band = (torch.arange(8)[None] - copied[:, None]).abs() <= 1  # the copied digit and neighbours
+# the source position each output digit reads most
+reads = weights[0, :8].argmax(dim=-1)
+# the copied digit and its neighbours
+band = (torch.arange(8)[None] - copied[:, None]).abs() <= 1
 assert ((reads - copied).abs() <= 1).all(), "the anti-diagonal"
-assert (weights[0, :8] * band).sum(-1).min() > 0.8, "the weight stays near the anti-diagonal"
+assert (weights[0, :8] * band).sum(-1).min() > 0.8, (
+    "the weight stays near the anti-diagonal"
+)
 exact = int((reads == copied).sum())
 with figure(1, 1, figsize=(4.2, 4.0)) as (fig, ax):
     image = ax.imshow(weights[0].numpy(), cmap="viridis", vmin=0, vmax=1)
@@ -201,9 +221,10 @@ with figure(1, 1, figsize=(4.2, 4.0)) as (fig, ax):
     ax.grid(False)
     fig.colorbar(image, ax=ax, shrink=0.8)
     caption = (
-        f"Attention weights while writing {output_text[:-1]} (then EOS) from {source_text}: {exact} "
-        "of the 8 output digits attend most to the source digit they copy, the others to its "
-        "neighbour, and more than 80% of every row's weight lies on the copied digit or next to it."
+        f"Attention weights while writing {output_text[:-1]} (then EOS) from {source_text}: "
+        f"{exact} of the 8 output digits attend most to the source digit they copy, the others "
+        "to its neighbour, and more than 80% of every row's weight lies on the copied digit or "
+        "next to it."
     )
     html = figure_html(fig, caption)
 HTML(html)
@@ -256,12 +277,16 @@ names = {3: "a", 4: "b", EOS: "."}
 K = 2
 first = table[BOS].topk(K)  # step 1: the K best first tokens
 prefixes = [[int(t)] for t in first.indices]
-totals = first.values[:, None] + table[first.indices]  # step 2: [K prefixes, V tokens]
+# step 2: [K prefixes, V tokens]
+totals = first.values[:, None] + table[first.indices]
 best = totals.flatten().topk(K)
-for total, flat in zip(best.values, best.indices):
+for total, flat in zip(best.values, best.indices, strict=True):
     prefix, token = prefixes[flat // 5], int(flat % 5)
     words = "".join(names[t] for t in [*prefix, token])
-    print(f"{words}: p = {total.exp():.2f}" + (" (ends: finished)" if token == EOS else ""))
+    print(
+        f"{words}: p = {total.exp():.2f}"
+        + (" (ends: finished)" if token == EOS else "")
+    )
 
 # %% [markdown]
 # Both survivors end in EOS, so the search is over and the more probable one, `b.`, wins:
@@ -269,14 +294,23 @@ for total, flat in zip(best.values, best.indices):
 # function (finished hypotheses set aside, the beam narrowing as they finish):
 
 # %%
-greedy_tokens, greedy_score = greedy_decode(table_step, torch.zeros(1, 1), batch=1, max_len=4)
+greedy_tokens, greedy_score = greedy_decode(
+    table_step, torch.zeros(1, 1), batch=1, max_len=4
+)
 greedy_text = "".join(names[t] for t in greedy_tokens[0].tolist()[:2])
 print("greedy:", greedy_text, f"p = {greedy_score.exp().item():.2f}")
 for width in (1, 2):
-    tokens, score = beam_search(table_step, torch.zeros(1, 1), beam_width=width, max_len=4)
-    print(f"beam {width}:", "".join(names[t] for t in tokens), f"p = {math.exp(score):.2f}")
+    tokens, score = beam_search(
+        table_step, torch.zeros(1, 1), beam_width=width, max_len=4
+    )
+    print(
+        f"beam {width}:",
+        "".join(names[t] for t in tokens),
+        f"p = {math.exp(score):.2f}",
+    )
 code = inspect.getsource(beam_search)
-Markdown(f"<details><summary>The code of <code>beam_search</code></summary>\n\n```python\n{code}```\n\n</details>")
+summary = "<summary>The code of <code>beam_search</code></summary>"
+Markdown(f"<details>{summary}\n\n```python\n{code}```\n\n</details>")
 
 # %% [markdown]
 # On the trained model: 200 of the test strings, and 150 of the harder 9-10 digit strings
@@ -289,14 +323,18 @@ def decode_all(src, lens, width, max_len):
     with torch.no_grad():
         for j in range(len(src)):
             step, state = model.step_function(src[j : j + 1], lens[j : j + 1])
-            outputs.append(beam_search(step, state, beam_width=width, max_len=max_len))
+            outputs.append(
+                beam_search(step, state, beam_width=width, max_len=max_len)
+            )
     return outputs
 
 
 def exact(outputs, targets):
     """Fraction of outputs equal to their target (BOS and padding removed)."""
     rows = [[t for t in row.tolist() if t != PAD][1:] for row in targets]
-    return sum(tokens == row for (tokens, _), row in zip(outputs, rows, strict=True)) / len(rows)
+    return sum(
+        tokens == row for (tokens, _), row in zip(outputs, rows, strict=True)
+    ) / len(rows)
 
 
 results = {}
@@ -310,9 +348,14 @@ for width in (1, 3):
         f"{exact(long, long_target[:150]):.3f} (9-10 digits, mean log p {mean_log_p:.2f})"
     )
 (short_1, long_1), (short_3, long_3) = results[1], results[3]
-at_least = sum(b[1] >= g[1] - 1e-4 for g, b in zip(long_1, long_3))  # float32 noise
-same = sum(g[0] == b[0] for g, b in zip(short_1, short_3))
-print(f"9-10 digits: beam 3 at least as probable as greedy on {at_least} of 150")
+# the same sequence scores a little differently in a batch of 3 (float32)
+at_least = sum(
+    b[1] >= g[1] - 1e-4 for g, b in zip(long_1, long_3, strict=True)
+)
+same = sum(g[0] == b[0] for g, b in zip(short_1, short_3, strict=True))
+print(
+    f"9-10 digits: beam 3 at least as probable as greedy on {at_least} of 150"
+)
 print(f"3-8 digits: the same output from both on {same} of 200")
 assert at_least >= 140 and same >= 190
 
@@ -345,11 +388,17 @@ assert at_least >= 140 and same >= 190
 
 # %%
 right = {("1", "2"): 0.5, ("2", "1"): 0.5}
-marginals = [{d: sum(p for y, p in right.items() if y[t] == d) for d in "12"} for t in range(2)]
-product = {(a, b): marginals[0][a] * marginals[1][b] for a in "12" for b in "12"}
+marginals = [
+    {d: sum(p for y, p in right.items() if y[t] == d) for d in "12"}
+    for t in range(2)
+]
+product = {
+    (a, b): marginals[0][a] * marginals[1][b] for a in "12" for b in "12"
+}
 for y, p in product.items():
     print("".join(y), f"p = {p:.2f}", "right" if y in right else "wrong")
-print(f"probability of a wrong output: {sum(p for y, p in product.items() if y not in right):.2f}")
+wrong = sum(p for y, p in product.items() if y not in right)
+print(f"probability of a wrong output: {wrong:.2f}")
 
 # %% [markdown]
 # Half the outputs are `11` or `22`, which no target contains: in translation, repeated

@@ -25,7 +25,6 @@ KNOWN_ILLEGIBLE: dict[str, int] = {
     "cnn/receptive-field/": 3,
     "detection/anchors/": 9,
     "detection/feature-pyramids/": 11,
-    "generative/gan/": 1,
     "image/filters/": 4,
     "training/optimizers/": 11,
 }
