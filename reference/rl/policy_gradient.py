@@ -29,10 +29,69 @@ __all__ = [
     "TrainingLog",
     "actor_critic_loss",
     "discounted_returns",
+    "discounted_returns_loop",
     "one_step_advantages",
     "policy_gradient_loss",
     "train_actor_critic",
 ]
+
+
+# --8<-- [start:checks]
+def _check_rewards(rewards: Tensor, gamma: float) -> None:
+    check_shape("rewards", rewards, ("...", "T"))
+    check_range("gamma", gamma, 0, 1)
+
+
+def _check_td(
+    rewards: Tensor, values: Tensor, next_values: Tensor, terminal: Tensor, gamma: float
+) -> None:
+    """Values, next values and terminal flags shaped like the rewards."""
+    check_range("gamma", gamma, 0, 1)
+    for name, x in (("values", values), ("next_values", next_values), ("terminal", terminal)):
+        check_shape(name, x, tuple(rewards.shape))
+
+
+def _check_steps(logits: Tensor, actions: Tensor, weights: Tensor, mask: Tensor) -> None:
+    """B episodes of T steps: logits Tensor[B, T, A], the rest Tensor[B, T]."""
+    check_shape("actions", actions, ("B", "T"))
+    check_shape("logits", logits, (*actions.shape, "A"))
+    check_shape("weights", weights, tuple(actions.shape))
+    check_shape("mask", mask, tuple(actions.shape))
+
+
+def _check_training(method: str, **rates: float) -> None:
+    """A known method, and non-negative step sizes and weights."""
+    check_in("method", method, ("reinforce", "actor-critic"))
+    for name, rate in rates.items():
+        check_range(name, rate, 0.0)
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:returns_loop]
+def discounted_returns_loop(rewards: Tensor, gamma: float) -> Tensor:
+    """``G_t = r_t + gamma G_{t+1}``, computed backwards from the last step.
+
+    The readable form of :func:`discounted_returns`: the same result, one step at a time.
+
+    Args:
+        rewards (Tensor[..., T]): reward of each step, time last; 0 after an episode ended.
+        gamma: discount in ``[0, 1]``.
+
+    Returns:
+        Tensor[..., T]: the return from each step on.
+    """
+    _check_rewards(rewards, gamma)
+    returns = torch.zeros_like(rewards)
+    future = torch.zeros_like(rewards[..., 0])  # G_T = 0: nothing after the last step
+    for t in reversed(range(rewards.shape[-1])):
+        future = rewards[..., t] + gamma * future  # G_t = r_t + gamma G_{t+1}
+        returns[..., t] = future
+    return returns
+
+
+# --8<-- [end:returns_loop]
 
 
 # --8<-- [start:returns]
@@ -50,8 +109,7 @@ def discounted_returns(rewards: Tensor, gamma: float) -> Tensor:
     Returns:
         Tensor[..., T]: the return from each step on.
     """
-    check_shape("rewards", rewards, ("...", "T"))
-    check_range("gamma", gamma, 0, 1)
+    _check_rewards(rewards, gamma)
     T = rewards.shape[-1]
     lag = torch.arange(T)[:, None] - torch.arange(T)[None, :]  # [T', T]: t' - t
     # where(): gamma ** negative lag would overflow before the mask; gamma=0 needs 0 ** 0 = 1
@@ -77,9 +135,7 @@ def one_step_advantages(
     Returns:
         Tensor[...]: the advantages, same shape.
     """
-    check_range("gamma", gamma, 0, 1)
-    for name, x in (("values", values), ("next_values", next_values), ("terminal", terminal)):
-        check_shape(name, x, tuple(rewards.shape))
+    _check_td(rewards, values, next_values, terminal, gamma)
     return rewards + gamma * next_values * (~terminal.bool()) - values
 
 
@@ -100,10 +156,7 @@ def policy_gradient_loss(logits: Tensor, actions: Tensor, weights: Tensor, mask:
         weights (Tensor[B, T]): what each step's log-probability is weighted by.
         mask (Tensor[B, T]): which steps happened (bool); the others count for nothing.
     """
-    check_shape("actions", actions, ("B", "T"))
-    check_shape("logits", logits, (*actions.shape, "A"))
-    check_shape("weights", weights, tuple(actions.shape))
-    check_shape("mask", mask, tuple(actions.shape))
+    _check_steps(logits, actions, weights, mask)
     log_pi = torch.log_softmax(logits, dim=-1).gather(-1, actions.unsqueeze(-1)).squeeze(-1)
     return -(mask * weights * log_pi).sum() / actions.shape[0]
 
@@ -162,8 +215,7 @@ def actor_critic_loss(
     Returns:
         Tensor[]: the loss, whose gradient is the update's direction.
     """
-    check_in("method", method, ("reinforce", "actor-critic"))
-    check_range("entropy", entropy, 0.0)
+    _check_training(method, entropy=entropy)
     episodes = batch.states.shape[0]
     logits, values = model(batch.states)  # [B, T, A], [B, T]
     if method == "actor-critic":
@@ -226,10 +278,8 @@ def train_actor_critic(
     Returns:
         The trained model and a :class:`TrainingLog`.
     """
-    check_in("method", method, ("reinforce", "actor-critic"))
+    _check_training(method, lr=lr, critic_lr=critic_lr)
     check_range("updates", updates, 1)
-    check_range("lr", lr, 0.0)
-    check_range("critic_lr", critic_lr, 0.0)
     model = TabularActorCritic(env.n_states, env.n_actions)
     optimiser = torch.optim.Adam(
         [{"params": [model.logits], "lr": lr}, {"params": [model.values], "lr": critic_lr}]
