@@ -33,7 +33,42 @@ __all__ = [
     "make_digits",
     "reconstruction_error",
     "roc_auc",
+    "roc_auc_pairs",
 ]
+
+
+# --8<-- [start:checks]
+def _check_sizes(**sizes: int) -> None:
+    """Counts and sizes: at least 1 each."""
+    for name, size in sizes.items():
+        check_range(name, size, 1)
+
+
+def _check_training(x: Tensor, steps: int, batch_size: int) -> None:
+    check_shape("x", x, ("N", "D"))
+    check_range("steps", steps, 0)
+    check_range("batch_size", batch_size, 1)
+
+
+def _check_scores_labels(scores: Tensor, labels: Tensor) -> None:
+    """One score and one 0/1 label per input, both classes present."""
+    check_shape("scores", scores, ("N",))
+    check_shape("labels", labels, ("N",))
+    check_same_length(("scores", "labels"), scores, labels)
+    n_pos = int(labels.bool().sum())
+    if n_pos in (0, len(labels)):
+        raise ValueError(
+            f"labels must contain both classes, but got {n_pos} positives and "
+            f"{len(labels) - n_pos} negatives"
+        )
+
+
+def _check_domains(x: Tensor, y: Tensor) -> None:
+    check_tensor("x", x)
+    check_tensor("y", y)
+
+
+# --8<-- [end:checks]
 
 
 # --8<-- [start:make_digits]
@@ -69,8 +104,7 @@ def make_digits(
         (Tensor[N, size * size], Tensor[N]): float32 images in [0, 1], ``N = 10 * per_class``,
         and their digits (int64, class by class).
     """
-    check_range("per_class", per_class, 1)
-    check_range("size", size, 1)
+    _check_sizes(per_class=per_class, size=size)
     n = 10 * per_class
     font_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     fonts = [ImageFont.truetype(str(font_dir / name), 60) for name in _FONTS]
@@ -162,9 +196,7 @@ def fit_autoencoder(
     Returns:
         The loss of every step.
     """
-    check_shape("x", x, ("N", "D"))
-    check_range("steps", steps, 0)
-    check_range("batch_size", batch_size, 1)
+    _check_training(x, steps, batch_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     for _ in range(steps):
@@ -268,6 +300,31 @@ def anomaly_experiment(
 # --8<-- [end:experiment]
 
 
+# --8<-- [start:roc_auc_pairs]
+def roc_auc_pairs(scores: Tensor, labels: Tensor) -> float:
+    """Area under the ROC curve by its definition: the share of (positive, negative) pairs
+    in which the positive scores higher, ties counting one half.
+
+    The readable form of :func:`roc_auc`; it compares every pair, ``n_pos * n_neg``
+    comparisons, where ranks need one sort.
+
+    Args:
+        scores (Tensor[N]): higher means "more likely positive" (here: more anomalous).
+        labels (Tensor[N]): 1 for positives, 0 for negatives; both must occur.
+
+    Returns:
+        The area, in [0, 1]: 0.5 is chance, 1 a perfect ranking.
+    """
+    _check_scores_labels(scores, labels)
+    positive, negative = scores[labels.bool()], scores[~labels.bool()]
+    higher = positive[:, None] > negative[None, :]  # [n_pos, n_neg]: every pair
+    tied = positive[:, None] == negative[None, :]
+    return (higher.double() + 0.5 * tied.double()).mean().item()
+
+
+# --8<-- [end:roc_auc_pairs]
+
+
 # --8<-- [start:roc_auc]
 def roc_auc(scores: Tensor, labels: Tensor) -> float:
     """Area under the ROC curve: the probability that a random positive outscores a
@@ -276,16 +333,13 @@ def roc_auc(scores: Tensor, labels: Tensor) -> float:
     Args:
         scores (Tensor[N]): higher means "more likely positive" (here: more anomalous).
         labels (Tensor[N]): 1 for positives, 0 for negatives; both must occur.
+
+    Returns:
+        The area, in [0, 1], equal to :func:`roc_auc_pairs` from one sort.
     """
-    check_shape("scores", scores, ("N",))
-    check_shape("labels", labels, ("N",))
-    check_same_length(("scores", "labels"), scores, labels)
+    _check_scores_labels(scores, labels)
     positive = labels.bool()
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
-    if n_pos == 0 or n_neg == 0:
-        raise ValueError(
-            f"labels must contain both classes, but got {n_pos} positives and {n_neg} negatives"
-        )
     # Average ranks of tied scores, so that a tie between a positive and a negative counts 1/2.
     _, inverse, counts = torch.unique(scores.double(), return_inverse=True, return_counts=True)
     last = counts.cumsum(0).double()  # rank of the last element of each group of ties
@@ -319,8 +373,7 @@ def cycle_consistency_loss(
     Returns:
         A scalar: the mean absolute error of each cycle, summed over the two cycles.
     """
-    check_tensor("x", x)
-    check_tensor("y", y)
+    _check_domains(x, y)
     forward_cycle = (f(g(x)) - x).abs().mean()  # x -> g(x) -> f(g(x)) ~ x
     backward_cycle = (g(f(y)) - y).abs().mean()  # y -> f(y) -> g(f(y)) ~ y
     return forward_cycle + backward_cycle
