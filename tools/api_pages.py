@@ -8,6 +8,7 @@ name to a section's ``__all__`` adds it to the index.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import posixpath
 import re
@@ -17,6 +18,9 @@ from pathlib import Path
 from tools.manifest import SECTIONS as SECTION_NAMES
 from tools.page_code import fences, imported_from_reference
 from tools.production import SECTIONS, production_pairs, public_callables
+
+# Set by the build hook: whether MkDocs rebuilds only what changed (`mkdocs serve --dirty`).
+STATE: dict[str, bool] = {}
 
 _HEADING = re.compile(r"^(#{1,6}) (?P<title>.+?)(?:\s*\{#(?P<id>[\w-]+)\})?\s*$", re.M)
 
@@ -142,8 +146,9 @@ def section_page(section: str, all_entries: list[Entry]) -> str:
     return "\n".join(lines)
 
 
+@functools.cache
 def pages(docs: Path) -> dict[str, str]:
-    """Every API page, by path under docs/."""
+    """Every API page, by path under docs/ (computed once per process: serve rebuilds reuse it)."""
     all_entries = entries(docs)
     out = {"api/index.md": index_page(all_entries)}
     for section in SECTIONS:

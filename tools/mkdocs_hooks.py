@@ -74,10 +74,18 @@ def on_config(config):
     return config
 
 
+def on_startup(command, dirty):
+    api_pages.STATE["dirty"] = dirty  # tools' modules outlive the reloads of this hook module
+
+
 def on_files(files, config):
-    # The API index is generated from the package, never written by hand.
+    # The API index is generated from the package, never written by hand. A dirty rebuild of
+    # `nox -s serve` keeps the pages it already wrote: they only change with reference/.
     for path, content in api_pages.pages(Path(config.docs_dir)).items():
-        files.append(File.generated(config, path, content=content))
+        file = File.generated(config, path, content=content)
+        if api_pages.STATE.get("dirty"):
+            file.is_modified = lambda file=file: not Path(file.abs_dest_path).exists()
+        files.append(file)
     return files
 
 

@@ -15,7 +15,16 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from reference.attention.basics import AdditiveSimilarity
-from reference.checks import check_range, check_shape
+from reference.checks import (
+    check_bounds,
+    check_distribution,
+    check_floating,
+    check_integer,
+    check_nonempty,
+    check_range,
+    check_same_device,
+    check_shape,
+)
 
 # What the decoders need from a model: next-token log-probabilities and a batched state.
 State = Tensor | tuple[Tensor, ...]
@@ -287,23 +296,51 @@ def beam_search(
 
 
 # --8<-- [start:pitfall_checks]
-def _check_decoder_inputs(target_in: Tensor, predicted: Tensor, p: float) -> None:
-    check_shape("target_in", target_in, ("B", "T"))
-    check_shape("predicted", predicted, tuple(target_in.shape))
-    check_range("p", p, 0.0, 1.0)
+def _check_decoder_inputs(target_in: Tensor, predicted: Tensor, p: float) -> float:
+    """Two batches of token ids of one shape, dtype and device; a probability ``p``."""
+    check_nonempty(
+        "target_in", check_integer("target_in", check_shape("target_in", target_in, ("B", "T")))
+    )
+    check_integer(
+        "predicted", check_shape("predicted", predicted, tuple(target_in.shape), of="target_in")
+    )
+    if predicted.dtype != target_in.dtype:
+        raise TypeError(
+            f"predicted must have target_in's dtype {target_in.dtype}, but got {predicted.dtype}"
+        )
+    check_same_device(("target_in", "predicted"), target_in, predicted)
+    return check_range("p", p, 0, 1)
 
 
-def _check_copy(vocab_probs: Tensor, attention: Tensor, source: Tensor, p_gen: Tensor) -> None:
-    """One distribution over V tokens and one over S source positions per row."""
+def _check_copy(vocab_probs: Tensor, attention: Tensor, source: Tensor, p_gen: Tensor) -> Tensor:
+    """One distribution over V tokens and one over S source positions per row, the S
+    source tokens as ids in [0, V), and one probability of generating per row.
+    Returns ``source`` as int64 (scatter takes no other indices)."""
     check_shape("vocab_probs", vocab_probs, ("B", "V"))
-    check_shape("attention", attention, (vocab_probs.shape[0], "S"))
-    check_shape("source", source, tuple(attention.shape))
-    check_shape("p_gen", p_gen, (vocab_probs.shape[0],))
+    check_nonempty("vocab_probs", check_floating("vocab_probs", vocab_probs))
+    check_shape("attention", attention, (vocab_probs.shape[0], "S"), of="vocab_probs")
+    check_shape("source", source, tuple(attention.shape), of="attention")
+    check_shape("p_gen", p_gen, (vocab_probs.shape[0],), of="vocab_probs")
+    check_same_device(
+        ("vocab_probs", "attention", "source", "p_gen"), vocab_probs, attention, source, p_gen
+    )
+    for name, x in (("attention", attention), ("p_gen", p_gen)):
+        if x.dtype != vocab_probs.dtype:
+            raise TypeError(
+                f"{name} must have vocab_probs's dtype {vocab_probs.dtype}, but got {x.dtype}"
+            )
+    check_distribution("attention", attention, dim=1)
+    check_bounds("source", check_integer("source", source), 0, vocab_probs.shape[1] - 1)
+    check_bounds("p_gen", p_gen, 0, 1)
+    return source.long()
 
 
-def _check_alignment(weights: Tensor, g: float) -> None:
-    check_shape("weights", weights, ("...", "T", "S"))
-    check_range("g", g, 0.0, low_inclusive=False)
+def _check_alignment(weights: Tensor, g: float) -> float:
+    """Attention weights Tensor[..., T, S] (floats, T and S at least 1); a width ``g > 0``."""
+    check_nonempty(
+        "weights", check_floating("weights", check_shape("weights", weights, ("...", "T", "S")))
+    )
+    return check_range("g", g, 0, low_inclusive=False)
 
 
 # --8<-- [end:pitfall_checks]
@@ -336,8 +373,10 @@ def scheduled_sampling(
     Returns:
         Tensor[B, T]: the decoder inputs.
     """
-    _check_decoder_inputs(target_in, predicted, p)
-    coin = torch.rand(target_in.shape, generator=generator).to(target_in.device)
+    p = _check_decoder_inputs(target_in, predicted, p)
+    # drawn where the generator lives (the CPU by default), then moved to the tokens
+    draw_on = generator.device if generator is not None else torch.device("cpu")
+    coin = torch.rand(target_in.shape, generator=generator, device=draw_on).to(target_in.device)
     use_model = coin < p
     use_model[:, 0] = False  # the start token is never predicted
     return torch.where(use_model, predicted, target_in)
@@ -354,14 +393,15 @@ def copy_distribution(
 
     Args:
         vocab_probs (Tensor[B, V]): the decoder's distribution over the vocabulary.
-        attention (Tensor[B, S]): the attention weights over the source positions.
+        attention (Tensor[B, S]): the attention weights over the source positions (rows
+            sum to 1).
         source (Tensor[B, S]): the source token ids, in ``[0, V)``.
         p_gen (Tensor[B]): the probability of generating, in [0, 1].
 
     Returns:
         Tensor[B, V]: a distribution over the vocabulary (rows sum to 1).
     """
-    _check_copy(vocab_probs, attention, source, p_gen)
+    source = _check_copy(vocab_probs, attention, source, p_gen)
     copy = torch.zeros_like(vocab_probs).scatter_add_(1, source, attention)  # [B, V]
     p = p_gen.unsqueeze(1)  # [B, 1]
     return p * vocab_probs + (1 - p) * copy
@@ -382,7 +422,7 @@ def guided_attention_loss(weights: Tensor, g: float = 0.2) -> Tensor:
     Returns:
         Tensor[]: the loss.
     """
-    _check_alignment(weights, g)
+    g = _check_alignment(weights, g)
     T, S = weights.shape[-2:]
     t = torch.arange(T, dtype=weights.dtype, device=weights.device)[:, None] / T
     s = torch.arange(S, dtype=weights.dtype, device=weights.device)[None, :] / S

@@ -18,7 +18,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_shape, check_tensor
+from reference.checks import (
+    check_floating,
+    check_int,
+    check_range,
+    check_same_device,
+    check_shape,
+    check_tensor,
+)
 from reference.training.regularization import dropout as _dropout
 
 Generator = torch.Generator | None  # the random source of dropout; None: the global one
@@ -63,15 +70,43 @@ def _check_heads(embed_dim: int, num_heads: int, dropout: float) -> None:
 
 
 def _check_multi_head(
-    query: Tensor, key: Tensor, value: Tensor, num_heads: int, in_proj_weight: Tensor
-) -> None:
-    """Batch-first Tensor[B, L, E] queries, Tensor[B, S, E] keys and values, E = h * E/h."""
-    check_shape("in_proj_weight", in_proj_weight, ("3E", "E"))
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    num_heads: int,
+    in_proj_weight: Tensor,
+    in_proj_bias: Tensor | None,
+    out_proj_weight: Tensor,
+    out_proj_bias: Tensor | None,
+) -> int:
+    """Batch-first Tensor[B, L, E] queries, Tensor[B, S, E] keys and values, E = h * E/h;
+    weights of nn.MultiheadAttention's shapes; one float dtype and one device for all."""
+    check_floating("in_proj_weight", check_shape("in_proj_weight", in_proj_weight, ("3E", "E")))
     E = in_proj_weight.shape[1]
-    check_shape("query", query, ("B", "L", E))
-    check_shape("key", key, (query.shape[0], "S", E))
-    check_shape("value", value, tuple(key.shape))
-    _check_heads(E, num_heads, 0.0)
+    if in_proj_weight.shape[0] != 3 * E:
+        raise ValueError(
+            f"in_proj_weight must have shape (3E, E), but got {tuple(in_proj_weight.shape)}"
+        )
+    check_floating("query", check_shape("query", query, ("B", "L", E), of="in_proj_weight"))
+    check_shape("key", key, (query.shape[0], "S", E), of="query")
+    check_shape("value", value, tuple(key.shape), of="key")
+    check_shape("out_proj_weight", out_proj_weight, (E, E), of="in_proj_weight")
+    tensors = {"query": query, "key": key, "value": value}
+    tensors |= {"in_proj_weight": in_proj_weight, "out_proj_weight": out_proj_weight}
+    for name, bias, size in (
+        ("in_proj_bias", in_proj_bias, 3 * E),
+        ("out_proj_bias", out_proj_bias, E),
+    ):
+        if bias is not None:
+            tensors[name] = check_shape(name, bias, (size,), of="in_proj_weight")
+    for name, x in tensors.items():
+        if x.dtype != query.dtype:
+            raise TypeError(f"{name} must have query's dtype {query.dtype}, but got {x.dtype}")
+    check_same_device(tuple(tensors), *tensors.values())
+    num_heads = check_int("num_heads", num_heads, 1)
+    if E % num_heads:
+        raise ValueError(f"embed_dim must be divisible by num_heads, but got {E} and {num_heads}")
+    return num_heads
 
 
 _ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {"relu": F.relu, "gelu": F.gelu}
@@ -245,7 +280,9 @@ def multi_head_attention(
         (Tensor[B, L, E], Tensor[B, h, L, S]): the output and each head's weights (after
         dropout, as PyTorch returns them).
     """
-    _check_multi_head(query, key, value, num_heads, in_proj_weight)
+    num_heads = _check_multi_head(
+        query, key, value, num_heads, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias
+    )
     B, L, E = query.shape
     w_q, w_k, w_v = in_proj_weight.chunk(3)  # each [E, E]
     b_q, b_k, b_v = (None,) * 3 if in_proj_bias is None else in_proj_bias.chunk(3)

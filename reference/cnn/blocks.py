@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_shape
+from reference.checks import check_instance, check_int, check_module_input, check_shape
 
 # --8<-- [end:imports]
 
@@ -29,6 +29,11 @@ __all__ = [
     "linear_as_conv",
     "resnet50",
 ]
+
+
+def _channels(**sizes: int) -> tuple[int, ...]:
+    """Positive ints (channel counts, kernel sizes, strides), checked by name."""
+    return tuple(check_int(name, value, 1) for name, value in sizes.items())
 
 
 # --8<-- [start:channel_shuffle]
@@ -47,8 +52,9 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     """
     check_shape("input", input, ("B", "C", "H", "W"))
     B, C, H, W = input.shape
-    if not isinstance(groups, int) or groups < 1 or C % groups:
-        raise ValueError(f"groups must be a positive divisor of {C} channels, but got {groups}")
+    groups = check_int("groups", groups, 1)
+    if C % groups:
+        raise ValueError(f"groups must divide the input's {C} channels, but got {groups}")
     x = input.view(B, groups, C // groups, H, W)  # [B, g, C/g, H, W]
     return x.transpose(1, 2).reshape(B, C, H, W)  # [B, C/g, g, H, W] -> [B, C, H, W]
 
@@ -80,6 +86,10 @@ class DepthwiseSeparableConv2d(nn.Module):
         padding: int = 0,
     ) -> None:
         super().__init__()
+        in_channels, out_channels = _channels(in_channels=in_channels, out_channels=out_channels)
+        kernel_size, stride = _channels(kernel_size=kernel_size, stride=stride)
+        padding = check_int("padding", padding, 0)
+        self.in_channels = in_channels
         self.depthwise = nn.Conv2d(
             in_channels, in_channels, kernel_size, stride, padding, groups=in_channels
         )
@@ -87,6 +97,7 @@ class DepthwiseSeparableConv2d(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C_in, H, W] to Tensor[B, C_out, H', W']."""
+        check_module_input("x", x, self, ("B", self.in_channels, "H", "W"))
         return self.pointwise(self.depthwise(x))
 
 
@@ -126,6 +137,11 @@ class Inception(nn.Module):
         pool_proj: int,
     ) -> None:
         super().__init__()
+        in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj = _channels(
+            in_channels=in_channels, ch1x1=ch1x1, ch3x3red=ch3x3red, ch3x3=ch3x3,
+            ch5x5red=ch5x5red, ch5x5=ch5x5, pool_proj=pool_proj,
+        )  # fmt: skip
+        self.in_channels = in_channels
 
         def conv(i: int, o: int, k: int) -> nn.Sequential:
             return nn.Sequential(nn.Conv2d(i, o, k, padding=k // 2), nn.ReLU(inplace=True))
@@ -137,6 +153,7 @@ class Inception(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, in_channels, H, W] to Tensor[B, ch1x1 + ch3x3 + ch5x5 + pool_proj, H, W]."""
+        check_module_input("x", x, self, ("B", self.in_channels, "H", "W"))
         branches = (self.branch1, self.branch2, self.branch3, self.branch4)
         return torch.cat([branch(x) for branch in branches], dim=1)  # [B, sum of C, H, W]
 
@@ -168,6 +185,8 @@ class Bottleneck(nn.Module):
 
     def __init__(self, inplanes: int, planes: int, stride: int = 1) -> None:
         super().__init__()
+        inplanes, planes, stride = _channels(inplanes=inplanes, planes=planes, stride=stride)
+        self.inplanes = inplanes
         out_channels = planes * self.expansion
         self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(planes)
@@ -185,6 +204,7 @@ class Bottleneck(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, inplanes, H, W] to Tensor[B, 4 planes, H / stride, W / stride]."""
+        check_module_input("x", x, self, ("B", self.inplanes, "H", "W"))
         identity = x if self.downsample is None else self.downsample(x)
         out = self.relu(self.bn1(self.conv1(x)))  # [B, planes, H, W]
         out = self.relu(self.bn2(self.conv2(out)))  # [B, planes, H/s, W/s]
@@ -206,6 +226,7 @@ class ResNet50(nn.Module):
 
     def __init__(self, num_classes: int = 1000) -> None:
         super().__init__()
+        (num_classes,) = _channels(num_classes=num_classes)
         self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
         self.relu = nn.ReLU(inplace=True)
@@ -224,6 +245,7 @@ class ResNet50(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Images Tensor[B, 3, H, W] to class scores Tensor[B, num_classes]."""
+        check_module_input("x", x, self, ("B", 3, "H", "W"))
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))  # [B, 64, H/4, W/4]
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))  # [B, 2048, H/32, W/32]
         return self.fc(self.avgpool(x).flatten(1))  # [B, num_classes]
@@ -261,10 +283,17 @@ class DenseTransition(nn.Sequential):
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__()
+        in_channels, out_channels = _channels(in_channels=in_channels, out_channels=out_channels)
+        self.in_channels = in_channels
         self.norm = nn.BatchNorm2d(in_channels)
         self.relu = nn.ReLU(inplace=True)
         self.conv = nn.Conv2d(in_channels, out_channels, 1, bias=False)
         self.pool = nn.AvgPool2d(2, stride=2)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Tensor[B, in_channels, H, W] to Tensor[B, out_channels, H / 2, W / 2]."""
+        check_module_input("input", input, self, ("B", self.in_channels, "H", "W"))
+        return super().forward(input)
 
 
 # --8<-- [end:dense_transition]
@@ -284,6 +313,7 @@ class LeNet5(nn.Module):
 
     def __init__(self, num_classes: int = 10) -> None:
         super().__init__()
+        (num_classes,) = _channels(num_classes=num_classes)
         self.features = nn.Sequential(
             nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2),  # [B, 6, 14, 14]
             nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2),  # [B, 16, 5, 5]
@@ -295,6 +325,7 @@ class LeNet5(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Grey images Tensor[B, 1, 32, 32] to class scores Tensor[B, num_classes]."""
+        check_module_input("x", x, self, ("B", 1, 32, 32))
         return self.classifier(self.features(x))
 
 
@@ -321,6 +352,8 @@ def linear_as_conv(linear: nn.Linear, in_channels: int, height: int, width: int)
         nn.Conv2d: ``C -> out_features`` with an H x W kernel; its output is
         Tensor[B, out_features, 1, 1] on a Tensor[B, C, H, W] input.
     """
+    check_instance("linear", linear, nn.Linear)
+    in_channels, height, width = _channels(in_channels=in_channels, height=height, width=width)
     if linear.in_features != in_channels * height * width:
         raise ValueError(
             f"linear.in_features must equal in_channels * height * width = "
@@ -358,8 +391,10 @@ def add_as_concat_conv(conv: nn.Conv2d) -> nn.Conv2d:
         conv: a convolution with ``groups=1``.
 
     Returns:
-        nn.Conv2d: ``2 C_in -> C_out``, same kernel size, stride, padding and bias.
+        nn.Conv2d: ``2 C_in -> C_out``, same kernel size, stride, padding (mode included)
+        and bias.
     """
+    check_instance("conv", conv, nn.Conv2d)
     if conv.groups != 1:
         raise ValueError(f"conv.groups must be 1, but got {conv.groups}")
 
@@ -374,6 +409,8 @@ def add_as_concat_conv(conv: nn.Conv2d) -> nn.Conv2d:
         conv.padding if isinstance(conv.padding, str) else pair(conv.padding),
         pair(conv.dilation),
         bias=conv.bias is not None,
+        # every padding mode is linear: pad(a + b) = pad(a) + pad(b)
+        padding_mode=conv.padding_mode,
         device=conv.weight.device,
         dtype=conv.weight.dtype,
     )

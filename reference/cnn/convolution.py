@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from typing import overload
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from reference.checks import check_shape, check_tensor
+from reference.checks import check_floating, check_int, check_shape, check_tensor
 
 IntPair = int | tuple[int, int]  # a size given once for both axes, or as (height, width)
 # --8<-- [end:imports]
@@ -28,16 +29,16 @@ __all__ = ["conv2d", "conv_output_size", "conv_transpose2d", "conv_transpose_out
 # --8<-- [start:pair]
 def _pair(name: str, value: IntPair, low: int) -> tuple[int, int]:
     """``value`` as a ``(height, width)`` pair of ints, each at least ``low``."""
-    pair = (value, value) if isinstance(value, int) else value
+    pair = (value, value) if isinstance(value, int | np.integer) else value
     if (
         not isinstance(pair, tuple | list)
         or len(pair) != 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
+        or not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in pair)
     ):
         raise TypeError(f"{name} must be an int or a pair of ints, but got {value!r}")
     if min(pair) < low:
         raise ValueError(f"{name} must be at least {low}, but got {value!r}")
-    return tuple(pair)  # type: ignore[return-value]
+    return int(pair[0]), int(pair[1])
 
 
 # --8<-- [end:pair]
@@ -46,16 +47,18 @@ def _pair(name: str, value: IntPair, low: int) -> tuple[int, int]:
 # --8<-- [start:conv_output_size]
 def _output_size_1d(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
     span = size + 2 * p - d * (k - 1) - 1  # how far the first window's start can travel
-    if span < 0:
-        raise ValueError(
-            f"the kernel (extent {d * (k - 1) + 1}) is larger than the padded input "
-            f"(size {size} + 2 * padding {p} = {size + 2 * p})"
-        )
+    # // rounds towards -inf, as PyTorch's div_rtn: with ceil_mode a kernel a little larger
+    # than the input still gives one window
     out = (span + (s - 1 if ceil_mode else 0)) // s + 1
     # PyTorch's rule: with ceil_mode, the last window must start inside the input or the
     # left padding, never entirely in the right padding.
     if ceil_mode and (out - 1) * s >= size + p:
         out -= 1
+    if out < 1:
+        raise ValueError(
+            f"the kernel (extent {d * (k - 1) + 1}) is larger than the padded input "
+            f"(size {size} + 2 * padding {p} = {size + 2 * p})"
+        )
     return out
 
 
@@ -116,7 +119,7 @@ def conv_output_size(
         (3, 3)
     """
     args = (size, kernel_size, stride, padding, dilation)
-    scalar = all(isinstance(a, int) for a in args)
+    scalar = all(isinstance(a, int | np.integer) for a in args)
     sizes = _pair("size", size, 0)
     ks, ss = _pair("kernel_size", kernel_size, 1), _pair("stride", stride, 1)
     ps, ds = _pair("padding", padding, 0), _pair("dilation", dilation, 1)
@@ -182,7 +185,7 @@ def conv_transpose_output_size(
         112
     """
     args = (size, kernel_size, stride, padding, output_padding, dilation)
-    scalar = all(isinstance(a, int) for a in args)
+    scalar = all(isinstance(a, int | np.integer) for a in args)
     sizes, ks = _pair("size", size, 0), _pair("kernel_size", kernel_size, 1)
     ss, ps = _pair("stride", stride, 1), _pair("padding", padding, 0)
     ops, ds = _pair("output_padding", output_padding, 0), _pair("dilation", dilation, 1)
@@ -204,11 +207,11 @@ def conv_transpose_output_size(
 
 
 # --8<-- [start:conv2d]
-def _check_conv_args(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> None:
-    check_shape("input", input, ("B", "C", "H", "W"))
-    check_shape("weight", weight, ("C_out", "C_in/groups", "kH", "kW"))
-    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"groups must be a positive int, but got {groups!r}")
+def _check_conv_args(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> int:
+    check_floating("input", check_shape("input", input, ("B", "C", "H", "W")))
+    check_floating("weight", check_shape("weight", weight, ("C_out", "C_in/groups", "kH", "kW")))
+    groups = check_int("groups", groups, 1)
+    _check_like_input(input, weight, bias)
     c_in, c_out = input.shape[1], weight.shape[0]
     if c_in % groups or c_out % groups:
         raise ValueError(
@@ -221,7 +224,21 @@ def _check_conv_args(input: Tensor, weight: Tensor, bias: Tensor | None, groups:
             f"channels in {groups} groups, but got {tuple(weight.shape)}"
         )
     if bias is not None:
-        check_shape("bias", bias, (c_out,))
+        check_shape("bias", bias, (c_out,), of="weight")
+    return groups
+
+
+def _check_like_input(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """``weight`` and ``bias`` must have the input's dtype and device, as torch requires."""
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is None:
+            continue
+        check_tensor(name, value)
+        if value.dtype != input.dtype or value.device != input.device:
+            raise TypeError(
+                f"{name} must have the input's dtype and device ({input.dtype}, "
+                f"{input.device}), but got {value.dtype} on {value.device}"
+            )
 
 
 def conv2d(
@@ -253,7 +270,7 @@ def conv2d(
         ValueError: bad shapes, channels not divisible by ``groups``, a kernel larger
             than the padded input.
     """
-    _check_conv_args(input, weight, bias, groups)
+    groups = _check_conv_args(input, weight, bias, groups)
     B, _, H, W = input.shape
     C_out, C_g, kH, kW = weight.shape
     ss, ps = _pair("stride", stride, 1), _pair("padding", padding, 0)
@@ -261,7 +278,8 @@ def conv2d(
     H_out, W_out = conv_output_size((H, W), (kH, kW), ss, ps, ds)
     cols = F.unfold(input, (kH, kW), dilation=ds, padding=ps, stride=ss)  # [B, C_in*kH*kW, L]
     cols = cols.view(B, groups, C_g * kH * kW, H_out * W_out)  # [B, g, C_g*kH*kW, L]
-    kernels = weight.view(groups, C_out // groups, C_g * kH * kW)  # [g, C_out/g, C_g*kH*kW]
+    # reshape, not view: a channels-last or transposed weight has other strides
+    kernels = weight.reshape(groups, C_out // groups, C_g * kH * kW)  # [g, C_out/g, C_g*kH*kW]
     out = kernels.unsqueeze(0) @ cols  # [B, g, C_out/g, L]
     out = out.view(B, C_out, H_out, W_out)
     return out if bias is None else out + bias.view(1, C_out, 1, 1)
@@ -298,15 +316,21 @@ def conv_transpose2d(
     Returns:
         Tensor[B, C_out, H', W']: with ``H'`` from :func:`conv_transpose_output_size`.
     """
-    check_tensor("input", input)
-    check_shape("weight", weight, ("C_in", "C_out/groups", "kH", "kW"))
-    check_shape("input", input, ("B", weight.shape[0], "H", "W"))
+    check_floating("input", input)
+    check_floating("weight", check_shape("weight", weight, ("C_in", "C_out/groups", "kH", "kW")))
+    check_shape("input", input, ("B", weight.shape[0], "H", "W"), of="weight")
+    groups = check_int("groups", groups, 1)
+    _check_like_input(input, weight, bias)
     B, _, H, W = input.shape
     C_out = weight.shape[1] * groups
     size = conv_transpose_output_size(
         (H, W), (weight.shape[2], weight.shape[3]), stride, padding, output_padding, dilation
     )
-    with torch.enable_grad():
+    # Autograd is off under inference_mode and refuses its tensors: leave that mode and
+    # work on ordinary copies (clone() outside inference_mode makes one).
+    with torch.inference_mode(False), torch.enable_grad():
+        if input.is_inference() or weight.is_inference():
+            input, weight = input.clone(), weight.clone()
         x = input.new_zeros(B, C_out, *size, requires_grad=True)
         y = conv2d(x, weight, None, stride, padding, dilation, groups)  # [B, C_in, >= H, >= W]
         # an output_padding of at least the stride (allowed when dilation > stride) lets the
@@ -314,7 +338,7 @@ def conv_transpose2d(
         y = y[:, :, :H, :W]  # [B, C_in, H, W]
         (out,) = torch.autograd.grad(y, x, grad_outputs=input, create_graph=True)
     if bias is not None:
-        check_shape("bias", bias, (C_out,))
+        check_shape("bias", bias, (C_out,), of="weight and groups")
         out = out + bias.view(1, C_out, 1, 1)
     return out
 

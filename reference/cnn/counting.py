@@ -15,7 +15,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_tensor
+from reference.checks import check_int, check_tensor
 
 # --8<-- [end:imports]
 
@@ -38,6 +38,11 @@ def conv2d_parameters(
     Returns:
         The number of parameters.
     """
+    in_channels, out_channels = (
+        check_int("in_channels", in_channels, 1),
+        check_int("out_channels", out_channels, 1),
+    )
+    kernel_size, groups = check_int("kernel_size", kernel_size, 1), check_int("groups", groups, 1)
     if in_channels % groups or out_channels % groups:
         raise ValueError(
             f"in_channels ({in_channels}) and out_channels ({out_channels}) must both be "

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from reference.checks import check_range, check_shape
+from reference.checks import check_floating, check_int, check_range, check_shape
 from reference.cnn.convolution import IntPair, _pair, conv_output_size
 
 # --8<-- [end:imports]
@@ -56,9 +56,13 @@ def _windows(
 def _check_pool(
     input: Tensor, kernel_size: IntPair, stride: IntPair | None, padding: IntPair
 ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
-    check_shape("input", input, ("B", "C", "H", "W"))
+    check_floating("input", check_shape("input", input, ("B", "C", "H", "W")))
     ks = _pair("kernel_size", kernel_size, 1)
-    ss = ks if stride is None or stride == () else _pair("stride", stride, 1)
+    # torch reads an empty tuple as "no stride given", like None
+    if stride is None or (isinstance(stride, tuple | list) and len(stride) == 0):
+        ss = ks
+    else:
+        ss = _pair("stride", stride, 1)
     ps = _pair("padding", padding, 0)
     if ps[0] > ks[0] // 2 or ps[1] > ks[1] // 2:
         raise ValueError(f"padding must be at most half the kernel size {ks}, but got {ps}")
@@ -124,16 +128,25 @@ def max_pool2d(
     Returns:
         Tensor[B, C, H', W'], and Tensor[B, C, H', W'] of int64 indices if asked. A
         window that lies wholly in the padding (possible with dilation) gives ``-inf``.
+        The index is PyTorch's: the last NaN of the window if it has one, else the first
+        maximum, else (all ``-inf``) the window's first pixel inside the input.
     """
     ks, ss, ps = _check_pool(input, kernel_size, stride, padding)
     ds = _pair("dilation", dilation, 1)
     windows = _windows(input, ks, ss, ps, ds, ceil_mode, -math.inf)  # [B, C, kH*kW, H', W']
-    values, which = windows.max(dim=2)  # NaN wins, as in PyTorch
+    values = windows.amax(dim=2)  # NaN wins, as in PyTorch
     if not return_indices:
         return values
     B, C, H, W = input.shape
     flat = torch.arange(H * W, dtype=torch.float64, device=input.device).view(1, 1, H, W)
     positions = _windows(flat, ks, ss, ps, ds, ceil_mode, -1.0)  # [1, 1, kH*kW, H', W']
+    # PyTorch scans a window in order and takes a value that is larger or NaN: so the last
+    # NaN, or the first maximum, starting from the first pixel inside the input
+    inside = positions >= 0
+    nan = windows.isnan()
+    last_nan = windows.shape[2] - 1 - nan.flip(2).byte().argmax(dim=2)  # [B, C, H', W']
+    first_max = ((windows == values.unsqueeze(2)) & inside).byte().argmax(dim=2)
+    which = torch.where(nan.any(dim=2), last_nan, first_max)
     indices = positions.expand(B, C, -1, -1, -1).gather(2, which.unsqueeze(2)).squeeze(2)
     return values, indices.long()  # meaningless where a window lies wholly in the padding
 
@@ -178,7 +191,7 @@ def avg_pool2d(
     """
     ks, ss, ps = _check_pool(input, kernel_size, stride, padding)
     if divisor_override is not None:
-        check_range("divisor_override", divisor_override, 1)
+        divisor_override = check_int("divisor_override", divisor_override, 1)
     ones = (1, 1)
     sums = _windows(input, ks, ss, ps, ones, ceil_mode, 0.0).sum(dim=2)  # [B, C, H', W']
     if divisor_override is not None:
@@ -227,7 +240,8 @@ def nearest_interpolate(
 
     This is PyTorch's (and OpenCV's ``INTER_NEAREST``) legacy rule, which is not centred:
     it shifts the image by up to half a pixel. ``mode="nearest-exact"`` uses
-    ``floor((i + 0.5) * in / out)``.
+    ``floor((i + 0.5) * in / out)``. It only copies values, so it works for every dtype
+    (PyTorch has no kernel for some integer types).
 
     Args:
         input (Tensor[B, C, H, W]): images or feature maps.
@@ -239,16 +253,25 @@ def nearest_interpolate(
     """
     (H_out, W_out), (step_h, step_w) = _output_size(input, size, scale_factor)
     H, W = input.shape[2:]
-    rows = _nearest_indices(H, H_out, step_h, input.device)  # [H']
-    cols = _nearest_indices(W, W_out, step_w, input.device)  # [W']
+    given = size is None  # the step comes from scale_factor, not from the two sizes
+    rows = _nearest_indices(H, H_out, step_h if given else None, input.device)  # [H']
+    cols = _nearest_indices(W, W_out, step_w if given else None, input.device)  # [W']
     return input[:, :, rows][:, :, :, cols]
 
 
-def _nearest_indices(n_in: int, n_out: int, step: float, device: torch.device) -> Tensor:
+def _nearest_indices(n_in: int, n_out: int, step: float | None, device: torch.device) -> Tensor:
+    """PyTorch's source rows, to the bit: it computes the step in float32, as ``in / out``
+    or, when a ``scale_factor`` is given, as ``1 / scale_factor``."""
     i = torch.arange(n_out, device=device)
+    if n_out == n_in:
+        return i
     if n_out == 2 * n_in:  # PyTorch's shortcut, which wins over a scale_factor of e.g. 2.2
         return i // 2
-    return (i.double() * step).floor().long().clamp(max=n_in - 1)
+    if step is None:
+        scale = torch.tensor(float(n_in), dtype=torch.float32, device=device) / n_out
+    else:
+        scale = torch.tensor(step, dtype=torch.float32, device=device)
+    return (i.float() * scale).floor().long().clamp(max=n_in - 1)
 
 
 def _linear_weights(
@@ -274,7 +297,8 @@ def bilinear_interpolate(
     """``F.interpolate(mode="bilinear")``: linear interpolation along rows, then columns.
 
     Args:
-        input (Tensor[B, C, H, W]): floating-point images or feature maps.
+        input (Tensor[B, C, H, W]): floating-point images or feature maps (PyTorch also
+            takes ``uint8``, with a fixed-point kernel; convert to float here).
         size: the output ``(H', W')`` (or one int for both).
         scale_factor: instead of ``size``: ``H' = floor(H * scale_factor)``.
         align_corners: ``True`` maps the centres of the corner pixels onto each other
@@ -285,6 +309,7 @@ def bilinear_interpolate(
         Tensor[B, C, H', W'].
     """
     (H_out, W_out), (step_h, step_w) = _output_size(input, size, scale_factor)
+    check_floating("input", input)  # weights cast to uint8 would be 0 or 1
     H, W = input.shape[2:]
     top, bottom, wy = _linear_weights(H, H_out, step_h, align_corners, input.device)
     left, right, wx = _linear_weights(W, W_out, step_w, align_corners, input.device)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_shape
+from reference.checks import check_data, check_floating, check_instance, check_int, check_shape
 
 # --8<-- [end:imports]
 
@@ -83,8 +83,7 @@ def receptive_field_trace(
         ``(name, ReceptiveField)`` for each conv/pool layer; empty if there is none.
         Anything else (activations, BatchNorm, global pooling, linear) is ignored.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, but got {type(model).__name__}")
+    check_instance("model", model, nn.Module)
     size, jump, start = 1, 1, 0.0
     trace = []
     for name, layer in model.named_modules():
@@ -143,8 +142,7 @@ def linearise(model: nn.Module) -> nn.Module:
     Returns:
         nn.Module: the linear copy.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, but got {type(model).__name__}")
+    check_instance("model", model, nn.Module)
     model = copy.deepcopy(model).eval()
     for parent in list(model.modules()):
         for name, child in parent.named_children():
@@ -173,7 +171,9 @@ def gradient_field(model: nn.Module, input: Tensor, row: int, col: int) -> Tenso
     Returns:
         Tensor[H, W]: non-negative.
     """
-    check_shape("input", input, ("B", "C", "H", "W"))
+    check_instance("model", model, nn.Module)
+    check_floating("input", check_data("input", check_shape("input", input, ("B", "C", "H", "W"))))
+    row, col = check_int("row", row, 0), check_int("col", col, 0)
     x = input.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         out = model(x)

@@ -15,7 +15,20 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from reference.checks import check_in, check_range, check_shape
+from reference.checks import (
+    as_floating,
+    check_bounds,
+    check_finite,
+    check_floating,
+    check_in,
+    check_int,
+    check_integer,
+    check_nonempty,
+    check_range,
+    check_real,
+    check_same_device,
+    check_shape,
+)
 from reference.detection.boxes import box_iou
 
 # --8<-- [end:imports]
@@ -29,6 +42,22 @@ __all__ = [
     "ssd_scales",
     "wh_iou",
 ]
+
+
+def _positive_numbers(name: str, values: object) -> list[float]:
+    """A non-empty sequence of positive finite numbers."""
+    if isinstance(values, str | Tensor) or not isinstance(values, Sequence):
+        raise TypeError(f"{name} must be a sequence of numbers, but got {type(values).__name__}")
+    if len(values) == 0:
+        raise ValueError(f"{name} must not be empty, but got {list(values)}")
+    return [check_range(f"{name}[{i}]", v, 0, low_inclusive=False) for i, v in enumerate(values)]
+
+
+def _size_pair(name: str, value: object) -> tuple[int, int]:
+    """``(height, width)``: two positive ints."""
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise TypeError(f"{name} must be a pair (height, width), but got {value!r}")
+    return check_int(name, value[0], 1), check_int(name, value[1], 1)
 
 
 # --8<-- [start:grid_anchors]
@@ -50,10 +79,7 @@ def cell_anchors(
         Tensor[A, 4]: ``(x1, y1, x2, y2)``, ratio-major: all sizes of the first ratio first.
     """
     for name, values in (("sizes", sizes), ("aspect_ratios", aspect_ratios)):
-        if len(values) == 0:
-            raise ValueError(f"{name} must not be empty, but got {list(values)}")
-        for i, v in enumerate(values):
-            check_range(f"{name}[{i}]", v, 0, low_inclusive=False)
+        _positive_numbers(name, values)
     scales = torch.as_tensor(sizes, dtype=dtype)  # [S]
     ratios = torch.as_tensor(aspect_ratios, dtype=dtype)  # [R]
     h = (ratios.sqrt()[:, None] * scales).reshape(-1)  # [R*S]
@@ -88,15 +114,17 @@ def grid_anchors(
         Tensor[sum_i H_i W_i A_i, 4]: map by map, cell by cell in row-major order, and
         within a cell in the order of ``cell_anchors``.
     """
+    H, W = _size_pair("image_size", image_size)
+    offset = check_range("offset", offset)
     if not len(feature_sizes) == len(sizes) == len(aspect_ratios):
         raise ValueError(
             "feature_sizes, sizes and aspect_ratios must have one entry per feature map, "
             f"but got {len(feature_sizes)}, {len(sizes)} and {len(aspect_ratios)}"
         )
-    H, W = image_size
     out = []
-    for (Hf, Wf), s, r in zip(feature_sizes, sizes, aspect_ratios, strict=True):
-        if not (1 <= Hf <= H and 1 <= Wf <= W):
+    for i, (size, s, r) in enumerate(zip(feature_sizes, sizes, aspect_ratios, strict=True)):
+        Hf, Wf = _size_pair(f"feature_sizes[{i}]", size)
+        if not (Hf <= H and Wf <= W):
             raise ValueError(f"feature_sizes must be within [1, {image_size}], but got {(Hf, Wf)}")
         stride_y, stride_x = H // Hf, W // Wf
         ys = (torch.arange(Hf, dtype=dtype) + offset) * stride_y  # [H_i]
@@ -111,6 +139,11 @@ def grid_anchors(
 # --8<-- [end:grid_anchors]
 
 
+def _device_of(generator: torch.Generator | None) -> torch.device:
+    """Where random numbers are drawn: the generator's device, by default the CPU."""
+    return generator.device if generator is not None else torch.device("cpu")
+
+
 # --8<-- [start:kmeans_anchors]
 def wh_iou(wh1: Tensor, wh2: Tensor) -> Tensor:
     """IoU of box *shapes*: boxes of widths and heights ``(w, h)`` placed on a common corner.
@@ -122,8 +155,10 @@ def wh_iou(wh1: Tensor, wh2: Tensor) -> Tensor:
     Returns:
         Tensor[N, M]: ``min(w) min(h) / (w1 h1 + w2 h2 - min(w) min(h))``.
     """
-    check_shape("wh1", wh1, ("N", 2))
-    check_shape("wh2", wh2, ("M", 2))
+    for name, wh in (("wh1", wh1), ("wh2", wh2)):
+        check_real(name, check_shape(name, wh, ("N", 2)))
+        check_bounds(name, check_finite(name, wh), 0)  # a negative width is no shape
+    check_same_device(("wh1", "wh2"), wh1, wh2)
     zeros1, zeros2 = torch.zeros_like(wh1), torch.zeros_like(wh2)
     return box_iou(torch.cat([zeros1, wh1], 1), torch.cat([zeros2, wh2], 1))  # [N, M]
 
@@ -158,15 +193,16 @@ def kmeans_anchors(
         box's centroid, and the mean IoU of each box with its centroid.
     """
     check_shape("wh", wh, ("N", 2))
+    check_nonempty("wh", wh)
+    check_finite("wh", as_floating("wh", wh))
     check_in("reduction", reduction, ("mean", "median"))
-    check_range("max_iter", max_iter, 1)
-    check_range("k", k, 1, wh.shape[0])
+    k, max_iter = check_int("k", k, 1, wh.shape[0]), check_int("max_iter", max_iter, 1)
     if bool((wh <= 0).any()):
         raise ValueError(f"wh must be positive, but got {wh[(wh <= 0).any(1)][0].tolist()}")
     wh = wh.to(torch.float64)
-    first = torch.randperm(wh.shape[0], generator=generator)[:k]
+    first = torch.randperm(wh.shape[0], generator=generator, device=_device_of(generator))[:k]
     centroids = wh[first].clone()  # [k, 2]
-    assignment = torch.full((wh.shape[0],), -1, dtype=torch.long)
+    assignment = torch.full((wh.shape[0],), -1, dtype=torch.long, device=wh.device)
     for _ in range(max_iter):
         new_assignment = wh_iou(wh, centroids).argmax(dim=1)  # [N]
         if torch.equal(new_assignment, assignment):
@@ -203,9 +239,9 @@ def ssd_scales(num_maps: int, s_min: float = 0.2, s_max: float = 0.9) -> list[fl
     Returns:
         ``m + 1`` scales.
     """
-    check_range("num_maps", num_maps, 2)
-    check_range("s_min", s_min, 0, low_inclusive=False)
-    check_range("s_max", s_max, s_min, 1)
+    num_maps = check_int("num_maps", num_maps, 2)
+    s_min = check_range("s_min", s_min, 0, low_inclusive=False)
+    s_max = check_range("s_max", s_max, s_min, 1)
     step = (s_max - s_min) / (num_maps - 1)
     return [s_min + step * k for k in range(num_maps)] + [1.0]
 
@@ -241,12 +277,16 @@ def ssd_prior_boxes(
             f"need one aspect_ratios entry per map and len(feature_sizes) + 1 = {m + 1} scales, "
             f"but got {len(aspect_ratios)} and {len(scales)}"
         )
+    scales = _positive_numbers("scales", scales)
     out = []
-    for k, (Hk, Wk) in enumerate(feature_sizes):
+    for k, size in enumerate(feature_sizes):
+        Hk, Wk = _size_pair(f"feature_sizes[{k}]", size)
         s, s_next = scales[k], scales[k + 1]
         wh = [(s, s), (math.sqrt(s * s_next),) * 2]
-        for a in aspect_ratios[k]:
-            check_range("aspect_ratios[k][i]", a, 0, low_inclusive=False)
+        if isinstance(aspect_ratios[k], str) or not isinstance(aspect_ratios[k], Sequence):
+            raise TypeError(f"aspect_ratios[{k}] must be a sequence of numbers")
+        for i, a in enumerate(aspect_ratios[k]):
+            a = check_range(f"aspect_ratios[{k}][{i}]", a, 0, low_inclusive=False)
             wh += [(s * math.sqrt(a), s / math.sqrt(a)), (s / math.sqrt(a), s * math.sqrt(a))]
         wh_t = torch.tensor(wh, dtype=dtype)  # [A, 2]
         if clip:
@@ -282,9 +322,11 @@ def hard_negative_mining(loss: Tensor, labels: Tensor, neg_pos_ratio: int = 3) -
     Returns:
         Tensor[B, P] (bool): the negatives to train on. Train on ``labels > 0`` as well.
     """
-    check_shape("loss", loss, ("B", "P"))
-    check_shape("labels", labels, tuple(loss.shape))
-    check_range("neg_pos_ratio", neg_pos_ratio, 0)
+    check_floating("loss", check_shape("loss", loss, ("B", "P")))
+    check_finite("loss", loss)  # NaN has no rank
+    check_shape("labels", check_integer("labels", labels), tuple(loss.shape), of="loss")
+    check_same_device(("loss", "labels"), loss, labels)
+    neg_pos_ratio = check_int("neg_pos_ratio", neg_pos_ratio, 0)
     positive = labels > 0  # [B, P]
     num_neg = neg_pos_ratio * positive.sum(dim=1, keepdim=True)  # [B, 1]
     ranked = loss.masked_fill(positive, -math.inf)  # positives go to the back of the queue

@@ -11,7 +11,15 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_shape, check_tensor
+from reference.checks import (
+    check_finite,
+    check_int,
+    check_nonempty,
+    check_range,
+    check_same_device,
+    check_shape,
+    check_tensor,
+)
 from reference.detection.boxes import _check_boxes
 
 # --8<-- [end:imports]
@@ -24,6 +32,8 @@ def _check_mosaic_inputs(
     images: Sequence[Tensor], boxes: Sequence[Tensor], labels: Sequence[Tensor]
 ) -> None:
     for name, items in (("images", images), ("boxes", boxes), ("labels", labels)):
+        if not isinstance(items, list | tuple):
+            raise TypeError(f"{name} must be a list of 4 tensors, but got {type(items).__name__}")
         if len(items) != 4:
             raise ValueError(f"{name} must hold 4 items, one per image, but got {len(items)}")
     for k in range(4):
@@ -34,8 +44,15 @@ def _check_mosaic_inputs(
                 f"{tuple(images[0].shape)} {images[0].dtype} and images[{k}] is "
                 f"{tuple(image.shape)} {image.dtype}"
             )
-        _check_boxes(f"boxes[{k}]", check_tensor(f"boxes[{k}]", boxes[k]))
-        check_shape(f"labels[{k}]", labels[k], (len(boxes[k]),))
+        check_nonempty(f"images[{k}]", image)
+        check_finite(
+            f"boxes[{k}]", _check_boxes(f"boxes[{k}]", check_tensor(f"boxes[{k}]", boxes[k]))
+        )
+        check_shape(f"labels[{k}]", labels[k], (len(boxes[k]),), of=f"boxes[{k}]")
+        check_same_device(
+            ("images[0]", f"images[{k}]", f"boxes[{k}]", f"labels[{k}]"),
+            images[0], image, boxes[k], labels[k],
+        )  # fmt: skip
 
 
 def mosaic(
@@ -71,11 +88,24 @@ def mosaic(
         Tensor[M]; boxes in the order image 0's, then image 1's, and so on.
     """
     _check_mosaic_inputs(images, boxes, labels)
-    check_range("size", size, 2)
-    check_range("min_size", min_size, 0)
+    size = check_int("size", size, 2)
+    min_size = check_range("min_size", min_size, 0)
+    fill = check_range("fill", fill)
+    if not images[0].is_floating_point():  # the canvas must hold the fill value exactly
+        info = torch.iinfo(images[0].dtype)
+        if fill != int(fill) or not info.min <= fill <= info.max:
+            raise ValueError(
+                f"fill must be an integer in [{info.min}, {info.max}] for {images[0].dtype} "
+                f"images, but got {fill}"
+            )
+    device = images[0].device
     lo, hi = size // 4, size - size // 4
-    xc, yc = (int(v) for v in torch.randint(lo, hi + 1, (2,), generator=generator))
-    canvas = torch.full((size, size, images[0].shape[2]), fill, dtype=images[0].dtype)
+    # drawn on the CPU (and with the generator's device, if one is given): two integers
+    draw_on = generator.device if generator is not None else torch.device("cpu")
+    xc, yc = (int(v) for v in torch.randint(lo, hi + 1, (2,), generator=generator, device=draw_on))
+    canvas = torch.full(
+        (size, size, images[0].shape[2]), fill, dtype=images[0].dtype, device=device
+    )
     kept_boxes, kept_labels = [], []
     for k, (image, box, label) in enumerate(zip(images, boxes, labels, strict=True)):
         h, w = image.shape[:2]
@@ -85,9 +115,10 @@ def mosaic(
         x0, y0 = max(dx, 0), max(dy, 0)  # the visible part, in canvas pixels
         x1, y1 = min(dx + w, size), min(dy + h, size)
         canvas[y0:y1, x0:x1] = image[y0 - dy : y1 - dy, x0 - dx : x1 - dx]
-        shifted = box.to(torch.float64) + torch.tensor([dx, dy, dx, dy], dtype=torch.float64)
-        low = torch.tensor([x0, y0, x0, y0], dtype=torch.float64)
-        high = torch.tensor([x1, y1, x1, y1], dtype=torch.float64)
+        corners = box.new_tensor(
+            [[dx, dy, dx, dy], [x0, y0, x0, y0], [x1, y1, x1, y1]], dtype=torch.float64
+        )
+        shifted, low, high = box.to(torch.float64) + corners[0], corners[1], corners[2]
         clipped = torch.maximum(torch.minimum(shifted, high), low)  # [N_k, 4]
         wh = clipped[:, 2:] - clipped[:, :2]
         keep = (wh > 0).all(dim=1) & (wh >= min_size).all(dim=1)

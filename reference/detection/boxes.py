@@ -18,7 +18,7 @@ import math
 import torch
 from torch import Tensor
 
-from reference.checks import check_shape
+from reference.checks import check_data, check_real, check_shape
 from reference.reduction import reduce_loss
 
 # --8<-- [end:imports]
@@ -38,7 +38,9 @@ __all__ = [
 # --8<-- [start:check_boxes]
 def _check_boxes(name: str, boxes: Tensor, pairwise: bool = True) -> Tensor:
     """Validate boxes Tensor[N, 4] (Tensor[..., 4] if not pairwise) with x1 <= x2, y1 <= y2."""
-    check_shape(name, boxes, ("N", 4) if pairwise else ("...", 4))
+    check_data(
+        name, check_real(name, check_shape(name, boxes, ("N", 4) if pairwise else ("...", 4)))
+    )
     bad = (boxes[..., 2] < boxes[..., 0]) | (boxes[..., 3] < boxes[..., 1])
     if bool(bad.any()):
         first = boxes.reshape(-1, 4)[bad.reshape(-1)][0].tolist()

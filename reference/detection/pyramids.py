@@ -15,8 +15,18 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_in, check_range, check_shape
+from reference.checks import (
+    check_finite,
+    check_floating,
+    check_in,
+    check_int,
+    check_module_input,
+    check_range,
+    check_sequence,
+    check_shape,
+)
 from reference.cnn.pooling import max_pool2d, nearest_interpolate
+from reference.detection.boxes import _check_boxes
 
 # --8<-- [end:imports]
 
@@ -44,11 +54,18 @@ def top_down_merge(laterals: Sequence[Tensor]) -> list[Tensor]:
         where ``up`` is nearest-neighbour resizing to exactly ``(H_i, W_i)``, so odd sizes
         (25 -> 13 -> 7) work too.
     """
-    if len(laterals) == 0:
-        raise ValueError("laterals must hold at least one feature map, but got none")
-    C = check_shape("laterals[0]", laterals[0], ("B", "C", "H", "W")).shape[1]
+    check_sequence("laterals", laterals, "a list of tensors", nonempty=True)
+    first = check_floating(
+        "laterals[0]", check_shape("laterals[0]", laterals[0], ("B", "C", "H", "W"))
+    )
+    B, C = first.shape[:2]
     for i, lateral in enumerate(laterals):
-        check_shape(f"laterals[{i}]", lateral, ("B", C, "H", "W"))
+        check_shape(f"laterals[{i}]", lateral, (B, C, "H", "W"), of="laterals[0]")
+        if lateral.dtype != first.dtype or lateral.device != first.device:
+            raise TypeError(
+                f"laterals[{i}] must have the dtype and device of laterals[0] ({first.dtype}, "
+                f"{first.device}), but got {lateral.dtype} on {lateral.device}"
+            )
     merged = [laterals[-1]]
     for lateral in reversed(laterals[:-1]):  # from coarse to fine
         H, W = lateral.shape[-2:]
@@ -81,11 +98,12 @@ class FeaturePyramidNetwork(nn.Module):
         self, in_channels_list: Sequence[int], out_channels: int, *, extra_pool: bool = False
     ) -> None:
         super().__init__()
-        if len(in_channels_list) == 0:
-            raise ValueError("in_channels_list must not be empty, but got []")
-        for i, c in enumerate(in_channels_list):
-            check_range(f"in_channels_list[{i}]", c, 1)
-        check_range("out_channels", out_channels, 1)
+        check_sequence("in_channels_list", in_channels_list, "a list of ints", nonempty=True)
+        in_channels_list = [
+            check_int(f"in_channels_list[{i}]", c, 1) for i, c in enumerate(in_channels_list)
+        ]
+        out_channels = check_int("out_channels", out_channels, 1)
+        self.in_channels_list = in_channels_list
         self.lateral = nn.ModuleList(nn.Conv2d(c, out_channels, 1) for c in in_channels_list)
         # the 3x3 convolution smooths the aliasing that nearest upsampling adds
         self.output = nn.ModuleList(
@@ -114,7 +132,12 @@ class FeaturePyramidNetwork(nn.Module):
                 f"x must hold {len(self.lateral)} maps, one per entry of in_channels_list, "
                 f"but got {len(x)}"
             )
-        laterals = [conv(m) for conv, m in zip(self.lateral, x.values(), strict=True)]
+        maps = list(x.values())
+        first = next(iter(x))
+        batch = check_shape(f"x[{first!r}]", maps[0], ("B", "C", "H", "W")).shape[0]
+        for (name, m), c in zip(x.items(), self.in_channels_list, strict=True):
+            check_module_input(f"x[{name!r}]", m, self, (batch, c, "H", "W"))
+        laterals = [conv(m) for conv, m in zip(self.lateral, maps, strict=True)]
         merged = top_down_merge(laterals)
         outputs = [conv(m) for conv, m in zip(self.output, merged, strict=True)]
         result = dict(zip(x.keys(), outputs, strict=True))
@@ -152,7 +175,11 @@ def fpn_level(
         Tensor[N] (int64): the level ``k``. (torchvision returns ``k - k_min``, an index
         into its list of maps.)
     """
-    check_shape("boxes", boxes, ("N", 4))
+    check_finite("boxes", _check_boxes("boxes", boxes))
+    k_min, k_max = check_int("k_min", k_min), check_int("k_max", k_max)
+    canonical_level = check_int("canonical_level", canonical_level)
+    canonical_size = check_range("canonical_size", canonical_size, 0, low_inclusive=False)
+    eps = check_range("eps", eps, 0)
     if k_min > k_max:
         raise ValueError(f"k_min must be at most k_max, but got {k_min} > {k_max}")
     size = ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).sqrt()  # [N]
@@ -191,12 +218,10 @@ def spatial_pyramid_pool(
         Tensor[B, C * sum(n^2)]: per level, the ``C x n x n`` pooled values flattened
         channel-major, levels concatenated in the order given.
     """
-    check_shape("input", input, ("B", "C", "H", "W"))
+    check_floating("input", check_shape("input", input, ("B", "C", "H", "W")))
     check_in("mode", mode, ("max", "avg"))
-    if len(output_sizes) == 0:
-        raise ValueError("output_sizes must not be empty, but got ()")
-    for i, n in enumerate(output_sizes):
-        check_range(f"output_sizes[{i}]", n, 1)
+    check_sequence("output_sizes", output_sizes, "a sequence of ints", nonempty=True)
+    output_sizes = [check_int(f"output_sizes[{i}]", n, 1) for i, n in enumerate(output_sizes)]
     B, C, H, W = input.shape
     # max and mean over a rectangle are separable: pool the rows of each bin, then the columns
     reduce = (lambda t, dim: t.amax(dim)) if mode == "max" else (lambda t, dim: t.mean(dim))
@@ -227,8 +252,10 @@ def spp_block(input: Tensor, kernel_sizes: Sequence[int] = (5, 9, 13)) -> Tensor
         concatenated along channels.
     """
     check_shape("input", input, ("B", "C", "H", "W"))
+    check_sequence("kernel_sizes", kernel_sizes, "a sequence of ints")
+    kernel_sizes = [check_int(f"kernel_sizes[{i}]", k, 1) for i, k in enumerate(kernel_sizes)]
     for i, k in enumerate(kernel_sizes):
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1 or k % 2 == 0:
+        if k % 2 == 0:
             raise ValueError(f"kernel_sizes[{i}] must be a positive odd int, but got {k!r}")
     pooled = [max_pool2d(input, k, stride=1, padding=k // 2) for k in kernel_sizes]
     return torch.cat([input, *pooled], dim=1)  # [B, C*(1+len(kernel_sizes)), H, W]
@@ -250,8 +277,11 @@ def sppf(input: Tensor, kernel_size: int = 5, repeats: int = 3) -> Tensor:
         Tensor[B, C * (1 + repeats), H, W]: the input and each pool's output, concatenated.
     """
     check_shape("input", input, ("B", "C", "H", "W"))
-    check_range("repeats", repeats, 1)
-    if kernel_size < 1 or kernel_size % 2 == 0:
+    repeats, kernel_size = (
+        check_int("repeats", repeats, 1),
+        check_int("kernel_size", kernel_size, 1),
+    )
+    if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd and positive, but got {kernel_size}")
     outputs = [input]
     for _ in range(repeats):

@@ -17,8 +17,20 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_same_length, check_shape
-from reference.detection.anchors import cell_anchors
+from reference.checks import (
+    as_floating,
+    check_data,
+    check_finite,
+    check_floating,
+    check_int,
+    check_nonempty,
+    check_range,
+    check_same_device,
+    check_same_length,
+    check_sequence,
+    check_shape,
+)
+from reference.detection.anchors import _device_of, _size_pair, cell_anchors
 from reference.detection.boxes import _check_boxes, box_iou
 
 # --8<-- [end:imports]
@@ -52,8 +64,8 @@ def rpn_anchors(
         Tensor[H * W * A, 4]: ``(x1, y1, x2, y2)``, position-major: the ``A`` anchors of
         cell ``(0, 0)`` first, ratio-major within a cell.
     """
-    H, W = (int(check_range("feature_size", n, 1)) for n in feature_size)
-    check_range("stride", stride, 1)
+    H, W = _size_pair("feature_size", feature_size)
+    stride = check_int("stride", stride, 1)
     base = cell_anchors(sizes, aspect_ratios, dtype)  # [A, 4] around (0, 0)
     ys, xs = torch.meshgrid(
         torch.arange(H, dtype=dtype) * stride, torch.arange(W, dtype=dtype) * stride, indexing="ij"
@@ -91,17 +103,20 @@ def assign_anchors(
         Tensor[N] (int64), the index of each anchor's best ground-truth box (meaningful
         only where ``labels == 1``).
     """
-    _check_boxes("anchors", anchors)
-    _check_boxes("gt_boxes", gt_boxes)
-    if len(gt_boxes) == 0 or len(anchors) == 0:
+    for name, value in (("anchors", anchors), ("gt_boxes", gt_boxes)):
+        check_nonempty(name, check_finite(name, _check_boxes(name, value)))
+    check_same_device(("anchors", "gt_boxes"), anchors, gt_boxes)
+    high_threshold = check_range("high_threshold", high_threshold, 0, 1)
+    low_threshold = check_range("low_threshold", low_threshold, 0, 1)
+    if low_threshold > high_threshold:
         raise ValueError(
-            f"anchors and gt_boxes must be non-empty, but got {len(anchors)} and {len(gt_boxes)}"
+            f"low_threshold must be at most high_threshold, but got {low_threshold} > "
+            f"{high_threshold}"
         )
-    check_range("high_threshold", high_threshold, 0, 1)
-    check_range("low_threshold", low_threshold, 0, high_threshold)
     iou = box_iou(gt_boxes, anchors)  # [M, N]
     best_iou, matched = iou.max(dim=0)  # [N]: each anchor's best box
-    labels = torch.full_like(best_iou, -1.0)
+    # the labels take the anchors' dtype (float32 for integer anchors), as torchvision's
+    labels = torch.full_like(best_iou, -1.0, dtype=as_floating("anchors", anchors).dtype)
     labels[best_iou >= high_threshold] = 1.0
     labels[best_iou < low_threshold] = 0.0
     # An object whose best anchor has IoU 0.5 would otherwise have no positive at all.
@@ -135,15 +150,18 @@ def sample_anchors(
     Returns:
         (positive, negative): int64 index tensors into ``labels``.
     """
-    check_shape("labels", labels, ("N",))
-    check_range("batch_size", batch_size, 1)
-    check_range("positive_fraction", positive_fraction, 0, 1)
+    check_data("labels", check_shape("labels", labels, ("N",)))
+    if not bool(((labels == 1) | (labels == 0) | (labels == -1)).all()):
+        raise ValueError(f"labels must hold 1, 0 or -1, but got {labels.unique().tolist()}")
+    batch_size = check_int("batch_size", batch_size, 1)
+    positive_fraction = check_range("positive_fraction", positive_fraction, 0, 1)
     positive = torch.nonzero(labels == 1).flatten()
     negative = torch.nonzero(labels == 0).flatten()
     num_pos = min(int(batch_size * positive_fraction), len(positive))
     num_neg = min(batch_size - num_pos, len(negative))
-    pick_pos = torch.randperm(len(positive), generator=generator)[:num_pos]
-    pick_neg = torch.randperm(len(negative), generator=generator)[:num_neg]
+    draw_on = _device_of(generator)
+    pick_pos = torch.randperm(len(positive), generator=generator, device=draw_on)[:num_pos]
+    pick_neg = torch.randperm(len(negative), generator=generator, device=draw_on)[:num_neg]
     return positive[pick_pos], negative[pick_neg]
 
 
@@ -151,6 +169,16 @@ def sample_anchors(
 
 
 # --8<-- [start:coding]
+def _weights(weights: Sequence[float]) -> tuple[float, float, float, float]:
+    check_sequence("weights", weights, "four numbers (wx, wy, ww, wh)")
+    if len(weights) != 4:
+        raise ValueError(f"weights must be four numbers (wx, wy, ww, wh), but got {weights!r}")
+    wx, wy, ww, wh = (
+        check_range(f"weights[{i}]", w, 0, low_inclusive=False) for i, w in enumerate(weights)
+    )
+    return wx, wy, ww, wh
+
+
 def _centre_size(boxes: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     w = boxes[:, 2] - boxes[:, 0]
     h = boxes[:, 3] - boxes[:, 1]
@@ -175,14 +203,15 @@ def encode_boxes(
     Returns:
         Tensor[N, 4]: ``(dx, dy, dw, dh)``.
     """
-    _check_boxes("boxes", boxes)
-    _check_boxes("anchors", anchors)
+    boxes = check_finite("boxes", as_floating("boxes", _check_boxes("boxes", boxes)))
+    anchors = check_finite("anchors", as_floating("anchors", _check_boxes("anchors", anchors)))
     if boxes.shape != anchors.shape:
         raise ValueError(
             f"boxes and anchors must have the same shape, but got {tuple(boxes.shape)} "
             f"and {tuple(anchors.shape)}"
         )
-    wx, wy, ww, wh = weights
+    check_same_device(("boxes", "anchors"), boxes, anchors)
+    wx, wy, ww, wh = _weights(weights)
     x, y, w, h = _centre_size(boxes)
     xa, ya, wa, ha = _centre_size(anchors)
     return torch.stack(
@@ -211,10 +240,12 @@ def decode_boxes(
     Returns:
         Tensor[N, 4]: boxes ``(x1, y1, x2, y2)``.
     """
-    check_shape("deltas", deltas, ("N", 4))
-    _check_boxes("anchors", anchors)
+    check_floating("deltas", check_shape("deltas", deltas, ("N", 4)))
+    check_finite("anchors", _check_boxes("anchors", anchors))
     check_same_length(("deltas", "anchors"), deltas, anchors)
-    wx, wy, ww, wh = weights
+    check_same_device(("deltas", "anchors"), deltas, anchors)
+    wx, wy, ww, wh = _weights(weights)
+    clip = check_range("clip", clip, allow_inf=True)
     xa, ya, wa, ha = _centre_size(anchors.to(deltas.dtype))
     x = deltas[:, 0] / wx * wa + xa
     y = deltas[:, 1] / wy * ha + ya

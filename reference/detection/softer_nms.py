@@ -12,7 +12,15 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_shape
+from reference.checks import (
+    check_bounds,
+    check_finite,
+    check_floating,
+    check_integer,
+    check_range,
+    check_same_device,
+    check_shape,
+)
 from reference.detection.boxes import _check_boxes, box_iou
 from reference.reduction import reduce_loss
 
@@ -37,9 +45,12 @@ def kl_box_loss(pred: Tensor, log_var: Tensor, target: Tensor, reduction: str = 
         target (Tensor[..., 4]): ground-truth coordinates.
         reduction: ``"none"``, ``"mean"`` or ``"sum"``.
     """
-    check_shape("pred", pred, ("...", 4))
-    check_shape("log_var", log_var, tuple(pred.shape))
-    check_shape("target", target, tuple(pred.shape))
+    check_floating("pred", check_shape("pred", pred, ("...", 4)))
+    for name, value in (("log_var", log_var), ("target", target)):
+        check_shape(name, value, tuple(pred.shape), of="pred")
+        if check_floating(name, value).dtype != pred.dtype:
+            raise TypeError(f"{name} must have pred's dtype {pred.dtype}, but got {value.dtype}")
+    check_same_device(("pred", "log_var", "target"), pred, log_var, target)
     error = (target - pred).abs()
     distance = torch.where(error <= 1, error**2 / 2, error - 0.5)
     return reduce_loss(torch.exp(-log_var) * distance + log_var / 2, reduction)
@@ -68,11 +79,18 @@ def variance_voting(
     Returns:
         Tensor[K, 4]: the refined kept boxes.
     """
-    _check_boxes("boxes", boxes)
-    check_shape("variances", variances, (boxes.shape[0], 4))
+    check_finite("boxes", check_floating("boxes", _check_boxes("boxes", boxes)))
+    check_shape("variances", variances, (boxes.shape[0], 4), of="boxes")
+    if check_finite("variances", check_floating("variances", variances)).dtype != boxes.dtype:
+        raise TypeError(
+            f"variances must have boxes' dtype {boxes.dtype}, but got {variances.dtype}"
+        )
     if bool((variances <= 0).any()):
         raise ValueError(f"variances must be > 0, but got {variances.min().item()}")
-    check_range("sigma_t", sigma_t, 0.0, low_inclusive=False)
+    check_shape("keep", check_integer("keep", keep), ("K",))
+    check_same_device(("boxes", "variances", "keep"), boxes, variances, keep)
+    keep = check_bounds("keep", keep, 0, boxes.shape[0] - 1).long()  # uint8 would be a mask
+    sigma_t = check_range("sigma_t", sigma_t, 0.0, low_inclusive=False)
     overlap = box_iou(boxes[keep], boxes)  # [K, N]
     vote = torch.where(overlap > 0, torch.exp(-((1 - overlap) ** 2) / sigma_t), 0.0)  # [K, N]
     weights = vote[:, :, None] / variances[None, :, :]  # [K, N, 4]

@@ -14,13 +14,34 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from reference.checks import check_range, check_shape
+from reference.checks import (
+    as_floating,
+    check_bounds,
+    check_finite,
+    check_floating,
+    check_int,
+    check_integer,
+    check_nonempty,
+    check_range,
+    check_real,
+    check_same_device,
+    check_shape,
+    check_tensor,
+)
 from reference.detection.anchors import wh_iou
 from reference.detection.boxes import _check_boxes, box_iou
 
 # --8<-- [end:imports]
 
 __all__ = ["yolo_decode", "yolo_encode", "yolo_loss"]
+
+
+def _check_anchors(anchors: Tensor) -> None:
+    """At least one anchor ``(w, h)``, every size positive and finite."""
+    check_nonempty("anchors", check_real("anchors", check_shape("anchors", anchors, ("A", 2))))
+    check_finite("anchors", anchors)
+    if bool((anchors <= 0).any()):
+        raise ValueError(f"anchors must have positive sizes, but got {anchors.tolist()}")
 
 
 # --8<-- [start:encode]
@@ -55,21 +76,23 @@ def yolo_encode(
         num_classes: ``C``.
 
     Returns:
-        Tensor[A, H, W, 5 + C] in the dtype of ``boxes`` (floating).
+        Tensor[A, H, W, 5 + C] in the dtype of ``boxes`` (integer boxes: the default float).
     """
-    _check_boxes("boxes", boxes)
-    check_shape("labels", labels, (len(boxes),))
-    check_shape("anchors", anchors, ("A", 2))
-    H, W = (int(check_range("grid_size", n, 1)) for n in grid_size)
-    check_range("stride", stride, 1)
-    check_range("num_classes", num_classes, 1)
-    if len(labels) and not (0 <= int(labels.min()) and int(labels.max()) < num_classes):
-        raise ValueError(f"labels must be in [0, {num_classes}), but got {labels.tolist()}")
+    boxes = check_finite("boxes", as_floating("boxes", _check_boxes("boxes", boxes)))
+    check_shape("labels", labels, (len(boxes),), of="boxes")
+    _check_anchors(anchors)
+    check_same_device(("boxes", "labels", "anchors"), boxes, labels, anchors)
+    if not isinstance(grid_size, tuple | list) or len(grid_size) != 2:
+        raise TypeError(f"grid_size must be a pair (H, W), but got {grid_size!r}")
+    H, W = (check_int("grid_size", n, 1) for n in grid_size)
+    stride = check_int("stride", stride, 1)
+    num_classes = check_int("num_classes", num_classes, 1)
+    check_bounds("labels", check_integer("labels", labels), 0, num_classes - 1)
     wh = boxes[:, 2:] - boxes[:, :2]  # [N, 2]
     if bool((wh <= 0).any()):
         raise ValueError(f"boxes must have positive width and height, but got {boxes.tolist()}")
     centre = (boxes[:, :2] + boxes[:, 2:]) / 2 / stride  # [N, 2] in cells
-    limit = torch.tensor([W, H], dtype=centre.dtype)
+    limit = torch.tensor([W, H], dtype=centre.dtype, device=centre.device)
     if bool(((centre < 0) | (centre >= limit)).any()):
         raise ValueError(
             f"box centres must lie inside the {W * stride} x {H * stride} image, but got "
@@ -112,14 +135,18 @@ def yolo_decode(output: Tensor, anchors: Tensor, stride: int) -> tuple[Tensor, T
         (boxes, objectness, classes): Tensor[..., A, H, W, 4] as ``(x1, y1, x2, y2)``,
         Tensor[..., A, H, W] and Tensor[..., A, H, W, C], probabilities.
     """
-    check_shape("output", output, ("...", len(anchors), "H", "W", "D"))
-    check_shape("anchors", anchors, ("A", 2))
-    check_range("stride", stride, 1)
+    _check_anchors(anchors)
+    check_shape("output", output, ("...", len(anchors), "H", "W", "D"), of="anchors")
+    check_floating("output", output)
+    check_same_device(("output", "anchors"), output, anchors)
+    stride = check_int("stride", stride, 1)
     if output.shape[-1] < 6:
         raise ValueError(f"output's last dimension must be 5 + C >= 6, but got {output.shape[-1]}")
     H, W = output.shape[-3:-1]
     rows, cols = torch.meshgrid(
-        torch.arange(H, dtype=output.dtype), torch.arange(W, dtype=output.dtype), indexing="ij"
+        torch.arange(H, dtype=output.dtype, device=output.device),
+        torch.arange(W, dtype=output.dtype, device=output.device),
+        indexing="ij",
     )
     grid = torch.stack([cols, rows], dim=-1)  # [H, W, 2] as (x, y)
     centre = (grid + torch.sigmoid(output[..., :2])) * stride
@@ -164,13 +191,20 @@ def yolo_loss(
         dict with the scalar terms ``"xy"``, ``"wh"``, ``"objectness"``, ``"class"`` and
         their sum ``"total"``.
     """
-    check_shape("output", output, ("B", len(anchors), "H", "W", "D"))
+    _check_anchors(anchors)
+    check_shape("output", output, ("B", len(anchors), "H", "W", "D"), of="anchors")
+    check_floating("output", output)
+    check_tensor("target", target)
     if target.shape != output.shape:
         raise ValueError(
             f"target must have the output's shape {tuple(output.shape)}, "
             f"but got {tuple(target.shape)}"
         )
-    check_range("ignore_threshold", ignore_threshold, 0, 1)
+    check_same_device(("output", "target", "anchors"), output, target, anchors)
+    if check_finite("target", check_floating("target", target)).dtype != output.dtype:
+        raise TypeError(f"target must have output's dtype {output.dtype}, but got {target.dtype}")
+    stride = check_int("stride", stride, 1)
+    ignore_threshold = check_range("ignore_threshold", ignore_threshold, 0, 1)
     B, _, H, W, _ = output.shape
     obj = target[..., 4]  # [B, A, H, W]
     size = anchors.to(target.dtype)[:, None, None, :] * torch.exp(target[..., 2:4])  # true w, h

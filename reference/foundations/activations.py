@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_tensor
+from reference.checks import as_floating, check_dim, check_floating, check_range, check_tensor
 
 # --8<-- [end:imports]
 
@@ -40,14 +40,15 @@ def sigmoid(input: Tensor) -> Tensor:
     textbook form computes ``exp(-x) = inf``.
 
     Args:
-        input (Tensor[...]): any floating tensor.
+        input (Tensor[...]): any tensor; integers are promoted to the default float dtype.
 
     Returns:
         Tensor[...]: values in [0, 1], same shape.
     """
-    check_tensor("input", input)
-    z = torch.exp(-input.abs())  # in (0, 1]: safe for any input
-    return torch.where(input >= 0, 1 / (1 + z), z / (1 + z))
+    x = as_floating("input", input)
+    # -|x| as a choice between two linear branches: abs() would pass no gradient at 0
+    z = torch.exp(torch.where(x >= 0, -x, x))  # in (0, 1]: safe for any x
+    return torch.where(x >= 0, 1 / (1 + z), z / (1 + z))
 
 
 def sigmoid_derivative(x: Tensor) -> Tensor:
@@ -59,7 +60,7 @@ def sigmoid_derivative(x: Tensor) -> Tensor:
     Returns:
         Tensor[...]: values in [0, 0.25].
     """
-    s = sigmoid(x)
+    s = sigmoid(check_floating("x", x))
     return s * (1 - s)
 
 
@@ -71,14 +72,17 @@ def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent, a sigmoid rescaled to (-1, 1): ``tanh(x) = 2 sigmoid(2x) - 1``.
 
     Args:
-        input (Tensor[...]): any floating tensor.
+        input (Tensor[...]): any tensor; integers are promoted to the default float dtype.
 
     Returns:
         Tensor[...]: values in [-1, 1], zero-centred.
     """
-    check_tensor("input", input)
-    z = torch.exp(-2 * input.abs())  # as in sigmoid: never overflows
-    return torch.sign(input) * (1 - z) / (1 + z)
+    x = as_floating("input", input)
+    # e^(-2|x|) - 1, as in sigmoid never overflowing; expm1 keeps tanh(1e-8) = 1e-8, where
+    # 1 - e^(-2|x|) would round to 0 in float32
+    m = torch.expm1(torch.where(x >= 0, -2 * x, 2 * x))  # in [-1, 0]
+    magnitude = -m / (2 + m)  # tanh(|x|)
+    return torch.where(x >= 0, magnitude, -magnitude)
 
 
 def tanh_derivative(x: Tensor) -> Tensor:
@@ -90,7 +94,7 @@ def tanh_derivative(x: Tensor) -> Tensor:
     Returns:
         Tensor[...]: values in [0, 1].
     """
-    return 1 - tanh(x) ** 2
+    return 1 - tanh(check_floating("x", x)) ** 2
 
 
 # --8<-- [end:tanh]
@@ -101,17 +105,18 @@ def relu(input: Tensor) -> Tensor:
     """Rectified linear unit ``max(x, 0)``.
 
     Args:
-        input (Tensor[...]): any floating tensor.
+        input (Tensor[...]): any real tensor, floating or integer (as ``F.relu``).
 
     Returns:
-        Tensor[...]: same shape, ``>= 0``.
+        Tensor[...]: same shape and dtype, ``>= 0``.
     """
-    check_tensor("input", input)
+    if check_tensor("input", input).dtype == torch.bool or input.is_complex():
+        raise TypeError(f"input must hold real numbers, but got dtype {input.dtype}")
     return input.clamp(min=0)
 
 
 def relu_derivative(x: Tensor) -> Tensor:
-    """1 for ``x > 0``, else 0 (PyTorch takes 0 at the kink ``x = 0``).
+    """1 for ``x > 0``, else 0 (PyTorch takes 0 at the kink ``x = 0``, and 1 at NaN).
 
     Args:
         x (Tensor[...]): where to take the derivative.
@@ -119,8 +124,8 @@ def relu_derivative(x: Tensor) -> Tensor:
     Returns:
         Tensor[...]: 0 or 1.
     """
-    check_tensor("x", x)
-    return (x > 0).to(x.dtype)
+    check_floating("x", x)
+    return torch.where(x <= 0, 0.0, 1.0).to(x.dtype)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -133,8 +138,8 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     Returns:
         Tensor[...]: same shape.
     """
-    check_tensor("input", input)
-    check_range("negative_slope", negative_slope, 0.0)
+    check_floating("input", input)
+    negative_slope = check_range("negative_slope", negative_slope, 0.0)
     return torch.where(input > 0, input, negative_slope * input)
 
 
@@ -148,8 +153,8 @@ def leaky_relu_derivative(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     Returns:
         Tensor[...]: 1 or ``negative_slope``.
     """
-    check_tensor("x", x)
-    check_range("negative_slope", negative_slope, 0.0)
+    check_floating("x", x)
+    negative_slope = check_range("negative_slope", negative_slope, 0.0)
     return torch.where(x > 0, torch.ones_like(x), torch.full_like(x, negative_slope))
 
 
@@ -166,13 +171,13 @@ def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
     Returns:
         Tensor[...]: same shape, ``> -alpha``.
     """
-    check_tensor("input", input)
-    check_range("alpha", alpha, 0.0)
+    check_floating("input", input)
+    alpha = check_range("alpha", alpha, 0.0)
     return torch.where(input > 0, input, alpha * torch.expm1(input.clamp(max=0)))
 
 
 def elu_derivative(x: Tensor, alpha: float = 1.0) -> Tensor:
-    """1 for ``x > 0``, else ``alpha * exp(x)``.
+    """1 for ``x > 0``, else ``alpha * exp(x)`` (also at NaN, as autograd).
 
     Args:
         x (Tensor[...]): where to take the derivative.
@@ -181,22 +186,15 @@ def elu_derivative(x: Tensor, alpha: float = 1.0) -> Tensor:
     Returns:
         Tensor[...]: values in (0, max(1, alpha)].
     """
-    check_tensor("x", x)
-    check_range("alpha", alpha, 0.0)
-    return torch.where(x > 0, torch.ones_like(x), alpha * torch.exp(x.clamp(max=0)))
+    check_floating("x", x)
+    alpha = check_range("alpha", alpha, 0.0)
+    return torch.where(x <= 0, alpha * torch.exp(x.clamp(max=0)), torch.ones_like(x))
 
 
 # --8<-- [end:relu]
 
 
 # --8<-- [start:softmax]
-def _check_dim(x: Tensor, dim: int) -> None:
-    if not -x.dim() <= dim < max(x.dim(), 1):
-        raise ValueError(
-            f"dim must be in [{-x.dim()}, {x.dim() - 1}] for a {x.dim()}-D input, but got {dim}"
-        )
-
-
 def softmax(input: Tensor, dim: int = -1) -> Tensor:
     """Softmax along ``dim``: ``exp(x_i) / sum_j exp(x_j)``, a probability distribution.
 
@@ -217,8 +215,10 @@ def softmax(input: Tensor, dim: int = -1) -> Tensor:
         >>> softmax(torch.tensor([1000.0, 1000.0, 0.0]))
         tensor([0.5000, 0.5000, 0.0000])
     """
-    check_tensor("input", input)
-    _check_dim(input, dim)
+    check_floating("input", input)
+    (dim,) = check_dim("dim", dim, input.dim(), of="input")
+    if input.numel() == 0:  # no maximum to subtract; the result is empty too
+        return input.clone()
     shifted = input - input.amax(dim=dim, keepdim=True)
     exp = shifted.exp()
     return exp / exp.sum(dim=dim, keepdim=True)
@@ -239,8 +239,10 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
 
     Differs from ``F.log_softmax``: ``dim`` defaults to -1, as in :func:`softmax`.
     """
-    check_tensor("input", input)
-    _check_dim(input, dim)
+    check_floating("input", input)
+    (dim,) = check_dim("dim", dim, input.dim(), of="input")
+    if input.numel() == 0:
+        return input.clone()
     shifted = input - input.amax(dim=dim, keepdim=True)
     return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
 

@@ -13,7 +13,16 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_shape, check_tensor
+from reference.checks import (
+    check_bounds,
+    check_callable,
+    check_finite,
+    check_floating,
+    check_integer,
+    check_range,
+    check_same_device,
+    check_shape,
+)
 
 # --8<-- [end:imports]
 
@@ -33,8 +42,9 @@ def numerical_gradient(f: Callable[[Tensor], Tensor], x: Tensor, eps: float = 1e
     Returns:
         Tensor[...]: the estimated gradient, shaped like ``x``.
     """
-    check_tensor("x", x)
-    check_range("eps", eps, 0.0, low_inclusive=False)
+    check_callable("f", f)
+    check_finite("x", check_floating("x", x))  # a difference quotient at NaN or inf is no slope
+    eps = check_range("eps", eps, 0.0, low_inclusive=False)
     n = x.numel()
     steps = eps * torch.eye(n, dtype=x.dtype, device=x.device).reshape(n, *x.shape)  # [n, ...]
     f_batched = torch.vmap(f)
@@ -54,10 +64,18 @@ def directional_derivative(f: Callable[[Tensor], Tensor], x: Tensor, direction: 
     Returns:
         Tensor[]: the derivative.
     """
-    check_shape("direction", direction, tuple(x.shape))
+    check_callable("f", f)
+    check_floating("x", x)
+    check_shape("direction", check_floating("direction", direction), tuple(x.shape), of="x")
+    check_same_device(("x", "direction"), x, direction)
+    if direction.dtype != x.dtype:
+        raise TypeError(f"direction must have x's dtype {x.dtype}, but got {direction.dtype}")
+    length = direction.norm()
+    if length == 0:
+        raise ValueError("direction must not be the zero vector, which has no direction")
     x = x.detach().requires_grad_()
     (grad,) = torch.autograd.grad(f(x), x)
-    return (grad * direction).sum() / direction.norm()
+    return (grad * direction).sum() / length
 
 
 # --8<-- [end:numerical_gradient]
@@ -76,25 +94,41 @@ class TwoLayerNet:
 
     def __init__(self, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor) -> None:
         check_shape("w1", w1, ("H", "D"))
-        check_shape("b1", b1, (w1.shape[0],))
-        check_shape("w2", w2, ("K", w1.shape[0]))
-        check_shape("b2", b2, (w2.shape[0],))
+        check_shape("b1", b1, (w1.shape[0],), of="w1")
+        check_shape("w2", w2, ("K", w1.shape[0]), of="w1")
+        check_shape("b2", b2, (w2.shape[0],), of="w2")
+        for name, p in (("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2)):
+            check_finite(name, check_floating(name, p))
+            if p.dtype != w1.dtype or p.device != w1.device:
+                raise TypeError(
+                    f"{name} must have w1's dtype and device ({w1.dtype}, {w1.device}), "
+                    f"but got {p.dtype} on {p.device}"
+                )
         self.params = {"w1": w1, "b1": b1, "w2": w2, "b2": b2}
 
     def loss(self, x: Tensor, y: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         """Mean cross-entropy of a batch, and what the backward pass needs.
 
         Args:
-            x (Tensor[B, D]): inputs. y (Tensor[B]): class indices in ``[0, K)``.
+            x (Tensor[B, D]): inputs. y (Tensor[B]): class indices in ``[0, K)``, any integer
+                dtype (``F.cross_entropy`` insists on int64).
         """
         p = self.params
-        check_shape("x", x, ("B", p["w1"].shape[1]))
-        check_shape("y", y, (x.shape[0],))
+        check_shape("x", x, ("B", p["w1"].shape[1]), of="w1")
+        check_shape("y", y, (x.shape[0],), of="x")
+        check_finite("x", x)
+        if x.dtype != p["w1"].dtype or x.device != p["w1"].device:
+            raise TypeError(
+                f"x must have the weights' dtype and device ({p['w1'].dtype}, "
+                f"{p['w1'].device}), but got {x.dtype} on {x.device}"
+            )
+        check_same_device(("x", "y"), x, y)
+        check_bounds("y", check_integer("y", y), 0, p["w2"].shape[0] - 1)
         z1 = x @ p["w1"].T + p["b1"]  # [B, H] pre-activation
         h = z1.clamp(min=0)  # [B, H] ReLU
         logits = h @ p["w2"].T + p["b2"]  # [B, K]
         log_probs = logits - logits.logsumexp(dim=1, keepdim=True)
-        loss = -log_probs[torch.arange(len(y)), y].mean()
+        loss = -log_probs.gather(1, y[:, None]).mean()
         return loss, {"x": x, "y": y, "z1": z1, "h": h, "probs": log_probs.exp()}
 
     def backward(self, cache: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -103,7 +137,7 @@ class TwoLayerNet:
         batch = x.shape[0]
         # d loss / d logits of softmax + cross-entropy: p - onehot(y), averaged over the batch
         d_logits = probs.clone()
-        d_logits[torch.arange(batch), y] -= 1
+        d_logits.scatter_add_(1, y[:, None], -torch.ones_like(probs[:, :1]))  # p - onehot(y)
         d_logits /= batch  # [B, K]
         d_w2 = d_logits.T @ h  # [K, H]: logits = h W2^T + b2
         d_b2 = d_logits.sum(dim=0)  # [K]

@@ -14,7 +14,19 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_same_length
+from reference.checks import (
+    check_bounds,
+    check_callable,
+    check_floating,
+    check_instance,
+    check_int,
+    check_integer,
+    check_range,
+    check_same_device,
+    check_same_length,
+    check_shape,
+    check_tensor,
+)
 
 # --8<-- [end:imports]
 
@@ -45,9 +57,14 @@ def train(
     Returns:
         The recorded losses, as floats.
     """
+    check_instance("model", model, nn.Module)
+    check_callable("loss_fn", loss_fn)
+    check_instance("optimizer", optimizer, torch.optim.Optimizer)
+    check_tensor("x", x)
+    check_tensor("y", y)
     check_same_length(("x", "y"), x, y)
-    check_range("steps", steps, 0)
-    check_range("record_every", record_every, 1)
+    steps = check_int("steps", steps, 0)
+    record_every = check_int("record_every", record_every, 1)
     losses = []
     for step in range(steps):
         optimizer.zero_grad()  # gradients accumulate in .grad unless cleared
@@ -82,9 +99,9 @@ def make_spiral(
         (Tensor[N, 2], Tensor[N]): the points and their class, ``N = points_per_class *
         classes``.
     """
-    check_range("points_per_class", points_per_class, 1)
-    check_range("classes", classes, 1)
-    check_range("noise", noise, 0.0)
+    points_per_class = check_int("points_per_class", points_per_class, 1)
+    classes = check_int("classes", classes, 1)
+    noise = check_range("noise", noise, 0.0)
     radius = torch.linspace(0.0, 1.0, points_per_class).repeat(classes)  # [N]
     label = torch.arange(classes).repeat_interleave(points_per_class)  # [N]
     start = label * 2 * math.pi / classes
@@ -97,13 +114,16 @@ def top1_accuracy(logits: Tensor, labels: Tensor) -> float:
     """Fraction of rows whose largest logit is the true class.
 
     Args:
-        logits (Tensor[N, K]): class scores.
-        labels (Tensor[N]): true classes.
+        logits (Tensor[N, K]): class scores, floating.
+        labels (Tensor[N]): true classes, integers in ``[0, K)``.
 
     Returns:
         The accuracy in [0, 1].
     """
-    check_same_length(("logits", "labels"), logits, labels)
+    check_floating("logits", check_shape("logits", logits, ("N", "K")))
+    check_shape("labels", check_integer("labels", labels), (logits.shape[0],), of="logits")
+    check_same_device(("logits", "labels"), logits, labels)
+    check_bounds("labels", labels, 0, logits.shape[1] - 1)
     return (logits.argmax(dim=1) == labels).float().mean().item()
 
 

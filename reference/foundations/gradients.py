@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_in, check_range
+from reference.checks import check_in, check_int, check_range, check_tensor
 
 # --8<-- [end:imports]
 
@@ -28,7 +28,15 @@ __all__ = [
 
 # --8<-- [start:clipping]
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    given: object = parameters  # checked as what a caller may pass, whatever the annotation
+    if not isinstance(given, Tensor | Iterable) or isinstance(given, str):
+        raise TypeError(
+            f"parameters must be a tensor or an iterable of tensors, but got "
+            f"{type(parameters).__name__}"
+        )
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    for i, p in enumerate(params):
+        check_tensor(f"parameters[{i}]", p)
     return [p.grad for p in params if p.grad is not None]
 
 
@@ -42,7 +50,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
         parameters: a tensor or tensors whose ``.grad`` is changed in place.
         clip_value: the largest magnitude an entry keeps.
     """
-    check_range("clip_value", clip_value, 0.0)
+    clip_value = check_range("clip_value", clip_value, 0.0, allow_inf=True)
     for grad in _grads(parameters):
         grad.clamp_(-clip_value, clip_value)
 
@@ -65,8 +73,8 @@ def clip_grad_norm_(
     Returns:
         Tensor[]: the joint norm before clipping (useful to log: spikes mean trouble).
     """
-    check_range("max_norm", max_norm, 0.0)
-    check_range("norm_type", norm_type, 0.0, low_inclusive=False)
+    max_norm = check_range("max_norm", max_norm, 0.0, allow_inf=True)
+    norm_type = check_range("norm_type", norm_type, 0.0, low_inclusive=False, allow_inf=True)
     grads = _grads(parameters)
     if not grads:
         return torch.tensor(0.0)
@@ -86,7 +94,7 @@ def clip_grad_norm_per_tensor_(parameters: Tensor | Iterable[Tensor], max_norm: 
         parameters: a tensor or tensors whose ``.grad`` is changed in place.
         max_norm: the largest norm of each gradient.
     """
-    check_range("max_norm", max_norm, 0.0)
+    max_norm = check_range("max_norm", max_norm, 0.0, allow_inf=True)
     for grad in _grads(parameters):
         norm = torch.linalg.vector_norm(grad)
         if norm > max_norm:
@@ -124,6 +132,8 @@ def layer_gradient_norms(
     """
     activations = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
     check_in("activation", activation, tuple(activations))
+    depth, width = check_int("depth", depth, 1), check_int("width", width, 1)
+    gain = check_range("gain", gain, 0.0)
     layers: list[nn.Module] = []
     for _ in range(depth):
         # skip_init: the default initialisation would draw from the global generator

@@ -15,7 +15,16 @@ import math
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_tensor
+from reference.checks import (
+    as_floating,
+    check_bounds,
+    check_dim,
+    check_distribution,
+    check_finite,
+    check_floating,
+    check_range,
+    check_same_device,
+)
 
 # --8<-- [end:imports]
 
@@ -36,34 +45,32 @@ def vector_norm(x: Tensor, ord: float = 2.0, dim: int | tuple[int, ...] | None =
     Returns:
         Tensor: the norms, with ``dim`` removed.
     """
-    check_tensor("x", x)
-    check_range("ord", ord, 0.0, low_inclusive=False)
+    check_floating("x", x)
+    ord = check_range("ord", ord, 0.0, low_inclusive=False, allow_inf=True)
+    dims = tuple(range(x.dim())) if dim is None else check_dim("dim", dim, x.dim(), of="x")
     magnitude = x.abs()
     if ord == math.inf:
-        return magnitude.amax(dim=dim) if dim is not None else magnitude.max()
-    # Dividing by the largest entry first keeps |x|^p from overflowing or underflowing.
-    scale = magnitude.amax(dim=dim, keepdim=True) if dim is not None else magnitude.max()
-    scale = torch.where(scale > 0, scale, torch.ones_like(scale))
-    total = (magnitude / scale).pow(ord).sum(dim=dim, keepdim=dim is not None)
-    norm = scale * total.pow(1 / ord)
-    return norm.squeeze(dim) if dim is not None else norm
+        if any(x.shape[d] == 0 for d in dims if d < x.dim()):
+            raise ValueError(f"x must not be empty along dim for ord=inf, but got {tuple(x.shape)}")
+        return magnitude.amax(dim=dims)
+    # Dividing by the largest entry first keeps |x|^p from overflowing or underflowing. The
+    # norm is homogeneous, so the scale is a constant for autograd: detach() is exact.
+    scale = magnitude.amax(dim=dims, keepdim=True).detach() if x.numel() else magnitude.sum()
+    scale = torch.where((scale > 0) & (scale < math.inf), scale, torch.ones_like(scale))
+    ratio = magnitude / scale
+    # 0^p has an infinite slope for p < 1, and so has total^(1/p) at a zero total: both are
+    # taken at 1 on the branch that where() discards, so that the gradient at a zero entry
+    # or at the zero vector is 0 (torch's choice), not 0 * inf = NaN. NaN still propagates.
+    powered = torch.where(ratio == 0, 0.0, torch.where(ratio == 0, 1.0, ratio).pow(ord))
+    total = powered.sum(dim=dims, keepdim=True)
+    root = torch.where(total == 0, 0.0, torch.where(total == 0, 1.0, total).pow(1 / ord))
+    return (scale * root).sum(dim=dims)  # a sum over size-1 dimensions drops them
 
 
 # --8<-- [end:vector_norm]
 
 
 # --8<-- [start:entropy]
-def _check_distribution(name: str, p: Tensor, dim: int) -> None:
-    check_tensor(name, p)
-    if bool((p < 0).any()):
-        raise ValueError(f"{name} must hold probabilities >= 0, but got {p.min().item()}")
-    sums = p.sum(dim=dim)
-    if not torch.allclose(sums, torch.ones_like(sums), atol=1e-6):
-        raise ValueError(
-            f"{name} must sum to 1 along dim {dim}, but a sum is {sums.flatten()[0].item()}"
-        )
-
-
 def information_content(p: Tensor, base: float = math.e) -> Tensor:
     """``-log p``: how surprising an event of probability ``p`` is (0 for a sure event).
 
@@ -74,14 +81,18 @@ def information_content(p: Tensor, base: float = math.e) -> Tensor:
     Returns:
         Tensor[...]: same shape.
     """
-    check_tensor("p", p)
-    check_range("base", base, 1.0, low_inclusive=False)
+    check_floating("p", p)
+    check_bounds("p", p, 0.0, 1.0)
+    base = check_range("base", base, 1.0, low_inclusive=False)
     return -torch.log(p) / math.log(base)
 
 
 def _check_weights(name: str, x: Tensor, axis: int) -> Tensor:
-    """Validate non-negative weights with a positive sum along ``axis``; return them normalised."""
-    check_tensor(name, x)
+    """Validate non-negative weights with a positive sum along ``axis``; return them normalised.
+
+    Integer counts are promoted to the default float dtype, as scipy computes in floats.
+    """
+    x = check_finite(name, as_floating(name, x))
     if bool((x < 0).any()):
         raise ValueError(f"{name} must hold probabilities >= 0, but got {x.min().item()}")
     total = x.sum(dim=axis, keepdim=True)
@@ -115,21 +126,22 @@ def entropy(
         tensor(1.)
 
     Differs from ``scipy.stats.entropy``: takes and returns tensors, and refuses negative
-    weights or an all-zero distribution (``ValueError``) where scipy returns NaN or -inf.
+    weights, non-finite weights or an all-zero distribution (``ValueError``) where scipy
+    returns NaN or -inf.
     """
+    (axis,) = check_dim("axis", axis, as_floating("pk", pk).dim(), of="pk")
     p = _check_weights("pk", pk, axis)
     if base is not None:
-        check_range("base", base, 1.0, low_inclusive=False)
+        base = check_range("base", base, 1.0, low_inclusive=False)
     tiny = torch.finfo(p.dtype).tiny
     if qk is None:
         terms = torch.where(p > 0, p * torch.log(p.clamp(min=tiny)), 0.0)  # p log p
         total = -terms.sum(dim=axis)
     else:
-        if qk.shape != pk.shape:
-            raise ValueError(
-                f"qk must have pk's shape {tuple(pk.shape)}, but got {tuple(qk.shape)}"
-            )
         q = _check_weights("qk", qk, axis)
+        if q.shape != p.shape:
+            raise ValueError(f"qk must have pk's shape {tuple(p.shape)}, but got {tuple(q.shape)}")
+        check_same_device(("pk", "qk"), p, q)
         ratio = p.clamp(min=tiny) / q  # inf where q = 0 < p: the divergence is infinite
         total = torch.where(p > 0, p * torch.log(ratio), 0.0).sum(dim=axis)
     return total if base is None else total / math.log(base)
@@ -150,14 +162,19 @@ def cross_entropy_between(p: Tensor, q: Tensor, dim: int = -1, base: float = mat
     Returns:
         Tensor[...]: ``p``'s shape without ``dim``.
     """
-    _check_distribution("p", p, dim)
-    _check_distribution("q", q, dim)
+    check_floating("p", p)
+    check_floating("q", q)
     if p.shape != q.shape:
         raise ValueError(
             f"p and q must have the same shape, but got {tuple(p.shape)} and {tuple(q.shape)}"
         )
-    check_range("base", base, 1.0, low_inclusive=False)
-    terms = torch.where(p > 0, p * torch.log(q), 0.0)
+    check_same_device(("p", "q"), p, q)
+    check_distribution("p", p, dim)
+    check_distribution("q", q, dim)
+    base = check_range("base", base, 1.0, low_inclusive=False)
+    # log q only where p > 0: elsewhere log(1), so that a class with p = q = 0 passes no
+    # 0 * log(0) = NaN into the gradient through the branch where() discards
+    terms = torch.where(p > 0, p * torch.log(torch.where(p > 0, q, 1.0)), 0.0)
     return -terms.sum(dim=dim) / math.log(base)
 
 

@@ -20,7 +20,20 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_same_length, check_shape, check_tensor
+from reference.checks import (
+    check_callable,
+    check_data,
+    check_finite,
+    check_floating,
+    check_instance,
+    check_int,
+    check_module_input,
+    check_nonempty,
+    check_range,
+    check_same_device,
+    check_same_length,
+    check_shape,
+)
 
 # --8<-- [end:imports]
 
@@ -38,23 +51,47 @@ __all__ = [
 
 
 # --8<-- [start:checks]
-def _check_sizes(**sizes: int) -> None:
-    """Counts and sizes: at least 1 each."""
-    for name, size in sizes.items():
-        check_range(name, size, 1)
+def _check_generator(generator: torch.Generator | None) -> None:
+    if generator is not None:
+        check_instance("generator", generator, torch.Generator)
 
 
-def _check_training(x: Tensor, steps: int, batch_size: int) -> None:
-    check_shape("x", x, ("N", "D"))
-    check_range("steps", steps, 0)
-    check_range("batch_size", batch_size, 1)
+def _check_sizes(generator: torch.Generator | None, **sizes: int) -> tuple[int, ...]:
+    """Counts and sizes: integers, at least 1 each (returned as Python ints)."""
+    _check_generator(generator)
+    return tuple(check_int(name, size, 1) for name, size in sizes.items())
+
+
+def _check_training(
+    model: nn.Module,
+    x: Tensor,
+    steps: int,
+    batch_size: int,
+    lr: float,
+    generator: torch.Generator | None,
+) -> tuple[int, int, float]:
+    """A module, a non-empty float batch of rows, whole counts and a step size >= 0."""
+    check_instance("model", model, nn.Module)
+    check_nonempty("x", check_floating("x", check_shape("x", x, ("N", "D"))))
+    _check_generator(generator)
+    return (
+        check_int("steps", steps, 0),
+        check_int("batch_size", batch_size, 1),
+        check_range("lr", lr, 0),
+    )
 
 
 def _check_scores_labels(scores: Tensor, labels: Tensor) -> None:
-    """One score and one 0/1 label per input, both classes present."""
+    """One finite score and one 0/1 label per input, both classes present."""
     check_shape("scores", scores, ("N",))
     check_shape("labels", labels, ("N",))
     check_same_length(("scores", "labels"), scores, labels)
+    check_same_device(("scores", "labels"), scores, labels)
+    check_finite("scores", check_floating("scores", scores))  # NaN has no rank
+    check_data("labels", labels)
+    if not bool(((labels == 0) | (labels == 1)).all()):
+        bad = labels[(labels != 0) & (labels != 1)][0].item()
+        raise ValueError(f"labels must be 0 or 1, but got {bad}")
     n_pos = int(labels.bool().sum())
     if n_pos in (0, len(labels)):
         raise ValueError(
@@ -63,9 +100,11 @@ def _check_scores_labels(scores: Tensor, labels: Tensor) -> None:
         )
 
 
-def _check_domains(x: Tensor, y: Tensor) -> None:
-    check_tensor("x", x)
-    check_tensor("y", y)
+def _check_domains(x: Tensor, y: Tensor, g: object, f: object) -> None:
+    check_floating("x", x)
+    check_floating("y", y)
+    check_callable("g", g)
+    check_callable("f", f)
 
 
 # --8<-- [end:checks]
@@ -104,7 +143,7 @@ def make_digits(
         (Tensor[N, size * size], Tensor[N]): float32 images in [0, 1], ``N = 10 * per_class``,
         and their digits (int64, class by class).
     """
-    _check_sizes(per_class=per_class, size=size)
+    per_class, size = _check_sizes(generator, per_class=per_class, size=size)
     n = 10 * per_class
     font_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     fonts = [ImageFont.truetype(str(font_dir / name), 60) for name in _FONTS]
@@ -158,6 +197,12 @@ class Autoencoder(nn.Module):
 
     def __init__(self, in_features: int = 64, hidden: int = 32, code: int = 8) -> None:
         super().__init__()
+        in_features, hidden = (
+            check_int("in_features", in_features, 1),
+            check_int("hidden", hidden, 1),
+        )
+        code = check_int("code", code, 1)
+        self.in_features = in_features
         self.encoder = nn.Sequential(
             nn.Linear(in_features, hidden), nn.ReLU(), nn.Linear(hidden, code)
         )
@@ -167,6 +212,7 @@ class Autoencoder(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, D] -> its reconstruction, Tensor[B, D] in (0, 1)."""
+        check_module_input("x", x, self, ("B", self.in_features))
         return self.decoder(self.encoder(x))
 
 
@@ -196,11 +242,13 @@ def fit_autoencoder(
     Returns:
         The loss of every step.
     """
-    _check_training(x, steps, batch_size)
+    steps, batch_size, lr = _check_training(model, x, steps, batch_size, lr, generator)
+    draw_on = generator.device if generator is not None else x.device
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     for _ in range(steps):
-        batch = x[torch.randint(len(x), (batch_size,), generator=generator)]  # [B, D]
+        rows = torch.randint(len(x), (batch_size,), generator=generator, device=draw_on)
+        batch = x[rows]  # [B, D]
         loss = F.mse_loss(model(batch), batch)
         optimizer.zero_grad()
         loss.backward()
@@ -220,7 +268,8 @@ def reconstruction_error(model: nn.Module, x: Tensor) -> Tensor:
     Returns:
         Tensor[N]: one score per row.
     """
-    check_shape("x", x, ("N", "D"))
+    check_instance("model", model, nn.Module)
+    check_floating("x", check_shape("x", x, ("N", "D")))
     return (model(x) - x).pow(2).mean(dim=1)
 
 
@@ -283,11 +332,16 @@ def anomaly_experiment(
     Returns:
         AnomalyExperiment: the model, the test set, its errors and the ROC AUC.
     """
-    check_range("anomaly", anomaly, 0, 9)
+    anomaly = check_int("anomaly", anomaly, 0, 9)
+    per_class = check_int("per_class", per_class, 1)
     x, y = make_digits(per_class, generator=generator)
     order = torch.randperm(len(x), generator=generator)
     train, test = order[: 2 * len(x) // 3], order[2 * len(x) // 3 :]
     normal = train[y[train] != anomaly]
+    if not bool((y[test] == anomaly).any()):
+        raise ValueError(
+            f"per_class={per_class} is too small: the held-out third has no digit {anomaly}"
+        )
     model = _initialised_autoencoder(generator)
     fit_autoencoder(model, x[normal], steps=1500, generator=generator)
     errors = reconstruction_error(model, x[test])
@@ -309,8 +363,9 @@ def roc_auc_pairs(scores: Tensor, labels: Tensor) -> float:
     comparisons, where ranks need one sort.
 
     Args:
-        scores (Tensor[N]): higher means "more likely positive" (here: more anomalous).
-        labels (Tensor[N]): 1 for positives, 0 for negatives; both must occur.
+        scores (Tensor[N]): finite; higher means "more likely positive" (here: more anomalous).
+        labels (Tensor[N]): 1 for positives, 0 for negatives (bool, integer or float); both
+            must occur.
 
     Returns:
         The area, in [0, 1]: 0.5 is chance, 1 a perfect ranking.
@@ -331,8 +386,9 @@ def roc_auc(scores: Tensor, labels: Tensor) -> float:
     random negative, ties counting one half (the Mann-Whitney U statistic).
 
     Args:
-        scores (Tensor[N]): higher means "more likely positive" (here: more anomalous).
-        labels (Tensor[N]): 1 for positives, 0 for negatives; both must occur.
+        scores (Tensor[N]): finite; higher means "more likely positive" (here: more anomalous).
+        labels (Tensor[N]): 1 for positives, 0 for negatives (bool, integer or float); both
+            must occur.
 
     Returns:
         The area, in [0, 1], equal to :func:`roc_auc_pairs` from one sort.
@@ -373,7 +429,7 @@ def cycle_consistency_loss(
     Returns:
         A scalar: the mean absolute error of each cycle, summed over the two cycles.
     """
-    _check_domains(x, y)
+    _check_domains(x, y, g, f)
     forward_cycle = (f(g(x)) - x).abs().mean()  # x -> g(x) -> f(g(x)) ~ x
     backward_cycle = (g(f(y)) - y).abs().mean()  # y -> f(y) -> g(f(y)) ~ y
     return forward_cycle + backward_cycle

@@ -14,7 +14,16 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_shape
+from reference.checks import (
+    check_finite,
+    check_floating,
+    check_instance,
+    check_int,
+    check_nonempty,
+    check_range,
+    check_same_device,
+    check_shape,
+)
 
 # --8<-- [end:imports]
 
@@ -39,7 +48,8 @@ def ring_centres(modes: int = 8, radius: float = 2.0) -> Tensor:
     Returns:
         Tensor[modes, 2]: the first centre at ``(radius, 0)``, then counter-clockwise.
     """
-    check_range("modes", modes, 1)
+    modes = check_int("modes", modes, 1)
+    radius = check_range("radius", radius, 0, low_inclusive=False)
     angles = torch.arange(modes, dtype=torch.float32) * (2 * math.pi / modes)
     return radius * torch.stack([angles.cos(), angles.sin()], dim=1)  # [K, 2]
 
@@ -64,10 +74,11 @@ def sample_ring(
     Returns:
         Tensor[n, 2]: each point is a centre (chosen uniformly) plus ``std`` * N(0, I).
     """
-    check_range("n", n, 0)
-    check_range("std", std, 0)
-    which = torch.randint(modes, (n,), generator=generator)
-    noise = torch.randn(n, 2, generator=generator)
+    n, modes = check_int("n", n, 0), check_int("modes", modes, 1)
+    std = check_range("std", std, 0)
+    draw_on = generator.device if generator is not None else None  # else the default device
+    which = torch.randint(modes, (n,), generator=generator, device=draw_on)
+    noise = torch.randn(n, 2, generator=generator, device=draw_on)
     return ring_centres(modes, radius)[which] + std * noise  # [n, 2]
 
 
@@ -86,6 +97,8 @@ def mlp(in_features: int, hidden: int, out_features: int) -> nn.Sequential:
     Returns:
         nn.Sequential: maps Tensor[B, in_features] to Tensor[B, out_features].
     """
+    in_features, hidden = check_int("in_features", in_features, 1), check_int("hidden", hidden, 1)
+    out_features = check_int("out_features", out_features, 1)
     return nn.Sequential(
         nn.Linear(in_features, hidden),
         nn.ReLU(),
@@ -111,8 +124,9 @@ def discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
     Returns:
         Tensor[]: the loss.
     """
-    check_shape("real_logits", real_logits, ("...", None))
-    check_shape("fake_logits", fake_logits, ("...", None))
+    for name, logits in (("real_logits", real_logits), ("fake_logits", fake_logits)):
+        check_finite(name, check_floating(name, check_shape(name, logits, ("...", None))))
+    check_same_device(("real_logits", "fake_logits"), real_logits, fake_logits)
     return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
 
@@ -131,7 +145,8 @@ def generator_loss(fake_logits: Tensor, non_saturating: bool = True) -> Tensor:
     Returns:
         Tensor[]: the loss.
     """
-    check_shape("fake_logits", fake_logits, ("...", None))
+    check_floating("fake_logits", check_shape("fake_logits", fake_logits, ("...", None)))
+    check_finite("fake_logits", fake_logits)  # softplus(inf) = inf where BCE gives NaN
     if non_saturating:
         return F.softplus(-fake_logits).mean()
     return -F.softplus(fake_logits).mean()
@@ -167,11 +182,22 @@ def gan_step(
     Returns:
         The discriminator's and the generator's loss, as floats.
     """
-    check_shape("real", real, ("B", "D"))
+    for name, network in (("g_model", g_model), ("d_model", d_model)):
+        check_instance(name, network, nn.Module)
+    for name, opt in (("g_optimizer", g_optimizer), ("d_optimizer", d_optimizer)):
+        check_instance(name, opt, torch.optim.Optimizer)
+    check_floating("real", check_shape("real", real, ("B", "D")))
+    check_finite("real", check_nonempty("real", real))  # the mean loss of no sample is NaN
+    latent_dim = check_int("latent_dim", latent_dim, 1)
+    if generator is not None:
+        check_instance("generator", generator, torch.Generator)
     B = real.shape[0]
 
-    def latent() -> Tensor:
-        return torch.randn(B, latent_dim, generator=generator, device=real.device)
+    draw_on = generator.device if generator is not None else real.device
+
+    def latent() -> Tensor:  # z ~ N(0, I), drawn on the generator's device, used as real's
+        z = torch.randn(B, latent_dim, generator=generator, device=draw_on)
+        return z.to(device=real.device, dtype=real.dtype)
 
     # Discriminator: the generator's output is a constant here (detach), so only D learns.
     fake = g_model(latent()).detach()  # [B, D]

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from reference.checks import check_range, check_shape
+from reference.checks import check_floating, check_int, check_range, check_same_device, check_shape
 
 # --8<-- [end:imports]
 
@@ -26,19 +26,25 @@ def _check_square_images(images: Tensor) -> None:
         raise ValueError(f"images must be square, but got H x W = {H} x {W}")
 
 
-def _check_patches(images: Tensor, patch: int, ratio: float) -> None:
-    """Images Tensor[B, C, H, W] cut into whole ``patch x patch`` squares."""
+def _check_patches(images: Tensor, patch: int, ratio: float) -> tuple[int, float]:
+    """Images Tensor[B, C, H, W] cut into whole ``patch x patch`` squares; a share in [0, 1]."""
     check_shape("images", images, ("B", "C", "H", "W"))
-    check_range("ratio", ratio, 0, 1)
+    patch = check_int("patch", patch, 1)
+    ratio = check_range("ratio", ratio, 0, 1)
     H, W = images.shape[2:]
     if H % patch or W % patch:
-        raise ValueError(f"H and W must be multiples of patch={patch}, but got {H} x {W}")
+        raise ValueError(f"images' H and W must be multiples of patch={patch}, but got {H} x {W}")
+    return patch, ratio
 
 
-def _check_pairs(query: Tensor, key: Tensor, temperature: float) -> None:
-    check_shape("query", query, ("B", "d"))
-    check_shape("key", key, query.shape)
-    check_range("temperature", temperature, 0, low_inclusive=False)
+def _check_pairs(query: Tensor, key: Tensor, temperature: float) -> float:
+    """Two float batches of the same shape, dtype and device; a temperature > 0."""
+    check_floating("query", check_shape("query", query, ("B", "d")))
+    check_floating("key", check_shape("key", key, query.shape, of="query"))
+    check_same_device(("query", "key"), query, key)
+    if key.dtype != query.dtype:
+        raise TypeError(f"key must have query's dtype {query.dtype}, but got {key.dtype}")
+    return check_range("temperature", temperature, 0, low_inclusive=False)
 
 
 # --8<-- [end:checks]
@@ -87,13 +93,15 @@ def mask_patches(
         masked (Tensor[B, C, H, W]) and mask (Tensor[B, 1, H, W], bool, True where hidden).
         Exactly ``round(ratio * number of patches)`` patches are hidden in each image.
     """
-    _check_patches(images, patch, ratio)
+    patch, ratio = _check_patches(images, patch, ratio)
     B, _, H, W = images.shape
     gh, gw = H // patch, W // patch
     hidden = round(ratio * gh * gw)
-    # the first `hidden` entries of a random permutation of the patches
-    order = torch.rand(B, gh * gw, generator=generator).argsort(dim=1)  # [B, gh*gw]
-    grid = torch.zeros(B, gh * gw, dtype=torch.bool)
+    # the first `hidden` entries of a random permutation of the patches, drawn where the
+    # generator lives (the CPU by default) and then moved to the images
+    draw_on = generator.device if generator is not None else torch.device("cpu")
+    order = torch.rand(B, gh * gw, generator=generator, device=draw_on).argsort(dim=1)
+    grid = torch.zeros(B, gh * gw, dtype=torch.bool, device=draw_on)  # [B, gh*gw]
     grid.scatter_(1, order[:, :hidden], True)
     cells = grid.view(B, 1, gh, gw)  # one flag per patch
     mask = cells.repeat_interleave(patch, 2).repeat_interleave(patch, 3)  # per pixel
@@ -125,7 +133,7 @@ def info_nce(query: Tensor, key: Tensor, temperature: float = 0.1) -> Tensor:
         ``temperature`` is large against the spread of their similarities (in ``d``
         dimensions about ``1 / sqrt(d)``), and more at small temperatures.
     """
-    _check_pairs(query, key, temperature)
+    temperature = _check_pairs(query, key, temperature)
     q = F.normalize(query, dim=1)
     k = F.normalize(key, dim=1)
     logits = q @ k.T / temperature  # [B, B]: s_ij / t

@@ -15,6 +15,7 @@ from __future__ import annotations
 # --8<-- [start:imports]
 import numpy as np
 
+from reference.checks import check_int
 from reference.image.filters import check_image, separable_filter
 
 # --8<-- [end:imports]
@@ -135,12 +136,14 @@ def sobel_kernels(order: int, ksize: int) -> np.ndarray:
     ``[1]`` and orders 1 and 2 use the 3-tap kernels.
 
     Args:
-        order: the derivative's order.
-        ksize: the kernel size of ``cv2.Sobel``.
+        order: the derivative's order, below ``ksize`` (0, 1 or 2 for ``ksize=1``).
+        ksize: the kernel size of ``cv2.Sobel``: 1, 3, 5, ..., 31.
 
     Returns:
         ndarray[n]: float64 taps.
     """
+    ksize = _check_sobel_ksize(ksize)
+    order = check_int("order", order, 0, 2 if ksize == 1 else ksize - 1)
     length = 1 if ksize == 1 and order == 0 else max(ksize, 3)
     kernel = np.ones(1)
     for _ in range(length - order - 1):
@@ -148,6 +151,13 @@ def sobel_kernels(order: int, ksize: int) -> np.ndarray:
     for _ in range(order):
         kernel = np.convolve(kernel, [-1.0, 1.0])
     return kernel
+
+
+def _check_sobel_ksize(ksize: object) -> int:
+    ksize = check_int("ksize", ksize, 1, 31)
+    if ksize % 2 == 0:
+        raise ValueError(f"ksize must be odd and in [1, 31], but got {ksize}")
+    return ksize
 
 
 def sobel(image: np.ndarray, dx: int, dy: int, ksize: int = 3) -> np.ndarray:
@@ -173,11 +183,10 @@ def sobel(image: np.ndarray, dx: int, dy: int, ksize: int = 3) -> np.ndarray:
     (OpenCV's ``src``); no ``dst``, ``scale``, ``delta`` or ``borderType``.
     """
     image = check_image("image", image, (2, 3), _NUMERIC)
-    if ksize not in range(1, 32, 2):
-        raise ValueError(f"ksize must be odd and in [1, 31], but got {ksize}")
+    ksize = _check_sobel_ksize(ksize)
     limit = 3 if ksize == 1 else ksize
     for name, order in (("dx", dx), ("dy", dy)):
-        if not 0 <= order < limit:
+        if not 0 <= check_int(name, order) < limit:
             raise ValueError(
                 f"{name} must be in [0, {limit - 1}] for ksize={ksize}, but got {order}"
             )

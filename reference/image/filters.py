@@ -17,6 +17,8 @@ from typing import Literal
 
 import numpy as np
 
+from reference.checks import check_range
+
 # --8<-- [end:imports]
 
 __all__ = [
@@ -106,6 +108,7 @@ def gaussian_kernel(ksize: int, sigma: float = 0.0) -> np.ndarray:
         float64 array of shape ``(ksize,)`` that sums to 1.
     """
     ksize = check_ksize(ksize)
+    sigma = check_range("sigma", sigma)  # a number; <= 0 picks the default
     if sigma <= 0 and ksize in _SMALL_KERNELS:
         table = np.array(_SMALL_KERNELS[ksize], dtype=np.float64)
         return table / table.sum()
@@ -525,10 +528,11 @@ def correlate_loop(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     Returns:
         ndarray[H, W]: float64.
     """
-    if image.ndim != 2 or kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1]:
-        raise ValueError(
-            f"image must be (H, W) and kernel (k, k), but got {image.shape} and {kernel.shape}"
-        )
+    check_image("image", image, (2,), (np.uint8, np.float32, np.float64))
+    if not isinstance(kernel, np.ndarray) or not np.issubdtype(kernel.dtype, np.floating):
+        raise TypeError(f"kernel must be a float array, but got {type(kernel).__name__}")
+    if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1]:
+        raise ValueError(f"kernel must have shape (k, k), but got {kernel.shape}")
     r = check_ksize(kernel.shape[0]) // 2
     padded = pad(image.astype(np.float64), r)  # every output pixel has a full window
     out = np.empty(image.shape, dtype=np.float64)

@@ -8,6 +8,7 @@ from __future__ import annotations
 # --8<-- [start:imports]
 import numpy as np
 
+from reference.checks import check_range
 from reference.image.filters import check_image
 
 # --8<-- [end:imports]
@@ -35,8 +36,7 @@ def gamma_correct(image: np.ndarray, gamma: float) -> np.ndarray:
         a 256-entry lookup table.
     """
     check_image("image", image)
-    if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not gamma > 0:
-        raise ValueError(f"gamma must be a positive number, but got {gamma!r}")
+    gamma = check_range("gamma", gamma, 0, low_inclusive=False)
     _check_unit_range(image)
     if image.dtype == np.uint8:
         levels = np.arange(256) / 255
@@ -112,8 +112,7 @@ def gaussian_noise(
         a noisy copy of the same shape and dtype; uint8 is rounded to the nearest level.
     """
     check_image("image", image)
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma >= 0:
-        raise ValueError(f"sigma must be a non-negative number, but got {sigma!r}")
+    sigma = check_range("sigma", sigma, 0)
     noisy = image + _generator(generator).normal(0.0, sigma, image.shape)
     if image.dtype == np.uint8:
         return np.clip(np.rint(noisy), 0, 255).astype(np.uint8)

@@ -69,6 +69,8 @@ def pyr_up(image: np.ndarray, *, dstsize: tuple[int, int] | None = None) -> np.n
     """
     check_image("image", image)
     h, w = image.shape[:2]
+    if dstsize is not None and (not isinstance(dstsize, tuple | list) or len(dstsize) != 2):
+        raise TypeError(f"dstsize must be a pair (width, height), but got {dstsize!r}")
     width, height = (2 * w, 2 * h) if dstsize is None else dstsize
     for name, got, source in (("width", width, w), ("height", height, h)):
         if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
@@ -161,7 +163,17 @@ def reconstruct(pyramid: list[np.ndarray]) -> np.ndarray:
     image = check_image("pyramid[-1]", pyramid[-1])
     for i in range(len(pyramid) - 2, -1, -1):
         residual = check_image(f"pyramid[{i}]", pyramid[i])
-        image = residual + pyr_up(image, dstsize=(residual.shape[1], residual.shape[0]))
+        height, width = residual.shape[:2]
+        if (
+            residual.shape[2:] != image.shape[2:]
+            or not 0 <= 2 * image.shape[0] - height <= 1
+            or not 0 <= 2 * image.shape[1] - width <= 1
+        ):
+            raise ValueError(
+                f"pyramid[{i}] must be about twice the size of pyramid[{i + 1}] "
+                f"{image.shape}, as laplacian_pyramid makes them, but got {residual.shape}"
+            )
+        image = residual + pyr_up(image, dstsize=(width, height))
     return image
 
 
@@ -191,7 +203,11 @@ def blend(a: np.ndarray, b: np.ndarray, mask: np.ndarray, levels: int) -> np.nda
             f"a and b must have the same shape and dtype, but got {a.shape} {a.dtype} "
             f"and {b.shape} {b.dtype}"
         )
-    mask = np.asarray(mask, dtype=np.float64)
+    if not isinstance(mask, np.ndarray):
+        raise TypeError(f"mask must be a numpy array, but got {type(mask).__name__}")
+    if not (np.issubdtype(mask.dtype, np.floating) or mask.dtype == np.bool_):
+        raise TypeError(f"mask must hold float or bool weights, but got {mask.dtype}")
+    mask = mask.astype(np.float64)
     if mask.shape != a.shape[:2]:
         raise ValueError(f"mask must have shape {a.shape[:2]}, but got {mask.shape}")
     if not np.all((mask >= 0) & (mask <= 1)):

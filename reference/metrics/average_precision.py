@@ -1,8 +1,8 @@
 """Average precision: the three interpolations, and COCO's mAP over classes, IoUs and sizes.
 
-``mean_average_precision`` takes torchmetrics' input format and returns its keys; on data
-without crowd annotations it equals pycocotools' ``COCOeval`` (bbox) for every key, including
-its -1 where an area range or a class has no ground truth. ``voc_mean_average_precision``
+``mean_average_precision`` takes torchmetrics' input format and returns its keys; it equals
+pycocotools' ``COCOeval`` (bbox) for every key, crowd regions included, down to its -1
+where an area range or a class has no ground truth. ``voc_mean_average_precision``
 takes the same input and follows py-faster-rcnn's ``voc_eval`` (Pascal VOC's matching).
 """
 
@@ -13,7 +13,17 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from reference.checks import check_in, check_range, check_shape
+from reference.checks import (
+    as_floating,
+    check_bounds,
+    check_finite,
+    check_in,
+    check_integer,
+    check_range,
+    check_same_device,
+    check_sequence,
+    check_shape,
+)
 from reference.detection.boxes import _columns, _inter_union
 from reference.metrics.precision_recall import precision_recall, voc_box_iou, voc_match
 
@@ -34,8 +44,8 @@ def average_precision(recall: Tensor, precision: Tensor, method: str = "coco") -
     (precision made monotone from the right); past the last recall reached it is 0.
 
     Args:
-        recall (Tensor[N]): recall after each detection, non-decreasing.
-        precision (Tensor[N]): precision after each detection.
+        recall (Tensor[N]): recall after each detection, non-decreasing, in ``[0, 1]``.
+        precision (Tensor[N]): precision after each detection, in ``[0, 1]``.
         method: ``"voc07"``, ``"voc"`` or ``"coco"``.
 
     Returns:
@@ -46,20 +56,27 @@ def average_precision(recall: Tensor, precision: Tensor, method: str = "coco") -
     labels (and a ``task``) and computes the curve itself.
     """
     check_shape("recall", recall, ("N",))
-    check_shape("precision", precision, (recall.shape[0],))
+    check_shape("precision", precision, (recall.shape[0],), of="recall")
     check_in("method", method, ("voc07", "voc", "coco"))
+    check_same_device(("recall", "precision"), recall, precision)
+    check_bounds("recall", as_floating("recall", recall), 0.0, 1.0)
+    check_bounds("precision", as_floating("precision", precision), 0.0, 1.0)
+    if bool((recall.diff() < 0).any()):
+        raise ValueError("recall must not decrease (detections sorted by decreasing score)")
+    recall, precision = recall.double().cpu(), precision.double().cpu()
     envelope = precision.flip(0).cummax(0).values.flip(0)  # best precision from here on
     if method == "voc":
         r = torch.cat([recall.new_zeros(1), recall])
         return float(((r[1:] - r[:-1]) * envelope).sum())
     if len(recall) == 0:
         return 0.0
-    points = 11 if method == "voc07" else 101
-    # Integer steps avoid 0.30000000000000004-style grid points.
-    grid = torch.arange(points, dtype=torch.float64) / (points - 1)
-    index = torch.searchsorted(recall.double().contiguous(), grid, side="left")  # first recall >= r
+    if method == "voc07":  # k / 10: np.arange(0, 1.1, 0.1) would hold 0.30000000000000004
+        grid = torch.arange(11, dtype=torch.float64) / 10
+    else:  # pycocotools' points to the bit: linspace, whose 0.35 is 0.35000000000000003
+        grid = torch.from_numpy(np.linspace(0.0, 1.0, 101))
+    index = torch.searchsorted(recall.contiguous(), grid, side="left")  # first recall >= r
     reached = index < len(recall)
-    values = torch.where(reached, envelope.double()[index.clamp(max=len(recall) - 1)], 0.0)
+    values = torch.where(reached, envelope[index.clamp(max=len(recall) - 1)], 0.0)
     return float(values.mean())
 
 
@@ -80,6 +97,7 @@ def _match(
     ious: np.ndarray,
     det_count: np.ndarray,
     gt_valid: np.ndarray,
+    gt_crowd: np.ndarray,
     gt_ignore: np.ndarray,
     gt_rank: np.ndarray,
     thresholds: np.ndarray,
@@ -91,6 +109,7 @@ def _match(
             ground truths, padded; images sorted by decreasing ``det_count``.
         det_count (ndarray[I]): real detections per image.
         gt_valid (ndarray[I, G]): real ground truths.
+        gt_crowd (ndarray[I, G]): crowd regions, which any number of detections may match.
         gt_ignore (ndarray[R, I, G]): bool, which ground truths row ``r`` ignores.
         gt_rank (ndarray[R, I, G]): each ground truth's position in COCO's order for that
             row (non-ignored first); among equally good matches COCO keeps the last.
@@ -110,7 +129,8 @@ def _match(
         # image that has one, a prefix since images are sorted by their number of detections.
         n = int((det_count > d).sum())
         iou = ious[:n, d][None]  # [1, n, G]
-        ok = ~taken[:, :n] & gt_valid[:n] & (iou >= floor)  # [R, n, G] free, real, overlapping
+        free = ~taken[:, :n] | gt_crowd[:n]  # [R, n, G] a crowd region is never used up
+        ok = free & gt_valid[:n] & (iou >= floor)  # free, real, overlapping
         ignore = gt_ignore[:, :n]
         # A non-ignored ground truth beats any ignored one.
         good = ok & ~ignore
@@ -130,11 +150,17 @@ def _area(boxes: np.ndarray) -> np.ndarray:
     return (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] - boxes[..., 1])
 
 
-def _batched_iou(dt: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """IoU ndarray[I, D, G] of padded boxes ndarray[I, D, 4] and ndarray[I, G, 4] (IoU core)."""
+def _batched_iou(dt: np.ndarray, gt: np.ndarray, crowd: np.ndarray) -> np.ndarray:
+    """IoU ndarray[I, D, G] of padded boxes ndarray[I, D, 4] and ndarray[I, G, 4] (IoU core).
+
+    For a crowd region (``crowd``, ndarray[I, G]) COCO divides by the detection's area
+    instead of the union: a detection inside the crowd overlaps it fully.
+    """
     ax1, ay1, ax2, ay2 = (c[:, :, None] for c in _columns(torch.from_numpy(dt)))  # [I, D, 1]
     bx1, by1, bx2, by2 = (c[:, None, :] for c in _columns(torch.from_numpy(gt)))  # [I, 1, G]
     inter, union = _inter_union((ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2))
+    detection_area = (ax2 - ax1) * (ay2 - ay1)  # [I, D, 1]
+    union = torch.where(torch.from_numpy(crowd)[:, None, :], detection_area, union)
     return (inter / union).numpy()  # padding gives 0 / 0 = NaN, never read
 
 
@@ -155,28 +181,53 @@ def _pad(image: np.ndarray, images: np.ndarray, *values: np.ndarray) -> tuple[np
     return valid, *out
 
 
-def _check_inputs(preds: list[dict], target: list[dict]) -> None:
+def _check_inputs(
+    preds: list[dict], target: list[dict], target_extras: tuple[str, ...]
+) -> torch.device:
+    """Check the per-image dicts; a key this function does not use is refused, not ignored."""
     if not isinstance(preds, list) or not isinstance(target, list):
         raise TypeError("preds and target must be lists of dicts, one per image")
     if len(preds) != len(target):
         raise ValueError(
             f"preds and target must have the same length, but got {len(preds)} and {len(target)}"
         )
+    if not preds:
+        raise ValueError("preds and target must hold at least one image, but got none")
     for i, (p, t) in enumerate(zip(preds, target, strict=True)):
-        for name, d, keys in (
-            ("preds", p, ("boxes", "scores", "labels")),
-            ("target", t, ("boxes", "labels")),
+        for name, d, keys, extras in (
+            ("preds", p, ("boxes", "scores", "labels"), ()),
+            ("target", t, ("boxes", "labels"), target_extras),
         ):
+            if not isinstance(d, dict):
+                raise TypeError(f"{name}[{i}] must be a dict, but got {type(d).__name__}")
             missing = [k for k in keys if k not in d]
             if missing:
                 raise ValueError(f"{name}[{i}] must have keys {keys}, but lacks {missing}")
-            check_shape(f"{name}[{i}]['boxes']", d["boxes"], ("N", 4))
-            check_shape(f"{name}[{i}]['labels']", d["labels"], (d["boxes"].shape[0],))
-            if d["labels"].is_floating_point():
-                raise TypeError(
-                    f"{name}[{i}]['labels'] must hold integers, but got {d['labels'].dtype}"
+            unknown = sorted(set(d) - set(keys) - set(extras))
+            if unknown:
+                raise ValueError(
+                    f"{name}[{i}] may only have the keys {keys + extras}, but has {unknown}"
                 )
-        check_shape(f"preds[{i}]['scores']", p["scores"], (p["boxes"].shape[0],))
+            boxes = check_shape(f"{name}[{i}]['boxes']", d["boxes"], ("N", 4))
+            check_finite(f"{name}[{i}]['boxes']", boxes)
+            bad = (boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])
+            if bool(bad.any()):
+                raise ValueError(
+                    f"{name}[{i}]['boxes'] must satisfy x1 <= x2 and y1 <= y2, but got the "
+                    f"box {boxes[bad][0].tolist()}"
+                )
+            check_shape(f"{name}[{i}]['labels']", d["labels"], (len(boxes),))
+            check_integer(f"{name}[{i}]['labels']", d["labels"])
+            for extra in extras:
+                if extra in d:
+                    check_shape(f"{name}[{i}]['{extra}']", d[extra], (len(boxes),))
+                    check_bounds(f"{name}[{i}]['{extra}']", d[extra], 0, 1)
+        check_shape(f"preds[{i}]['scores']", p["scores"], (len(p["boxes"]),))
+        check_finite(f"preds[{i}]['scores']", p["scores"])  # NaN has no place in a ranking
+    tensors = [(f"{n}[{i}]['{k}']", v) for n, ds in (("preds", preds), ("target", target))
+               for i, d in enumerate(ds) for k, v in d.items()]  # fmt: skip
+    check_same_device([name for name, _ in tensors], *(v for _, v in tensors))
+    return tensors[0][1].device if tensors else torch.device("cpu")
 
 
 def mean_average_precision(
@@ -185,23 +236,34 @@ def mean_average_precision(
     *,
     iou_thresholds: list[float] | None = None,
 ) -> dict[str, Tensor]:
-    """COCO-style mAP and mAR, as pycocotools' ``COCOeval`` (bbox, no crowd) and torchmetrics.
+    """COCO-style mAP and mAR, as pycocotools' ``COCOeval`` (bbox) and torchmetrics.
 
     Args:
-        preds: per image ``{"boxes": Tensor[N, 4] xyxy, "scores": Tensor[N], "labels": Tensor[N]}``.
-        target: per image ``{"boxes": Tensor[M, 4] xyxy, "labels": Tensor[M]}``.
+        preds: per image ``{"boxes": Tensor[N, 4] xyxy, "scores": Tensor[N], "labels": Tensor[N]}``;
+            boxes and scores finite.
+        target: per image ``{"boxes": Tensor[M, 4] xyxy, "labels": Tensor[M]}`` and optionally
+            ``"iscrowd": Tensor[M]`` (0/1): a crowd region is never an object to find; a
+            detection that overlaps it (intersection over the *detection's* area) is ignored,
+            and any number of detections may do so.
         iou_thresholds: default 0.50:0.05:0.95.
 
     Returns:
-        ``map, map_50, map_75, map_small, map_medium, map_large, mar_1, mar_10, mar_100``,
-        ``map_per_class`` and ``classes``; -1 where nothing could be measured.
+        ``map, map_50, map_75, map_small, map_medium, map_large, mar_1, mar_10, mar_100,
+        mar_small, mar_medium, mar_large``, ``map_per_class`` and ``classes``; -1 where
+        nothing could be measured. On the device of the inputs.
+
+    Differs from torchmetrics' ``mean_average_precision``: a key it would ignore (say
+    ``"area"``, which COCOeval would use) is refused rather than silently dropped, and so
+    are non-finite boxes or scores, which torchmetrics ranks anyway.
     """
-    _check_inputs(preds, target)
-    thresholds = (
-        np.linspace(0.5, 0.95, 10)
-        if iou_thresholds is None
-        else np.asarray(iou_thresholds, dtype=float)
-    )
+    device = _check_inputs(preds, target, ("iscrowd",))
+    if iou_thresholds is None:
+        thresholds = np.linspace(0.5, 0.95, 10)
+    else:
+        check_sequence("iou_thresholds", iou_thresholds, "a list of numbers", nonempty=True)
+        thresholds = np.array(
+            [check_range(f"iou_thresholds[{i}]", t, 0, 1) for i, t in enumerate(iou_thresholds)]
+        )
     recall_grid = np.linspace(0.0, 1.0, 101)
     classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *target])))
     T, K, A, M = len(thresholds), len(classes), len(AREAS), len(MAX_DETS)
@@ -211,7 +273,9 @@ def mean_average_precision(
 
     def gather(dicts: list[dict[str, Tensor]], key: str, dtype: torch.dtype) -> np.ndarray:
         empty = torch.zeros((0, 4) if key == "boxes" else (0,), dtype=dtype)
-        return torch.cat([empty, *(d[key].to(dtype) for d in dicts)]).numpy()
+        default = {"iscrowd": lambda d: torch.zeros(len(d["labels"]))}
+        columns = (d[key] if key in d else default[key](d) for d in dicts)
+        return torch.cat([empty, *(c.to("cpu", dtype) for c in columns)]).numpy()
 
     # The whole data set as flat arrays, each box tagged with its image.
     dt_boxes, dt_labels = (
@@ -224,6 +288,7 @@ def mean_average_precision(
         gather(target, "boxes", torch.float64),
         gather(target, "labels", torch.int64),
     )
+    gt_crowd = gather(target, "iscrowd", torch.bool)
     gt_image = np.repeat(np.arange(len(target)), [len(t["labels"]) for t in target])
     precision = -np.ones((T, len(recall_grid), K, A, M))
     recall = -np.ones((T, K, A, M))
@@ -237,16 +302,17 @@ def mean_average_precision(
         det_valid, det_boxes, det_scores = (
             x[:, : MAX_DETS[-1]] for x in _pad(dt_image[d], images, dt_boxes[d], dt_scores[d])
         )
-        gt_valid, gt = _pad(gt_image[g], images, gt_boxes[g])
+        gt_valid, gt, crowd = _pad(gt_image[g], images, gt_boxes[g], gt_crowd[g])
         gt_area = _area(gt)  # [I, G]
-        ignore = (gt_area < low) | (gt_area > high)  # [A, I, G], by the ground truth's area
+        ignore = (gt_area < low) | (gt_area > high) | crowd  # [A, I, G], by area; crowds always
         rank = np.argsort(np.argsort(ignore, axis=2, kind="stable"), axis=2, kind="stable")
         det_count = det_valid.sum(1)
         by_count = np.argsort(-det_count, kind="stable")  # _match works on prefixes
         matched, matched_ignored = _match(
-            _batched_iou(det_boxes[by_count], gt[by_count]),
+            _batched_iou(det_boxes[by_count], gt[by_count], crowd[by_count]),
             det_count[by_count],
             gt_valid[by_count],
+            crowd[by_count],
             ignore[:, by_count].repeat(T, axis=0),
             rank[:, by_count].repeat(T, axis=0),
             np.tile(thresholds, A),
@@ -283,27 +349,30 @@ def mean_average_precision(
 
     def mean(values: np.ndarray) -> Tensor:
         kept = values[values > -1]
-        return torch.tensor(float(kept.mean()) if kept.size else -1.0)
+        return torch.tensor(float(kept.mean()) if kept.size else -1.0, device=device)
 
     a_all, m_100 = 0, len(MAX_DETS) - 1
     t50, t75 = np.isclose(thresholds, 0.5), np.isclose(thresholds, 0.75)
     result = {
         "map": mean(precision[:, :, :, a_all, m_100]),
-        "map_50": mean(precision[t50][:, :, :, a_all, m_100]) if t50.any() else torch.tensor(-1.0),
-        "map_75": mean(precision[t75][:, :, :, a_all, m_100]) if t75.any() else torch.tensor(-1.0),
+        "map_50": mean(precision[t50][:, :, :, a_all, m_100]),  # -1 without that threshold
+        "map_75": mean(precision[t75][:, :, :, a_all, m_100]),
         "map_small": mean(precision[:, :, :, 1, m_100]),
         "map_medium": mean(precision[:, :, :, 2, m_100]),
         "map_large": mean(precision[:, :, :, 3, m_100]),
         "mar_1": mean(recall[:, :, a_all, 0]),
         "mar_10": mean(recall[:, :, a_all, 1]),
-        "mar_100": mean(recall[:, :, a_all, 2]),
+        "mar_100": mean(recall[:, :, a_all, m_100]),
+        "mar_small": mean(recall[:, :, 1, m_100]),
+        "mar_medium": mean(recall[:, :, 2, m_100]),
+        "mar_large": mean(recall[:, :, 3, m_100]),
     }
     result["map_per_class"] = (
         torch.stack([mean(precision[:, :, k, a_all, m_100]) for k in range(K)])
         if K
-        else torch.zeros(0)
+        else torch.zeros(0, device=device)
     )
-    result["classes"] = torch.tensor(classes, dtype=torch.int64)
+    result["classes"] = torch.tensor(classes, dtype=torch.int64, device=device)
     return result
 
 
@@ -332,21 +401,22 @@ def voc_mean_average_precision(
         ``map``, ``map_per_class`` and ``classes``; -1 for a class without ground truth
         (left out of ``map``).
     """
-    _check_inputs(preds, target)
+    device = _check_inputs(preds, target, ("difficult",))
     check_in("method", method, ("voc07", "voc"))
-    check_range("iou_threshold", iou_threshold, 0.0, 1.0)
+    iou_threshold = check_range("iou_threshold", iou_threshold, 0.0, 1.0)
     classes = sorted(set().union(*(set(d["labels"].tolist()) for d in [*preds, *target])))
     scores, labels, is_tp, counted, objects = [], [], [], [], []
-    for i, (p, t) in enumerate(zip(preds, target, strict=True)):
-        difficult = t.get("difficult", torch.zeros(len(t["labels"]), dtype=torch.bool))
-        check_shape(f"target[{i}]['difficult']", difficult, (len(t["labels"]),))
+    for p, t in zip(preds, target, strict=True):
+        difficult = t.get(
+            "difficult", torch.zeros(len(t["labels"]), dtype=torch.bool, device=device)
+        )
         order = torch.argsort(p["scores"], descending=True, stable=True)
         overlaps = voc_box_iou(p["boxes"][order], t["boxes"])
         # All classes in one matrix: a ground truth of another class is never the best.
         same_class = p["labels"][order][:, None] == t["labels"][None, :]
         tp, claimed = voc_match(overlaps.masked_fill(~same_class, -1.0), iou_threshold)
-        # Index -1 (no claim) lands on an appended False.
-        on_difficult = torch.cat([difficult.bool(), torch.zeros(1, dtype=torch.bool)])[claimed]
+        claimable = torch.cat([difficult.bool(), difficult.new_zeros(1, dtype=torch.bool)])
+        on_difficult = claimable[claimed]  # index -1 (no claim) lands on the appended False
         scores.append(p["scores"][order].double())
         labels.append(p["labels"][order])
         is_tp.append(tp & ~on_difficult)
@@ -365,12 +435,12 @@ def voc_mean_average_precision(
         order = torch.argsort(all_scores[keep], descending=True, stable=True)
         precision, recall = precision_recall(all_tp[keep][order], num_gt)
         ap.append(average_precision(recall, precision, method))
-    per_class = torch.tensor(ap, dtype=torch.float64)
+    per_class = torch.tensor(ap, dtype=torch.float64, device=device)
     valid = per_class[per_class > -1]
     return {
-        "map": valid.mean() if len(valid) else torch.tensor(-1.0, dtype=torch.float64),
+        "map": valid.mean() if len(valid) else per_class.new_tensor(-1.0),
         "map_per_class": per_class,
-        "classes": torch.tensor(classes, dtype=torch.int64),
+        "classes": torch.tensor(classes, dtype=torch.int64, device=device),
     }
 
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_shape
+from reference.checks import (
+    check_data,
+    check_int,
+    check_integer,
+    check_same_device,
+    check_shape,
+)
 
 # --8<-- [end:imports]
 
@@ -36,13 +42,14 @@ def confusion_matrix(
     the third argument where torchmetrics takes ``task`` (it is the order of torchmetrics'
     ``multiclass_confusion_matrix``).
     """
-    check_shape("target", target, tuple(preds.shape))
-    check_range("num_classes", num_classes, 1)
-    if preds.is_floating_point() or target.is_floating_point():
-        raise TypeError(
-            "preds and target must hold integer class ids, "
-            f"but got {preds.dtype} and {target.dtype}"
-        )
+    check_integer("preds", preds)
+    check_shape("target", check_integer("target", target), tuple(preds.shape), of="preds")
+    check_same_device(("preds", "target"), preds, target)
+    check_data("preds", preds)
+    check_data("target", target)
+    num_classes = check_int("num_classes", num_classes, 1)
+    if ignore_index is not None:
+        ignore_index = check_int("ignore_index", ignore_index)
     keep = (
         target != ignore_index
         if ignore_index is not None

@@ -14,13 +14,25 @@ evaluation are a few matrix operations. Tests: ``tests/rl/test_gridworld.py``.
 # --8<-- [start:imports]
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_shape
+from reference.checks import (
+    as_floating,
+    check_callable,
+    check_data,
+    check_distribution,
+    check_finite,
+    check_floating,
+    check_instance,
+    check_int,
+    check_range,
+    check_shape,
+)
 
 # --8<-- [end:imports]
 
@@ -66,8 +78,10 @@ class GridWorld:
     """
 
     def __init__(self, layout: Sequence[str] = LAYOUT, horizon: int = 20) -> None:
+        if isinstance(layout, str) or not all(isinstance(row, str) for row in layout):
+            raise TypeError(f"layout must be a sequence of row strings, but got {layout!r}")
         widths = {len(row) for row in layout}
-        if not layout or len(widths) != 1:
+        if not layout or len(widths) != 1 or 0 in widths:
             raise ValueError(f"layout must be non-empty rows of equal length, but got {layout}")
         cells = "".join(layout)
         unknown = sorted(set(cells) - set(CELL_REWARDS))
@@ -75,10 +89,9 @@ class GridWorld:
             raise ValueError(f"layout cells must be one of '.S~XG', but got {unknown}")
         if cells.count("S") != 1:
             raise ValueError(f"layout must have exactly one 'S', but got {cells.count('S')}")
-        check_range("horizon", horizon, 1)
         self.layout = tuple(layout)
         self.height, self.width = len(layout), widths.pop()
-        self.horizon = int(horizon)
+        self.horizon = check_int("horizon", horizon, 1)
         self.start = cells.index("S")
         S, W = len(cells), self.width
         rows, cols = torch.arange(S) // W, torch.arange(S) % W  # [S]
@@ -159,10 +172,12 @@ def collect_rollout(
     Returns:
         A :class:`Rollout` of ``T = env.horizon`` steps.
     """
-    check_range("episodes", episodes, 1)
-    B, T = int(episodes), env.horizon
-    state = torch.full((B,), env.start)
-    alive = torch.ones(B, dtype=torch.bool)
+    check_instance("env", env, GridWorld)
+    check_callable("policy", policy)
+    B, T = check_int("episodes", episodes, 1), env.horizon
+    device = env.next_state.device  # the world's tables decide where the episodes run
+    state = torch.full((B,), env.start, device=device)
+    alive = torch.ones(B, dtype=torch.bool, device=device)
     fields: dict[str, list[Tensor]] = {k: [] for k in ("s", "a", "r", "s2", "term", "mask")}
     for _ in range(T):
         probs = torch.softmax(policy(state), dim=-1)  # [B, A]
@@ -185,7 +200,20 @@ def collect_rollout(
 
 # --8<-- [start:planning]
 def _check_policy(env: GridWorld, policy: Tensor) -> None:
+    """A world and one probability distribution over its actions per cell."""
+    check_instance("env", env, GridWorld)
     check_shape("policy", policy, (env.n_states, env.n_actions))
+    check_distribution("policy", as_floating("policy", policy), dim=1)
+
+
+def _check_reward(env: GridWorld, reward: Tensor | None) -> Tensor:
+    """A finite reward per cell of the world; the world's own for ``None``."""
+    check_instance("env", env, GridWorld)
+    if reward is None:
+        return env.reward
+    return check_finite(
+        "reward", as_floating("reward", check_shape("reward", reward, (env.n_states,)))
+    )
 
 
 def value_iteration(
@@ -206,17 +234,28 @@ def value_iteration(
     Returns:
         (Tensor[S], Tensor[S, A]): ``V`` and ``Q``, float64.
     """
-    reward = env.reward if reward is None else check_shape("reward", reward, (env.n_states,))
-    check_range("gamma", gamma, 0, 1, high_inclusive=False)
+    reward = _check_reward(env, reward)
+    gamma = check_range("gamma", gamma, 0, 1, high_inclusive=False)
+    tol = check_range("tol", tol, 0, low_inclusive=False)
     r = reward.double()[env.next_state]  # [S, A]
     future = (~env.terminal).double()[env.next_state]  # [S, A]: 0 where the move ends it
-    V = torch.zeros(env.n_states, dtype=torch.float64)
-    while True:
+    # The update is a gamma-contraction: after k steps |V_k+1 - V_k| <= gamma^k max|r|, so
+    # this many iterations reach tol unless tol is below the rounding error of V.
+    scale = r.abs().max().item()
+    bound = math.log(tol / scale) / math.log(gamma) if 0 < gamma and tol < scale else 1.0
+    max_iter = math.ceil(bound) + 10
+    V = torch.zeros(env.n_states, dtype=torch.float64, device=r.device)
+    for _ in range(max_iter):
         Q = r + gamma * future * V[env.next_state]  # [S, A]
         V_new = Q.max(dim=1).values
         if (V_new - V).abs().max() < tol:
             return V_new, Q
         V = V_new
+    raise ValueError(
+        f"value_iteration did not reach tol={tol} within {max_iter} iterations (the bound "
+        f"for gamma={gamma}): tol must be above the rounding error of the values, "
+        f"about {2.2e-16 * V.abs().max().item():.1e}"
+    )
 
 
 def policy_evaluation(
@@ -239,14 +278,15 @@ def policy_evaluation(
         the equations say (it is not used).
     """
     _check_policy(env, policy)
-    check_range("gamma", gamma, 0, 1, high_inclusive=False)
-    reward = env.reward if reward is None else check_shape("reward", reward, (env.n_states,))
+    gamma = check_range("gamma", gamma, 0, 1, high_inclusive=False)
+    reward = _check_reward(env, reward)
     S = env.n_states
     moves = torch.nn.functional.one_hot(env.next_state, S).double()  # [S, A, S']
     P = torch.einsum("sa,sat->st", policy.double(), moves)  # [S, S']: where a step leads
     r = P @ reward.double()  # [S]: the expected reward of one step
     continues = P * (~env.terminal).double()  # no future after landing on a terminal cell
-    return torch.linalg.solve(torch.eye(S, dtype=torch.float64) - gamma * continues, r)
+    eye = torch.eye(S, dtype=torch.float64, device=P.device)
+    return torch.linalg.solve(eye - gamma * continues, r)
 
 
 def greedy_policy(Q: Tensor) -> Tensor:
@@ -258,7 +298,8 @@ def greedy_policy(Q: Tensor) -> Tensor:
     Returns:
         Tensor[S, A]: one-hot rows, float64.
     """
-    check_shape("Q", Q, ("S", "A"))
+    check_floating("Q", check_shape("Q", Q, ("S", "A")))
+    check_data("Q", Q)
     return torch.nn.functional.one_hot(Q.argmax(dim=1), Q.shape[1]).double()
 
 
@@ -278,13 +319,13 @@ def feature_expectations(env: GridWorld, policy: Tensor, gamma: float = 0.9) -> 
         Tensor[K]: one expectation per feature.
     """
     _check_policy(env, policy)
-    check_range("gamma", gamma, 0, 1)
+    gamma = check_range("gamma", gamma, 0, 1)
     S = env.n_states
     moves = torch.nn.functional.one_hot(env.next_state, S).double()  # [S, A, S']
     P = torch.einsum("sa,sat->st", policy.double(), moves)  # [S, S']
-    d = torch.zeros(S, dtype=torch.float64)
+    d = torch.zeros(S, dtype=torch.float64, device=P.device)
     d[env.start] = 1.0
-    mu = torch.zeros(env.features.shape[1], dtype=torch.float64)
+    mu = torch.zeros(env.features.shape[1], dtype=torch.float64, device=P.device)
     for t in range(env.horizon):
         landed = d @ P  # [S']: where the mass stands after step t
         mu = mu + gamma**t * (landed @ env.features)

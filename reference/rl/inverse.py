@@ -24,7 +24,14 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from reference.checks import check_range, check_shape
+from reference.checks import (
+    as_floating,
+    check_finite,
+    check_instance,
+    check_int,
+    check_range,
+    check_shape,
+)
 from reference.rl.gridworld import (
     GridWorld,
     Rollout,
@@ -53,9 +60,11 @@ def demonstration_features(env: GridWorld, demos: Rollout, gamma: float = 0.9) -
     Returns:
         Tensor[K]: float64.
     """
-    check_range("gamma", gamma, 0, 1)
+    check_instance("env", env, GridWorld)
+    check_instance("demos", demos, Rollout)
+    gamma = check_range("gamma", gamma, 0, 1)
     T = demos.next_states.shape[1]
-    discount = gamma ** torch.arange(T, dtype=torch.float64)  # [T]
+    discount = gamma ** torch.arange(T, dtype=torch.float64, device=demos.mask.device)  # [T]
     phi = env.features[demos.next_states]  # [B, T, K]
     weights = demos.mask.double() * discount  # [B, T]
     return (weights[..., None] * phi).sum(dim=1).mean(dim=0)
@@ -93,15 +102,29 @@ def projection_irl(
         iterations: at most this many planning steps.
         tol: feature expectations closer than this (max-norm) count as equal.
 
+    Returns:
+        An :class:`IRLResult`; its weights are all zero when the start policy already has
+        the expert's feature expectations (then every reward explains the expert).
+
     Raises:
-        ValueError: no planned policy matched the expert within ``iterations`` (the
-            expert may be a mixture that no single deterministic policy reproduces).
+        ValueError: no planned policy matched the expert within ``iterations``, or a planned
+            policy stopped moving the mixture towards it (the expert may be a mixture that
+            no single deterministic policy reproduces).
     """
+    check_instance("env", env, GridWorld)
     check_shape("expert_mu", expert_mu, (env.features.shape[1],))
-    check_range("gamma", gamma, 0, 1, high_inclusive=False)
+    expert_mu = check_finite("expert_mu", as_floating("expert_mu", expert_mu)).double()
+    gamma = check_range("gamma", gamma, 0, 1, high_inclusive=False)
+    iterations = check_int("iterations", iterations, 1)
+    tol = check_range("tol", tol, 0, low_inclusive=False)
     # start from the policy that is optimal for a zero reward (always the first action)
-    policy = greedy_policy(torch.zeros(env.n_states, env.n_actions))
+    zero_reward = torch.zeros(
+        env.n_states, env.n_actions, dtype=torch.float64, device=expert_mu.device
+    )
+    policy = greedy_policy(zero_reward)
     mu_bar = feature_expectations(env, policy, gamma)  # [K]
+    if (mu_bar - expert_mu).abs().max() < tol:  # every reward, w = 0 included, explains it
+        return IRLResult(torch.zeros_like(expert_mu), policy, [])
     distances: list[float] = []
     for _ in range(iterations):
         w = expert_mu - mu_bar  # [K]
@@ -112,8 +135,14 @@ def projection_irl(
         if (mu - expert_mu).abs().max() < tol:
             return IRLResult(w / w.norm(), policy, distances)
         step = mu - mu_bar
+        if (step @ step).item() == 0:  # the new policy adds nothing: no progress is possible
+            break
         mu_bar = mu_bar + (step @ (expert_mu - mu_bar)) / (step @ step) * step
-    raise ValueError(f"no policy matched expert_mu within {iterations} iterations")
+    raise ValueError(
+        f"no policy matched expert_mu within {len(distances)} of iterations={iterations} "
+        f"(distance {distances[-1]:.3g} > tol={tol}, gamma={gamma}): the expert may be a "
+        "mixture that no single deterministic policy reproduces, or come from another gamma"
+    )
 
 
 # --8<-- [end:projection_irl]

@@ -19,7 +19,20 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_in, check_range, check_shape
+from reference.checks import (
+    as_floating,
+    check_bounds,
+    check_finite,
+    check_floating,
+    check_in,
+    check_instance,
+    check_int,
+    check_integer,
+    check_range,
+    check_real,
+    check_same_device,
+    check_shape,
+)
 from reference.rl.gridworld import GridWorld, Rollout, collect_rollout
 
 # --8<-- [end:imports]
@@ -37,33 +50,47 @@ __all__ = [
 
 
 # --8<-- [start:checks]
-def _check_rewards(rewards: Tensor, gamma: float) -> None:
+def _check_rewards(rewards: Tensor, gamma: float) -> tuple[Tensor, float]:
+    """Finite rewards, time last (integers promoted to float), and a discount in [0, 1]."""
     check_shape("rewards", rewards, ("...", "T"))
-    check_range("gamma", gamma, 0, 1)
+    rewards = check_finite("rewards", as_floating("rewards", rewards))
+    return rewards, check_range("gamma", gamma, 0, 1)
 
 
 def _check_td(
     rewards: Tensor, values: Tensor, next_values: Tensor, terminal: Tensor, gamma: float
-) -> None:
-    """Values, next values and terminal flags shaped like the rewards."""
-    check_range("gamma", gamma, 0, 1)
+) -> float:
+    """Finite values, next values and terminal flags shaped like the rewards, on one device."""
+    check_finite("rewards", as_floating("rewards", rewards))
     for name, x in (("values", values), ("next_values", next_values), ("terminal", terminal)):
-        check_shape(name, x, tuple(rewards.shape))
+        check_shape(name, x, tuple(rewards.shape), of="rewards")
+    check_finite("values", check_real("values", values))
+    check_finite("next_values", check_real("next_values", next_values))
+    check_same_device(
+        ("rewards", "values", "next_values", "terminal"), rewards, values, next_values, terminal
+    )
+    return check_range("gamma", gamma, 0, 1)
 
 
-def _check_steps(logits: Tensor, actions: Tensor, weights: Tensor, mask: Tensor) -> None:
-    """B episodes of T steps: logits Tensor[B, T, A], the rest Tensor[B, T]."""
+def _check_steps(logits: Tensor, actions: Tensor, weights: Tensor, mask: Tensor) -> Tensor:
+    """B episodes of T steps: logits Tensor[B, T, A], the rest Tensor[B, T]; actions as int64."""
     check_shape("actions", actions, ("B", "T"))
-    check_shape("logits", logits, (*actions.shape, "A"))
-    check_shape("weights", weights, tuple(actions.shape))
-    check_shape("mask", mask, tuple(actions.shape))
+    check_shape("logits", logits, (*actions.shape, "A"), of="actions")
+    check_floating("logits", logits)
+    check_shape("weights", weights, tuple(actions.shape), of="actions")
+    check_shape("mask", mask, tuple(actions.shape), of="actions")
+    check_same_device(("logits", "actions", "weights", "mask"), logits, actions, weights, mask)
+    check_bounds("actions", check_integer("actions", actions), 0, logits.shape[-1] - 1)
+    check_finite("weights", check_real("weights", weights))
+    return actions.long()  # gather() takes int64 indices only
 
 
-def _check_training(method: str, **rates: float) -> None:
-    """A known method, and non-negative step sizes and weights."""
+def _check_training(method: str, gamma: float, **rates: float) -> tuple[float, ...]:
+    """A known method, a discount in [0, 1], and step sizes and weights >= 0 (a negative
+    step size would climb the loss: gradient ascent, silently). Returns them as floats."""
     check_in("method", method, ("reinforce", "actor-critic"))
-    for name, rate in rates.items():
-        check_range(name, rate, 0.0)
+    gamma = check_range("gamma", gamma, 0, 1)
+    return (gamma, *(check_range(name, rate, 0) for name, rate in rates.items()))
 
 
 # --8<-- [end:checks]
@@ -103,17 +130,19 @@ def discounted_returns(rewards: Tensor, gamma: float) -> Tensor:
     Rewards after an episode ended must be 0 (a :class:`Rollout` pads them so).
 
     Args:
-        rewards (Tensor[..., T]): reward of each step, time last.
+        rewards (Tensor[..., T]): reward of each step, time last; finite. Integer rewards
+            are promoted to the default float dtype.
         gamma: discount in ``[0, 1]``.
 
     Returns:
         Tensor[..., T]: the return from each step on.
     """
-    _check_rewards(rewards, gamma)
+    rewards, gamma = _check_rewards(rewards, gamma)
     T = rewards.shape[-1]
-    lag = torch.arange(T)[:, None] - torch.arange(T)[None, :]  # [T', T]: t' - t
+    steps = torch.arange(T, device=rewards.device)
+    lag = steps[:, None] - steps[None, :]  # [T', T]: t' - t
     # where(): gamma ** negative lag would overflow before the mask; gamma=0 needs 0 ** 0 = 1
-    M = torch.where(lag >= 0, torch.tensor(gamma, dtype=rewards.dtype) ** lag.clamp(min=0), 0.0)
+    M = torch.where(lag >= 0, rewards.new_tensor(gamma) ** lag.clamp(min=0), 0.0)
     return rewards @ M
 
 
@@ -135,7 +164,7 @@ def one_step_advantages(
     Returns:
         Tensor[...]: the advantages, same shape.
     """
-    _check_td(rewards, values, next_values, terminal, gamma)
+    gamma = _check_td(rewards, values, next_values, terminal, gamma)
     return rewards + gamma * next_values * (~terminal.bool()) - values
 
 
@@ -156,7 +185,7 @@ def policy_gradient_loss(logits: Tensor, actions: Tensor, weights: Tensor, mask:
         weights (Tensor[B, T]): what each step's log-probability is weighted by.
         mask (Tensor[B, T]): which steps happened (bool); the others count for nothing.
     """
-    _check_steps(logits, actions, weights, mask)
+    actions = _check_steps(logits, actions, weights, mask)
     log_pi = torch.log_softmax(logits, dim=-1).gather(-1, actions.unsqueeze(-1)).squeeze(-1)
     return -(mask * weights * log_pi).sum() / actions.shape[0]
 
@@ -177,12 +206,19 @@ class TabularActorCritic(nn.Module):
 
     def __init__(self, n_states: int, n_actions: int) -> None:
         super().__init__()
+        n_states, n_actions = (
+            check_int("n_states", n_states, 1),
+            check_int("n_actions", n_actions, 1),
+        )
         self.logits = nn.Parameter(torch.zeros(n_states, n_actions, dtype=torch.float64))
         self.values = nn.Parameter(torch.zeros(n_states, dtype=torch.float64))
 
     def forward(self, states: Tensor) -> tuple[Tensor, Tensor]:
-        """States Tensor[...] to their logits Tensor[..., A] and values Tensor[...]."""
-        return self.logits[states], self.values[states]
+        """States Tensor[...] (integers) to their logits Tensor[..., A] and values Tensor[...]."""
+        check_integer("states", states)
+        check_same_device(("states", "self.logits"), states, self.logits)
+        check_bounds("states", states, 0, self.logits.shape[0] - 1)
+        return self.logits[states.long()], self.values[states.long()]
 
     def policy(self) -> Tensor:
         """Action probabilities of every state, Tensor[S, A]."""
@@ -215,7 +251,9 @@ def actor_critic_loss(
     Returns:
         Tensor[]: the loss, whose gradient is the update's direction.
     """
-    _check_training(method, entropy=entropy)
+    check_instance("model", model, TabularActorCritic)
+    check_instance("batch", batch, Rollout)
+    gamma, entropy = _check_training(method, gamma, entropy=entropy)
     episodes = batch.states.shape[0]
     logits, values = model(batch.states)  # [B, T, A], [B, T]
     if method == "actor-critic":
@@ -278,8 +316,11 @@ def train_actor_critic(
     Returns:
         The trained model and a :class:`TrainingLog`.
     """
-    _check_training(method, lr=lr, critic_lr=critic_lr)
-    check_range("updates", updates, 1)
+    check_instance("env", env, GridWorld)
+    updates, episodes = check_int("updates", updates, 1), check_int("episodes", episodes, 1)
+    gamma, lr, critic_lr, entropy = _check_training(
+        method, gamma, lr=lr, critic_lr=critic_lr, entropy=entropy
+    )
     model = TabularActorCritic(env.n_states, env.n_actions)
     optimiser = torch.optim.Adam(
         [{"params": [model.logits], "lr": lr}, {"params": [model.values], "lr": critic_lr}]

@@ -15,7 +15,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from reference.checks import check_range, check_shape, check_tensor
+from reference.checks import (
+    check_finite,
+    check_floating,
+    check_range,
+    check_same_device,
+    check_shape,
+    check_tensor,
+)
 from reference.reduction import reduce_loss
 
 # --8<-- [end:imports]
@@ -31,9 +38,49 @@ __all__ = [
 
 
 # --8<-- [start:check_pair]
-def _check_pair(input: Tensor, target: Tensor) -> None:
-    check_tensor("input", input)
-    check_shape("target", target, tuple(input.shape))
+def _check_pair(
+    input: Tensor, target: Tensor, names: tuple[str, str] = ("input", "target")
+) -> None:
+    """Floating predictions and real targets of the same shape, on one device."""
+    check_floating(names[0], input)
+    check_tensor(names[1], target)
+    if target.dtype == torch.bool or target.is_complex():
+        raise TypeError(f"{names[1]} must hold real numbers, but got dtype {target.dtype}")
+    check_shape(names[1], target, tuple(input.shape), of=names[0])
+    check_same_device(names, input, target)
+
+
+def _check_logit_pair(input: Tensor, target: Tensor, names: tuple[str, str]) -> None:
+    """As _check_pair, plus finite values and one dtype: ``F.binary_cross_entropy_with_logits``
+    gives NaN for an infinite logit of the true side (where the loss is 0) and for ``-inf``
+    with target 1 (where it is +inf), and computes in the target's dtype."""
+    _check_pair(input, target, names)
+    if target.dtype != input.dtype:
+        raise TypeError(
+            f"{names[1]} must have {names[0]}'s dtype {input.dtype}, but got {target.dtype}"
+        )
+    check_finite(names[0], input)
+    check_finite(names[1], target)
+
+
+def _check_weight(name: str, weight: Tensor, input: Tensor) -> Tensor:
+    """A floating weight tensor that broadcasts to ``input``'s shape, on its device.
+
+    Floating only: PyTorch computes ``pos_weight - 1`` in the weight's dtype, which wraps
+    around for ``uint8``.
+    """
+    check_floating(name, weight)
+    check_same_device(("input", name), input, weight)
+    try:
+        fits = torch.broadcast_shapes(weight.shape, input.shape) == input.shape
+    except RuntimeError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{name} must broadcast to input's shape {tuple(input.shape)}, "
+            f"but got {tuple(weight.shape)}"
+        )
+    return weight
 
 
 # --8<-- [end:check_pair]
@@ -78,11 +125,15 @@ def smooth_l1_loss(
         beta: where the quadratic part ends, ``>= 0``.
     """
     _check_pair(input, target)
-    check_range("beta", beta, 0.0)
+    beta = check_range("beta", beta, 0.0)
     error = (input - target).abs()
     if beta == 0:
         return reduce_loss(error, reduction)
-    loss = torch.where(error < beta, 0.5 * error**2 / beta, error - 0.5 * beta)
+    # With q = min(|e|, beta) both pieces are one expression, (|e| - q) + q^2 / (2 beta): the
+    # linear excess beyond beta plus the quadratic part up to it. One clamp and one fused
+    # multiply-add instead of a comparison, two branches and a where(): several times faster.
+    quadratic = error.clamp(max=beta)
+    loss = torch.addcmul(error - quadratic, quadratic, quadratic, value=0.5 / beta)
     return reduce_loss(loss, reduction)
 
 
@@ -168,20 +219,26 @@ def binary_cross_entropy_with_logits(
     """``-w [q y log s(x) + (1 - y) log(1 - s(x))]``, s = sigmoid; ``log(1 - s(x)) = log s(-x)``.
 
     Args:
-        input (Tensor[...]): logits.
-        target (Tensor[...]): labels in [0, 1] (0/1 or soft), same shape.
-        weight (Tensor[...], optional): broadcastable to ``input``: a weight per element.
+        input (Tensor[...]): finite logits.
+        target (Tensor[...]): labels in [0, 1] (0/1 or soft), same shape and dtype.
+        weight (Tensor[...], optional): floating, broadcastable to ``input``'s shape: a
+            weight per element.
         reduction: ``"none"``, ``"mean"`` or ``"sum"``.
-        pos_weight (Tensor[C], optional): ``q``, the weight of the positive term per class
-            (last dimension); ``q > 1`` raises recall at the cost of precision.
+        pos_weight (Tensor[C], optional): ``q``, floating, the weight of the positive term
+            per class (last dimension); ``q > 1`` raises recall at the cost of precision.
+
+    Differs from ``F.binary_cross_entropy_with_logits``: an infinite logit is refused (PyTorch
+    returns NaN for ``+inf`` with target 1, where the loss is 0, and for ``-inf`` with target
+    1, where it is +inf), and so is a target of another dtype (PyTorch computes in the
+    target's dtype).
     """
-    _check_pair(input, target)
+    _check_logit_pair(input, target, ("input", "target"))
     positive = F.logsigmoid(input)
     if pos_weight is not None:
-        positive = check_tensor("pos_weight", pos_weight) * positive
+        positive = _check_weight("pos_weight", pos_weight, input) * positive
     loss = -(target * positive + (1 - target) * F.logsigmoid(-input))
     if weight is not None:
-        loss = check_tensor("weight", weight) * loss
+        loss = _check_weight("weight", weight, input) * loss
     return reduce_loss(loss, reduction)
 
 
@@ -200,17 +257,25 @@ def sigmoid_focal_loss(
 
     ``FL = -alpha_t (1 - p_t)^gamma log(p_t)``, where ``p_t`` is the predicted probability of
     the true label: easy examples (``p_t`` near 1) are down-weighted by ``(1 - p_t)^gamma``.
-    ``alpha_t = alpha`` for positives and ``1 - alpha`` for negatives; ``alpha < 0`` disables it.
+    ``alpha_t = alpha`` for positives and ``1 - alpha`` for negatives; ``alpha = -1`` disables
+    it (torchvision's rule: other values outside ``[0, 1]`` are refused).
 
     Args:
-        inputs (Tensor[...]): logits.
-        targets (Tensor[...]): 0/1 labels (or soft labels), same shape.
-        alpha: weight of the positives in ``[0, 1]``; negative to weight both classes alike.
+        inputs (Tensor[...]): finite logits.
+        targets (Tensor[...]): 0/1 labels (or soft labels), same shape and dtype.
+        alpha: weight of the positives in ``[0, 1]``; -1 to weight both classes alike.
         gamma: focusing exponent ``>= 0``; 0 gives the (alpha-weighted) cross-entropy.
         reduction: ``"none"`` (the default, as torchvision), ``"mean"`` or ``"sum"``.
+
+    Differs from ``torchvision.ops.sigmoid_focal_loss``: as
+    :func:`binary_cross_entropy_with_logits`, an infinite logit and targets of another dtype
+    are refused.
     """
-    _check_pair(inputs, targets)
-    check_range("gamma", gamma, 0.0)
+    _check_logit_pair(inputs, targets, ("inputs", "targets"))
+    alpha = check_range("alpha", alpha, -1.0, 1.0)
+    if -1 < alpha < 0:
+        raise ValueError(f"alpha must be in [0, 1], or -1 to disable it, but got {alpha}")
+    gamma = check_range("gamma", gamma, 0.0)
     p = torch.sigmoid(inputs)
     ce = binary_cross_entropy_with_logits(inputs, targets, reduction="none")  # -log p_t
     p_t = p * targets + (1 - p) * (1 - targets)

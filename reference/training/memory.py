@@ -8,7 +8,14 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_same_length
+from reference.checks import (
+    check_callable,
+    check_instance,
+    check_int,
+    check_nonempty,
+    check_same_length,
+    check_tensor,
+)
 
 # --8<-- [end:imports]
 
@@ -40,16 +47,21 @@ def accumulate_gradients(
     Returns:
         Tensor[]: the batch's mean loss (detached).
     """
+    check_instance("model", model, nn.Module)
+    check_callable("loss_fn", loss_fn)
+    check_tensor("inputs", inputs)
+    check_tensor("targets", targets)
     check_same_length(("inputs", "targets"), inputs, targets)
-    check_range("micro_batch_size", micro_batch_size, 1)
+    check_nonempty("inputs", inputs)  # the mean loss of no example is undefined
+    micro_batch_size = check_int("micro_batch_size", micro_batch_size, 1)
     total = inputs.shape[0]
-    loss_sum = torch.zeros((), dtype=inputs.dtype)
+    losses = []  # in the loss's dtype and device: inputs may be token ids or uint8 images
     for start in range(0, total, micro_batch_size):
         x, y = inputs[start : start + micro_batch_size], targets[start : start + micro_batch_size]
         loss = loss_fn(model(x), y) * (x.shape[0] / total)  # mean over the micro-batch, reweighted
         loss.backward()  # adds to .grad; the micro-batch's graph is freed here
-        loss_sum += loss.detach()
-    return loss_sum
+        losses.append(loss.detach())
+    return torch.stack(losses).sum()
 
 
 def optimizer_state_bytes(optimizer: torch.optim.Optimizer) -> int:
@@ -61,6 +73,7 @@ def optimizer_state_bytes(optimizer: torch.optim.Optimizer) -> int:
     Returns:
         The number of bytes.
     """
+    check_instance("optimizer", optimizer, torch.optim.Optimizer)
     return sum(
         value.numel() * value.element_size()
         for state in optimizer.state.values()

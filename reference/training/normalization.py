@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_shape
+from reference.checks import check_int, check_module_input, check_range
 
 # --8<-- [end:imports]
 
@@ -34,8 +34,9 @@ class BatchNorm2d(nn.Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
         super().__init__()
-        check_range("num_features", num_features, 1)
-        check_range("momentum", momentum, 0.0, 1.0)
+        num_features = check_int("num_features", num_features, 1)
+        eps = check_range("eps", eps, 0.0, low_inclusive=False)
+        momentum = check_range("momentum", momentum, 0.0, 1.0)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = nn.Parameter(torch.ones(num_features))
         self.bias = nn.Parameter(torch.zeros(num_features))
@@ -45,7 +46,9 @@ class BatchNorm2d(nn.Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        check_shape("input", input, ("B", self.num_features, "H", "W"))
+        check_module_input(
+            "input", input, self, ("B", self.num_features, "H", "W"), of="num_features"
+        )
         if self.training:
             count = input.numel() // self.num_features  # values per channel: B * H * W
             if count < 2:
@@ -61,10 +64,12 @@ class BatchNorm2d(nn.Module):
                 self.num_batches_tracked += 1
         else:
             mean, var = self.running_mean, self.running_var
-        # weight * (input - mean) / std + bias, folded into one scale and one shift per channel
+        # weight * (input - mean) / std + bias. The mean is subtracted first: folded into
+        # input * scale + (bias - mean * scale), two large terms would cancel and a channel
+        # whose mean is 1e4 would lose several bits in float32.
         scale = self.weight * torch.rsqrt(var + self.eps)  # [C]
-        shift = self.bias - mean * scale  # [C]
-        return input * scale.reshape(1, -1, 1, 1) + shift.reshape(1, -1, 1, 1)
+        centred = input - mean.reshape(1, -1, 1, 1)
+        return centred * scale.reshape(1, -1, 1, 1) + self.bias.reshape(1, -1, 1, 1)
 
 
 # --8<-- [end:batchnorm]
@@ -84,16 +89,22 @@ class LayerNorm(nn.Module):
 
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5) -> None:
         super().__init__()
-        shape = (
-            (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        sizes = (
+            normalized_shape if isinstance(normalized_shape, tuple | list) else (normalized_shape,)
         )
+        if len(sizes) == 0:
+            raise ValueError("normalized_shape must name at least one dimension, but got ()")
+        shape = tuple(check_int("normalized_shape", n, 1) for n in sizes)
+        eps = check_range("eps", eps, 0.0, low_inclusive=False)
         self.normalized_shape, self.eps = shape, eps
         self.weight = nn.Parameter(torch.ones(shape))
         self.bias = nn.Parameter(torch.zeros(shape))
 
     def forward(self, input: Tensor) -> Tensor:
         """Tensor[..., *normalized_shape] to the same shape."""
-        check_shape("input", input, ("...", *self.normalized_shape))
+        check_module_input(
+            "input", input, self, ("...", *self.normalized_shape), of="normalized_shape"
+        )
         dims = tuple(range(-len(self.normalized_shape), 0))
         mean = input.mean(dim=dims, keepdim=True)
         var = input.var(dim=dims, keepdim=True, unbiased=False)

@@ -16,17 +16,22 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
+from reference.checks import check_range
+
 # --8<-- [end:imports]
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "RMSprop"]
 
 
 # --8<-- [start:base]
-def _check_hyper(name: str, value: float, low: float = 0.0, high: float | None = None) -> None:
-    # ValueError, like torch.optim, with the argument's name and value.
-    if not low <= value or (high is not None and not value < high):
-        span = f"[{low}, {high})" if high is not None else f">= {low}"
-        raise ValueError(f"Invalid {name}: {value} (expected {span})")
+def _check_hyper(
+    label: str, name: str, value: object, low: float = 0.0, high: float | None = None
+) -> float:
+    """torch.optim's ``Invalid learning rate: -0.1``, followed by the argument's name and range."""
+    try:  # torch accepts an infinite rate: so do these
+        return check_range(name, value, low, high, high_inclusive=False, allow_inf=True)
+    except ValueError as error:
+        raise ValueError(f"Invalid {label}: {value} ({error})") from None
 
 
 class _Rule(Optimizer):
@@ -34,6 +39,13 @@ class _Rule(Optimizer):
 
     def update(self, p: Tensor, g: Tensor, state: dict, group: dict) -> None:
         raise NotImplementedError
+
+    def add_param_group(self, param_group: dict) -> None:
+        super().add_param_group(param_group)  # torch's checks: leaves, no duplicates, ...
+        for i, p in enumerate(self.param_groups[-1]["params"]):
+            # the rules square gradients as real numbers; torch views complex ones as pairs
+            if not p.is_floating_point():
+                raise TypeError(f"params[{i}] must be a real floating tensor, but got {p.dtype}")
 
     @overload
     def step(self, closure: None = None) -> None: ...
@@ -80,11 +92,15 @@ class SGD(_Rule):
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ) -> None:
-        _check_hyper("learning rate", lr)
-        _check_hyper("momentum value", momentum)
-        _check_hyper("weight_decay value", weight_decay)
+        lr = _check_hyper("learning rate", "lr", lr)
+        momentum = _check_hyper("momentum value", "momentum", momentum)
+        dampening = check_range("dampening", dampening)
+        weight_decay = _check_hyper("weight_decay value", "weight_decay", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+            raise ValueError(
+                "Nesterov momentum requires a momentum and zero dampening, but got "
+                f"momentum={momentum}, dampening={dampening}"
+            )
         super().__init__(
             params,
             dict(
@@ -136,11 +152,13 @@ class Adagrad(_Rule):
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
     ) -> None:
-        _check_hyper("learning rate", lr)
-        _check_hyper("lr_decay", lr_decay)
-        _check_hyper("weight_decay value", weight_decay)
-        _check_hyper("initial_accumulator_value", initial_accumulator_value)
-        _check_hyper("epsilon value", eps)
+        lr = _check_hyper("learning rate", "lr", lr)
+        lr_decay = _check_hyper("lr_decay", "lr_decay", lr_decay)
+        weight_decay = _check_hyper("weight_decay value", "weight_decay", weight_decay)
+        initial_accumulator_value = _check_hyper(
+            "initial_accumulator_value", "initial_accumulator_value", initial_accumulator_value
+        )
+        eps = _check_hyper("epsilon value", "eps", eps)
         super().__init__(
             params,
             dict(
@@ -186,11 +204,11 @@ class RMSprop(_Rule):
         momentum: float = 0.0,
         centered: bool = False,
     ) -> None:
-        _check_hyper("learning rate", lr)
-        _check_hyper("alpha value", alpha)
-        _check_hyper("epsilon value", eps)
-        _check_hyper("momentum value", momentum)
-        _check_hyper("weight_decay value", weight_decay)
+        lr = _check_hyper("learning rate", "lr", lr)
+        alpha = _check_hyper("alpha value", "alpha", alpha)
+        eps = _check_hyper("epsilon value", "eps", eps)
+        momentum = _check_hyper("momentum value", "momentum", momentum)
+        weight_decay = _check_hyper("weight_decay value", "weight_decay", weight_decay)
         super().__init__(
             params,
             dict(
@@ -246,10 +264,10 @@ class Adadelta(_Rule):
         eps: float = 1e-6,
         weight_decay: float = 0.0,
     ) -> None:
-        _check_hyper("learning rate", lr)
-        _check_hyper("rho value", rho, 0.0, 1.0 + 1e-12)
-        _check_hyper("epsilon value", eps)
-        _check_hyper("weight_decay value", weight_decay)
+        lr = _check_hyper("learning rate", "lr", lr)
+        rho = _check_hyper("rho value", "rho", rho, 0.0, 1.0 + 1e-12)
+        eps = _check_hyper("epsilon value", "eps", eps)
+        weight_decay = _check_hyper("weight_decay value", "weight_decay", weight_decay)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
 
     def update(self, p: Tensor, g: Tensor, state: dict, group: dict) -> None:
@@ -285,11 +303,15 @@ class Adam(_Rule):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> None:
-        _check_hyper("learning rate", lr)
-        _check_hyper("epsilon value", eps)
-        _check_hyper("beta parameter at index 0", betas[0], 0.0, 1.0)
-        _check_hyper("beta parameter at index 1", betas[1], 0.0, 1.0)
-        _check_hyper("weight_decay value", weight_decay)
+        lr = _check_hyper("learning rate", "lr", lr)
+        eps = _check_hyper("epsilon value", "eps", eps)
+        if not isinstance(betas, tuple | list) or len(betas) != 2:
+            raise TypeError(f"betas must be a pair (beta1, beta2), but got {betas!r}")
+        betas = (
+            _check_hyper("beta parameter at index 0", "betas[0]", betas[0], 0.0, 1.0),
+            _check_hyper("beta parameter at index 1", "betas[1]", betas[1], 0.0, 1.0),
+        )
+        weight_decay = _check_hyper("weight_decay value", "weight_decay", weight_decay)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
     def decay(self, p: Tensor, g: Tensor, group: dict) -> Tensor:

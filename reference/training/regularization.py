@@ -13,7 +13,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from reference.checks import check_in, check_range, check_tensor
+from reference.checks import (
+    check_floating,
+    check_in,
+    check_int,
+    check_module_input,
+    check_range,
+    check_real,
+    check_sequence,
+)
 
 # --8<-- [end:imports]
 
@@ -57,8 +65,8 @@ def dropout(
         Tensor[...]: same shape; with ``p = 1`` all zeros, still attached to the graph
         (its gradient is 0), as ``F.dropout``.
     """
-    check_tensor("input", input)
-    check_range("p", p, 0.0, 1.0)
+    check_floating("input", input)
+    p = check_range("p", p, 0.0, 1.0)
     if not training or p == 0:
         return input
     if p == 1:
@@ -86,8 +94,8 @@ def classic_dropout(
     Returns:
         Tensor[...]: same shape.
     """
-    check_tensor("input", input)
-    check_range("p", p, 0.0, 1.0)
+    check_floating("input", input)
+    p = check_range("p", p, 0.0, 1.0)
     if not training:
         return input * (1 - p)
     return input * _keep_mask(input.shape, p, input, generator)
@@ -119,12 +127,12 @@ def spatial_dropout(
     Returns:
         Tensor[N, C, ...]: same shape; all zeros (still in the graph) for ``p = 1``.
     """
-    check_tensor("input", input)
+    check_floating("input", input)
     if input.dim() < 3:
         raise ValueError(
             f"input must have at least 3 dimensions (N, C, ...), but got {input.dim()}"
         )
-    check_range("p", p, 0.0, 1.0)
+    p = check_range("p", p, 0.0, 1.0)
     if not training or p == 0:
         return input
     if p == 1:
@@ -151,9 +159,10 @@ class DropConnect(nn.Linear):
     def __init__(
         self, in_features: int, out_features: int, p: float = 0.5, bias: bool = True
     ) -> None:
+        in_features = check_int("in_features", in_features, 1)
+        out_features = check_int("out_features", out_features, 1)
         super().__init__(in_features, out_features, bias=bias)
-        check_range("p", p, 0.0, 1.0, high_inclusive=False)
-        self.p = p
+        self.p = check_range("p", p, 0.0, 1.0, high_inclusive=False)
 
     def forward(self, input: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
         """The layer with a fresh weight mask in training.
@@ -165,6 +174,7 @@ class DropConnect(nn.Linear):
         Returns:
             Tensor[..., out_features].
         """
+        check_module_input("input", input, self, ("...", self.in_features))
         weight = self.weight
         if self.training and self.p > 0:
             weight = weight * _keep_mask(weight.shape, self.p, weight, generator) / (1 - self.p)
@@ -199,8 +209,8 @@ def stochastic_depth(
     Returns:
         Tensor[N, ...]: same shape.
     """
-    check_tensor("input", input)
-    check_range("p", p, 0.0, 1.0)
+    check_floating("input", input)
+    p = check_range("p", p, 0.0, 1.0)
     check_in("mode", mode, ("row", "batch"))
     if not training or p == 0:
         return input
@@ -223,8 +233,9 @@ def l1_penalty(parameters: list[Tensor], weight: float) -> Tensor:
     Returns:
         Tensor[]: the penalty, to add to the loss.
     """
-    check_range("weight", weight, 0.0)
-    return weight * sum((p.abs().sum() for p in parameters), torch.zeros(()))
+    weight = check_range("weight", weight, 0.0)
+    params = _tensors(parameters)
+    return weight * sum((p.abs().sum() for p in params), _zero(params))
 
 
 def l2_penalty(parameters: list[Tensor], weight: float) -> Tensor:
@@ -237,8 +248,21 @@ def l2_penalty(parameters: list[Tensor], weight: float) -> Tensor:
     Returns:
         Tensor[]: the penalty, to add to the loss.
     """
-    check_range("weight", weight, 0.0)
-    return weight / 2 * sum(((p**2).sum() for p in parameters), torch.zeros(()))
+    weight = check_range("weight", weight, 0.0)
+    params = _tensors(parameters)
+    return weight / 2 * sum(((p**2).sum() for p in params), _zero(params))
+
+
+def _tensors(parameters: list[Tensor]) -> list[Tensor]:
+    check_sequence("parameters", parameters, "a list of tensors")
+    for i, p in enumerate(parameters):
+        check_real(f"parameters[{i}]", p)
+    return list(parameters)
+
+
+def _zero(params: list[Tensor]) -> Tensor:
+    """The sum of no penalty, where the parameters live (the default device if none)."""
+    return params[0].new_zeros(()) if params else torch.zeros(())
 
 
 # --8<-- [end:penalties]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from reference.checks import check_in, check_range
+from reference.checks import check_in, check_int, check_range, check_sequence
 
 # --8<-- [end:imports]
 
@@ -20,6 +20,11 @@ __all__ = ["cosine_annealing_lr", "cyclic_lr", "exponential_lr", "reduce_lr_on_p
 
 
 # --8<-- [start:schedules]
+def _check_steps(base_lr: float, steps: int) -> tuple[float, int]:
+    # a negative rate would climb the loss: torch.optim refuses it too
+    return check_range("base_lr", base_lr, 0.0), check_int("steps", steps, 0)
+
+
 def exponential_lr(base_lr: float, gamma: float, steps: int) -> list[float]:
     """``base_lr * gamma^t``: multiply by ``gamma`` after every step (``ExponentialLR``).
 
@@ -31,7 +36,8 @@ def exponential_lr(base_lr: float, gamma: float, steps: int) -> list[float]:
     Returns:
         The rate of each step.
     """
-    check_range("gamma", gamma, 0.0)
+    base_lr, steps = _check_steps(base_lr, steps)
+    gamma = check_range("gamma", gamma, 0.0)
     return [base_lr * gamma**t for t in range(steps)]
 
 
@@ -47,7 +53,9 @@ def step_lr(base_lr: float, step_size: int, gamma: float, steps: int) -> list[fl
     Returns:
         The rate of each step.
     """
-    check_range("step_size", step_size, 1)
+    base_lr, steps = _check_steps(base_lr, steps)
+    step_size = check_int("step_size", step_size, 1)
+    gamma = check_range("gamma", gamma, 0.0)
     return [base_lr * gamma ** (t // step_size) for t in range(steps)]
 
 
@@ -65,7 +73,9 @@ def cosine_annealing_lr(
     Returns:
         The rate of each step.
     """
-    check_range("t_max", t_max, 1)
+    base_lr, steps = _check_steps(base_lr, steps)
+    t_max = check_int("t_max", t_max, 1)
+    eta_min = check_range("eta_min", eta_min, 0.0)
     return [
         eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t / t_max)) / 2
         for t in range(steps)
@@ -87,7 +97,9 @@ def cyclic_lr(base_lr: float, max_lr: float, step_size_up: int, steps: int) -> l
     Returns:
         The rate of each step.
     """
-    check_range("step_size_up", step_size_up, 1)
+    base_lr, steps = _check_steps(base_lr, steps)
+    max_lr = check_range("max_lr", max_lr, 0.0)
+    step_size_up = check_int("step_size_up", step_size_up, 1)
     rates = []
     for t in range(steps):
         cycle = math.floor(1 + t / (2 * step_size_up))
@@ -125,8 +137,13 @@ def reduce_lr_on_plateau(
     Returns:
         The rate after each report.
     """
+    base_lr = check_range("base_lr", base_lr, 0.0)
+    check_sequence("metrics", metrics, "a sequence of numbers")
+    metrics = [check_range(f"metrics[{i}]", m, allow_inf=True) for i, m in enumerate(metrics)]
     check_in("mode", mode, ("min", "max"))
-    check_range("factor", factor, 0.0, 1.0, high_inclusive=False)
+    factor = check_range("factor", factor, 0.0, 1.0, high_inclusive=False)
+    patience, cooldown = check_int("patience", patience, 0), check_int("cooldown", cooldown, 0)
+    threshold, min_lr = check_range("threshold", threshold, 0.0), check_range("min_lr", min_lr, 0.0)
     lr, bad, cooling, rates = base_lr, 0, 0, []
     best = math.inf if mode == "min" else -math.inf
     for value in metrics:

@@ -176,7 +176,7 @@ class TestGumbelSoftmax:
         assert torch.equal(a, b)
 
     def test_rejects_bad_tau(self) -> None:
-        with pytest.raises(ValueError, match=r"tau must be in \(0, inf\], but got 0"):
+        with pytest.raises(ValueError, match=r"tau must be in \(0, inf\), but got 0"):
             gumbel_softmax(torch.randn(3), tau=0)
 
 

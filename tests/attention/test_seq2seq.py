@@ -88,7 +88,7 @@ class TestReversalData:
             assert tgt == [BOS] + src[:n][::-1] + [EOS] + [PAD] * (6 - n)
 
     def test_rejects_bad_lengths(self) -> None:
-        with pytest.raises(ValueError, match=r"max_len must be in \[4, inf\], but got 3"):
+        with pytest.raises(ValueError, match=r"max_len must be in \[4, inf\), but got 3"):
             reversal_data(5, 4, 3)
 
 
@@ -197,7 +197,7 @@ class TestBeamSearch:
         assert math.isclose(score, math.log(0.5 * 0.9**3), rel_tol=1e-12)
 
     def test_rejects_bad_width(self) -> None:
-        with pytest.raises(ValueError, match=r"beam_width must be in \[1, inf\], but got 0"):
+        with pytest.raises(ValueError, match=r"beam_width must be in \[1, inf\), but got 0"):
             beam_search(markov_step(TRAP), torch.zeros(1, 1), 0, 4)
 
 
@@ -244,5 +244,5 @@ class TestTrainingTricks:
 
     def test_rejects_bad_probability(self) -> None:
         x = torch.zeros(2, 3, dtype=torch.int64)
-        with pytest.raises(ValueError, match=r"p must be in \[0.0, 1.0\], but got 1.5"):
+        with pytest.raises(ValueError, match=r"p must be in \[0, 1\], but got 1.5"):
             scheduled_sampling(x, x, 1.5)

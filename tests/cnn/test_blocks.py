@@ -41,7 +41,7 @@ class TestChannelShuffle:
 
     def test_rejects_bad_groups(self) -> None:
         with pytest.raises(
-            ValueError, match="groups must be a positive divisor of 6 channels, but got 4"
+            ValueError, match="groups must divide the input's 6 channels, but got 4"
         ):
             channel_shuffle(torch.zeros(1, 6, 2, 2), 4)
 
@@ -186,6 +186,15 @@ class TestAddAsConcatConv:
             torch.randn(2, 4, 7, 7, dtype=torch.float64),
         )
         fused = add_as_concat_conv(conv)
+        torch.testing.assert_close(fused(torch.cat([a, b], 1)), conv(a + b), **tol(torch.float64))
+
+    @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+    def test_keeps_the_padding_mode(self, mode: str) -> None:
+        # Regression: the fused layer once fell back to zero padding.
+        conv = nn.Conv2d(4, 6, 3, padding=1, padding_mode=mode).double()
+        a, b = torch.randn(2, 2, 4, 7, 7, dtype=torch.float64)
+        fused = add_as_concat_conv(conv)
+        assert fused.padding_mode == mode
         torch.testing.assert_close(fused(torch.cat([a, b], 1)), conv(a + b), **tol(torch.float64))
 
     def test_concat_conv_is_more_general(self) -> None:

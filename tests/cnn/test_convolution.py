@@ -78,6 +78,16 @@ class TestConv2d:
             lambda *a: conv2d(*a, stride=2, padding=1, groups=2), (x, w, b)
         )
 
+    @pytest.mark.parametrize("layout", ["channels_last", "transposed"])
+    def test_weight_with_other_strides(self, layout: str) -> None:
+        # Regression: weight.view() once failed on a channels-last or non-contiguous weight.
+        x = torch.randn(2, 4, 9, 9, dtype=torch.float64)
+        w = torch.randn(6, 4, 3, 3, dtype=torch.float64)
+        w = w.to(memory_format=torch.channels_last) if layout == "channels_last" else w
+        w = w.transpose(2, 3).contiguous().transpose(2, 3) if layout == "transposed" else w
+        assert not w.is_contiguous()
+        torch.testing.assert_close(conv2d(x, w, padding=1), F.conv2d(x, w, padding=1))
+
     def test_rejects_groups_not_dividing_channels(self) -> None:
         with pytest.raises(
             ValueError,
@@ -106,7 +116,9 @@ class TestConv2d:
 
     def test_rejects_bad_bias_and_arguments(self) -> None:
         x, w = torch.zeros(1, 2, 5, 5), torch.zeros(3, 2, 3, 3)
-        with pytest.raises(ValueError, match=r"bias must have shape \(3,\), but got \(2,\)"):
+        with pytest.raises(
+            ValueError, match=r"bias must have shape \(3,\) to match weight, but got \(2,\)"
+        ):
             conv2d(x, w, torch.zeros(2))
         with pytest.raises(ValueError, match="stride must be at least 1, but got 0"):
             conv2d(x, w, stride=0)
@@ -116,7 +128,7 @@ class TestConv2d:
             TypeError, match=r"dilation must be an int or a pair of ints, but got 1\.5"
         ):
             conv2d(x, w, dilation=1.5)
-        with pytest.raises(ValueError, match="groups must be a positive int, but got 0"):
+        with pytest.raises(ValueError, match=r"groups must be in \[1, inf\), but got 0"):
             conv2d(x, w, groups=0)
 
 
@@ -258,9 +270,19 @@ class TestConvTranspose2d:
             out = conv_transpose2d(x, w, stride=2)
         torch.testing.assert_close(out, F.conv_transpose2d(x, w, stride=2), **tol(torch.float64))
 
+    def test_under_inference_mode(self) -> None:
+        # Regression: autograd is off in inference_mode, and the gradient trick once failed.
+        x, w = torch.randn(1, 2, 4, 4), torch.randn(2, 3, 3, 3)
+        with torch.inference_mode():
+            x_inf, w_inf = x.clone(), w.clone()  # inference tensors, as a model's would be
+            ours = conv_transpose2d(x_inf, w_inf, stride=2, output_padding=1)
+            theirs = F.conv_transpose2d(x_inf, w_inf, stride=2, output_padding=1)
+        torch.testing.assert_close(ours, theirs)
+
     def test_rejects_channel_mismatch(self) -> None:
         with pytest.raises(
-            ValueError, match=r"input must have shape \(B, 3, H, W\), but got \(1, 2, 4, 4\)"
+            ValueError,
+            match=r"input must have shape \(B, 3, H, W\) to match weight, but got \(1, 2, 4, 4\)",
         ):
             conv_transpose2d(torch.zeros(1, 2, 4, 4), torch.zeros(3, 1, 3, 3))
 

@@ -78,6 +78,32 @@ class TestMaxPool2d:
         with pytest.raises(ValueError, match="is larger than the padded input"):
             max_pool2d(torch.zeros(1, 1, 2, 2), 3)
 
+    @pytest.mark.parametrize(("size", "kernel", "stride"), [(2, 3, 3), (2, 3, 2), (3, 4, 3)])
+    def test_ceil_mode_kernel_larger_than_input(self, size: int, kernel: int, stride: int) -> None:
+        # Regression: torch gives one window here (its division rounds towards -inf).
+        x = torch.randn(1, 2, size, size + 1, dtype=torch.float64)
+        for ours, theirs in ((max_pool2d, F.max_pool2d), (avg_pool2d, F.avg_pool2d)):
+            want = theirs(x, kernel, stride, ceil_mode=True)
+            assert want.shape[2] == 1
+            torch.testing.assert_close(ours(x, kernel, stride, ceil_mode=True), want)
+
+    @pytest.mark.parametrize(
+        "case",
+        [dict(kernel_size=2, stride=1), dict(kernel_size=3, stride=2, padding=1),
+         dict(kernel_size=2, stride=2, ceil_mode=True),
+         dict(kernel_size=3, stride=2, padding=1, dilation=2)],
+    )  # fmt: skip
+    def test_indices_of_minus_inf_and_nan_windows(self, case: dict) -> None:
+        # Regression: an all -inf window once pointed at the padding (-1); torch points at
+        # its first pixel inside the input, and at the last NaN of a window with NaNs.
+        inf, nan = float("inf"), float("nan")
+        x = torch.tensor([[-inf, -inf, 1.0, -inf], [-inf, -inf, 2.0, nan], [3.0, nan, 5.0, nan]])
+        x = torch.cat([x[None, None], torch.full((1, 1, 3, 4), -inf)], dim=1)
+        values, indices = max_pool2d(x, return_indices=True, **case)
+        want_values, want_indices = F.max_pool2d(x, return_indices=True, **case)
+        torch.testing.assert_close(values, want_values, equal_nan=True)
+        assert indices.tolist() == want_indices.tolist()
+
 
 class TestAvgPool2d:
     @given(pool_cases(), st.booleans(), st.integers(0, 2**31 - 1))
@@ -124,7 +150,7 @@ class TestAvgPool2d:
             ValueError, match=r"input must have shape \(B, C, H, W\), but got \(5, 5\)"
         ):
             avg_pool2d(torch.zeros(5, 5), 2)
-        with pytest.raises(ValueError, match=r"divisor_override must be in \[1, inf\], but got 0"):
+        with pytest.raises(ValueError, match=r"divisor_override must be in \[1, inf\), but got 0"):
             avg_pool2d(torch.zeros(1, 1, 5, 5), 2, divisor_override=0)
 
 
@@ -153,10 +179,20 @@ class TestNearestInterpolate:
         up = nearest_interpolate(x, scale_factor=2)
         assert torch.equal(up, x.repeat_interleave(2, 2).repeat_interleave(2, 3))
 
+    def test_every_size_pair_matches_torch(self) -> None:
+        # Regression: torch computes in / out in float32, which picks another row for a few
+        # pairs (14 -> 46, an FPN's, among them) than the exact quotient does.
+        x = torch.arange(80.0)
+        for n_in in range(1, 80):
+            column = x[:n_in].view(1, 1, n_in, 1)
+            for n_out in range(1, 120):
+                want = F.interpolate(column, size=(n_out, 1), mode="nearest")
+                assert torch.equal(nearest_interpolate(column, size=(n_out, 1)), want)
+
     def test_rejects_size_and_scale(self) -> None:
         with pytest.raises(ValueError, match="exactly one of size and scale_factor must be given"):
             nearest_interpolate(torch.zeros(1, 1, 4, 4), 8, 2.0)
-        with pytest.raises(ValueError, match=r"scale_factor must be in \(0, inf\], but got -1"):
+        with pytest.raises(ValueError, match=r"scale_factor must be in \(0, inf\), but got -1"):
             nearest_interpolate(torch.zeros(1, 1, 4, 4), scale_factor=-1)
 
 
@@ -199,6 +235,12 @@ class TestBilinearInterpolate:
     def test_gradcheck(self) -> None:
         x = torch.randn(1, 1, 4, 5, dtype=torch.float64, requires_grad=True)
         assert torch.autograd.gradcheck(lambda t: bilinear_interpolate(t, (7, 3)), (x,))
+
+    def test_rejects_integer_images(self) -> None:
+        # Regression: the weights were cast to uint8 (0 or 1) and the result was silently
+        # wrong; torch has a separate fixed-point kernel for uint8.
+        with pytest.raises(TypeError, match="input must be a floating-point tensor, but got"):
+            bilinear_interpolate(torch.zeros(1, 1, 4, 4, dtype=torch.uint8), (7, 3))
 
     def test_rejects_bad_input(self) -> None:
         with pytest.raises(ValueError, match=r"input must have shape \(B, C, H, W\)"):

@@ -84,7 +84,7 @@ class TestGridAnchors:
     def test_rejects_bad_arguments(self) -> None:
         with pytest.raises(ValueError, match="one entry per feature map"):
             grid_anchors((64, 64), [(4, 4)], [[8], [16]], [[1.0]])
-        with pytest.raises(ValueError, match=r"aspect_ratios\[1\] must be in \(0, inf\]"):
+        with pytest.raises(ValueError, match=r"aspect_ratios\[1\] must be in \(0, inf\)"):
             cell_anchors([8], [1.0, 0.0])
         with pytest.raises(ValueError, match="sizes must not be empty"):
             cell_anchors([], [1.0])

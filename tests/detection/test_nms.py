@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -147,7 +149,71 @@ class TestBatchedNms:
         assert out.shape == (0,) and out.dtype == torch.int64
 
 
+def record_iou_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Make the nms module's box_iou record the size of every matrix it computes."""
+    module = importlib.import_module("reference.detection.nms")  # the name nms is the function
+    sizes: list[int] = []
+
+    def recording(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        sizes.append(len(a) * len(b))
+        return box_iou(a, b)
+
+    monkeypatch.setattr(module, "box_iou", recording)
+    return sizes
+
+
+class TestScale:
+    """Regressions: both once built one N x N IoU matrix (400 MB at 10,000 boxes), and
+    batched_nms one across all categories."""
+
+    def test_nms_of_10000_boxes(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        sizes = record_iou_sizes(monkeypatch)
+        g = torch.Generator().manual_seed(0)
+        xy = torch.rand(10_000, 2, generator=g) * 1000
+        boxes = torch.cat([xy, xy + torch.rand(10_000, 2, generator=g) * 100 + 1], 1)
+        scores = torch.rand(10_000, generator=g)
+        assert_same_indices(nms(boxes, scores, 0.5), tv.nms(boxes, scores, 0.5))
+        assert max(sizes) <= 256 * 2_000  # one block against its run, never N x N
+        assert sum(sizes) < 10_000**2 / 6  # pairs that cannot overlap are skipped
+
+    def test_batched_nms_of_8000_boxes_in_80_classes(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        sizes = record_iou_sizes(monkeypatch)
+        g = torch.Generator().manual_seed(1)
+        xy = torch.rand(8_000, 2, generator=g, dtype=torch.float64) * 1000
+        wh = torch.rand(8_000, 2, generator=g, dtype=torch.float64) * 100 + 1
+        boxes = torch.cat([xy, xy + wh], 1)
+        # float64: 8,000 float32 scores tie somewhere, and torchvision orders ties unstably
+        scores = torch.rand(8_000, generator=g, dtype=torch.float64)
+        classes = torch.randint(80, (8_000,), generator=g)
+        keep = batched_nms(boxes, scores, classes, 0.5)
+        assert_same_indices(keep, tv.batched_nms(boxes, scores, classes, 0.5))
+        # about 100 boxes per class: each block meets its own classes' runs, not the rest
+        assert sum(sizes) < 8_000 * 400
+
+    def test_every_box_overlapping_every_other(self) -> None:
+        # The worst case for the sweep: one long run. Still torchvision's answer.
+        g = torch.Generator().manual_seed(2)
+        boxes = torch.tensor([[0.0, 0, 100, 100]]).repeat(600, 1)
+        boxes = boxes + torch.rand(600, 4, generator=g) * torch.tensor([30.0, 30, 30, 30])
+        scores = torch.rand(600, generator=g)
+        for t in (0.0, 0.5, 0.9):
+            assert_same_indices(nms(boxes, scores, t), tv.nms(boxes, scores, t))
+
+
 class TestErrors:
+    def test_rejects_negative_threshold(self) -> None:
+        # A deliberate difference: torchvision suppresses every pair (IoU >= 0 > t).
+        with pytest.raises(
+            ValueError, match=r"iou_threshold must be in \[0.0, inf\), but got -0.1"
+        ):
+            nms(random_boxes(3), torch.zeros(3), -0.1)
+
+    def test_rejects_non_finite_boxes(self) -> None:
+        boxes = random_boxes(3)
+        boxes[1, 2] = float("inf")
+        with pytest.raises(ValueError, match="boxes must be finite, but got a value of inf"):
+            nms(boxes, torch.zeros(3), 0.5)
+
     def test_rejects_bad_box_shape(self) -> None:
         with pytest.raises(ValueError, match=r"boxes must have shape \(N, 4\), but got \(5,\)"):
             nms(torch.zeros(5), torch.zeros(5), 0.5)
@@ -174,12 +240,12 @@ class TestErrors:
             nms(boxes, torch.zeros(2), 0.5)
 
     def test_rejects_non_numeric_threshold(self) -> None:
-        with pytest.raises(TypeError, match="iou_threshold must be a number, but got str"):
+        with pytest.raises(TypeError, match="iou_threshold must be a real number, but got str"):
             nms(random_boxes(2), torch.zeros(2), "0.5")
 
     def test_batched_rejects_float_idxs(self) -> None:
         with pytest.raises(
-            TypeError, match=r"idxs must hold integer categories, but got dtype torch\.float32"
+            TypeError, match=r"idxs must hold integers, but got dtype torch\.float32"
         ):
             batched_nms(random_boxes(2), torch.zeros(2), torch.zeros(2), 0.5)
 

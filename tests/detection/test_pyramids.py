@@ -100,9 +100,9 @@ class TestFeaturePyramidNetwork:
             fpn([torch.randn(1, 4, 8, 8), torch.randn(1, 8, 4, 4)])
 
     def test_rejects_bad_channels(self) -> None:
-        with pytest.raises(ValueError, match=r"in_channels_list\[1\] must be in \[1, inf\]"):
+        with pytest.raises(ValueError, match=r"in_channels_list\[1\] must be in \[1, inf\)"):
             FeaturePyramidNetwork([4, 0], 6)
-        with pytest.raises(ValueError, match="in_channels_list must not be empty"):
+        with pytest.raises(ValueError, match="in_channels_list must be a list of ints with at"):
             FeaturePyramidNetwork([], 6)
 
 
@@ -117,7 +117,9 @@ class TestTopDownMerge:
         assert merged[1] is coarse
 
     def test_rejects_channel_mismatch(self) -> None:
-        with pytest.raises(ValueError, match=r"laterals\[1\] must have shape \(B, 3, H, W\)"):
+        with pytest.raises(
+            ValueError, match=r"laterals\[1\] must have shape \(1, 3, H, W\) to match laterals\[0\]"
+        ):
             top_down_merge([torch.zeros(1, 3, 4, 4), torch.zeros(1, 2, 2, 2)])
         with pytest.raises(ValueError, match="at least one"):
             top_down_merge([])
@@ -205,7 +207,7 @@ class TestSpatialPyramidPool:
         x = torch.randn(1, 2, 4, 4)
         with pytest.raises(ValueError, match="mode must be one of"):
             spatial_pyramid_pool(x, (1,), "min")
-        with pytest.raises(ValueError, match=r"output_sizes\[1\] must be in \[1, inf\]"):
+        with pytest.raises(ValueError, match=r"output_sizes\[1\] must be in \[1, inf\)"):
             spatial_pyramid_pool(x, (1, 0))
         with pytest.raises(ValueError, match="input must have shape"):
             spatial_pyramid_pool(x[0], (1,))

@@ -71,6 +71,18 @@ class TestSoftNms:
         assert keep.tolist() == [0, 1]
         assert kept[1].item() == pytest.approx(0.8 * math.exp(-(1 / 9) / 0.5), rel=1e-6)
 
+    def test_zero_area_duplicates_are_not_overlaps(self) -> None:
+        # Regression: two zero-area boxes have IoU 0 / 0 = NaN; "hard" gave them weight 0
+        # (NaN <= t is false) where nms keeps both, and the Gaussian weight was NaN.
+        boxes = torch.tensor([[5.0, 5, 5, 5], [5.0, 5, 5, 5], [0, 0, 10, 10], [0, 0, 10, 9]])
+        scores = torch.tensor([0.9, 0.8, 0.7, 0.6])
+        keep, kept = soft_nms(boxes, scores, 0.5, method="hard")
+        assert keep.tolist() == tv.nms(boxes, scores, 0.5).tolist() == [0, 1, 2]
+        for method in ("gaussian", "linear"):
+            keep, kept = soft_nms(boxes, scores, 0.5, method=method)
+            assert keep[:3].tolist() == [0, 1, 2]
+            assert kept[:3].tolist() == scores[:3].tolist()  # nothing overlaps them
+
     def test_empty(self) -> None:
         keep, kept = soft_nms(torch.zeros(0, 4), torch.zeros(0))
         assert keep.shape == (0,) and kept.shape == (0,) and keep.dtype == torch.int64
@@ -81,7 +93,7 @@ class TestSoftNms:
             ValueError, match="method must be one of 'linear', 'gaussian', 'hard', but got 'soft'"
         ):
             soft_nms(boxes, scores, method="soft")
-        with pytest.raises(ValueError, match=r"sigma must be in \(0.0, inf\], but got 0"):
+        with pytest.raises(ValueError, match=r"sigma must be in \(0.0, inf\), but got 0"):
             soft_nms(boxes, scores, sigma=0)
         with pytest.raises(ValueError, match="scores must be finite"):
             soft_nms(boxes, torch.tensor([0.5, float("nan"), 0.1], dtype=torch.float64))

@@ -52,7 +52,9 @@ class TestKlBoxLoss:
         assert_close(best, torch.log(error**2), atol=1e-3, rtol=0)
 
     def test_rejects_mismatched_shapes(self) -> None:
-        with pytest.raises(ValueError, match=r"log_var must have shape \(3, 4\), but got \(3, 2\)"):
+        with pytest.raises(
+            ValueError, match=r"log_var must have shape \(3, 4\) to match pred, but got \(3, 2\)"
+        ):
             kl_box_loss(torch.zeros(3, 4), torch.zeros(3, 2), torch.zeros(3, 4))
 
 

@@ -90,6 +90,25 @@ class TestActivations:
         assert tanh_derivative(zero).item() == 1.0
         assert elu(torch.tensor([-1e4])).item() == -1.0  # saturates at -alpha
 
+    @pytest.mark.parametrize(
+        ("ours", "theirs"), [(sigmoid, torch.sigmoid), (tanh, torch.tanh)], ids=["sigmoid", "tanh"]
+    )
+    def test_gradient_at_zero_matches_torch(self, ours, theirs) -> None:
+        # Regression: |x| passes no gradient at 0, so both once had slope 0 there.
+        zero = torch.zeros(3, dtype=torch.float64)
+        assert_close(autograd_derivative(ours, zero), autograd_derivative(theirs, zero))
+
+    def test_tanh_of_tiny_values_in_float32(self) -> None:
+        # Regression: 1 - exp(-2|x|) rounds to 0 in float32 for |x| = 1e-8; expm1 does not.
+        x = torch.tensor([1e-8, -3e-9, 1e-30, 2e-4], dtype=torch.float32)
+        assert_close(tanh(x), torch.tanh(x), rtol=1e-6, atol=0.0)
+
+    def test_integer_input_is_promoted_like_torch(self) -> None:
+        x = torch.tensor([-2, 0, 3])
+        for ours, theirs in ((sigmoid, torch.sigmoid), (tanh, torch.tanh)):
+            assert ours(x).dtype == theirs(x).dtype == torch.float32
+            assert_close(ours(x), theirs(x))
+
     def test_sigmoid_does_not_overflow(self) -> None:
         x = torch.tensor([-1e4, 1e4], dtype=torch.float32)
         assert_close(sigmoid(x), torch.tensor([0.0, 1.0]))
@@ -130,7 +149,7 @@ class TestSoftmax:
 
     def test_rejects_bad_dim(self) -> None:
         with pytest.raises(
-            ValueError, match=r"dim must be in \[-2, 1\] for a 2-D input, but got 2"
+            ValueError, match=r"dim must be in \[-2, 1\] for input with 2 dimensions, but got 2"
         ):
             softmax(torch.zeros(2, 3), dim=2)
 
@@ -142,10 +161,10 @@ class TestErrors:
 
     def test_rejects_negative_slope_below_zero(self) -> None:
         with pytest.raises(
-            ValueError, match=r"negative_slope must be in \[0.0, inf\], but got -0.1"
+            ValueError, match=r"negative_slope must be in \[0.0, inf\), but got -0.1"
         ):
             leaky_relu(torch.zeros(2), negative_slope=-0.1)
 
     def test_rejects_negative_alpha(self) -> None:
-        with pytest.raises(ValueError, match=r"alpha must be in \[0.0, inf\], but got -1"):
+        with pytest.raises(ValueError, match=r"alpha must be in \[0.0, inf\), but got -1"):
             elu(torch.zeros(2), alpha=-1)

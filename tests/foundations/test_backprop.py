@@ -36,7 +36,7 @@ class TestNumericalGradient:
         assert_close(grad, torch.tensor([12.0, 4.0], dtype=torch.float64), rtol=1e-8, atol=1e-8)
 
     def test_rejects_bad_eps(self) -> None:
-        with pytest.raises(ValueError, match=r"eps must be in \(0.0, inf\], but got 0"):
+        with pytest.raises(ValueError, match=r"eps must be in \(0.0, inf\), but got 0"):
             numerical_gradient(bowl, torch.ones(2), eps=0)
 
 
@@ -61,7 +61,9 @@ class TestDirectionalDerivative:
         )
 
     def test_rejects_wrong_direction_shape(self) -> None:
-        with pytest.raises(ValueError, match=r"direction must have shape \(4,\), but got \(3,\)"):
+        with pytest.raises(
+            ValueError, match=r"direction must have shape \(4,\) to match x, but got \(3,\)"
+        ):
             directional_derivative(bowl, torch.ones(4), torch.ones(3))
 
 
@@ -100,8 +102,12 @@ class TestTwoLayerNet:
         assert net.loss(x, y)[0] < 0.7 * first
 
     def test_rejects_mismatched_shapes(self) -> None:
-        with pytest.raises(ValueError, match=r"b1 must have shape \(16,\), but got \(15,\)"):
+        with pytest.raises(
+            ValueError, match=r"b1 must have shape \(16,\) to match w1, but got \(15,\)"
+        ):
             TwoLayerNet(torch.zeros(16, 5), torch.zeros(15), torch.zeros(3, 16), torch.zeros(3))
         net, _, x, y = self.make()
-        with pytest.raises(ValueError, match=r"x must have shape \(B, 5\), but got \(32, 4\)"):
+        with pytest.raises(
+            ValueError, match=r"x must have shape \(B, 5\) to match w1, but got \(32, 4\)"
+        ):
             net.loss(x[:, :4], y)

@@ -83,5 +83,5 @@ class TestSpiral:
         assert top1_accuracy(net(x), y) > 0.9
 
     def test_rejects_bad_arguments(self) -> None:
-        with pytest.raises(ValueError, match=r"noise must be in \[0.0, inf\], but got -1"):
+        with pytest.raises(ValueError, match=r"noise must be in \[0.0, inf\), but got -1"):
             make_spiral(noise=-1)

@@ -61,6 +61,28 @@ class TestVectorNorm:
             assert vector_norm(x + y, ord) <= vector_norm(x, ord) + vector_norm(y, ord) + 1e-9
         assert vector_norm(x, math.inf) <= vector_norm(x, 2) + 1e-9 <= vector_norm(x, 1) + 2e-9
 
+    @pytest.mark.parametrize("ord", [0.5, 1.0, 2.0, 3.0])
+    @pytest.mark.parametrize(
+        "values", [[0.0, 0.0, 0.0], [0.0, 1.0, -2.0], [0.0, -3.0, 4.0]], ids=["zero", "one", "two"]
+    )
+    def test_gradient_with_zero_entries_matches_torch(self, ord: float, values) -> None:
+        # Regression: 0 ** p (p < 1) and total ** (1/p) at a zero total once gave NaN slopes.
+        x = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+        (ours,) = torch.autograd.grad(vector_norm(x, ord), x)
+        (theirs,) = torch.autograd.grad(torch.linalg.vector_norm(x, ord), x)
+        assert_close(ours, theirs, **tol(torch.float64))
+
+    @pytest.mark.parametrize("ord", [0.5, 1.0, 2.0, math.inf])
+    def test_infinite_and_nan_entries_match_torch(self, ord: float) -> None:
+        # Regression: [inf, 1] was scaled by inf, giving inf / inf = NaN instead of inf.
+        for values in ([math.inf, 1.0], [-math.inf, 0.0], [math.nan, 1.0], [math.nan, math.inf]):
+            x = torch.tensor(values, dtype=torch.float64)
+            assert_close(vector_norm(x, ord), torch.linalg.vector_norm(x, ord), equal_nan=True)
+
+    def test_empty_matches_torch(self) -> None:
+        for x, dim in ((torch.zeros(0), None), (torch.zeros(2, 0), 1), (torch.zeros(2, 0), 0)):
+            assert_close(vector_norm(x, 2.0, dim), torch.linalg.vector_norm(x, 2.0, dim))
+
     def test_rejects_bad_ord(self) -> None:
         with pytest.raises(ValueError, match=r"ord must be in \(0.0, inf\], but got 0"):
             vector_norm(torch.ones(3), ord=0)
@@ -111,6 +133,20 @@ class TestEntropy:
         p = random_distribution(3, 5).T.contiguous()  # distributions along dim 0
         assert_close(entropy(p), entropy(p.T, axis=-1))
 
+    def test_integer_counts_match_scipy(self) -> None:
+        # counts work as probabilities, in the default float dtype (scipy: float64)
+        counts = torch.tensor([[3, 0, 1], [1, 1, 2]])
+        got = entropy(counts, axis=1, base=2)
+        assert got.dtype == torch.get_default_dtype()
+        want = scipy.stats.entropy(counts.numpy(), base=2, axis=1)
+        assert_close(got.double(), torch.from_numpy(want), rtol=1e-6, atol=1e-7)
+
+    def test_rejects_nan_and_bad_axis(self) -> None:
+        with pytest.raises(ValueError, match="pk must be finite, but got a value of nan"):
+            entropy(torch.tensor([0.5, float("nan")]))
+        with pytest.raises(ValueError, match=r"axis must be in \[-1, 0\] for pk with 1 dim"):
+            entropy(torch.tensor([0.5, 0.5]), axis=1)
+
     def test_rejects_non_distribution(self) -> None:
         with pytest.raises(ValueError, match=r"pk must have a positive sum along axis 0"):
             entropy(torch.tensor([0.0, 0.0]))
@@ -144,6 +180,14 @@ class TestCrossEntropy:
             cross_entropy_between(torch.tensor([0.5, 0.5]), torch.tensor([1.0, 0.0])).item()
             == math.inf
         )
+
+    def test_gradient_where_p_and_q_are_zero(self) -> None:
+        # Regression: the discarded branch 0 * log(0) once leaked NaN into the gradient.
+        p = torch.tensor([0.5, 0.5, 0.0], dtype=torch.float64)
+        q = torch.tensor([0.25, 0.75, 0.0], dtype=torch.float64, requires_grad=True)
+        (grad,) = torch.autograd.grad(cross_entropy_between(p, q), q)
+        # d/dq_i of -sum p_i log q_i is -p_i / q_i, and 0 for a class with p_i = 0
+        assert_close(grad, torch.tensor([-2.0, -2.0 / 3.0, 0.0], dtype=torch.float64))
 
     def test_rejects_shape_mismatch(self) -> None:
         with pytest.raises(

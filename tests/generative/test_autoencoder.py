@@ -53,6 +53,31 @@ class TestRocAuc:
         with pytest.raises(ValueError, match="labels must contain both classes"):
             roc_auc(torch.rand(5), torch.ones(5))
 
+    def test_rejects_nan_scores(self) -> None:
+        # Regression: a NaN score once got a rank and the AUC came out as 1.0.
+        with pytest.raises(ValueError, match="scores must be finite, but got a value of nan"):
+            roc_auc(torch.tensor([0.1, float("nan"), 0.3]), torch.tensor([0, 1, 1]))
+
+    @pytest.mark.parametrize("bad", [2, -1])
+    def test_rejects_labels_other_than_0_and_1(self, bad: int) -> None:
+        # Regression: 2 once counted as a positive; torchmetrics refuses it too.
+        scores, labels = torch.tensor([0.1, 0.2, 0.3]), torch.tensor([0, 1, bad])
+        with pytest.raises(RuntimeError, match="expected only the following values"):
+            binary_auroc(scores, labels)
+        with pytest.raises(ValueError, match=f"labels must be 0 or 1, but got {bad}"):
+            roc_auc(scores, labels)
+
+    def test_rejects_fractional_labels(self) -> None:
+        with pytest.raises(ValueError, match=r"labels must be 0 or 1, but got 0\.5"):
+            roc_auc(torch.tensor([0.1, 0.2, 0.3]), torch.tensor([0.0, 1.0, 0.5]))
+
+    def test_bool_and_float_labels_match_torchmetrics(self) -> None:
+        scores = torch.tensor([0.3, 0.1, 0.8, 0.5, 0.5])
+        labels = torch.tensor([0, 0, 1, 1, 0])
+        want = binary_auroc(scores, labels).item()
+        assert roc_auc(scores, labels.bool()) == pytest.approx(want)
+        assert roc_auc(scores, labels.float()) == pytest.approx(want)
+
     def test_rejects_different_lengths(self) -> None:
         with pytest.raises(ValueError, match="scores and labels must have the same length"):
             roc_auc(torch.rand(5), torch.tensor([0, 1]))

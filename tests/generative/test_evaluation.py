@@ -114,3 +114,20 @@ class TestSlerp:
     def test_rejects_different_sizes(self) -> None:
         with pytest.raises(ValueError, match="z1 must have shape"):
             slerp(torch.zeros(3), torch.zeros(4), torch.zeros(2))
+
+    @pytest.mark.parametrize("which", ["z0", "z1"])
+    def test_zero_end_point_is_lerp(self, which: str) -> None:
+        # Regression: 0 / 0 in the cosine once made the whole path NaN.
+        z = {"z0": torch.tensor([1.0, 2.0]), "z1": torch.tensor([-3.0, 0.5])}
+        z[which] = torch.zeros(2)
+        t = torch.linspace(0, 1, 5)
+        torch.testing.assert_close(
+            slerp(z["z0"], z["z1"], t), torch.lerp(z["z0"], z["z1"], t[:, None])
+        )
+
+    def test_opposite_vectors_are_lerp(self) -> None:
+        z0 = torch.tensor([1.0, 2.0], dtype=torch.float64)
+        t = torch.linspace(0, 1, 5, dtype=torch.float64)
+        path = slerp(z0, -z0, t)
+        assert torch.isfinite(path).all()
+        torch.testing.assert_close(path, torch.lerp(z0, -z0, t[:, None]))

@@ -26,9 +26,9 @@ def test_gamma_below_one_brightens_the_darks_and_keeps_the_ends() -> None:
 
 
 def test_gamma_rejects_bad_input() -> None:
-    with pytest.raises(ValueError, match="gamma must be a positive number, but got 0"):
+    with pytest.raises(ValueError, match=r"gamma must be in \(0, inf\), but got 0"):
         gamma_correct(np.zeros((2, 2), np.uint8), 0)
-    with pytest.raises(ValueError, match=r"gamma must be a positive number, but got -1\.0"):
+    with pytest.raises(ValueError, match=r"gamma must be in \(0, inf\), but got -1\.0"):
         gamma_correct(np.zeros((2, 2), np.uint8), -1.0)
     with pytest.raises(ValueError, match=r"a float image must hold values in \[0, 1\]"):
         gamma_correct(np.full((2, 2), 3.0), 0.5)
@@ -87,7 +87,7 @@ def test_gaussian_noise_has_the_requested_spread() -> None:
             lambda im: salt_pepper_noise(im, 0.1, -0.1),
             r"salt_vs_pepper must be a number in \[0, 1\]",
         ),
-        (lambda im: gaussian_noise(im, -2), "sigma must be a non-negative number, but got -2"),
+        (lambda im: gaussian_noise(im, -2), r"sigma must be in \[0, inf\), but got -2"),
     ],
 )
 def test_noise_rejects_bad_input(call, message: str) -> None:

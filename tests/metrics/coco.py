@@ -19,7 +19,9 @@ def to_coco(preds: list[dict], targets: list[dict]) -> tuple[COCO, list[dict]]:
     classes = sorted({int(c) for d in [*preds, *targets] for c in d["labels"].tolist()})
     annotations, detections = [], []
     for i, t in enumerate(targets):
-        for b, c in zip(t["boxes"].tolist(), t["labels"].tolist(), strict=True):
+        crowd = t.get("iscrowd", [0] * len(t["labels"]))
+        crowd = crowd.tolist() if hasattr(crowd, "tolist") else crowd
+        for b, c, k in zip(t["boxes"].tolist(), t["labels"].tolist(), crowd, strict=True):
             annotations.append(
                 {
                     "id": len(annotations) + 1,
@@ -27,7 +29,7 @@ def to_coco(preds: list[dict], targets: list[dict]) -> tuple[COCO, list[dict]]:
                     "category_id": c + 1,
                     "bbox": xywh(b),
                     "area": (b[2] - b[0]) * (b[3] - b[1]),
-                    "iscrowd": 0,
+                    "iscrowd": int(k),
                 }
             )
     for i, p in enumerate(preds):

@@ -18,6 +18,9 @@ KEYS = [
     "mar_1",
     "mar_10",
     "mar_100",
+    "mar_small",
+    "mar_medium",
+    "mar_large",
 ]
 
 
@@ -60,7 +63,7 @@ def make_dataset(seed: int, images: int = 12, classes: int = 3) -> tuple[list[di
 
 
 def cocoeval(preds, targets) -> dict[str, float]:
-    return dict(zip(KEYS, run_cocoeval(*to_coco(preds, targets))[:9], strict=True))
+    return dict(zip(KEYS, run_cocoeval(*to_coco(preds, targets)), strict=True))
 
 
 class TestMeanAveragePrecision:
@@ -83,6 +86,27 @@ class TestMeanAveragePrecision:
             "scores": torch.rand(150, generator=g, dtype=torch.float64),
             "labels": torch.zeros(150, dtype=torch.int64),
         }
+        ours = mean_average_precision(preds, targets)
+        expected = cocoeval(preds, targets)
+        for key in KEYS:
+            assert ours[key].item() == pytest.approx(expected[key], abs=1e-7), key
+
+    @pytest.mark.parametrize("seed", [0, 2, 3])
+    def test_crowd_regions_match_cocoeval(self, seed: int) -> None:
+        # Regression: "iscrowd" was silently ignored. A crowd region is no object to find,
+        # any number of detections inside it are ignored, and its IoU divides by the
+        # detection's area only.
+        preds, targets = make_dataset(seed)
+        g = torch.Generator().manual_seed(seed)
+        for p, t in zip(preds, targets, strict=True):
+            crowd = torch.rand(len(t["labels"]), generator=g) < 0.4
+            t["iscrowd"] = crowd.long()
+            inside = t["boxes"][crowd][:, :2] + 2.0  # several small detections in each crowd
+            boxes = torch.cat([inside, inside + 8.0], 1).repeat(2, 1)
+            p["boxes"] = torch.cat([p["boxes"], boxes])
+            p["scores"] = torch.cat([p["scores"], torch.rand(len(boxes), generator=g).double()])
+            p["labels"] = torch.cat([p["labels"], t["labels"][crowd].repeat(2)])
+        assert sum(int(t["iscrowd"].sum()) for t in targets) >= 3
         ours = mean_average_precision(preds, targets)
         expected = cocoeval(preds, targets)
         for key in KEYS:
@@ -112,6 +136,21 @@ class TestMeanAveragePrecision:
         ]
         targets = [{"boxes": torch.zeros(0, 4), "labels": torch.zeros(0, dtype=torch.int64)}]
         assert mean_average_precision(preds, targets)["map"].item() == -1.0
+
+    def test_rejects_nan_scores(self) -> None:
+        # Regression: a NaN score once gave map 1.0.
+        boxes, scores = torch.tensor([[0.0, 0, 10, 10], [20.0, 20, 30, 30]]), torch.zeros(2)
+        scores[0] = float("nan")
+        preds = [{"boxes": boxes, "scores": scores, "labels": torch.tensor([0, 0])}]
+        targets = [{"boxes": torch.tensor([[0.0, 0, 10, 10]]), "labels": torch.tensor([0])}]
+        with pytest.raises(ValueError, match=r"preds\[0\]\['scores'\] must be finite"):
+            mean_average_precision(preds, targets)
+
+    def test_rejects_keys_it_would_ignore(self) -> None:
+        good = {"boxes": torch.zeros(1, 4), "labels": torch.zeros(1, dtype=torch.int64)}
+        pred = {**good, "scores": torch.zeros(1)}
+        with pytest.raises(ValueError, match=r"target\[0\] may only have the keys .* \['area'\]"):
+            mean_average_precision([pred], [{**good, "area": torch.ones(1)}])
 
     def test_rejects_bad_input(self) -> None:
         good = {
@@ -150,6 +189,27 @@ class TestAveragePrecision:
         precision = torch.tensor([1.0, 1.0], dtype=torch.float64)
         assert average_precision(recall, precision, "coco") == pytest.approx(51 / 101)
         assert average_precision(recall, precision, "voc07") == pytest.approx(6 / 11)
+
+    def test_coco_recall_points_are_pycocotools_linspace(self) -> None:
+        # Regression: arange(101) / 100 gives 0.35 where np.linspace gives
+        # 0.35000000000000003; a recall of exactly 7 / 20 then reads a different precision.
+        # Data: 20 objects; 7 found, a false positive, the other 13 found.
+        truth = torch.tensor([[30.0 * i, 0, 30 * i + 20, 20] for i in range(20)])
+        stray = torch.tensor([[0.0, 100, 20, 120]])
+        boxes = torch.cat([truth[:7], stray, truth[7:]]).double()
+        scores = torch.linspace(1.0, 0.1, 21, dtype=torch.float64)
+        preds = [{"boxes": boxes, "scores": scores, "labels": torch.zeros(21, dtype=torch.int64)}]
+        targets = [{"boxes": truth.double(), "labels": torch.zeros(20, dtype=torch.int64)}]
+        ap50 = run_cocoeval(*to_coco(preds, targets))[1]
+        hits = torch.tensor([True] * 7 + [False] + [True] * 13)
+        tp = hits.double().cumsum(0)
+        recall, precision = tp / 20, tp / torch.arange(1, 22)
+        assert recall[6].item() == 7 / 20
+        assert average_precision(recall, precision, "coco") == pytest.approx(ap50, abs=1e-12)
+        assert average_precision(recall, precision, "coco") != pytest.approx(
+            float(torch.where(recall[None] >= torch.arange(101)[:, None] / 100,
+                              precision.flip(0).cummax(0).values.flip(0), 0.0).amax(1).mean())
+        )  # fmt: skip
 
     def test_rejects_unknown_method(self) -> None:
         with pytest.raises(

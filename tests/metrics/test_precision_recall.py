@@ -88,6 +88,22 @@ class TestMatchDetections:
         ]  # score order: 0.9 (the duplicate wins), 0.8, 0.6
         assert matched.tolist() == [0, -1, -1]
 
+    def test_equal_ious_go_to_the_last_ground_truth(self) -> None:
+        # Regression: COCOeval keeps the last of equally good ground truths; taking the
+        # first left the second detection without a match (1 TP instead of 2).
+        gt = torch.tensor([[0.0, 0, 10, 10], [10.0, 0, 20, 10]])
+        boxes = torch.tensor([[5.0, 0, 15, 10], [0.0, 0, 10, 10]])
+        scores = torch.tensor([0.9, 0.8])
+        is_tp, matched = match_detections(boxes, scores, gt, 0.3)
+        expected, _ = coco_matches(boxes, scores, gt, 0.3)
+        assert matched.tolist() == expected == [1, 0]
+        assert is_tp.tolist() == [True, True]
+
+    def test_threshold_one_matches_an_exact_box(self) -> None:
+        gt = torch.tensor([[0.0, 0, 10, 10]])
+        is_tp, _ = match_detections(gt.clone(), torch.tensor([0.5]), gt, 1.0)
+        assert is_tp.tolist() == [True] == [m >= 0 for m in coco_matches(gt, [0.5], gt, 1.0)[0]]
+
     def test_no_ground_truth(self) -> None:
         is_tp, _ = match_detections(
             random_boxes(3), torch.rand(3, dtype=torch.float64), torch.zeros(0, 4)
@@ -109,7 +125,7 @@ class TestPrecisionRecall:
         assert binary_counts(pred, target) == {"tp": 2, "fp": 1, "fn": 1, "tn": 2}
 
     def test_rejects_bad_input(self) -> None:
-        with pytest.raises(ValueError, match=r"num_gt must be in \[1, inf\], but got 0"):
+        with pytest.raises(ValueError, match=r"num_gt must be in \[1, inf\), but got 0"):
             precision_recall(torch.tensor([True]), 0)
         with pytest.raises(
             ValueError, match="boxes and scores must have the same length, but got 2 and 3"

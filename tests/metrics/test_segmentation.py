@@ -58,11 +58,15 @@ class TestSegmentationIou:
         assert mean_iou(target, target, 6).item() == 1.0
 
     def test_rejects_bad_input(self) -> None:
-        with pytest.raises(ValueError, match=r"target must have shape \(2, 2\), but got \(4,\)"):
+        with pytest.raises(
+            ValueError, match=r"target must have shape \(2, 2\) to match preds, but got \(4,\)"
+        ):
             mean_iou(torch.zeros(2, 2, dtype=torch.long), torch.zeros(4, dtype=torch.long), 3)
         with pytest.raises(
             ValueError, match=r"preds and target must be in \[0, 3\), but got values in \[0, 5\]"
         ):
             mean_iou(torch.tensor([0, 5]), torch.tensor([0, 1]), 3)
-        with pytest.raises(TypeError, match="preds and target must hold integer class ids"):
+        with pytest.raises(
+            TypeError, match=r"preds must hold integers, but got dtype torch\.float32"
+        ):
             mean_iou(torch.zeros(3), torch.zeros(3, dtype=torch.long), 3)

@@ -221,18 +221,21 @@ class TestVocMeanAveragePrecision:
     def test_rejects_bad_input(self) -> None:
         good = {"boxes": torch.zeros(1, 4), "scores": torch.zeros(1),
                 "labels": torch.zeros(1, dtype=torch.int64)}  # fmt: skip
+        target = {"boxes": torch.zeros(1, 4), "labels": torch.zeros(1, dtype=torch.int64)}
         with pytest.raises(
             ValueError, match="method must be one of 'voc07', 'voc', but got 'coco'"
         ):
-            voc_mean_average_precision([good], [good], method="coco")
+            voc_mean_average_precision([good], [target], method="coco")
         with pytest.raises(
             ValueError, match=r"target\[0\]\['difficult'\] must have shape \(1,\), but got \(2,\)"
         ):
             voc_mean_average_precision(
-                [good], [{**good, "difficult": torch.zeros(2, dtype=torch.bool)}]
+                [good], [{**target, "difficult": torch.zeros(2, dtype=torch.bool)}]
             )
         with pytest.raises(ValueError, match="preds and target must have the same length"):
             voc_mean_average_precision([good], [])
+        with pytest.raises(ValueError, match=r"target\[0\] may only have the keys"):
+            voc_mean_average_precision([good], [good])  # a stray "scores" is not ignored
 
 
 class TestVocMatching:

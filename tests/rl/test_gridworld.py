@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -129,3 +131,46 @@ class TestPolicyEvaluation:
     def test_rejects_bad_policy(self) -> None:
         with pytest.raises(ValueError, match=r"policy must have shape \(20, 4\)"):
             policy_evaluation(GridWorld(), torch.ones(20, 3) / 3)
+
+
+class TestNoHangs:
+    """Regressions: value iteration once looped forever (a strict `<` in `while True`)."""
+
+    @pytest.mark.parametrize("tol", [0.0, -1.0, math.nan, math.inf])
+    def test_rejects_a_tolerance_it_could_never_reach(self, tol: float) -> None:
+        with pytest.raises(ValueError, match=r"tol must be in \(0, inf\)"):
+            value_iteration(GridWorld(), tol=tol)
+
+    @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+    def test_rejects_a_non_finite_reward(self, bad: float) -> None:
+        env = GridWorld()
+        reward = env.reward.clone()
+        reward[3] = bad
+        with pytest.raises(ValueError, match=f"reward must be finite, but got a value of {bad}"):
+            value_iteration(env, reward)
+
+    def test_the_iteration_cap_says_so(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        # The cap is the contraction bound, which exact arithmetic never exceeds: shrink it
+        # (ceil -> 0 leaves the 10 spare iterations) to see the error a rounding cycle gives.
+        import reference.rl.gridworld as module
+
+        monkeypatch.setattr(module.math, "ceil", lambda x: 0)
+        with pytest.raises(ValueError, match=r"did not reach tol=1e-12 within 10 iterations"):
+            value_iteration(GridWorld(("S~",)), gamma=0.99)  # no terminal: slow
+
+    def test_a_tiny_tolerance_still_ends(self) -> None:
+        V, _ = value_iteration(GridWorld(), gamma=0.99, tol=1e-300)
+        V_loose, _ = value_iteration(GridWorld(), gamma=0.99, tol=1e-9)
+        torch.testing.assert_close(V, V_loose, rtol=0, atol=1e-7)
+
+    def test_gamma_zero_is_the_immediate_reward(self) -> None:
+        env = GridWorld()
+        _, Q = value_iteration(env, gamma=0.0)
+        assert Q.tolist() == env.reward[env.next_state].tolist()
+
+    def test_rejects_a_policy_that_is_not_a_distribution(self) -> None:
+        env = GridWorld()
+        with pytest.raises(ValueError, match="policy must sum to 1 along dim 1, but a sum is 2"):
+            feature_expectations(env, torch.full((20, 4), 0.5, dtype=torch.float64))
+        with pytest.raises(ValueError, match="policy must hold probabilities >= 0"):
+            feature_expectations(env, torch.tensor([[1.5, -0.5, 0.0, 0.0]] * 20))

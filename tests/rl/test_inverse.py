@@ -73,3 +73,29 @@ class TestProjectionIRL:
     def test_rejects_bad_shape(self) -> None:
         with pytest.raises(ValueError, match=r"expert_mu must have shape \(4,\), but got \(3,\)"):
             projection_irl(GridWorld(), torch.zeros(3))
+
+
+class TestProjectionIRLEdges:
+    """Regressions: 0 / 0 in the projection step once gave NaN weights or fed NaN rewards
+    to value iteration, which then never returned."""
+
+    def start_mu(self, env: GridWorld) -> torch.Tensor:
+        start = greedy_policy(torch.zeros(env.n_states, env.n_actions))
+        return feature_expectations(env, start)
+
+    def test_expert_equal_to_the_start_policy(self) -> None:
+        env = GridWorld()
+        result = projection_irl(env, self.start_mu(env))
+        assert result.weights.tolist() == [0.0, 0.0, 0.0, 0.0] and result.distances == []
+        torch.testing.assert_close(feature_expectations(env, result.policy), self.start_mu(env))
+
+    def test_expert_close_to_the_start_policy_ends(self) -> None:
+        env = GridWorld()
+        with pytest.raises(ValueError, match="no policy matched expert_mu"):
+            projection_irl(env, self.start_mu(env) + 1e-7)
+
+    @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+    def test_rejects_non_finite_expert(self, bad: float) -> None:
+        expert = torch.tensor([1.0, 0.0, bad, 0.0], dtype=torch.float64)
+        with pytest.raises(ValueError, match="expert_mu must be finite"):
+            projection_irl(GridWorld(), expert)

@@ -89,7 +89,9 @@ class TestOneStepAdvantages:
 
     def test_rejects_mismatched_shapes(self) -> None:
         x = torch.zeros(2, 3)
-        with pytest.raises(ValueError, match=r"values must have shape \(2, 3\), but got \(3,\)"):
+        with pytest.raises(
+            ValueError, match=r"values must have shape \(2, 3\) to match rewards, but got \(3,\)"
+        ):
             one_step_advantages(x, torch.zeros(3), x, x.bool(), 0.9)
 
 
@@ -232,4 +234,31 @@ class TestTrain:
 
     def test_rejects_unknown_method(self) -> None:
         with pytest.raises(ValueError, match="method must be one of 'reinforce', 'actor-critic'"):
+            train_actor_critic(GridWorld(), "q-learning")
+
+
+class TestInputContract:
+    def test_integer_rewards_are_promoted(self) -> None:
+        # Regression: int64 rewards once raised a raw dtype error from the matrix product.
+        rewards = torch.tensor([[1, 0, 2]])
+        got = discounted_returns(rewards, 0.5)
+        assert got.dtype == torch.get_default_dtype()
+        assert got.tolist() == [returns_loop([1.0, 0.0, 2.0], 0.5)]
+
+    def test_rejects_non_finite_rewards(self) -> None:
+        with pytest.raises(ValueError, match="rewards must be finite, but got a value of nan"):
+            discounted_returns(torch.tensor([1.0, float("nan")]), 0.9)
+
+    @pytest.mark.parametrize("name", ["lr", "critic_lr", "entropy"])
+    def test_train_rejects_negative_rates(self, name: str) -> None:
+        # Regression: lr=-0.1 reached Adam through a parameter group, which torch does not
+        # check, and training silently climbed the loss.
+        with pytest.raises(ValueError, match=rf"{name} must be in \[0, inf\), but got -0.1"):
+            train_actor_critic(GridWorld(), updates=1, **{name: -0.1})
+
+    def test_loss_rejects_actions_out_of_range(self) -> None:
+        logits, weights = torch.zeros(1, 2, 4), torch.ones(1, 2)
+        mask = torch.ones(1, 2, dtype=torch.bool)
+        with pytest.raises(ValueError, match=r"actions must hold values in \[0, 3\], but got 4"):
+            policy_gradient_loss(logits, torch.tensor([[0, 4]]), weights, mask)
             train_actor_critic(GridWorld(), "q-learning")

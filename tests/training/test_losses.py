@@ -49,7 +49,9 @@ class TestRegressionLosses:
         )
 
     def test_rejects_shape_mismatch(self) -> None:
-        with pytest.raises(ValueError, match=r"target must have shape \(3,\), but got \(4,\)"):
+        with pytest.raises(
+            ValueError, match=r"target must have shape \(3,\) to match input, but got \(4,\)"
+        ):
             mse_loss(torch.zeros(3), torch.zeros(4))
 
     def test_rejects_unknown_reduction(self) -> None:
@@ -202,6 +204,18 @@ class TestBinaryCrossEntropy:
         )
         assert_close(got, want, **tol(torch.float64))
         assert_close(got_grad, want_grad, **tol(torch.float64))
+
+    def test_rejects_weights_torch_mishandles(self) -> None:
+        # Regression: a uint8 pos_weight reached (pos_weight - 1) in PyTorch, which wraps
+        # around to 255 for a weight of 0; and a weight of shape (1, N) made the loss (1, N).
+        x, y = torch.zeros(5, dtype=torch.float64), torch.ones(5, dtype=torch.float64)
+        with pytest.raises(TypeError, match="pos_weight must be a floating-point tensor"):
+            binary_cross_entropy_with_logits(x, y, pos_weight=torch.zeros(5, dtype=torch.uint8))
+        wide = torch.ones(1, 5, dtype=torch.float64)
+        with pytest.raises(RuntimeError):  # PyTorch refuses it too, without naming it
+            F.binary_cross_entropy_with_logits(x, y, wide, reduction="none")
+        with pytest.raises(ValueError, match=r"weight must broadcast to input's shape \(5,\)"):
+            binary_cross_entropy_with_logits(x, y, wide)
 
     def test_finite_for_huge_logits(self) -> None:
         x, y = torch.tensor([1e4, -1e4, 1e4]), torch.tensor([0.0, 1.0, 1.0])

@@ -35,6 +35,32 @@ def test_accumulation_equals_one_big_batch() -> None:
     assert_close(loss, nn.functional.cross_entropy(model(x), y).detach())
 
 
+class ToFloat64(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.double() / 255
+
+
+def test_integer_inputs() -> None:
+    # Regression: the running sum was allocated in the inputs' dtype, so token ids (int64)
+    # and uint8 images failed when the first float loss was added to it.
+    g = torch.Generator().manual_seed(1)
+    tokens, labels = torch.randint(50, (12, 5), generator=g), torch.randint(3, (12,), generator=g)
+    images = torch.randint(0, 256, (12, 1, 4, 4), generator=g, dtype=torch.uint8)
+    torch.manual_seed(0)
+    text = nn.Sequential(nn.Embedding(50, 4), nn.Flatten(), nn.Linear(20, 3)).double()
+    vision = nn.Sequential(ToFloat64(), nn.Flatten(), nn.Linear(16, 3)).double()
+    for model, inputs in ((text, tokens), (vision, images)):
+        model.zero_grad()
+        full = nn.functional.cross_entropy(model(inputs), labels)
+        full.backward()
+        want = grads_of(model)
+        model.zero_grad()
+        loss = accumulate_gradients(model, nn.functional.cross_entropy, inputs, labels, 5)
+        for a, b in zip(grads_of(model), want, strict=True):
+            assert_close(a, b)
+        assert_close(loss, full.detach())
+
+
 def test_accumulation_differs_with_batchnorm() -> None:
     x, y = data()
     torch.manual_seed(0)

@@ -73,5 +73,5 @@ def test_reduce_on_plateau_matches_torch(mode: str, patience: int, cooldown: int
 def test_rejects_bad_arguments() -> None:
     with pytest.raises(ValueError, match="mode must be one of 'min', 'max', but got 'mean'"):
         reduce_lr_on_plateau(0.1, [1.0], mode="mean")
-    with pytest.raises(ValueError, match=r"step_size must be in \[1, inf\], but got 0"):
+    with pytest.raises(ValueError, match=r"step_size must be in \[1, inf\), but got 0"):
         step_lr(0.1, 0, 0.5, 10)
