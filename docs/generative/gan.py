@@ -62,8 +62,8 @@ print(centres.shape, data.shape, f"{mode_coverage(data, centres, STD):.3f}")
 # ## The losses · 损失函数
 # <a id="losses"></a>
 #
-# The discriminator is a classifier with labels real = 1 and fake = 0, trained with binary
-# cross-entropy:
+# The discriminator is a classifier with labels real = 1 and fake = 0, trained with
+# [binary cross-entropy](../../training/losses/#losses):
 #
 # $$
 # L_D = -\mathbb E_{x}\, \log D(x) - \mathbb E_{z} \log\big(1 - D(G(z))\big).

@@ -498,6 +498,9 @@ assert into_pit and not set(route) & set(into_pit)
 # [hard attention](../../attention/overview/#soft-hard-local) to
 # [text GANs](../../generative/gan/#instability) and sequence models trained on their
 # evaluation metric ([training pitfalls](../../attention/transformer/#training-pitfalls)).
+# The other way through a discrete choice is to relax it:
+# [Gumbel-softmax](../../attention/overview/#gumbel-softmax) replaces the sample by a
+# differentiable soft one, trading the score function's variance for a bias.
 #
 # <details class="question"><summary>Interview questions · 面试题</summary>
 #

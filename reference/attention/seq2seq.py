@@ -15,6 +15,8 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from reference.attention.basics import AdditiveSimilarity
+
+# --8<-- [start:pitfall_imports]
 from reference.checks import (
     check_bounds,
     check_distribution,
@@ -25,6 +27,8 @@ from reference.checks import (
     check_same_device,
     check_shape,
 )
+
+# --8<-- [end:pitfall_imports]
 
 # What the decoders need from a model: next-token log-probabilities and a batched state.
 State = Tensor | tuple[Tensor, ...]
