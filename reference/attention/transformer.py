@@ -21,6 +21,7 @@ from torch import Tensor, nn
 from reference.checks import (
     check_floating,
     check_int,
+    check_module_input,
     check_range,
     check_same_device,
     check_shape,
@@ -131,6 +132,26 @@ def _check_encoding_size(length: int, dim: int) -> None:
 def _check_masking(input_ids: Tensor, mlm_probability: float) -> None:
     check_tensor("input_ids", input_ids)
     check_range("mlm_probability", mlm_probability, 0.0, 1.0)
+
+
+def _check_decoder_layer(
+    layer: nn.Module, tgt: Tensor, memory: Tensor, d_model: int, batch_first: bool
+) -> None:
+    """Target and memory of the layer's width, dtype and device, both batched (or both
+    not) with one batch size."""
+    check_module_input("tgt", tgt, layer, ("...", d_model), of="d_model")
+    check_module_input("memory", memory, layer, ("...", d_model), of="d_model")
+    if tgt.dim() not in (2, 3) or memory.dim() != tgt.dim():
+        raise ValueError(
+            "tgt and memory must both be Tensor[T, d_model] or both batched, but got shapes "
+            f"{tuple(tgt.shape)} and {tuple(memory.shape)}"
+        )
+    batch = 0 if batch_first else 1
+    if tgt.dim() == 3 and tgt.shape[batch] != memory.shape[batch]:
+        raise ValueError(
+            f"memory must have tgt's batch size {tgt.shape[batch]} in dimension {batch}, "
+            f"but got {memory.shape[batch]}"
+        )
 
 
 # --8<-- [end:checks]
@@ -647,6 +668,8 @@ class TransformerDecoderLayer(_Sublayers):
         Returns:
             Tensor[T, B, d_model]: same shape as ``tgt``.
         """
+        d_model = self.norm1.normalized_shape[0]
+        _check_decoder_layer(self, tgt, memory, d_model, self.self_attn.batch_first)
         g = generator
 
         def attend_to_past(x: Tensor) -> Tensor:  # queries, keys and values: the target

@@ -95,12 +95,8 @@ ATTENTION: dict[str, dict[str, str]] = {
         "dim_feedforward": "negative float bool type",
         # the error does not name 'layer_norm_eps': TypeError("layer_norm(): argument 'eps
         "layer_norm_eps": "type",
-        # the error does not name 'memory': TypeError("key must have query's dtype torch.f
-        "memory": "dtype shape empty list meta type",
         # the error does not name 'nhead': ValueError('num_heads must be in [1, inf), but
         "nhead": "negative zero float bool type",
-        # the error does not name 'tgt': TypeError("in_proj_weight must have query's dtype
-        "tgt": "dtype shape empty list meta type",
     },
     "attention.NonLocalBlock": {
         # the error does not name 'channels': TypeError("empty(): argument 'size' (positio
