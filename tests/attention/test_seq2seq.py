@@ -246,3 +246,25 @@ class TestTrainingTricks:
         x = torch.zeros(2, 3, dtype=torch.int64)
         with pytest.raises(ValueError, match=r"p must be in \[0, 1\], but got 1.5"):
             scheduled_sampling(x, x, 1.5)
+
+    def test_copy_distribution_rejects_what_is_not_a_distribution_or_a_token(self) -> None:
+        vocab = torch.full((1, 4), 0.25, dtype=torch.float64)
+        attention = torch.tensor([[0.5, 0.5]], dtype=torch.float64)
+        p_gen = torch.tensor([0.5], dtype=torch.float64)
+        with pytest.raises(ValueError, match=r"source must hold values in \[0, 3\], but got 4"):
+            copy_distribution(vocab, attention, torch.tensor([[1, 4]]), p_gen)
+        with pytest.raises(ValueError, match="attention must sum to 1 along dim 1, but a sum is 2"):
+            copy_distribution(vocab, 2 * attention, torch.tensor([[1, 2]]), p_gen)
+        with pytest.raises(
+            TypeError, match=r"source must hold integers, but got dtype torch\.float"
+        ):
+            copy_distribution(vocab, attention, torch.tensor([[1.0, 2.0]]), p_gen)
+        with pytest.raises(ValueError, match=r"p_gen must hold values in \[0, 1\], but got 1\.5"):
+            copy_distribution(vocab, attention, torch.tensor([[1, 2]]), 3 * p_gen)
+
+    def test_scheduled_sampling_rejects_tokens_of_another_kind(self) -> None:
+        ids = torch.zeros(2, 3, dtype=torch.int64)
+        with pytest.raises(TypeError, match="target_in must hold integers"):
+            scheduled_sampling(ids.float(), ids, 0.5)
+        with pytest.raises(TypeError, match=r"predicted must have target_in's dtype torch\.int64"):
+            scheduled_sampling(ids, ids.int(), 0.5)

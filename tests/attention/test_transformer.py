@@ -446,6 +446,20 @@ class TestDecoderLayer:
             **tol(torch.float64),
         )
 
+    def test_rejects_memory_of_another_batch_or_width(self) -> None:
+        ours, theirs = self.make(8, 2, 16)  # sequence first: the batch is dimension 1
+        tgt = torch.zeros(4, 2, 8, dtype=torch.float64)
+        with pytest.raises(ValueError, match="memory must have tgt's batch size 2 in dimension 1"):
+            ours(tgt, torch.zeros(6, 3, 8, dtype=torch.float64))
+        with pytest.raises(RuntimeError):  # torch refuses it too, deep inside
+            theirs(tgt, torch.zeros(6, 3, 8, dtype=torch.float64))
+        with pytest.raises(
+            ValueError, match=r"memory must have shape \(\.\.\., 8\) to match d_model"
+        ):
+            ours(tgt, torch.zeros(6, 2, 5, dtype=torch.float64))
+        with pytest.raises(TypeError, match="tgt must have the module's dtype and device"):
+            ours(tgt.float(), torch.zeros(6, 2, 8, dtype=torch.float64))
+
     def test_the_future_does_not_change_the_past(self) -> None:
         ours, _ = self.make(8, 2, 16, batch_first=True)
         g = torch.Generator().manual_seed(7)
