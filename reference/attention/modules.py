@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_shape
+from reference.checks import check_int, check_module_input, check_range
 
 # --8<-- [end:imports]
 
@@ -35,24 +35,28 @@ __all__ = [
 
 
 # --8<-- [start:check]
-def _check_input(x: Tensor, channels: int, name: str = "x") -> None:
-    """A feature map Tensor[B, C, H, W] with the module's C."""
-    check_shape(name, x, ("B", channels, "H", "W"))
+def _check_input(
+    module: nn.Module, x: Tensor, channels: int, name: str = "x", of: str = "channels"
+) -> None:
+    """A feature map Tensor[B, C, H, W] with the module's C, dtype and device."""
+    check_module_input(name, x, module, ("B", channels, "H", "W"), of=of)
 
 
 def _check_widths(**widths: int) -> None:
-    """Channel counts and bottleneck widths: at least 1 each."""
+    """Channel counts and bottleneck widths: whole numbers, at least 1 each."""
     for name, width in widths.items():
-        check_range(name, width, 1)
+        check_int(name, width, 1)
 
 
 def _check_cbam(channels: int, reduction: int, kernel_size: int) -> None:
+    _check_widths(channels=channels, reduction=reduction, kernel_size=kernel_size)
     check_range("reduction", reduction, 1, channels)
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd, but got {kernel_size}")
 
 
-def _check_groups(channels: int, groups: int) -> None:
+def _check_groups(channels: int, groups: int, **widths: int) -> None:
+    _check_widths(channels=channels, groups=groups, **widths)
     if channels % groups:
         raise ValueError(f"channels must be divisible by groups, but got {channels} and {groups}")
 
@@ -93,7 +97,7 @@ class SqueezeExcitation(nn.Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape, each channel scaled by its weight."""
-        _check_input(input, self.channels, "input")
+        _check_input(self, input, self.channels, "input", of="input_channels")
         squeezed = input.mean(dim=(2, 3), keepdim=True)  # squeeze: [B, C, 1, 1]
         excitation = self.fc2(self.activation(self.fc1(squeezed)))  # [B, C, 1, 1]
         return input * self.scale_activation(excitation)  # scale each channel
@@ -139,7 +143,7 @@ class CBAM(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         x = x * self.channel_weights(x)
         return x * self.spatial_weights(x)
 
@@ -181,13 +185,16 @@ class ECA(nn.Module):
 
     def __init__(self, channels: int, kernel_size: int | None = None) -> None:
         super().__init__()
+        _check_widths(
+            channels=channels, **({} if kernel_size is None else {"kernel_size": kernel_size})
+        )
         self.channels = channels
         k = eca_kernel_size(channels) if kernel_size is None else kernel_size
         self.conv = nn.Conv1d(1, 1, k, padding=(k - 1) // 2, bias=False)
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         pooled = x.mean(dim=(2, 3))[:, None, :]  # [B, 1, C]: channels as a sequence
         weights = torch.sigmoid(self.conv(pooled))  # [B, 1, C]
         return x * weights[:, 0, :, None, None]
@@ -210,6 +217,7 @@ class CoordinateAttention(nn.Module):
 
     def __init__(self, channels: int, reduction: int = 32) -> None:
         super().__init__()
+        _check_widths(channels=channels, reduction=reduction)
         self.channels = channels
         hidden = max(8, channels // reduction)
         self.conv1 = nn.Conv2d(channels, hidden, 1)
@@ -219,7 +227,7 @@ class CoordinateAttention(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         H, W = x.shape[2:]
         along_h = x.mean(dim=3, keepdim=True)  # [B, C, H, 1]: each row averaged
         along_w = x.mean(dim=2, keepdim=True).transpose(2, 3)  # [B, C, W, 1]: each column
@@ -253,7 +261,7 @@ class SelectiveKernel(nn.Module):
         self, channels: int, reduction: int = 16, groups: int = 8, min_dim: int = 32
     ) -> None:
         super().__init__()
-        _check_groups(channels, groups)
+        _check_groups(channels, groups, reduction=reduction, min_dim=min_dim)
         self.channels = channels
         self.branches = nn.ModuleList(  # 3x3, and 3x3 dilated by 2: a 5x5 field
             nn.Sequential(
@@ -279,7 +287,7 @@ class SelectiveKernel(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         features = torch.stack([branch(x) for branch in self.branches], dim=1)  # split
         return (self.branch_weights(features) * features).sum(dim=1)  # select
 
@@ -302,6 +310,8 @@ class NonLocalBlock(nn.Module):
 
     def __init__(self, channels: int, inter_channels: int | None = None) -> None:
         super().__init__()
+        inner_width = {} if inter_channels is None else {"inter_channels": inter_channels}
+        _check_widths(channels=channels, **inner_width)
         self.channels = channels
         inner = inter_channels or max(channels // 2, 1)
         self.theta = nn.Conv2d(channels, inner, 1)
@@ -313,14 +323,14 @@ class NonLocalBlock(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         B, _, H, W = x.shape
         query = self.theta(x).flatten(2).transpose(1, 2)  # [B, HW, C']
         key = self.phi(x).flatten(2)  # [B, C', HW]
         value = self.g(x).flatten(2).transpose(1, 2)  # [B, HW, C']
         # every position against every position; the paper has no 1/sqrt(d)
         weights = torch.softmax(query @ key, dim=-1)  # [B, HW, HW]
-        y = (weights @ value).transpose(1, 2).reshape(B, -1, H, W)
+        y = (weights @ value).transpose(1, 2).reshape(B, value.shape[2], H, W)  # [B, C', H, W]
         return x + self.out(y)
 
 
@@ -334,6 +344,7 @@ class PositionSelfAttention(nn.Module):
 
     def __init__(self, channels: int, reduction: int = 8) -> None:
         super().__init__()
+        _check_widths(channels=channels, reduction=reduction)
         self.channels = channels
         self.query = nn.Conv2d(channels, max(channels // reduction, 1), 1)
         self.key = nn.Conv2d(channels, max(channels // reduction, 1), 1)
@@ -342,7 +353,7 @@ class PositionSelfAttention(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         B, C, H, W = x.shape
         q = self.query(x).flatten(2).transpose(1, 2)  # [B, N, C'], N = H * W
         k = self.key(x).flatten(2)  # [B, C', N]
@@ -361,12 +372,13 @@ class ChannelSelfAttention(nn.Module):
 
     def __init__(self, channels: int) -> None:
         super().__init__()
+        _check_widths(channels=channels)
         self.channels = channels
         self.beta = nn.Parameter(torch.zeros(1))
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         B, C, H, W = x.shape
         flat = x.flatten(2)  # [B, C, N]
         energy = flat @ flat.transpose(1, 2)  # [B, C, C]
@@ -405,7 +417,7 @@ class ChannelQKVAttention(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
-        _check_input(x, self.channels)
+        _check_input(self, x, self.channels)
         B, C, H, W = x.shape
         q = self.query(x).flatten(2)  # [B, C, N]: each channel's map as one vector
         k = self.key(x).flatten(2)  # [B, C, N]

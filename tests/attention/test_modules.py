@@ -55,7 +55,8 @@ class TestSqueezeExcitation:
 
     def test_rejects_bad_input(self) -> None:
         with pytest.raises(
-            ValueError, match=r"input must have shape \(B, 32, H, W\), but got \(2, 16, 6, 5\)"
+            ValueError,
+            match=r"input must have shape \(B, 32, H, W\) to match input_channels, but got \(2, 16",
         ):
             SqueezeExcitation(32, 2)(feature_map(16))
 

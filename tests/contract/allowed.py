@@ -44,44 +44,6 @@ ATTENTION: dict[str, dict[str, str]] = {
         # the error does not name 'query_dim': ValueError('query must have shape (..., L,
         "query_dim": "bool float negative type zero",
     },
-    "attention.CBAM": {
-        # the error does not name 'channels': ValueError('reduction must be in [1, True],
-        "channels": "bool float negative type zero",
-        # returned a result, and nothing can check it: refuse this input, or declare why t
-        "kernel_size": "bool float negative type",
-        # the error does not name 'reduction': TypeError("empty(): argument 'size' (positi
-        "reduction": "float",
-        # RuntimeError, not a ValueError or TypeError naming the argument: Input type (tor
-        "x": "dtype meta",
-    },
-    "attention.ChannelSelfAttention": {
-        # the error does not name 'channels': ValueError('x must have shape (B, True, H, W
-        "channels": "bool float negative type zero",
-        # returned a result, and nothing can check it: refuse this input, or declare why t
-        "x": "dtype meta",
-    },
-    "attention.CoordinateAttention": {
-        # the error does not name 'channels': TypeError("empty(): argument 'size' (positio
-        "channels": "bool float negative type zero",
-        # returned a result, and nothing can check it: refuse this input, or declare why t
-        "reduction": "bool float negative type zero",
-        # RuntimeError, not a ValueError or TypeError naming the argument: Input type (flo
-        "x": "dtype meta",
-    },
-    "attention.ECA": {
-        # the error does not name 'channels': ValueError('x must have shape (B, True, H, W
-        "channels": "bool float negative type zero",
-        # returned a result, and nothing can check it: refuse this input, or declare why t
-        "kernel_size": "bool float negative type zero",
-        # RuntimeError, not a ValueError or TypeError naming the argument: Input type (tor
-        "x": "dtype meta",
-    },
-    "attention.ChannelQKVAttention": {
-        # the error does not name 'channels': ValueError('in_channels must be divisible by
-        "channels": "float",
-        # RuntimeError, not a ValueError or TypeError naming the argument: Input type (flo
-        "x": "dtype meta",
-    },
     "attention.MultiheadAttention": {
         # ZeroDivisionError, not a ValueError or TypeError naming the argument: float divi
         "embed_dim": "zero float type",
@@ -98,34 +60,6 @@ ATTENTION: dict[str, dict[str, str]] = {
         # the error does not name 'nhead': ValueError('num_heads must be in [1, inf), but
         "nhead": "negative zero float bool type",
     },
-    "attention.NonLocalBlock": {
-        # the error does not name 'channels': TypeError("empty(): argument 'size' (positio
-        "channels": "bool float negative type zero",
-        # the error does not name 'inter_channels': TypeError("empty(): argument 'size' (p
-        "inter_channels": "bool float negative type zero",
-        # RuntimeError, not a ValueError or TypeError naming the argument: Input type (flo
-        "x": "dtype empty meta",
-    },
-    "attention.PositionSelfAttention": {
-        # the error does not name 'channels': TypeError("empty(): argument 'size' (positio
-        "channels": "bool float negative type zero",
-        # returned a result, and nothing can check it: refuse this input, or declare why t
-        "reduction": "bool float negative type zero",
-        # RuntimeError, not a ValueError or TypeError naming the argument: Input type (flo
-        "x": "dtype meta",
-    },
-    "attention.SelectiveKernel": {
-        # the error does not name 'channels': TypeError("empty(): argument 'size' (positio
-        "channels": "float type zero",
-        # the error does not name 'groups': TypeError('empty(): argument 'size' failed t
-        "groups": "float type zero",
-        # returned a result, and nothing can check it: refuse this input, or declare why t
-        "min_dim": "bool float negative type zero",
-        # returned a result, and nothing can check it: refuse this input, or declare why t
-        "reduction": "bool float negative type zero",
-        # RuntimeError, not a ValueError or TypeError naming the argument: Input type (tor
-        "x": "dtype meta",
-    },
     "attention.Seq2Seq": {
         # returned a result, and nothing can check it: refuse this input, or declare why t
         "lengths": "dtype meta",
@@ -133,14 +67,6 @@ ATTENTION: dict[str, dict[str, str]] = {
         "source": "dtype empty meta",
         # RuntimeError, not a ValueError or TypeError naming the argument: Expected tensor
         "target_in": "dtype empty list meta shape type",
-    },
-    "attention.SqueezeExcitation": {
-        # RuntimeError, not a ValueError or TypeError naming the argument: Input type (flo
-        "input": "dtype",
-        # the error does not name 'input_channels': ValueError('in_channels must be divisi
-        "input_channels": "float",
-        # the error does not name 'squeeze_channels': ValueError('out_channels must be div
-        "squeeze_channels": "float",
     },
     "attention.TransformerEncoderLayer": {
         # the error does not name 'd_model': ValueError('embed_dim must be divisible by nu
