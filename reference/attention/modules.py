@@ -185,9 +185,9 @@ class ECA(nn.Module):
 
     def __init__(self, channels: int, kernel_size: int | None = None) -> None:
         super().__init__()
-        _check_widths(
-            channels=channels, **({} if kernel_size is None else {"kernel_size": kernel_size})
-        )
+        _check_widths(channels=channels)
+        if kernel_size is not None:
+            _check_widths(kernel_size=kernel_size)
         self.channels = channels
         k = eca_kernel_size(channels) if kernel_size is None else kernel_size
         self.conv = nn.Conv1d(1, 1, k, padding=(k - 1) // 2, bias=False)
