@@ -49,7 +49,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     needs_build = [item for item in site if "built" in getattr(item, "fixturenames", ())]
     background.WANTED["notebooks"] = any("test_notebooks.py::test_the" in i.nodeid for i in site)
     if needs_build and not os.environ.get("KB_SITE"):
-        twice = any("two_builds" in item.nodeid for item in site)
+        twice = any("built_again" in item.nodeid for item in site)
         background.start(2 if twice else 1)
     if any(item.nodeid.startswith("tests/site/test_page_code.py::test_blocks") for item in site):
         from tests.site.test_page_code import start_run

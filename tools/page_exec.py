@@ -42,6 +42,9 @@ _EMPTY_RESULT = re.compile(
 _PRE = re.compile(r"<pre\b.*?</pre>", re.S)
 _FAILED_BLOCK = re.compile(r"<pre\b(?:(?!</pre>).)*&lt;code block: (?:(?!</pre>).)*</pre>", re.S)
 _LINE_ID = re.compile(r"\b(__span|__codelineno)-\d+-(\d+)")
+# markdown-exec's ids count the blocks of the whole build: a page's ids would depend on the
+# pages built before it.
+_EXEC_ID = re.compile(r"\bexec-(\d+)--")
 
 
 _RNG_SAVE = '```python exec="on" session="kb-rng"\nimport torch\nstate = torch.get_rng_state()\n```'
@@ -147,7 +150,7 @@ def rewrite(markdown: str, page: str) -> str:
 
 
 def finish_html(html: str, page: str) -> str:
-    """Fail on a block that raised; drop empty result boxes; make code line ids unique.
+    """Fail on a block that raised; drop empty result boxes; number ids within the page.
 
     markdown-exec renders the traceback of a block that raised instead of its output and
     only logs the failure, so the build would pass with the error on the page.
@@ -163,7 +166,9 @@ def finish_html(html: str, page: str) -> str:
         block = next(blocks)
         return _LINE_ID.sub(lambda m: f"{m[1]}-{block}-{m[2]}", pre.group(0))
 
-    return _PRE.sub(renumber, html)
+    html = _PRE.sub(renumber, html)
+    exec_ids: dict[str, int] = {}
+    return _EXEC_ID.sub(lambda m: f"exec-{exec_ids.setdefault(m[1], len(exec_ids) + 1)}--", html)
 
 
 __all__ = ["Fence", "PageCodeError", "finish_html", "rewrite", "session_name"]

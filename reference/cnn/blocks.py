@@ -31,9 +31,13 @@ __all__ = [
 ]
 
 
+# --8<-- [start:checks]
 def _channels(**sizes: int) -> tuple[int, ...]:
     """Positive ints (channel counts, kernel sizes, strides), checked by name."""
     return tuple(check_int(name, value, 1) for name, value in sizes.items())
+
+
+# --8<-- [end:checks]
 
 
 # --8<-- [start:channel_shuffle]

@@ -44,8 +44,9 @@ def _pair(name: str, value: IntPair, low: int) -> tuple[int, int]:
 # --8<-- [end:pair]
 
 
-# --8<-- [start:conv_output_size]
+# --8<-- [start:output_size_1d]
 def _output_size_1d(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """Output positions along one axis: ``floor((size + 2p - d(k-1) - 1) / s) + 1``."""
     span = size + 2 * p - d * (k - 1) - 1  # how far the first window's start can travel
     # // rounds towards -inf, as PyTorch's div_rtn: with ceil_mode a kernel a little larger
     # than the input still gives one window
@@ -62,6 +63,10 @@ def _output_size_1d(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) 
     return out
 
 
+# --8<-- [end:output_size_1d]
+
+
+# --8<-- [start:conv_output_size]
 # An int size with int arguments gives an int; a (height, width) size gives a pair.
 @overload
 def conv_output_size(
@@ -130,6 +135,23 @@ def conv_output_size(
 # --8<-- [end:conv_output_size]
 
 
+# --8<-- [start:transposed_size_1d]
+def _transposed_size_1d(size: int, k: int, s: int, p: int, output_padding: int, d: int) -> int:
+    """Output positions along one axis: ``(size - 1) s - 2p + d(k-1) + output_padding + 1``."""
+    if output_padding >= max(s, d):
+        raise ValueError(
+            f"output_padding must be smaller than stride or dilation, but got "
+            f"output_padding={output_padding}, stride={s}, dilation={d}"
+        )
+    n = (size - 1) * s - 2 * p + d * (k - 1) + output_padding + 1
+    if n <= 0:
+        raise ValueError(f"the output size would be {n}: padding {p} is too large")
+    return n
+
+
+# --8<-- [end:transposed_size_1d]
+
+
 # --8<-- [start:conv_transpose_output_size]
 @overload
 def conv_transpose_output_size(
@@ -189,25 +211,41 @@ def conv_transpose_output_size(
     sizes, ks = _pair("size", size, 0), _pair("kernel_size", kernel_size, 1)
     ss, ps = _pair("stride", stride, 1), _pair("padding", padding, 0)
     ops, ds = _pair("output_padding", output_padding, 0), _pair("dilation", dilation, 1)
-    out = []
-    for i in range(2):
-        if ops[i] >= max(ss[i], ds[i]):
-            raise ValueError(
-                f"output_padding must be smaller than stride or dilation, but got "
-                f"output_padding={ops[i]}, stride={ss[i]}, dilation={ds[i]}"
-            )
-        n = (sizes[i] - 1) * ss[i] - 2 * ps[i] + ds[i] * (ks[i] - 1) + ops[i] + 1
-        if n <= 0:
-            raise ValueError(f"the output size would be {n}: padding {ps[i]} is too large")
-        out.append(n)
-    return out[0] if scalar else tuple(out)  # type: ignore[return-value]
+    out = tuple(_transposed_size_1d(sizes[i], ks[i], ss[i], ps[i], ops[i], ds[i]) for i in range(2))
+    return out[0] if scalar else out  # type: ignore[return-value]
 
 
 # --8<-- [end:conv_transpose_output_size]
 
 
-# --8<-- [start:conv2d]
-def _check_conv_args(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> int:
+# --8<-- [start:like_input]
+def _check_like_input(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """``weight`` and ``bias`` must have the input's dtype and device, as torch requires."""
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is None:
+            continue
+        check_tensor(name, value)
+        if value.dtype != input.dtype or value.device != input.device:
+            raise TypeError(
+                f"{name} must have the input's dtype and device ({input.dtype}, "
+                f"{input.device}), but got {value.dtype} on {value.device}"
+            )
+
+
+# --8<-- [end:like_input]
+
+
+# --8<-- [start:conv2d_checks]
+def _check_conv(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    stride: IntPair,
+    padding: IntPair,
+    dilation: IntPair,
+    groups: int,
+) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], int]:
+    """The arguments of :func:`conv2d`, checked: ``(stride, padding, dilation, groups)``."""
     check_floating("input", check_shape("input", input, ("B", "C", "H", "W")))
     check_floating("weight", check_shape("weight", weight, ("C_out", "C_in/groups", "kH", "kW")))
     groups = check_int("groups", groups, 1)
@@ -225,22 +263,14 @@ def _check_conv_args(input: Tensor, weight: Tensor, bias: Tensor | None, groups:
         )
     if bias is not None:
         check_shape("bias", bias, (c_out,), of="weight")
-    return groups
+    pairs = _pair("stride", stride, 1), _pair("padding", padding, 0)
+    return *pairs, _pair("dilation", dilation, 1), groups
 
 
-def _check_like_input(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
-    """``weight`` and ``bias`` must have the input's dtype and device, as torch requires."""
-    for name, value in (("weight", weight), ("bias", bias)):
-        if value is None:
-            continue
-        check_tensor(name, value)
-        if value.dtype != input.dtype or value.device != input.device:
-            raise TypeError(
-                f"{name} must have the input's dtype and device ({input.dtype}, "
-                f"{input.device}), but got {value.dtype} on {value.device}"
-            )
+# --8<-- [end:conv2d_checks]
 
 
+# --8<-- [start:conv2d]
 def conv2d(
     input: Tensor,
     weight: Tensor,
@@ -252,9 +282,9 @@ def conv2d(
 ) -> Tensor:
     """2-D cross-correlation (what deep learning calls convolution) by im2col + matmul.
 
-    Every output pixel is the dot product of the kernel with the patch under it. ``unfold``
-    copies each patch into a column (im2col), so the whole layer becomes one batched
-    matrix product per group.
+    Every output pixel is the dot product of the kernel with the patch under it.
+    ``unfold`` copies each patch into a column (im2col), so the whole layer becomes one
+    batched matrix product per group.
 
     Args:
         input (Tensor[B, C_in, H, W]): the feature maps.
@@ -269,23 +299,38 @@ def conv2d(
     Raises:
         ValueError: bad shapes, channels not divisible by ``groups``, a kernel larger
             than the padded input.
+        TypeError: an integer input, or a weight or bias of another dtype or device.
     """
-    groups = _check_conv_args(input, weight, bias, groups)
-    B, _, H, W = input.shape
-    C_out, C_g, kH, kW = weight.shape
-    ss, ps = _pair("stride", stride, 1), _pair("padding", padding, 0)
-    ds = _pair("dilation", dilation, 1)
-    H_out, W_out = conv_output_size((H, W), (kH, kW), ss, ps, ds)
-    cols = F.unfold(input, (kH, kW), dilation=ds, padding=ps, stride=ss)  # [B, C_in*kH*kW, L]
-    cols = cols.view(B, groups, C_g * kH * kW, H_out * W_out)  # [B, g, C_g*kH*kW, L]
+    s, p, d, g = _check_conv(input, weight, bias, stride, padding, dilation, groups)
+    B, C_in, H, W = input.shape
+    C_out, _, kH, kW = weight.shape  # [C_out, C_in / g, kH, kW]
+    H_out, W_out = conv_output_size((H, W), (kH, kW), s, p, d)
+    cols = F.unfold(input, (kH, kW), d, p, s)  # [B, C_in kH kW, H' W']
+    cols = cols.view(B, g, C_in // g * kH * kW, H_out * W_out)  # per group
     # reshape, not view: a channels-last or transposed weight has other strides
-    kernels = weight.reshape(groups, C_out // groups, C_g * kH * kW)  # [g, C_out/g, C_g*kH*kW]
-    out = kernels.unsqueeze(0) @ cols  # [B, g, C_out/g, L]
+    kernels = weight.reshape(g, C_out // g, C_in // g * kH * kW)  # a row per filter
+    out = kernels @ cols  # [B, g, C_out / g, H' W']: all dot products at once
     out = out.view(B, C_out, H_out, W_out)
     return out if bias is None else out + bias.view(1, C_out, 1, 1)
 
 
 # --8<-- [end:conv2d]
+
+
+# --8<-- [start:conv_transpose_checks]
+def _check_transpose(input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> int:
+    """The tensors and ``groups`` of :func:`conv_transpose2d`, checked; returns ``groups``."""
+    check_floating("input", input)
+    check_floating("weight", check_shape("weight", weight, ("C_in", "C_out/groups", "kH", "kW")))
+    check_shape("input", input, ("B", weight.shape[0], "H", "W"), of="weight")
+    groups = check_int("groups", groups, 1)
+    _check_like_input(input, weight, bias)
+    if bias is not None:
+        check_shape("bias", bias, (weight.shape[1] * groups,), of="weight and groups")
+    return groups
+
+
+# --8<-- [end:conv_transpose_checks]
 
 
 # --8<-- [start:conv_transpose2d]
@@ -316,13 +361,9 @@ def conv_transpose2d(
     Returns:
         Tensor[B, C_out, H', W']: with ``H'`` from :func:`conv_transpose_output_size`.
     """
-    check_floating("input", input)
-    check_floating("weight", check_shape("weight", weight, ("C_in", "C_out/groups", "kH", "kW")))
-    check_shape("input", input, ("B", weight.shape[0], "H", "W"), of="weight")
-    groups = check_int("groups", groups, 1)
-    _check_like_input(input, weight, bias)
+    groups = _check_transpose(input, weight, bias, groups)
     B, _, H, W = input.shape
-    C_out = weight.shape[1] * groups
+    C_out = weight.shape[1] * groups  # weight: [C_in, C_out / groups, kH, kW]
     size = conv_transpose_output_size(
         (H, W), (weight.shape[2], weight.shape[3]), stride, padding, output_padding, dilation
     )
@@ -337,10 +378,7 @@ def conv_transpose2d(
         # convolution fit more windows than the input has pixels: those windows do not exist
         y = y[:, :, :H, :W]  # [B, C_in, H, W]
         (out,) = torch.autograd.grad(y, x, grad_outputs=input, create_graph=True)
-    if bias is not None:
-        check_shape("bias", bias, (C_out,), of="weight and groups")
-        out = out + bias.view(1, C_out, 1, 1)
-    return out
+    return out if bias is None else out + bias.view(1, C_out, 1, 1)
 
 
 # --8<-- [end:conv_transpose2d]

@@ -53,9 +53,14 @@ def _windows(
     return cols.view(B, C, kernel[0] * kernel[1], H_out, W_out)
 
 
+# --8<-- [end:windows]
+
+
+# --8<-- [start:pool_checks]
 def _check_pool(
     input: Tensor, kernel_size: IntPair, stride: IntPair | None, padding: IntPair
 ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """Kernel, stride and padding as pairs; no stride means the kernel size, as in torch."""
     check_floating("input", check_shape("input", input, ("B", "C", "H", "W")))
     ks = _pair("kernel_size", kernel_size, 1)
     # torch reads an empty tuple as "no stride given", like None
@@ -69,7 +74,7 @@ def _check_pool(
     return ks, ss, ps
 
 
-# --8<-- [end:windows]
+# --8<-- [end:pool_checks]
 
 
 # --8<-- [start:max_pool2d]

@@ -160,6 +160,20 @@ def _check_sobel_ksize(ksize: object) -> int:
     return ksize
 
 
+def _check_sobel_orders(dx: int, dy: int, ksize: int) -> int:
+    """Derivative orders below ``ksize`` (2 at most for ``ksize=1``), not both 0."""
+    ksize = _check_sobel_ksize(ksize)
+    limit = 3 if ksize == 1 else ksize
+    for name, order in (("dx", dx), ("dy", dy)):
+        if not 0 <= check_int(name, order) < limit:
+            raise ValueError(
+                f"{name} must be in [0, {limit - 1}] for ksize={ksize}, but got {order}"
+            )
+    if dx + dy == 0:
+        raise ValueError("dx and dy must not both be 0, but got dx=0, dy=0")
+    return ksize
+
+
 def sobel(image: np.ndarray, dx: int, dy: int, ksize: int = 3) -> np.ndarray:
     """``cv2.Sobel(image, cv2.CV_64F, dx, dy, ksize=ksize)``: a smoothed image derivative.
 
@@ -183,15 +197,7 @@ def sobel(image: np.ndarray, dx: int, dy: int, ksize: int = 3) -> np.ndarray:
     (OpenCV's ``src``); no ``dst``, ``scale``, ``delta`` or ``borderType``.
     """
     image = check_image("image", image, (2, 3), _NUMERIC)
-    ksize = _check_sobel_ksize(ksize)
-    limit = 3 if ksize == 1 else ksize
-    for name, order in (("dx", dx), ("dy", dy)):
-        if not 0 <= check_int(name, order) < limit:
-            raise ValueError(
-                f"{name} must be in [0, {limit - 1}] for ksize={ksize}, but got {order}"
-            )
-    if dx + dy == 0:
-        raise ValueError("dx and dy must not both be 0, but got dx=0, dy=0")
+    ksize = _check_sobel_orders(dx, dy, ksize)
     # the derivative of order dx along x (the rows' pass), of order dy along y (the columns')
     return separable_filter(
         image.astype(np.float64),

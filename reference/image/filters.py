@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from reference.checks import check_range
 
@@ -28,10 +29,14 @@ __all__ = [
     "correlate_loop",
     "fixed_point_kernel",
     "gaussian_blur",
+    "gaussian_blur_simple",
     "gaussian_kernel",
     "max_filter",
+    "max_filter_simple",
     "median_blur",
+    "median_blur_simple",
     "min_filter",
+    "min_filter_simple",
     "pad",
     "separable_filter",
 ]
@@ -77,13 +82,26 @@ def check_ksize(ksize: object) -> int:
     return int(ksize)
 
 
+def _check_kernel(kernel: object) -> int:
+    """Raise unless ``kernel`` is a square float array of odd side; return the side."""
+    if not isinstance(kernel, np.ndarray) or not np.issubdtype(kernel.dtype, np.floating):
+        raise TypeError(f"kernel must be a float array, but got {type(kernel).__name__}")
+    if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1]:
+        raise ValueError(f"kernel must have shape (k, k), but got {kernel.shape}")
+    return check_ksize(kernel.shape[0])
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:pad]
 def pad(image: np.ndarray, radius: int, mode: Literal["reflect", "edge"] = "reflect") -> np.ndarray:
     """Pad the two spatial axes by ``radius``; numpy's ``"reflect"`` is OpenCV's REFLECT_101."""
     widths = [(radius, radius), (radius, radius)] + [(0, 0)] * (image.ndim - 2)
     return np.pad(image, widths, mode=mode)
 
 
-# --8<-- [end:checks]
+# --8<-- [end:pad]
 
 
 # --8<-- [start:gaussian_kernel]
@@ -137,6 +155,46 @@ def fixed_point_kernel(kernel: np.ndarray) -> np.ndarray:
 
 
 # --8<-- [end:gaussian_kernel]
+
+
+# --8<-- [start:gaussian_blur_simple]
+def gaussian_blur_simple(image: np.ndarray, ksize: int, sigma: float = 0.0) -> np.ndarray:
+    """``cv2.GaussianBlur(image, (ksize, ksize), sigma)`` as the weighted sum it is.
+
+    Each output pixel is ``sum G(dy, dx) * image[y + dy, x + dx]`` over the window,
+    with ``G(dy, dx) = g(dy) g(dx)`` and ``g`` from :func:`gaussian_kernel`. The loops
+    run over the ``ksize**2`` offsets, each adding a whole shifted image. For uint8
+    the weights are OpenCV's integers (:func:`fixed_point_kernel`), the sum is exact
+    and rounded half up, so the result equals OpenCV's bit for bit.
+    :func:`gaussian_blur` is the fast version.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the square window, odd.
+        sigma: the Gaussian's standard deviation in pixels; ``<= 0`` derives it
+            from ``ksize`` as OpenCV does.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+    """
+    image = check_image("image", image)
+    g = gaussian_kernel(ksize, sigma)  # [k]: exp(-d^2 / 2 sigma^2), d = -r..r
+    if image.dtype == np.uint8:
+        g = fixed_point_kernel(g)  # [k]: integers summing to 256, as OpenCV's
+    r = ksize // 2
+    H, W = image.shape[:2]
+    padded = pad(image, r).astype(np.float64)  # [H + 2r, W + 2r(, C)]
+    total = np.zeros(image.shape)  # [H, W(, C)]
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            weight = g[dy + r] * g[dx + r]  # G(dy, dx) = g(dy) g(dx)
+            total += weight * padded[r + dy : r + dy + H, r + dx : r + dx + W]
+    if image.dtype == np.uint8:  # total is an exact integer; G sums to 2^16
+        return np.floor((total + 2**15) / 2**16).astype(np.uint8)  # half up
+    return total.astype(image.dtype)
+
+
+# --8<-- [end:gaussian_blur_simple]
 
 
 # --8<-- [start:separable]
@@ -326,6 +384,44 @@ def box_blur(image: np.ndarray, ksize: int) -> np.ndarray:
 # --8<-- [end:box_blur]
 
 
+# --8<-- [start:window_view]
+def _window_view(image: np.ndarray, ksize: int) -> np.ndarray:
+    """Every window of ``ksize`` by ``ksize`` pixels, the edge pixel repeated at the border.
+
+    A view, not a copy: ndarray[H, W, k, k] (or ndarray[H, W, C, k, k]).
+    """
+    padded = pad(image, ksize // 2, mode="edge")  # OpenCV repeats the edge
+    return sliding_window_view(padded, (ksize, ksize), axis=(0, 1))
+
+
+# --8<-- [end:window_view]
+
+
+# --8<-- [start:median_blur_simple]
+def median_blur_simple(image: np.ndarray, ksize: int) -> np.ndarray:
+    """``cv2.medianBlur(image, ksize)``: sort each window, take the middle.
+
+    Copies every window (``ksize**2`` values per pixel) and sorts them all: short and
+    equal to OpenCV's output, but slow and memory-hungry. :func:`median_blur` is the
+    fast version.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the square window, odd.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+    """
+    image = check_image("image", image)
+    ksize = check_ksize(ksize)
+    windows = _window_view(image, ksize)  # [H, W(, C), k, k]
+    values = windows.reshape(*windows.shape[:-2], ksize * ksize)  # a copy: [..., k^2]
+    return np.sort(values, axis=-1)[..., ksize * ksize // 2]  # the middle
+
+
+# --8<-- [end:median_blur_simple]
+
+
 # --8<-- [start:median_blur]
 @functools.lru_cache(maxsize=16)
 def _median_network(n: int) -> tuple[tuple[tuple[int, int, bool, bool], ...], int]:
@@ -461,6 +557,38 @@ def median_blur(image: np.ndarray, ksize: int) -> np.ndarray:
 # --8<-- [end:median_blur]
 
 
+# --8<-- [start:max_min_simple]
+def max_filter_simple(image: np.ndarray, ksize: int) -> np.ndarray:
+    """The largest value in each window, as its definition; equals :func:`max_filter`.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the window, odd.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+    """
+    image = check_image("image", image)
+    return _window_view(image, check_ksize(ksize)).max(axis=(-2, -1))
+
+
+def min_filter_simple(image: np.ndarray, ksize: int) -> np.ndarray:
+    """The smallest value in each window, as its definition; equals :func:`min_filter`.
+
+    Args:
+        image (ndarray[H, W] or ndarray[H, W, C]): uint8, float32 or float64.
+        ksize: the side of the window, odd.
+
+    Returns:
+        ndarray[H, W] or ndarray[H, W, C]: same shape and dtype.
+    """
+    image = check_image("image", image)
+    return _window_view(image, check_ksize(ksize)).min(axis=(-2, -1))
+
+
+# --8<-- [end:max_min_simple]
+
+
 # --8<-- [start:max_min_filter]
 def _rank_extreme(image: np.ndarray, ksize: int, op: np.ufunc) -> np.ndarray:
     # Replicating the edge equals OpenCV's -inf (dilate) / +inf (erode) padding: every
@@ -529,11 +657,7 @@ def correlate_loop(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         ndarray[H, W]: float64.
     """
     check_image("image", image, (2,), (np.uint8, np.float32, np.float64))
-    if not isinstance(kernel, np.ndarray) or not np.issubdtype(kernel.dtype, np.floating):
-        raise TypeError(f"kernel must be a float array, but got {type(kernel).__name__}")
-    if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1]:
-        raise ValueError(f"kernel must have shape (k, k), but got {kernel.shape}")
-    r = check_ksize(kernel.shape[0]) // 2
+    r = _check_kernel(kernel) // 2
     padded = pad(image.astype(np.float64), r)  # every output pixel has a full window
     out = np.empty(image.shape, dtype=np.float64)
     for y in range(image.shape[0]):

@@ -51,6 +51,71 @@ def pyr_down(image: np.ndarray) -> np.ndarray:
 # --8<-- [end:pyr_down]
 
 
+# --8<-- [start:pyr_checks]
+def _check_dstsize(dstsize: tuple[int, int] | None, h: int, w: int) -> tuple[int, int]:
+    """``(width, height)`` of ``pyr_up``'s output: twice the input's, or one off when odd."""
+    if dstsize is not None and (not isinstance(dstsize, tuple | list) or len(dstsize) != 2):
+        raise TypeError(f"dstsize must be a pair (width, height), but got {dstsize!r}")
+    width, height = (2 * w, 2 * h) if dstsize is None else dstsize
+    for name, got, source in (("width", width, w), ("height", height, h)):
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
+            raise TypeError(f"dstsize {name} must be an int, but got {type(got).__name__}")
+        if abs(got - 2 * source) > got % 2:
+            raise ValueError(
+                f"dstsize {name} must be {2 * source} (or {2 * source - 1} or "
+                f"{2 * source + 1}) for an input of {name} {source}, but got {got}"
+            )
+    return int(width), int(height)
+
+
+def _check_levels(levels: object) -> int:
+    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 0:
+        raise ValueError(f"levels must be a non-negative int, but got {levels!r}")
+    return int(levels)
+
+
+def _check_blend(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Images of one shape and dtype, a mask of weights in [0, 1]: the mask in float64."""
+    check_image("a", a)
+    check_image("b", b)
+    if a.shape != b.shape or a.dtype != b.dtype:
+        raise ValueError(
+            f"a and b must have the same shape and dtype, but got {a.shape} {a.dtype} "
+            f"and {b.shape} {b.dtype}"
+        )
+    if not isinstance(mask, np.ndarray):
+        raise TypeError(f"mask must be a numpy array, but got {type(mask).__name__}")
+    if not (np.issubdtype(mask.dtype, np.floating) or mask.dtype == np.bool_):
+        raise TypeError(f"mask must hold float or bool weights, but got {mask.dtype}")
+    weights = mask.astype(np.float64)
+    if weights.shape != a.shape[:2]:
+        raise ValueError(f"mask must have shape {a.shape[:2]}, but got {weights.shape}")
+    if not np.all((weights >= 0) & (weights <= 1)):
+        raise ValueError("mask must hold weights in [0, 1]")
+    return weights
+
+
+def _check_pyramid(pyramid: list[np.ndarray]) -> list[np.ndarray]:
+    """The levels of a Laplacian pyramid, each about twice the size of the next."""
+    if not isinstance(pyramid, (list, tuple)) or not pyramid:
+        raise ValueError("pyramid must be a non-empty list of arrays from laplacian_pyramid")
+    levels = [check_image(f"pyramid[{i}]", level) for i, level in enumerate(pyramid)]
+    for i, (fine, coarse) in enumerate(itertools.pairwise(levels)):
+        if (
+            fine.shape[2:] != coarse.shape[2:]
+            or not 0 <= 2 * coarse.shape[0] - fine.shape[0] <= 1
+            or not 0 <= 2 * coarse.shape[1] - fine.shape[1] <= 1
+        ):
+            raise ValueError(
+                f"pyramid[{i}] must be about twice the size of pyramid[{i + 1}] "
+                f"{coarse.shape}, as laplacian_pyramid makes them, but got {fine.shape}"
+            )
+    return levels
+
+
+# --8<-- [end:pyr_checks]
+
+
 # --8<-- [start:pyr_up]
 def pyr_up(image: np.ndarray, *, dstsize: tuple[int, int] | None = None) -> np.ndarray:
     """``cv2.pyrUp``: put the pixels on the even rows/cols of a zero image, blur with 4x the kernel.
@@ -69,17 +134,7 @@ def pyr_up(image: np.ndarray, *, dstsize: tuple[int, int] | None = None) -> np.n
     """
     check_image("image", image)
     h, w = image.shape[:2]
-    if dstsize is not None and (not isinstance(dstsize, tuple | list) or len(dstsize) != 2):
-        raise TypeError(f"dstsize must be a pair (width, height), but got {dstsize!r}")
-    width, height = (2 * w, 2 * h) if dstsize is None else dstsize
-    for name, got, source in (("width", width, w), ("height", height, h)):
-        if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
-            raise TypeError(f"dstsize {name} must be an int, but got {type(got).__name__}")
-        if abs(got - 2 * source) > got % 2:
-            raise ValueError(
-                f"dstsize {name} must be {2 * source} (or {2 * source - 1} or "
-                f"{2 * source + 1}) for an input of {name} {source}, but got {got}"
-            )
+    width, height = _check_dstsize(dstsize, h, w)
     zeros = np.zeros((2 * h, 2 * w, *image.shape[2:]), dtype=image.dtype)
     zeros[::2, ::2] = image
     if image.dtype != np.uint8:
@@ -104,12 +159,6 @@ def pyr_up(image: np.ndarray, *, dstsize: tuple[int, int] | None = None) -> np.n
 
 
 # --8<-- [start:pyramids]
-def _check_levels(levels: object) -> int:
-    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 0:
-        raise ValueError(f"levels must be a non-negative int, but got {levels!r}")
-    return int(levels)
-
-
 def gaussian_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
     """The image and ``levels`` successive ``pyr_down`` halvings.
 
@@ -158,22 +207,11 @@ def reconstruct(pyramid: list[np.ndarray]) -> np.ndarray:
     Returns:
         ndarray: the image, float64.
     """
-    if not isinstance(pyramid, (list, tuple)) or not pyramid:
-        raise ValueError("pyramid must be a non-empty list of arrays from laplacian_pyramid")
-    image = check_image("pyramid[-1]", pyramid[-1])
-    for i in range(len(pyramid) - 2, -1, -1):
-        residual = check_image(f"pyramid[{i}]", pyramid[i])
+    levels = _check_pyramid(pyramid)
+    image = levels[-1]  # G_n = L_n
+    for residual in reversed(levels[:-1]):
         height, width = residual.shape[:2]
-        if (
-            residual.shape[2:] != image.shape[2:]
-            or not 0 <= 2 * image.shape[0] - height <= 1
-            or not 0 <= 2 * image.shape[1] - width <= 1
-        ):
-            raise ValueError(
-                f"pyramid[{i}] must be about twice the size of pyramid[{i + 1}] "
-                f"{image.shape}, as laplacian_pyramid makes them, but got {residual.shape}"
-            )
-        image = residual + pyr_up(image, dstsize=(width, height))
+        image = residual + pyr_up(image, dstsize=(width, height))  # G_i = L_i + up(G_i+1)
     return image
 
 
@@ -196,23 +234,7 @@ def blend(a: np.ndarray, b: np.ndarray, mask: np.ndarray, levels: int) -> np.nda
     Returns:
         array of ``a``'s shape and dtype (uint8 is rounded and clipped).
     """
-    check_image("a", a)
-    check_image("b", b)
-    if a.shape != b.shape or a.dtype != b.dtype:
-        raise ValueError(
-            f"a and b must have the same shape and dtype, but got {a.shape} {a.dtype} "
-            f"and {b.shape} {b.dtype}"
-        )
-    if not isinstance(mask, np.ndarray):
-        raise TypeError(f"mask must be a numpy array, but got {type(mask).__name__}")
-    if not (np.issubdtype(mask.dtype, np.floating) or mask.dtype == np.bool_):
-        raise TypeError(f"mask must hold float or bool weights, but got {mask.dtype}")
-    mask = mask.astype(np.float64)
-    if mask.shape != a.shape[:2]:
-        raise ValueError(f"mask must have shape {a.shape[:2]}, but got {mask.shape}")
-    if not np.all((mask >= 0) & (mask <= 1)):
-        raise ValueError("mask must hold weights in [0, 1]")
-    weights = gaussian_pyramid(mask, levels)
+    weights = gaussian_pyramid(_check_blend(a, b, mask), levels)  # mask as float64
     mixed = [
         (m[..., None] if la.ndim == 3 else m) * (la - lb) + lb  # m * la + (1 - m) * lb
         for m, la, lb in zip(

@@ -88,3 +88,28 @@ class TestCountFlops:
     def test_rejects_non_tensor_input(self) -> None:
         with pytest.raises(TypeError, match=r"input must be a torch\.Tensor, but got list"):
             count_flops(nn.Conv2d(1, 1, 3), [1, 2])
+
+
+def test_elementwise_layers_are_under_one_percent_of_resnet50_flops() -> None:
+    """The convolution page says ReLU, BatchNorm, pooling and the residual additions are
+    under 1 % of ResNet-50's arithmetic, so counting only conv and linear layers is fair.
+    Generous costs: 4 operations per BatchNorm output, 1 per ReLU, pooled and added value."""
+    model = torchvision.models.resnet50(weights=None).eval()
+    x = torch.zeros(1, 3, 224, 224)
+    flops = count_flops(model, x).flops
+    elementwise = 0
+
+    def hook(layer: nn.Module, args: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        nonlocal elementwise
+        if isinstance(layer, nn.BatchNorm2d):
+            elementwise += 4 * output.numel()
+        elif isinstance(layer, nn.ReLU | nn.MaxPool2d | nn.AdaptiveAvgPool2d):
+            elementwise += args[0].numel()
+        elif isinstance(layer, torchvision.models.resnet.Bottleneck):
+            elementwise += output.numel()  # the residual addition
+
+    for module in model.modules():
+        module.register_forward_hook(hook)
+    with torch.no_grad():
+        model(x)
+    assert 0.001 * flops < elementwise < 0.01 * flops

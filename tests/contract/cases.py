@@ -2246,6 +2246,33 @@ add(
         lambda image, ksize: cv2.erode(image, np.ones((ksize, ksize), np.uint8)),
         ksize=3,
     ),
+    # the readable versions shown first on the filters page, against the same oracles
+    _image_case(
+        "gaussian_blur_simple",
+        im.gaussian_blur_simple,
+        lambda image, ksize, sigma: cv2.GaussianBlur(image, (ksize, ksize), sigma),
+        ksize=5,
+        sigma=1.2,
+    ),
+    _image_case(
+        "median_blur_simple",
+        im.median_blur_simple,
+        lambda image, ksize: cv2.medianBlur(image, ksize),
+        ksize=3,
+        accept=BEYOND_OPENCV,
+    ),
+    _image_case(
+        "max_filter_simple",
+        im.max_filter_simple,
+        lambda image, ksize: cv2.dilate(image, np.ones((ksize, ksize), np.uint8)),
+        ksize=3,
+    ),
+    _image_case(
+        "min_filter_simple",
+        im.min_filter_simple,
+        lambda image, ksize: cv2.erode(image, np.ones((ksize, ksize), np.uint8)),
+        ksize=3,
+    ),
     _image_case(
         "sobel",
         im.sobel,

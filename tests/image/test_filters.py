@@ -13,10 +13,14 @@ from reference.image import (
     box_blur,
     correlate_loop,
     gaussian_blur,
+    gaussian_blur_simple,
     gaussian_kernel,
     max_filter,
+    max_filter_simple,
     median_blur,
+    median_blur_simple,
     min_filter,
+    min_filter_simple,
 )
 from reference.image.filters import fixed_point_kernel
 from tests.image.conftest import SHAPES, random_image
@@ -108,6 +112,24 @@ def test_gaussian_blur_float_equals_opencv(dtype, atol, shape, ksize, sigma) -> 
     np.testing.assert_allclose(result, expected, atol=atol, rtol=0)
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("ksize, sigma", [(1, 0), (3, 0), (5, 0), (7, 1.5), (9, 0), (15, 3.0)])
+def test_gaussian_blur_simple_equals_opencv_and_the_fast_version(shape, ksize, sigma) -> None:
+    image = random_image(shape, np.uint8, seed=ksize)
+    simple = gaussian_blur_simple(image, ksize, sigma)
+    assert simple.dtype == np.uint8 and simple.shape == image.shape
+    expected = _cv(cv2.GaussianBlur(image, (ksize, ksize), sigma), image)
+    np.testing.assert_array_equal(simple, expected)
+    np.testing.assert_array_equal(simple, gaussian_blur(image, ksize, sigma))
+    for dtype, atol in ((np.float32, 1e-5), (np.float64, 1e-12)):
+        floats = random_image(shape, dtype, seed=ksize)
+        simple = gaussian_blur_simple(floats, ksize, sigma)
+        assert simple.dtype == dtype and simple.shape == floats.shape
+        expected = _cv(cv2.GaussianBlur(floats, (ksize, ksize), sigma), floats)
+        np.testing.assert_allclose(simple, expected, atol=atol, rtol=0)
+        np.testing.assert_allclose(simple, gaussian_blur(floats, ksize, sigma), atol=atol, rtol=0)
+
+
 def test_gaussian_blur_float_uses_scipy_mirror_border() -> None:
     image = random_image((23, 31), np.float64)
     kernel = gaussian_kernel(7, 1.3)
@@ -147,6 +169,24 @@ def test_median_blur_float32_equals_opencv(shape, ksize: int) -> None:
     )
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("ksize", [1, 3, 5, 7])
+def test_median_blur_simple_equals_opencv_and_the_fast_version(shape, ksize: int) -> None:
+    if len(shape) == 3 and shape[2] == 4 and ksize > 5:
+        shape = (*shape[:2], 3)  # OpenCV's medianBlur takes 1, 3 or 4 channels only for k <= 5
+    image = random_image(shape, np.uint8, seed=ksize)
+    simple = median_blur_simple(image, ksize)
+    assert simple.dtype == np.uint8 and simple.shape == image.shape
+    np.testing.assert_array_equal(simple, _cv(cv2.medianBlur(image, ksize), image))
+    np.testing.assert_array_equal(simple, median_blur(image, ksize))
+    floats = random_image(shape, np.float32, seed=ksize)
+    if ksize in (3, 5):  # OpenCV's float median has no other sizes
+        np.testing.assert_array_equal(
+            median_blur_simple(floats, ksize), _cv(cv2.medianBlur(floats, ksize), floats)
+        )
+    np.testing.assert_array_equal(median_blur_simple(floats, ksize), median_blur(floats, ksize))
+
+
 @pytest.mark.parametrize("ksize", [3, 7, 11])
 def test_median_blur_equals_scipy_with_nearest_border(ksize: int) -> None:
     image = random_image((29, 34, 3), np.float64)
@@ -162,6 +202,20 @@ def test_max_min_filters_equal_dilate_and_erode(shape, ksize: int, dtype) -> Non
     square = np.ones((ksize, ksize), np.uint8)
     np.testing.assert_array_equal(max_filter(image, ksize), _cv(cv2.dilate(image, square), image))
     np.testing.assert_array_equal(min_filter(image, ksize), _cv(cv2.erode(image, square), image))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("ksize", [1, 3, 5, 9])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
+def test_simple_max_min_filters_equal_opencv_and_the_fast_versions(shape, ksize, dtype) -> None:
+    image = random_image(shape, dtype, seed=ksize)
+    square = np.ones((ksize, ksize), np.uint8)
+    largest, smallest = max_filter_simple(image, ksize), min_filter_simple(image, ksize)
+    assert largest.dtype == smallest.dtype == dtype and largest.shape == image.shape
+    np.testing.assert_array_equal(largest, _cv(cv2.dilate(image, square), image))
+    np.testing.assert_array_equal(smallest, _cv(cv2.erode(image, square), image))
+    np.testing.assert_array_equal(largest, max_filter(image, ksize))
+    np.testing.assert_array_equal(smallest, min_filter(image, ksize))
 
 
 def test_max_min_filters_equal_scipy() -> None:
@@ -182,6 +236,12 @@ def test_every_filter_equals_opencv_on_photographs(photos, name: str) -> None:
     )
     np.testing.assert_array_equal(box_blur(photo, 5), _cv(cv2.blur(photo, (5, 5)), photo))
     np.testing.assert_array_equal(median_blur(photo, 5), _cv(cv2.medianBlur(photo, 5), photo))
+    np.testing.assert_array_equal(
+        gaussian_blur_simple(photo, 9, 1.7), _cv(cv2.GaussianBlur(photo, (9, 9), 1.7), photo)
+    )
+    np.testing.assert_array_equal(
+        median_blur_simple(photo, 3), _cv(cv2.medianBlur(photo, 3), photo)
+    )
     square = np.ones((3, 3), np.uint8)
     np.testing.assert_array_equal(max_filter(photo, 3), _cv(cv2.dilate(photo, square), photo))
     np.testing.assert_array_equal(min_filter(photo, 3), _cv(cv2.erode(photo, square), photo))
@@ -202,7 +262,8 @@ ksizes = st.sampled_from([1, 3, 5, 7])
 def test_a_constant_image_is_unchanged_by_every_filter(shape, value: int, ksize: int) -> None:
     h, w, c = shape
     image = np.full((h, w, c) if c else (h, w), value, dtype=np.uint8)
-    for f in (gaussian_blur, box_blur, median_blur, max_filter, min_filter):
+    filters = (gaussian_blur, gaussian_blur_simple, box_blur, median_blur, median_blur_simple)
+    for f in (*filters, max_filter, min_filter, max_filter_simple, min_filter_simple):
         np.testing.assert_array_equal(f(image, ksize), image, err_msg=f.__name__)
 
 
@@ -215,7 +276,20 @@ def test_max_is_at_least_median_is_at_least_min(shape, seed: int, ksize: int) ->
     assert np.all(median >= min_filter(image, ksize))
 
 
-@pytest.mark.parametrize("f", [gaussian_blur, box_blur, median_blur, max_filter, min_filter])
+@pytest.mark.parametrize(
+    "f",
+    [
+        gaussian_blur,
+        gaussian_blur_simple,
+        box_blur,
+        median_blur,
+        median_blur_simple,
+        max_filter,
+        min_filter,
+        max_filter_simple,
+        min_filter_simple,
+    ],
+)
 def test_bad_input_is_rejected_with_a_clear_message(f) -> None:
     image = np.zeros((8, 8), np.uint8)
     with pytest.raises(ValueError, match="ksize must be a positive odd number, but got 4"):

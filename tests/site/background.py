@@ -1,6 +1,7 @@
 """Slow site work started as soon as the tests are collected, so it overlaps with other tests.
 
-The site is built twice (the second build checks that builds are reproducible) and each
+The site is built once; a few sections are built a second time on their own, in another
+process with another hash seed (``REBUILT``: their pages must come out the same), and each
 page's code is run in a fresh interpreter; these processes start when collection ends
 (``tests/conftest.py`` calls :func:`start`) and run while the reference tests run. Each
 fixture that needs a result waits for it.
@@ -34,22 +35,37 @@ class Build:
 
 
 class BuildFailed(RuntimeError):
-    """``mkdocs build --strict`` failed; the message ends with its log."""
+    """A build failed; the message ends with its log."""
+
+
+# Sections built again on their own by the reproducibility test: pages with random data,
+# training loops, rasterised scatter plots, photographs and notebooks. Every page's text
+# output is also re-run in fresh interpreters (test_page_code.py, test_notebooks.py); a
+# second build of every page would cost as much CPU as the first.
+REBUILT = ("foundations", "image")
 
 
 class BackgroundBuild:
-    """``mkdocs build --strict`` into a fresh directory, running in the background."""
+    """``mkdocs build --strict`` into a fresh directory, running in the background.
 
-    def __init__(self) -> None:
+    With ``sections``, only those are built (``tools.partial_build``), and with another hash
+    seed than the full build, so that an order that depends on it shows up as a difference.
+    """
+
+    def __init__(self, sections: tuple[str, ...] = ()) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="kb-site-"))
         self.site = self.directory / "site"
         self._log = (self.directory / "build.log").open("w+", encoding="utf-8")
+        if sections:
+            command = ["-m", "tools.partial_build", *sections, "--site", str(self.site)]
+        else:
+            command = ["-m", "mkdocs", "build", "--strict", "--site-dir", str(self.site)]
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(self.site)],
+            [sys.executable, *command],
             cwd=ROOT,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            env=os.environ | BUILD_ENV,
+            env=os.environ | BUILD_ENV | {"PYTHONHASHSEED": "2" if sections else "1"},
         )
         self._result: Build | BuildFailed | None = None
 
@@ -62,7 +78,7 @@ class BackgroundBuild:
             self._result = (
                 Build(self.site, log)
                 if code == 0
-                else BuildFailed(f"mkdocs build --strict failed:\n{log[-5000:]}")
+                else BuildFailed(f"{self._process.args[1:4]} failed:\n{log[-5000:]}")
             )
         if isinstance(self._result, BuildFailed):
             raise self._result
@@ -127,10 +143,10 @@ def run(name: str, script: Path, stdin: str) -> BackgroundRun:
 
 
 def start(builds: int) -> None:
-    """Start ``builds`` (1 or 2) site builds, unless already started."""
+    """Start the full build, and with ``builds=2`` the partial rebuild, unless started."""
     for name in ("first", "second")[:builds]:
         if name not in _STARTED:
-            _STARTED[name] = BackgroundBuild()
+            _STARTED[name] = BackgroundBuild(REBUILT if name == "second" else ())
 
 
 def build(name: str) -> Build:

@@ -22,16 +22,14 @@ from tests.site.test_reader import site_pages
 MIN_TEXT_PX = 9.0
 # Texts that are still too small or spill over, counted by page: a list that only shrinks.
 KNOWN_ILLEGIBLE: dict[str, int] = {
-    "cnn/receptive-field/": 3,
     "detection/anchors/": 9,
     "detection/feature-pyramids/": 11,
-    "image/filters/": 4,
     "training/optimizers/": 11,
 }
 # Pages that still show raw TeX, and white canvases (page → figure numbers): lists that
 # only shrink.
-KNOWN_TEX: set[str] = {"image/pyramids/"}
-KNOWN_WHITE: dict[str, list[int]] = {"image/opencv/": [24]}
+KNOWN_TEX: set[str] = set()
+KNOWN_WHITE: dict[str, list[int]] = {}
 
 _TEXTS = """() => {
   const out = [];

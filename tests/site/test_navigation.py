@@ -23,6 +23,8 @@ FORWARD_POINTERS = {
     ("training/normalization/", "attention/transformer/"),
     # ignore_index: where BERT's masked-token labels (-100) come from.
     ("training/losses/", "attention/transformer/"),
+    # Image pyramids and feature pyramids link each other (issue 16).
+    ("image/pyramids/", "detection/feature-pyramids/"),
 }
 
 
