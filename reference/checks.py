@@ -12,7 +12,7 @@ The contract every public function follows (``tests/contract/test_contract.py`` 
   ``TypeError`` (:func:`check_floating`, :func:`check_integer`).
 * **Shapes, sizes and empty inputs** that make no sense give a ``ValueError`` naming the
   argument, the expected shape and the shape given (:func:`check_shape`,
-  :func:`check_nonempty`).
+  :func:`check_nonempty`, :func:`check_broadcastable`).
 * **NaN and infinity** are refused where they make the result meaningless (scores, boxes,
   rewards, tolerances: :func:`check_finite`); elsewhere they propagate as in torch.
 * **Values** of a tensor outside their range (class indices, probabilities) are refused
@@ -24,7 +24,8 @@ The contract every public function follows (``tests/contract/test_contract.py`` 
   NumPy scalars and refuse NaN, and infinity unless the function asks for it.
 * **Devices**: tensors that are read value by value must hold data (a ``meta`` tensor has
   none: :func:`check_data`); tensors combined with each other must share a device
-  (:func:`check_same_device`); outputs are allocated on the inputs' device.
+  (:func:`check_same_device`; :func:`check_operands` also asks for one floating dtype);
+  outputs are allocated on the inputs' device.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from torch import Tensor
 __all__ = [
     "as_floating",
     "check_bounds",
+    "check_broadcastable",
     "check_callable",
     "check_data",
     "check_dim",
@@ -52,6 +54,7 @@ __all__ = [
     "check_integer",
     "check_module_input",
     "check_nonempty",
+    "check_operands",
     "check_range",
     "check_real",
     "check_same_device",
@@ -133,6 +136,40 @@ def check_same_device(names: Sequence[str], *tensors: Tensor) -> None:
     if any(d != devices[0] for d in devices):
         pairs = ", ".join(f"{n} on {d}" for n, d in zip(names, devices, strict=True))
         raise ValueError(f"{', '.join(names)} must be on the same device, but got {pairs}")
+
+
+def check_operands(names: Sequence[str], *tensors: Tensor) -> None:
+    """Tensors that are combined with each other (a matrix product, a weighted sum): each a
+    floating tensor, all of one dtype and on one device, as torch's binary ops require.
+
+    Raises:
+        TypeError: one is not a floating tensor, or the dtypes differ
+            (``query and key must have one floating dtype, but got float64 and float32``).
+        ValueError: the devices differ.
+    """
+    for name, tensor in zip(names, tensors, strict=True):
+        check_floating(name, tensor)
+    dtypes = [t.dtype for t in tensors]
+    if any(d != dtypes[0] for d in dtypes):
+        given = " and ".join(str(d).replace("torch.", "") for d in dtypes)
+        raise TypeError(f"{' and '.join(names)} must have one floating dtype, but got {given}")
+    check_same_device(names, *tensors)
+
+
+def check_broadcastable(
+    names: Sequence[str], *shapes: Sequence[int], what: str = "shapes"
+) -> tuple[int, ...]:
+    """Raise ``ValueError`` unless ``shapes`` broadcast together; return the broadcast shape.
+
+    ``what`` says which part of the tensors' shapes is meant (``"batch dimensions"``).
+    """
+    try:
+        return tuple(torch.broadcast_shapes(*shapes))
+    except RuntimeError:
+        given = " and ".join(str(tuple(s)) for s in shapes)
+        raise ValueError(
+            f"{' and '.join(names)} must have broadcastable {what}, but got {given}"
+        ) from None
 
 
 def check_data(name: str, value: Tensor) -> Tensor:

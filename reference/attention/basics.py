@@ -16,7 +16,21 @@ import math
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_range, check_shape, check_tensor
+from reference.checks import (
+    as_floating,
+    check_bounds,
+    check_broadcastable,
+    check_data,
+    check_dim,
+    check_floating,
+    check_int,
+    check_module_input,
+    check_operands,
+    check_range,
+    check_same_device,
+    check_shape,
+    check_tensor,
+)
 
 # --8<-- [end:imports]
 
@@ -35,19 +49,36 @@ __all__ = [
 
 # --8<-- [start:checks]
 def _check_attention_inputs(scores: Tensor, values: Tensor, mask: Tensor | None = None) -> None:
-    """One score per position, one value per position, and a bool mask over the positions."""
+    """One score per position, one value per position (floating, of one dtype and device,
+    batch dimensions that broadcast), and a bool mask over the positions."""
+    check_operands(("scores", "values"), scores, values)
     check_shape("scores", scores, ("...", "S"))
-    check_shape("values", values, ("...", scores.shape[-1], "d_v"))
+    check_shape("values", values, ("...", scores.shape[-1], "d_v"), of="scores")
+    check_broadcastable(
+        ("scores", "values"), scores.shape[:-1], values.shape[:-2], what="batch dimensions"
+    )
     if mask is not None:
-        check_shape("mask", mask, ("...", scores.shape[-1]))
+        check_shape("mask", mask, ("...", scores.shape[-1]), of="scores")
         if mask.dtype != torch.bool:
             raise TypeError(f"mask must be bool (True = may attend), but got dtype {mask.dtype}")
+        check_same_device(("scores", "mask"), scores, mask)
+        check_broadcastable(("mask", "scores"), mask.shape, scores.shape)
 
 
-def _check_window(scores: Tensor, center: Tensor, half_width: int) -> None:
-    """One centre per query, and a window that holds at least one position for each."""
-    check_shape("center", center, tuple(scores.shape[:-1]))
-    check_range("half_width", half_width, 0)
+def _check_choice(scores: Tensor, values: Tensor) -> None:
+    """As :func:`_check_attention_inputs`, and scores to choose by: NaN and +inf have no
+    argmax or softmax (-inf only rules a position out)."""
+    _check_attention_inputs(scores, values)
+    check_bounds("scores", scores, high=math.inf, high_inclusive=False)
+
+
+def _check_window(scores: Tensor, values: Tensor, center: Tensor, half_width: int) -> Tensor:
+    """As :func:`_check_attention_inputs`, one centre per query (integers become floats), and
+    a window that holds at least one position for each. Returns the centres."""
+    _check_attention_inputs(scores, values)
+    center = as_floating("center", check_shape("center", center, scores.shape[:-1], of="scores"))
+    check_same_device(("scores", "center"), scores, center)
+    check_int("half_width", half_width, 0)
     positions = torch.arange(scores.shape[-1], device=scores.device, dtype=scores.dtype)
     inside = (positions - center.to(scores.dtype).unsqueeze(-1)).abs() <= half_width
     if not bool(inside.any(dim=-1).all()):
@@ -55,24 +86,59 @@ def _check_window(scores: Tensor, center: Tensor, half_width: int) -> None:
             f"center must put at least one of the {scores.shape[-1]} positions in the window, "
             f"but got centres {center.tolist()} with half_width {half_width}"
         )
+    return center
 
 
-def _check_logits(logits: Tensor, tau: float) -> None:
-    check_tensor("logits", logits)
+def _check_logits(logits: Tensor, tau: float, dim: int) -> None:
+    check_data("logits", check_floating("logits", logits))  # the noise is drawn in its dtype
     check_range("tau", tau, 0, low_inclusive=False)
+    check_dim("dim", dim, logits.dim(), of="logits")
 
 
-def _check_query_key(
-    query: Tensor, key: Tensor, d_query: int | str = "d", d_key: int | None = None
+def _check_query_key(query: Tensor, key: Tensor, eps: float | None = None) -> None:
+    """Queries Tensor[..., L, d] and keys Tensor[..., S, d] of one floating dtype and device,
+    batch dimensions that broadcast; ``eps >= 0`` when given."""
+    check_operands(("query", "key"), query, key)
+    check_shape("query", query, ("...", "L", "d"))
+    check_shape("key", key, ("...", "S", query.shape[-1]), of="query")
+    check_broadcastable(("query", "key"), query.shape[:-2], key.shape[:-2], what="batch dimensions")
+    if eps is not None:
+        check_range("eps", eps, 0.0)
+
+
+def _check_hidden_sizes(**sizes: int) -> None:
+    """Layer widths: whole numbers, at least 1 each."""
+    for name, size in sizes.items():
+        check_int(name, size, 1)
+
+
+def _check_additive_inputs(
+    module: nn.Module, query: Tensor, key: Tensor, d_q: int, d_k: int
 ) -> None:
-    """Queries Tensor[..., L, d] and keys Tensor[..., S, d] (sizes given when they may differ)."""
-    check_shape("query", query, ("...", "L", d_query))
-    check_shape("key", key, ("...", "S", query.shape[-1] if d_key is None else d_key))
+    """Queries Tensor[..., L, d_q] and keys Tensor[..., S, d_k] (the sizes may differ) of the
+    module's dtype and device, batch dimensions that broadcast."""
+    check_module_input("query", query, module, ("...", "L", d_q), of="query_dim")
+    check_module_input("key", key, module, ("...", "S", d_k), of="key_dim")
+    check_broadcastable(("query", "key"), query.shape[:-2], key.shape[:-2], what="batch dimensions")
 
 
-def _check_vectors(x1: Tensor, x2: Tensor) -> None:
-    check_tensor("x1", x1)
-    check_tensor("x2", x2)
+def _check_vectors(x1: Tensor, x2: Tensor, dim: int, eps: float) -> tuple[Tensor, Tensor]:
+    """Two tensors on one device that broadcast, with ``dim`` in their broadcast shape and
+    ``eps >= 0``. Returns them with integer (and bool) operands in the promoted dtype, which
+    must be floating; floating ones keep theirs (their norms are taken in it), as in
+    ``F.cosine_similarity``."""
+    dtype = torch.promote_types(check_tensor("x1", x1).dtype, check_tensor("x2", x2).dtype)
+    if not dtype.is_floating_point:
+        raise TypeError(
+            f"x1 and x2 must promote to a floating dtype, but got {x1.dtype} and {x2.dtype}"
+        )
+    check_same_device(("x1", "x2"), x1, x2)
+    check_dim("dim", dim, len(check_broadcastable(("x1", "x2"), x1.shape, x2.shape)))
+    check_range("eps", eps, 0.0)
+    return (
+        x1 if x1.is_floating_point() else x1.to(dtype),
+        x2 if x2.is_floating_point() else x2.to(dtype),
+    )
 
 
 # --8<-- [end:checks]
@@ -130,7 +196,7 @@ def hard_attention(
         (Tensor[..., d_v], Tensor[..., S]): the chosen value and the one-hot weights. No
         gradient reaches ``scores``: the choice is a discrete index.
     """
-    _check_attention_inputs(scores, values)
+    _check_choice(scores, values)
     if sample:
         probs = torch.softmax(scores.detach(), dim=-1).reshape(-1, scores.shape[-1])
         index = torch.multinomial(probs, 1, generator=generator).view(*scores.shape[:-1], 1)
@@ -169,8 +235,7 @@ def local_attention(
     Returns:
         (Tensor[..., d_v], Tensor[..., S]): the output and the weights.
     """
-    _check_attention_inputs(scores, values)
-    _check_window(scores, center, half_width)
+    center = _check_window(scores, values, center, half_width)
     positions = torch.arange(scores.shape[-1], device=scores.device, dtype=scores.dtype)
     offset = positions - center.to(scores.dtype).unsqueeze(-1)  # [..., S]: s - p
     inside = offset.abs() <= half_width
@@ -215,7 +280,7 @@ def gumbel_softmax(
     Differs from ``F.gumbel_softmax``: no ``eps`` argument (PyTorch's is deprecated and
     unused), so ``dim`` is keyword-only here.
     """
-    _check_logits(logits, tau)
+    _check_logits(logits, tau, dim)
     exponential = torch.empty_like(logits).exponential_(generator=generator)
     gumbels = -exponential.log()  # Gumbel(0, 1)
     y_soft = ((logits + gumbels) / tau).softmax(dim)
@@ -275,7 +340,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     Returns:
         Tensor[...]: the broadcast shape without ``dim``, values in [-1, 1].
     """
-    _check_vectors(x1, x2)
+    x1, x2 = _check_vectors(x1, x2, dim, eps)
     return (_unit(x1, dim, eps) * _unit(x2, dim, eps)).sum(dim)
 
 
@@ -294,7 +359,7 @@ def cosine_similarity_matrix(query: Tensor, key: Tensor, eps: float = 1e-8) -> T
     Returns:
         Tensor[..., L, S]: values in [-1, 1].
     """
-    _check_query_key(query, key)
+    _check_query_key(query, key, eps)
     return dot_similarity(_unit(query, -1, eps), _unit(key, -1, eps))
 
 
@@ -308,6 +373,7 @@ class AdditiveSimilarity(nn.Module):
 
     def __init__(self, query_dim: int, key_dim: int, hidden_dim: int) -> None:
         super().__init__()
+        _check_hidden_sizes(query_dim=query_dim, key_dim=key_dim, hidden_dim=hidden_dim)
         self.w_query = nn.Linear(query_dim, hidden_dim, bias=False)
         self.w_key = nn.Linear(key_dim, hidden_dim)
         self.v = nn.Linear(hidden_dim, 1, bias=False)
@@ -322,7 +388,7 @@ class AdditiveSimilarity(nn.Module):
         Returns:
             Tensor[..., L, S]: the scores.
         """
-        _check_query_key(query, key, self.w_query.in_features, self.w_key.in_features)
+        _check_additive_inputs(self, query, key, self.w_query.in_features, self.w_key.in_features)
         # Project each side once, then broadcast: L + S projections instead of L * S.
         q = self.w_query(query).unsqueeze(-2)  # [..., L, 1, hidden]
         k = self.w_key(key).unsqueeze(-3)  # [..., 1, S, hidden]

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from reference.checks import check_int, check_module_input, check_range
+from reference.checks import check_int, check_module_input
 
 # --8<-- [end:imports]
 
@@ -48,11 +48,28 @@ def _check_widths(**widths: int) -> None:
         check_int(name, width, 1)
 
 
-def _check_cbam(channels: int, reduction: int, kernel_size: int) -> None:
-    _check_widths(channels=channels, reduction=reduction, kernel_size=kernel_size)
-    check_range("reduction", reduction, 1, channels)
+def _check_kernel_size(kernel_size: int) -> None:
+    """A whole, odd kernel size, so that ``padding = k // 2`` keeps the length."""
+    _check_widths(kernel_size=kernel_size)
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd, but got {kernel_size}")
+
+
+def _check_cbam(channels: int, reduction: int, kernel_size: int) -> None:
+    _check_widths(channels=channels)
+    check_int("reduction", reduction, 1, channels)  # at least one channel in the bottleneck
+    _check_kernel_size(kernel_size)
+
+
+def _check_eca(channels: int, kernel_size: int | None) -> None:
+    _check_widths(channels=channels)
+    if kernel_size is not None:  # else eca_kernel_size gives an odd one
+        _check_kernel_size(kernel_size)
+
+
+def _check_eca_mapping(channels: int, gamma: int, b: int) -> None:
+    _check_widths(channels=channels, gamma=gamma)
+    check_int("b", b)  # the offset may be 0 or negative
 
 
 def _check_groups(channels: int, groups: int, **widths: int) -> None:
@@ -167,7 +184,7 @@ def eca_kernel_size(channels: int, gamma: int = 2, b: int = 1) -> int:
     Returns:
         An odd kernel size.
     """
-    check_range("channels", channels, 1)
+    _check_eca_mapping(channels, gamma, b)
     t = int(abs((math.log2(channels) + b) / gamma))
     return t if t % 2 else t + 1
 
@@ -185,9 +202,7 @@ class ECA(nn.Module):
 
     def __init__(self, channels: int, kernel_size: int | None = None) -> None:
         super().__init__()
-        _check_widths(channels=channels)
-        if kernel_size is not None:
-            _check_widths(kernel_size=kernel_size)
+        _check_eca(channels, kernel_size)
         self.channels = channels
         k = eca_kernel_size(channels) if kernel_size is None else kernel_size
         self.conv = nn.Conv1d(1, 1, k, padding=(k - 1) // 2, bias=False)

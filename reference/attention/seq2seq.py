@@ -21,6 +21,7 @@ from reference.checks import (
     check_bounds,
     check_distribution,
     check_floating,
+    check_int,
     check_integer,
     check_nonempty,
     check_range,
@@ -69,8 +70,8 @@ def reversal_data(
         (Tensor[n, max_len], Tensor[n], Tensor[n, max_len + 2]): source tokens (PAD after the
         end), source lengths, and targets ``BOS reversed-digits EOS PAD...``.
     """
-    check_range("min_len", min_len, 1)
-    check_range("max_len", max_len, min_len)
+    n, min_len = check_int("n", n, 0), check_int("min_len", min_len, 1)
+    max_len = check_int("max_len", max_len, min_len)
     lengths = torch.randint(min_len, max_len + 1, (n,), generator=generator)
     digits = torch.randint(3, 13, (n, max_len), generator=generator)
     positions = torch.arange(max_len)
@@ -87,6 +88,30 @@ def reversal_data(
 
 
 # --8<-- [start:model]
+def _check_tokens(
+    name: str, tokens: Tensor, shape: tuple[int | str, ...], vocab: int, of: str | None = None
+) -> None:
+    """Token ids as ``nn.Embedding`` takes them: int64 or int32, in ``[0, vocab)``."""
+    check_integer(name, check_shape(name, tokens, shape, of=of))
+    if tokens.dtype not in (torch.int64, torch.int32):
+        raise TypeError(f"{name} must hold int64 or int32 token ids, but got dtype {tokens.dtype}")
+    check_bounds(name, tokens, 0, vocab - 1)
+
+
+def _check_source(source: Tensor, lengths: Tensor, vocab: int) -> None:
+    """A padded batch of token ids Tensor[B, S] and each row's length, in [1, S]."""
+    _check_tokens("source", source, ("B", "S"), vocab)
+    check_integer("lengths", check_shape("lengths", lengths, (source.shape[0],), of="source"))
+    check_same_device(("source", "lengths"), source, lengths)
+    check_bounds("lengths", lengths, 1, source.shape[1])
+
+
+def _check_target(source: Tensor, target_in: Tensor, vocab: int) -> None:
+    """Decoder inputs Tensor[B, T]: token ids for the source's batch, on its device."""
+    _check_tokens("target_in", target_in, (source.shape[0], "T"), vocab, of="source")
+    check_same_device(("source", "target_in"), source, target_in)
+
+
 class Seq2Seq(nn.Module):
     """Bidirectional GRU encoder, GRU decoder that attends to the encoder states at every step.
 
@@ -115,8 +140,7 @@ class Seq2Seq(nn.Module):
             (Tensor[B, S, 2H], Tensor[B, S], Tensor[B, H]): the encoder states, the mask of
             real positions, and the decoder's initial state.
         """
-        check_shape("source", source, ("B", "S"))
-        check_shape("lengths", lengths, (source.shape[0],))
+        _check_source(source, lengths, self.embed.num_embeddings)
         # Packing keeps the backward direction from reading the padding first.
         packed = pack_padded_sequence(
             self.embed(source), lengths.cpu(), batch_first=True, enforce_sorted=False
@@ -161,6 +185,7 @@ class Seq2Seq(nn.Module):
             (Tensor[B, T, V], Tensor[B, T, S]): logits for ``y_1 ... y_T``, attention weights.
         """
         states, mask, hidden = self.encode(source, lengths)
+        _check_target(source, target_in, self.embed.num_embeddings)
         all_logits, all_weights = [], []
         for t in range(target_in.shape[1]):
             logits, hidden, weights = self.step(target_in[:, t], hidden, states, mask)
@@ -191,9 +216,20 @@ class Seq2Seq(nn.Module):
 # --8<-- [end:model]
 
 
-def _check_beam(beam_width: int, max_len: int) -> None:
-    check_range("beam_width", beam_width, 1)
-    check_range("max_len", max_len, 1)
+def _check_greedy(batch: int, max_len: int) -> None:
+    check_int("batch", batch, 1)
+    check_int("max_len", max_len, 1)
+
+
+def _check_beam(beam_width: int, max_len: int, length_penalty: float) -> None:
+    check_int("beam_width", beam_width, 1)
+    check_int("max_len", max_len, 1)
+    check_range("length_penalty", length_penalty, 0.0)
+
+
+def _device(state: State) -> torch.device:
+    """Where the decoder's state lives: the tokens fed back must be made there too."""
+    return (state if isinstance(state, Tensor) else state[0]).device
 
 
 def _select(state: State, index: Tensor) -> State:
@@ -219,10 +255,11 @@ def greedy_decode(
         (Tensor[B, max_len], Tensor[B]): the tokens (EOS repeated after the end) and the
         log-probability of each sequence up to and including its first EOS.
     """
-    check_range("max_len", max_len, 1)
-    tokens = torch.full((batch,), BOS)
-    done = torch.zeros(batch, dtype=torch.bool)
-    score = torch.zeros(batch, dtype=torch.float64)
+    _check_greedy(batch, max_len)
+    device = _device(state)
+    tokens = torch.full((batch,), BOS, device=device)
+    done = torch.zeros(batch, dtype=torch.bool, device=device)
+    score = torch.zeros(batch, dtype=torch.float64, device=device)
     out = []
     for _ in range(max_len):
         log_probs, state = step(tokens, state)  # [B, V]
@@ -234,7 +271,8 @@ def greedy_decode(
         if bool(done.all()):
             break
     result = torch.stack(out, dim=1)
-    return torch.cat([result, torch.full((batch, max_len - len(out)), EOS)], dim=1), score
+    padding = torch.full((batch, max_len - len(out)), EOS, device=device)
+    return torch.cat([result, padding], dim=1), score
 
 
 # --8<-- [end:greedy]
@@ -267,10 +305,11 @@ def beam_search(
         (list[int], float): the tokens (without BOS, with EOS if it ended) and their
         total log-probability.
     """
-    _check_beam(beam_width, max_len)
+    _check_beam(beam_width, max_len, length_penalty)
+    device = _device(state)
     prefixes: list[list[int]] = [[]]
-    scores = torch.zeros(1, dtype=torch.float64)  # [K] log-probability of each live prefix
-    tokens = torch.full((1,), BOS)
+    scores = torch.zeros(1, dtype=torch.float64, device=device)  # [K] log-probability per prefix
+    tokens = torch.full((1,), BOS, device=device)
     finished: list[tuple[list[int], float]] = []
     for _ in range(max_len):
         log_probs, state = step(tokens, state)  # [K, V]
@@ -287,9 +326,9 @@ def beam_search(
         if not keep:
             break
         prefixes = [prefixes[b] + [t] for b, t, _ in keep]
-        scores = torch.tensor([s for _, _, s in keep], dtype=torch.float64)
-        tokens = torch.tensor([t for _, t, _ in keep])
-        state = _select(state, torch.tensor([b for b, _, _ in keep]))
+        scores = torch.tensor([s for _, _, s in keep], dtype=torch.float64, device=device)
+        tokens = torch.tensor([t for _, t, _ in keep], device=device)
+        state = _select(state, torch.tensor([b for b, _, _ in keep], device=device))
     else:
         finished += list(zip(prefixes, scores.tolist(), strict=True))
     best_tokens, best_score = max(finished, key=lambda hyp: hyp[1] / len(hyp[0]) ** length_penalty)

@@ -19,9 +19,13 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from reference.checks import (
+    check_broadcastable,
+    check_data,
     check_floating,
     check_int,
+    check_integer,
     check_module_input,
+    check_operands,
     check_range,
     check_same_device,
     check_shape,
@@ -47,27 +51,65 @@ __all__ = [
 
 # --8<-- [start:checks]
 def _check_qk_mask(
-    query: Tensor, key: Tensor, attn_mask: Tensor | None = None, is_causal: bool = False
-) -> None:
-    """Queries Tensor[..., L, E] and keys Tensor[..., S, E]; a mask or is_causal, not both."""
+    query: Tensor,
+    key: Tensor,
+    attn_mask: Tensor | None,
+    is_causal: bool,
+    scale: float | None,
+) -> float:
+    """Queries Tensor[..., L, E] and keys Tensor[..., S, E] of one floating dtype and device,
+    batch dimensions that broadcast; a mask that broadcasts to the scores, or is_causal, not
+    both. Returns the scale (``1 / sqrt(E)`` by default)."""
+    check_operands(("query", "key"), query, key)
     check_shape("query", query, ("...", "L", "E"))
-    check_shape("key", key, ("...", "S", query.shape[-1]))
-    if is_causal and attn_mask is not None:
-        raise ValueError("attn_mask must be None when is_causal=True, but got a mask")
+    check_shape("key", key, ("...", "S", query.shape[-1]), of="query")
+    batch = check_broadcastable(
+        ("query", "key"), query.shape[:-2], key.shape[:-2], what="batch dimensions"
+    )
+    if attn_mask is not None:
+        if is_causal:
+            raise ValueError("attn_mask must be None when is_causal=True, but got a mask")
+        check_same_device(("query", "attn_mask"), query, check_tensor("attn_mask", attn_mask))
+        scores = (*batch, query.shape[-2], key.shape[-2])
+        check_broadcastable(("attn_mask", "the scores Q K^T"), attn_mask.shape, scores)
+    return 1 / math.sqrt(query.shape[-1]) if scale is None else check_range("scale", scale)
 
 
-def _check_value(key: Tensor, value: Tensor, dropout_p: float) -> None:
-    check_shape("value", value, ("...", key.shape[-2], "E_v"))
+def _check_value(query: Tensor, key: Tensor, value: Tensor, dropout_p: float) -> None:
+    """Values Tensor[..., S, E_v] of the queries' dtype and device; a probability."""
+    check_operands(("query", "key", "value"), query, key, value)
+    check_shape("value", value, ("...", key.shape[-2], "E_v"), of="key")
+    check_broadcastable(
+        ("value", "query"), value.shape[:-2], query.shape[:-2], what="batch dimensions"
+    )
     check_range("dropout_p", dropout_p, 0.0, 1.0)
 
 
 def _check_heads(embed_dim: int, num_heads: int, dropout: float) -> None:
-    check_range("num_heads", num_heads, 1)
+    check_int("embed_dim", embed_dim, 1)
+    check_int("num_heads", num_heads, 1)
     check_range("dropout", dropout, 0.0, 1.0)
     if embed_dim % num_heads:
         raise ValueError(
             f"embed_dim must be divisible by num_heads, but got {embed_dim} and {num_heads}"
         )
+
+
+def _check_attend(
+    module: nn.Module,
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    embed_dim: int,
+    attn_mask: Tensor | None,
+    is_causal: bool,
+) -> None:
+    """Inputs Tensor[..., E] of the module's width, dtype and device; is_causal only as a
+    hint beside the mask it describes."""
+    for name, x in (("query", query), ("key", key), ("value", value)):
+        check_module_input(name, x, module, ("...", embed_dim), of="embed_dim")
+    if is_causal and attn_mask is None:
+        raise ValueError("attn_mask must be given with is_causal=True (it is only a hint)")
 
 
 def _check_multi_head(
@@ -122,16 +164,45 @@ def _activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tenso
     return _ACTIVATIONS[activation]
 
 
-def _check_encoding_size(length: int, dim: int) -> None:
-    check_range("length", length, 1)
-    check_range("dim", dim, 2)
+def _check_encoding_size(length: int, dim: int, base: float) -> None:
+    check_int("length", length, 1)
+    check_int("dim", dim, 2)
+    check_range("base", base, 0.0, low_inclusive=False)
     if dim % 2:
         raise ValueError(f"dim must be even, but got {dim}")
 
 
-def _check_masking(input_ids: Tensor, mlm_probability: float) -> None:
-    check_tensor("input_ids", input_ids)
+def _check_masking(
+    input_ids: Tensor, mask_token_id: int, vocab_size: int, mlm_probability: float
+) -> None:
+    """Signed integer ids (the labels hold -100), two ids, a probability."""
+    check_data("input_ids", check_integer("input_ids", input_ids))
+    if input_ids.dtype == torch.uint8:
+        raise TypeError(f"input_ids must hold signed integers, but got dtype {input_ids.dtype}")
+    check_int("mask_token_id", mask_token_id, 0)
+    check_int("vocab_size", vocab_size, 1)
     check_range("mlm_probability", mlm_probability, 0.0, 1.0)
+
+
+def _check_layer_sizes(
+    d_model: int, nhead: int, dim_feedforward: int, layer_norm_eps: float
+) -> None:
+    """An encoder or decoder layer's widths (whole, >= 1) and its LayerNorms' eps > 0."""
+    check_int("d_model", d_model, 1)
+    check_int("nhead", nhead, 1)
+    check_int("dim_feedforward", dim_feedforward, 1)
+    check_range("layer_norm_eps", layer_norm_eps, 0.0, low_inclusive=False)
+
+
+def _check_src(layer: nn.Module, src: Tensor, d_model: int) -> None:
+    """A sequence Tensor[T, B, d_model], Tensor[B, T, d_model] or Tensor[T, d_model] of the
+    layer's width, dtype and device."""
+    check_module_input("src", src, layer, ("...", d_model), of="d_model")
+    if src.dim() not in (2, 3):
+        raise ValueError(
+            "src must have shape (T, B, d_model), (B, T, d_model) or (T, d_model), "
+            f"but got {tuple(src.shape)}"
+        )
 
 
 def _check_decoder_layer(
@@ -173,6 +244,7 @@ def _as_additive(name: str, mask: Tensor, blocked_when: bool, like: Tensor) -> T
 
 def _repeat_kv_heads(query: Tensor, x: Tensor, name: str) -> Tensor:
     """Grouped-query attention: repeat each of the ``H_kv`` key/value heads for its group."""
+    check_operands(("query", name), query, x)
     if query.dim() < 3 or x.dim() < 3 or query.shape[-3] % x.shape[-3]:
         raise ValueError(
             f"{name} must have a head dimension (-3) dividing the query's for enable_gqa, "
@@ -209,10 +281,9 @@ def attention_weights(
         Tensor[..., L, S]: each row sums to 1 over the inputs, except that a row whose every
         position is masked is all 0 (as PyTorch's SDPA, not NaN).
     """
-    _check_qk_mask(query, key, attn_mask, is_causal)
     if enable_gqa:
         key = _repeat_kv_heads(query, key, "key")
-    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scale = _check_qk_mask(query, key, attn_mask, is_causal, scale)
     scores = query @ key.transpose(-2, -1) * scale  # [..., L, S]
     if is_causal:
         L, S = scores.shape[-2:]
@@ -256,7 +327,7 @@ def scaled_dot_product_attention(
     weights = attention_weights(query, key, attn_mask, is_causal, scale, enable_gqa)
     if enable_gqa:
         value = _repeat_kv_heads(query, value, "value")
-    _check_value(key, value, dropout_p)
+    _check_value(query, key, value, dropout_p)
     return _dropout(weights, dropout_p, generator=generator) @ value  # [..., L, E_v]
 
 
@@ -394,8 +465,7 @@ class MultiheadAttention(nn.Module):
             every key is masked gets weights 0 and outputs ``out_proj.bias``; PyTorch gives NaN
             there when ``need_weights=True`` (and the same zeros when it is False).
         """
-        if is_causal and attn_mask is None:
-            raise ValueError("attn_mask must be given with is_causal=True (it is only a hint)")
+        _check_attend(self, query, key, value, self.embed_dim, attn_mask, is_causal)
         batched = query.dim() == 3
         if not batched:  # unbatched Tensor[L, E]: a batch of one
             query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)
@@ -431,7 +501,7 @@ class MultiheadAttention(nn.Module):
     ) -> Tensor:
         """Both masks as one additive Tensor[B, h or 1, L, S]: ``-inf`` where blocked."""
         check_shape("query", query, ("B", "L", self.embed_dim))
-        check_shape("key", key, (query.shape[0], "S", self.embed_dim))
+        check_shape("key", key, (query.shape[0], "S", self.embed_dim), of="query")
         (B, L), S = query.shape[:2], key.shape[1]
         blocked = query.new_zeros(B, 1, 1, S)
         if padding is not None:
@@ -465,7 +535,7 @@ def sinusoidal_positional_encoding(length: int, dim: int, base: float = 10000.0)
     Returns:
         Tensor[length, dim]: float32.
     """
-    _check_encoding_size(length, dim)
+    _check_encoding_size(length, dim, base)
     position = torch.arange(length, dtype=torch.float64)[:, None]  # [length, 1]
     frequency = base ** (-torch.arange(0, dim, 2, dtype=torch.float64) / dim)  # [dim/2]
     angle = position * frequency  # [length, dim/2]
@@ -493,6 +563,7 @@ class _Sublayers(nn.Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
+        _check_layer_sizes(d_model, nhead, dim_feedforward, layer_norm_eps)
         self.activation = _activation(activation)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout, bias, batch_first=batch_first)
         self.linear1 = nn.Linear(d_model, dim_feedforward, bias=bias)
@@ -577,6 +648,7 @@ class TransformerEncoderLayer(_Sublayers):
         Returns:
             Tensor[T, B, d_model]: same shape as ``src``.
         """
+        _check_src(self, src, self.norm1.normalized_shape[0])
         g = generator
 
         def attend(x: Tensor) -> Tensor:  # every position gathers from every other
@@ -718,7 +790,7 @@ def mask_tokens(
     kept 10% of the time (so the model cannot learn that only ``[MASK]`` needs predicting).
 
     Args:
-        input_ids (Tensor[...]): token ids.
+        input_ids (Tensor[...]): token ids, a signed integer dtype (the labels hold -100).
         mask_token_id: the id of ``[MASK]``.
         vocab_size: random replacements are drawn from ``[0, vocab_size)``.
         mlm_probability: the share of tokens chosen for prediction.
@@ -729,7 +801,7 @@ def mask_tokens(
         chosen positions, -100 elsewhere (``ignore_index`` of ``F.cross_entropy`` and of
         :func:`~reference.training.cross_entropy`).
     """
-    _check_masking(input_ids, mlm_probability)
+    _check_masking(input_ids, mask_token_id, vocab_size, mlm_probability)
 
     def draw(shape: torch.Size) -> Tensor:
         return torch.rand(shape, generator=generator, device=input_ids.device)
@@ -740,7 +812,11 @@ def mask_tokens(
     to_mask = chosen & (roll < 0.8)
     to_random = chosen & (roll >= 0.8) & (roll < 0.9)
     random_ids = torch.randint(
-        vocab_size, input_ids.shape, generator=generator, device=input_ids.device
+        vocab_size,
+        input_ids.shape,
+        generator=generator,
+        device=input_ids.device,
+        dtype=input_ids.dtype,
     )
     inputs = torch.where(to_mask, mask_token_id, input_ids)
     inputs = torch.where(to_random, random_ids, inputs)

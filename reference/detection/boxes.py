@@ -18,7 +18,7 @@ import math
 import torch
 from torch import Tensor
 
-from reference.checks import check_data, check_real, check_shape
+from reference.checks import check_data, check_range, check_real, check_shape
 from reference.reduction import reduce_loss
 
 # --8<-- [end:imports]
@@ -224,6 +224,7 @@ def distance_box_iou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-7) -> Tenso
         Tensor[N, M]: the distance IoU, in ``[-1, 1]``.
     """
     iou = box_iou(boxes1, boxes2)
+    eps = check_range("eps", eps, 0.0)
     return iou - _center_distance_ratio(*_pair_columns(boxes1, boxes2, pairwise=True), eps)
 
 
@@ -253,6 +254,7 @@ def complete_box_iou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-7) -> Tenso
         Tensor[N, M]: the complete IoU.
     """
     iou = box_iou(boxes1, boxes2)
+    eps = check_range("eps", eps, 0.0)
     a, b = _pair_columns(boxes1, boxes2, pairwise=True)
     diou = iou - _center_distance_ratio(a, b, eps)
     v = _aspect_term(a, b)  # [N, M]
@@ -269,6 +271,7 @@ def _elementwise_terms(boxes1: Tensor, boxes2: Tensor, eps: float) -> dict[str, 
     """IoU, enclosing area and DIoU's distance ratio of matched boxes Tensor[..., 4]."""
     _check_boxes("boxes1", boxes1, pairwise=False)
     _check_boxes("boxes2", boxes2, pairwise=False)
+    eps = check_range("eps", eps, 0.0)
     if boxes1.shape != boxes2.shape:
         raise ValueError(
             "boxes1 and boxes2 must have the same shape, "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from reference.checks import as_floating, check_dim, check_floating, check_range, check_tensor
+from reference.checks import as_floating, check_dim, check_floating, check_range, check_real
 
 # --8<-- [end:imports]
 
@@ -30,6 +30,24 @@ __all__ = [
     "tanh",
     "tanh_derivative",
 ]
+
+
+# --8<-- [start:checks]
+def _check_input(name: str, value: object, key: str, number: object) -> float:
+    """``value`` must be a floating tensor and ``number`` (the argument ``key``: a slope, a
+    scale) a real number ``>= 0``; returns ``number`` as a float."""
+    check_floating(name, value)
+    return check_range(key, number, 0.0)
+
+
+def _check_logits(input: object, dim: object) -> int:
+    """``input`` must be a floating tensor with a dimension ``dim`` (negative counts from
+    the end); returns ``dim`` as a non-negative index."""
+    (index,) = check_dim("dim", dim, check_floating("input", input).dim(), of="input")
+    return index
+
+
+# --8<-- [end:checks]
 
 
 # --8<-- [start:sigmoid]
@@ -110,8 +128,7 @@ def relu(input: Tensor) -> Tensor:
     Returns:
         Tensor[...]: same shape and dtype, ``>= 0``.
     """
-    if check_tensor("input", input).dtype == torch.bool or input.is_complex():
-        raise TypeError(f"input must hold real numbers, but got dtype {input.dtype}")
+    check_real("input", input)
     return input.clamp(min=0)
 
 
@@ -128,6 +145,10 @@ def relu_derivative(x: Tensor) -> Tensor:
     return torch.where(x <= 0, 0.0, 1.0).to(x.dtype)
 
 
+# --8<-- [end:relu]
+
+
+# --8<-- [start:leaky_elu]
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``x`` for ``x > 0``, else ``negative_slope * x``: negative inputs keep a small gradient.
 
@@ -138,8 +159,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     Returns:
         Tensor[...]: same shape.
     """
-    check_floating("input", input)
-    negative_slope = check_range("negative_slope", negative_slope, 0.0)
+    negative_slope = _check_input("input", input, "negative_slope", negative_slope)
     return torch.where(input > 0, input, negative_slope * input)
 
 
@@ -153,8 +173,7 @@ def leaky_relu_derivative(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     Returns:
         Tensor[...]: 1 or ``negative_slope``.
     """
-    check_floating("x", x)
-    negative_slope = check_range("negative_slope", negative_slope, 0.0)
+    negative_slope = _check_input("x", x, "negative_slope", negative_slope)
     return torch.where(x > 0, torch.ones_like(x), torch.full_like(x, negative_slope))
 
 
@@ -171,8 +190,7 @@ def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
     Returns:
         Tensor[...]: same shape, ``> -alpha``.
     """
-    check_floating("input", input)
-    alpha = check_range("alpha", alpha, 0.0)
+    alpha = _check_input("input", input, "alpha", alpha)
     return torch.where(input > 0, input, alpha * torch.expm1(input.clamp(max=0)))
 
 
@@ -186,12 +204,11 @@ def elu_derivative(x: Tensor, alpha: float = 1.0) -> Tensor:
     Returns:
         Tensor[...]: values in (0, max(1, alpha)].
     """
-    check_floating("x", x)
-    alpha = check_range("alpha", alpha, 0.0)
+    alpha = _check_input("x", x, "alpha", alpha)
     return torch.where(x <= 0, alpha * torch.exp(x.clamp(max=0)), torch.ones_like(x))
 
 
-# --8<-- [end:relu]
+# --8<-- [end:leaky_elu]
 
 
 # --8<-- [start:softmax]
@@ -215,8 +232,7 @@ def softmax(input: Tensor, dim: int = -1) -> Tensor:
         >>> softmax(torch.tensor([1000.0, 1000.0, 0.0]))
         tensor([0.5000, 0.5000, 0.0000])
     """
-    check_floating("input", input)
-    (dim,) = check_dim("dim", dim, input.dim(), of="input")
+    dim = _check_logits(input, dim)
     if input.numel() == 0:  # no maximum to subtract; the result is empty too
         return input.clone()
     shifted = input - input.amax(dim=dim, keepdim=True)
@@ -239,8 +255,7 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
 
     Differs from ``F.log_softmax``: ``dim`` defaults to -1, as in :func:`softmax`.
     """
-    check_floating("input", input)
-    (dim,) = check_dim("dim", dim, input.dim(), of="input")
+    dim = _check_logits(input, dim)
     if input.numel() == 0:
         return input.clone()
     shifted = input - input.amax(dim=dim, keepdim=True)

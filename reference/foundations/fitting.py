@@ -33,6 +33,29 @@ from reference.checks import (
 __all__ = ["make_spiral", "top1_accuracy", "train"]
 
 
+# --8<-- [start:checks]
+def _check_training(
+    model: object,
+    loss_fn: object,
+    optimizer: object,
+    x: Tensor,
+    y: Tensor,
+    steps: object,
+    record_every: object,
+) -> None:
+    """A module, a callable loss, an optimiser, as many targets as inputs, ``steps >= 0``
+    and ``record_every >= 1`` (both ints)."""
+    check_instance("model", model, nn.Module)
+    check_callable("loss_fn", loss_fn)
+    check_instance("optimizer", optimizer, torch.optim.Optimizer)
+    check_same_length(("x", "y"), check_tensor("x", x), check_tensor("y", y))
+    check_int("steps", steps, 0)
+    check_int("record_every", record_every, 1)
+
+
+# --8<-- [end:checks]
+
+
 # --8<-- [start:train]
 def train(
     model: nn.Module,
@@ -57,14 +80,7 @@ def train(
     Returns:
         The recorded losses, as floats.
     """
-    check_instance("model", model, nn.Module)
-    check_callable("loss_fn", loss_fn)
-    check_instance("optimizer", optimizer, torch.optim.Optimizer)
-    check_tensor("x", x)
-    check_tensor("y", y)
-    check_same_length(("x", "y"), x, y)
-    steps = check_int("steps", steps, 0)
-    record_every = check_int("record_every", record_every, 1)
+    _check_training(model, loss_fn, optimizer, x, y, steps, record_every)
     losses = []
     for step in range(steps):
         optimizer.zero_grad()  # gradients accumulate in .grad unless cleared

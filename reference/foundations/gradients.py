@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from reference.checks import check_in, check_int, check_range, check_tensor
 
@@ -24,6 +24,27 @@ __all__ = [
     "clip_grad_value_",
     "layer_gradient_norms",
 ]
+
+
+# --8<-- [start:checks]
+def _check_clip_norm(max_norm: object, norm_type: object = 2.0) -> tuple[float, float]:
+    """``max_norm >= 0`` and a positive ``norm_type`` (``math.inf`` allowed for both),
+    returned as floats."""
+    return (
+        check_range("max_norm", max_norm, 0.0, allow_inf=True),
+        check_range("norm_type", norm_type, 0.0, low_inclusive=False, allow_inf=True),
+    )
+
+
+def _check_probe(activation: object, depth: object, width: object, gain: object) -> None:
+    """A known activation, at least one layer of at least one unit, and ``gain >= 0``."""
+    check_in("activation", activation, ("sigmoid", "tanh", "relu"))
+    check_int("depth", depth, 1)
+    check_int("width", width, 1)
+    check_range("gain", gain, 0.0)
+
+
+# --8<-- [end:checks]
 
 
 # --8<-- [start:clipping]
@@ -73,14 +94,13 @@ def clip_grad_norm_(
     Returns:
         Tensor[]: the joint norm before clipping (useful to log: spikes mean trouble).
     """
-    max_norm = check_range("max_norm", max_norm, 0.0, allow_inf=True)
-    norm_type = check_range("norm_type", norm_type, 0.0, low_inclusive=False, allow_inf=True)
+    max_norm, norm_type = _check_clip_norm(max_norm, norm_type)
     grads = _grads(parameters)
     if not grads:
         return torch.tensor(0.0)
     per_tensor = torch.stack([torch.linalg.vector_norm(g, norm_type) for g in grads])
-    total = torch.linalg.vector_norm(per_tensor, norm_type)  # the norm of all entries at once
-    scale = (max_norm / (total + 1e-6)).clamp(max=1.0)  # 1e-6: torch's guard against total = 0
+    total = torch.linalg.vector_norm(per_tensor, norm_type)  # ||g||: all entries as one vector
+    scale = (max_norm / (total + 1e-6)).clamp(max=1.0)  # c / ||g||, 1e-6 as torch
     for grad in grads:
         grad.mul_(scale)
     return total
@@ -94,7 +114,7 @@ def clip_grad_norm_per_tensor_(parameters: Tensor | Iterable[Tensor], max_norm: 
         parameters: a tensor or tensors whose ``.grad`` is changed in place.
         max_norm: the largest norm of each gradient.
     """
-    max_norm = check_range("max_norm", max_norm, 0.0, allow_inf=True)
+    max_norm, _ = _check_clip_norm(max_norm)
     for grad in _grads(parameters):
         norm = torch.linalg.vector_norm(grad)
         if norm > max_norm:
@@ -112,13 +132,16 @@ def layer_gradient_norms(
     gain: float = 1.0,
     *,
     generator: torch.Generator | None = None,
-) -> Tensor:
-    """L2 norm of the weight gradient of each layer of a deep MLP after one backward pass.
+) -> tuple[Tensor, Tensor]:
+    """Gradient norms per layer of a deep MLP after one backward pass.
 
     The MLP has ``depth`` linear layers of ``width`` units with the given activation, weights
     drawn from ``N(0, gain^2 / width)``, a batch of 32 standard-normal inputs and the mean of
     the output as the loss: small enough to run in milliseconds, deep enough to show the
-    trend.
+    trend. Two gradients per layer ``l``: the one with respect to its input ``h_(l-1)``, the
+    error signal that backpropagation multiplies by one factor per layer; and the one with
+    respect to its weight, ``W_l``, which the optimiser uses and which is that signal (one
+    layer up) times the layer's input.
 
     Args:
         activation: ``"sigmoid"``, ``"tanh"`` or ``"relu"``.
@@ -128,24 +151,25 @@ def layer_gradient_norms(
         generator: the random source of weights and inputs (``None``: the global generator).
 
     Returns:
-        Tensor[depth]: gradient norms, first (input-side) layer first.
+        (Tensor[depth], Tensor[depth]): the norms of the input gradients and of the weight
+        gradients, first (input-side) layer first.
     """
-    activations = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
-    check_in("activation", activation, tuple(activations))
-    depth, width = check_int("depth", depth, 1), check_int("width", width, 1)
-    gain = check_range("gain", gain, 0.0)
-    layers: list[nn.Module] = []
-    for _ in range(depth):
-        # skip_init: the default initialisation would draw from the global generator
-        linear = torch.nn.utils.skip_init(nn.Linear, width, width, bias=False)
-        with torch.no_grad():
-            linear.weight.normal_(0.0, gain / math.sqrt(width), generator=generator)
-        layers += [linear, activations[activation]()]
-    model = nn.Sequential(*layers).double()
-    x = torch.randn(32, width, generator=generator, dtype=torch.float64)
-    weights = [m.weight for m in model if isinstance(m, nn.Linear)]
-    grads = torch.autograd.grad(model(x).mean(), weights)
-    return torch.stack([g.norm() for g in grads])
+    _check_probe(activation, depth, width, gain)
+    activations = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
+    f = activations[activation]
+    std = gain / math.sqrt(width)
+    weights = [
+        (torch.randn(width, width, generator=generator, dtype=torch.float64) * std).requires_grad_()
+        for _ in range(depth)
+    ]
+    h = torch.randn(32, width, generator=generator, dtype=torch.float64).requires_grad_()
+    inputs = []  # h_0 (the data), h_1, ..., h_(depth-1): what each layer receives
+    for w in weights:
+        inputs.append(h)
+        h = f(h @ w.T)  # [32, width]
+    grads = torch.autograd.grad(h.mean(), inputs + weights)
+    norms = torch.stack([g.norm() for g in grads])
+    return norms[:depth], norms[depth:]
 
 
 # --8<-- [end:probe]

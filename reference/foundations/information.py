@@ -31,6 +31,77 @@ from reference.checks import (
 __all__ = ["cross_entropy_between", "entropy", "information_content", "vector_norm"]
 
 
+# --8<-- [start:checks]
+def _check_norm(x: Tensor, ord: object, dim: object) -> tuple[float, tuple[int, ...]]:
+    """``x`` a floating tensor, ``ord`` positive (``math.inf`` allowed) and ``dim`` its
+    dimensions (``None``: all); returns ``ord`` as a float and the dimensions as a tuple."""
+    check_floating("x", x)
+    ord = check_range("ord", ord, 0.0, low_inclusive=False, allow_inf=True)
+    dims = tuple(range(x.dim())) if dim is None else check_dim("dim", dim, x.dim(), of="x")
+    return ord, dims
+
+
+def _check_base(base: object) -> float:
+    """A logarithm's base: a real number above 1."""
+    return check_range("base", base, 1.0, low_inclusive=False)
+
+
+def _check_probabilities(p: Tensor, base: object) -> float:
+    """``p`` a floating tensor of probabilities in [0, 1]; returns the checked ``base``."""
+    check_bounds("p", check_floating("p", p), 0.0, 1.0)
+    return _check_base(base)
+
+
+def _normalised(name: str, x: Tensor, axis: int) -> Tensor:
+    """Finite non-negative weights with a positive sum along ``axis``, divided by that sum.
+
+    Integer counts are promoted to the default float dtype, as scipy computes in floats.
+    """
+    x = check_finite(name, as_floating(name, x))
+    if bool((x < 0).any()):
+        raise ValueError(f"{name} must hold probabilities >= 0, but got {x.min().item()}")
+    total = x.sum(dim=axis, keepdim=True)
+    if not bool((total > 0).all()):
+        raise ValueError(f"{name} must have a positive sum along axis {axis}, but a sum is 0")
+    return x / total
+
+
+def _check_entropy(
+    pk: Tensor, qk: Tensor | None, base: object, axis: object
+) -> tuple[Tensor, Tensor | None, float | None, int]:
+    """``pk`` (and ``qk``: same shape, same device) normalised along ``axis``; ``base > 1``
+    or ``None``. Returns ``p``, ``q``, the base and ``axis`` as a non-negative index."""
+    (axis,) = check_dim("axis", axis, as_floating("pk", pk).dim(), of="pk")
+    p = _normalised("pk", pk, axis)
+    if base is not None:
+        base = _check_base(base)
+    if qk is None:
+        return p, None, base, axis
+    q = _normalised("qk", qk, axis)
+    if q.shape != p.shape:
+        raise ValueError(f"qk must have pk's shape {tuple(p.shape)}, but got {tuple(q.shape)}")
+    check_same_device(("pk", "qk"), p, q)
+    return p, q, base, axis
+
+
+def _check_distributions(p: Tensor, q: Tensor, dim: int, base: object) -> float:
+    """``p`` and ``q`` floating, of one shape and device, each a distribution along ``dim``;
+    returns the checked ``base``."""
+    check_floating("p", p)
+    check_floating("q", q)
+    if p.shape != q.shape:
+        raise ValueError(
+            f"p and q must have the same shape, but got {tuple(p.shape)} and {tuple(q.shape)}"
+        )
+    check_same_device(("p", "q"), p, q)
+    check_distribution("p", p, dim)
+    check_distribution("q", q, dim)
+    return _check_base(base)
+
+
+# --8<-- [end:checks]
+
+
 # --8<-- [start:vector_norm]
 def vector_norm(x: Tensor, ord: float = 2.0, dim: int | tuple[int, ...] | None = None) -> Tensor:
     """The p-norm ``(sum |x_i|^p)^(1/p)``, with ``ord = inf`` the largest ``|x_i|``.
@@ -45,9 +116,7 @@ def vector_norm(x: Tensor, ord: float = 2.0, dim: int | tuple[int, ...] | None =
     Returns:
         Tensor: the norms, with ``dim`` removed.
     """
-    check_floating("x", x)
-    ord = check_range("ord", ord, 0.0, low_inclusive=False, allow_inf=True)
-    dims = tuple(range(x.dim())) if dim is None else check_dim("dim", dim, x.dim(), of="x")
+    ord, dims = _check_norm(x, ord, dim)
     magnitude = x.abs()
     if ord == math.inf:
         if any(x.shape[d] == 0 for d in dims if d < x.dim()):
@@ -81,24 +150,8 @@ def information_content(p: Tensor, base: float = math.e) -> Tensor:
     Returns:
         Tensor[...]: same shape.
     """
-    check_floating("p", p)
-    check_bounds("p", p, 0.0, 1.0)
-    base = check_range("base", base, 1.0, low_inclusive=False)
+    base = _check_probabilities(p, base)
     return -torch.log(p) / math.log(base)
-
-
-def _check_weights(name: str, x: Tensor, axis: int) -> Tensor:
-    """Validate non-negative weights with a positive sum along ``axis``; return them normalised.
-
-    Integer counts are promoted to the default float dtype, as scipy computes in floats.
-    """
-    x = check_finite(name, as_floating(name, x))
-    if bool((x < 0).any()):
-        raise ValueError(f"{name} must hold probabilities >= 0, but got {x.min().item()}")
-    total = x.sum(dim=axis, keepdim=True)
-    if not bool((total > 0).all()):
-        raise ValueError(f"{name} must have a positive sum along axis {axis}, but a sum is 0")
-    return x / total
 
 
 def entropy(
@@ -129,19 +182,12 @@ def entropy(
     weights, non-finite weights or an all-zero distribution (``ValueError``) where scipy
     returns NaN or -inf.
     """
-    (axis,) = check_dim("axis", axis, as_floating("pk", pk).dim(), of="pk")
-    p = _check_weights("pk", pk, axis)
-    if base is not None:
-        base = check_range("base", base, 1.0, low_inclusive=False)
+    p, q, base, axis = _check_entropy(pk, qk, base, axis)  # both normalised to sum to 1
     tiny = torch.finfo(p.dtype).tiny
-    if qk is None:
+    if q is None:
         terms = torch.where(p > 0, p * torch.log(p.clamp(min=tiny)), 0.0)  # p log p
         total = -terms.sum(dim=axis)
     else:
-        q = _check_weights("qk", qk, axis)
-        if q.shape != p.shape:
-            raise ValueError(f"qk must have pk's shape {tuple(p.shape)}, but got {tuple(q.shape)}")
-        check_same_device(("pk", "qk"), p, q)
         ratio = p.clamp(min=tiny) / q  # inf where q = 0 < p: the divergence is infinite
         total = torch.where(p > 0, p * torch.log(ratio), 0.0).sum(dim=axis)
     return total if base is None else total / math.log(base)
@@ -162,16 +208,7 @@ def cross_entropy_between(p: Tensor, q: Tensor, dim: int = -1, base: float = mat
     Returns:
         Tensor[...]: ``p``'s shape without ``dim``.
     """
-    check_floating("p", p)
-    check_floating("q", q)
-    if p.shape != q.shape:
-        raise ValueError(
-            f"p and q must have the same shape, but got {tuple(p.shape)} and {tuple(q.shape)}"
-        )
-    check_same_device(("p", "q"), p, q)
-    check_distribution("p", p, dim)
-    check_distribution("q", q, dim)
-    base = check_range("base", base, 1.0, low_inclusive=False)
+    base = _check_distributions(p, q, dim, base)
     # log q only where p > 0: elsewhere log(1), so that a class with p = q = 0 passes no
     # 0 * log(0) = NaN into the gradient through the branch where() discards
     terms = torch.where(p > 0, p * torch.log(torch.where(p > 0, q, 1.0)), 0.0)

@@ -1,6 +1,7 @@
 """Training: losses, normalisation, regularisation, optimisers, schedules, memory."""
 
 from reference.training.losses import (
+    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     l1_loss,
@@ -8,8 +9,12 @@ from reference.training.losses import (
     sigmoid_focal_loss,
     smooth_l1_loss,
 )
-from reference.training.memory import accumulate_gradients, optimizer_state_bytes
-from reference.training.normalization import BatchNorm2d, LayerNorm
+from reference.training.memory import (
+    accumulate_gradients,
+    optimizer_state_bytes,
+    update_loss_scale,
+)
+from reference.training.normalization import BatchNorm2d, GroupNorm, LayerNorm
 from reference.training.optim import SGD, Adadelta, Adagrad, Adam, AdamW, RMSprop
 from reference.training.regularization import (
     DropConnect,
@@ -17,6 +22,7 @@ from reference.training.regularization import (
     dropout,
     l1_penalty,
     l2_penalty,
+    soft_threshold,
     spatial_dropout,
     stochastic_depth,
 )
@@ -24,6 +30,7 @@ from reference.training.schedules import (
     cosine_annealing_lr,
     cyclic_lr,
     exponential_lr,
+    linear_lr,
     reduce_lr_on_plateau,
     step_lr,
 )
@@ -36,9 +43,11 @@ __all__ = [
     "AdamW",
     "BatchNorm2d",
     "DropConnect",
+    "GroupNorm",
     "LayerNorm",
     "RMSprop",
     "accumulate_gradients",
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "classic_dropout",
     "cosine_annealing_lr",
@@ -49,12 +58,15 @@ __all__ = [
     "l1_loss",
     "l1_penalty",
     "l2_penalty",
+    "linear_lr",
     "mse_loss",
     "optimizer_state_bytes",
     "reduce_lr_on_plateau",
     "sigmoid_focal_loss",
     "smooth_l1_loss",
+    "soft_threshold",
     "spatial_dropout",
     "step_lr",
     "stochastic_depth",
+    "update_loss_scale",
 ]

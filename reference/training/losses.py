@@ -16,18 +16,21 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from reference.checks import (
+    check_bounds,
+    check_data,
     check_finite,
     check_floating,
     check_range,
+    check_real,
     check_same_device,
     check_shape,
-    check_tensor,
 )
 from reference.reduction import reduce_loss
 
 # --8<-- [end:imports]
 
 __all__ = [
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "l1_loss",
@@ -37,38 +40,25 @@ __all__ = [
 ]
 
 
-# --8<-- [start:check_pair]
+# --8<-- [start:checks]
 def _check_pair(
     input: Tensor, target: Tensor, names: tuple[str, str] = ("input", "target")
 ) -> None:
     """Floating predictions and real targets of the same shape, on one device."""
     check_floating(names[0], input)
-    check_tensor(names[1], target)
-    if target.dtype == torch.bool or target.is_complex():
-        raise TypeError(f"{names[1]} must hold real numbers, but got dtype {target.dtype}")
+    check_real(names[1], target)
     check_shape(names[1], target, tuple(input.shape), of=names[0])
     check_same_device(names, input, target)
 
 
-def _check_logit_pair(input: Tensor, target: Tensor, names: tuple[str, str]) -> None:
-    """As _check_pair, plus finite values and one dtype: ``F.binary_cross_entropy_with_logits``
-    gives NaN for an infinite logit of the true side (where the loss is 0) and for ``-inf``
-    with target 1 (where it is +inf), and computes in the target's dtype."""
-    _check_pair(input, target, names)
-    if target.dtype != input.dtype:
-        raise TypeError(
-            f"{names[1]} must have {names[0]}'s dtype {input.dtype}, but got {target.dtype}"
-        )
-    check_finite(names[0], input)
-    check_finite(names[1], target)
-
-
-def _check_weight(name: str, weight: Tensor, input: Tensor) -> Tensor:
-    """A floating weight tensor that broadcasts to ``input``'s shape, on its device.
+def _check_weight(name: str, weight: Tensor | None, input: Tensor) -> None:
+    """``None``, or a floating weight tensor that broadcasts to ``input``'s shape, on its device.
 
     Floating only: PyTorch computes ``pos_weight - 1`` in the weight's dtype, which wraps
     around for ``uint8``.
     """
+    if weight is None:
+        return
     check_floating(name, weight)
     check_same_device(("input", name), input, weight)
     try:
@@ -80,10 +70,83 @@ def _check_weight(name: str, weight: Tensor, input: Tensor) -> Tensor:
             f"{name} must broadcast to input's shape {tuple(input.shape)}, "
             f"but got {tuple(weight.shape)}"
         )
-    return weight
 
 
-# --8<-- [end:check_pair]
+def _check_logit_pair(
+    input: Tensor,
+    target: Tensor,
+    names: tuple[str, str] = ("input", "target"),
+    **weights: Tensor | None,
+) -> None:
+    """As :func:`_check_pair`, plus finite values and one dtype, and the optional weights:
+    ``F.binary_cross_entropy_with_logits`` gives NaN for an infinite logit of the true side
+    (where the loss is 0) and for ``-inf`` with target 1 (where it is +inf), and computes in
+    the target's dtype."""
+    _check_pair(input, target, names)
+    if target.dtype != input.dtype:
+        raise TypeError(
+            f"{names[1]} must have {names[0]}'s dtype {input.dtype}, but got {target.dtype}"
+        )
+    check_finite(names[0], input)
+    check_finite(names[1], target)
+    for name, weight in weights.items():
+        _check_weight(name, weight, input)
+
+
+def _check_probabilities(input: Tensor, target: Tensor, weight: Tensor | None) -> None:
+    """As :func:`_check_pair`, ``input`` and ``target`` of one dtype, both in ``[0, 1]``
+    (NaN refused, as PyTorch does)."""
+    _check_pair(input, target)
+    if target.dtype != input.dtype:
+        raise TypeError(f"target must have input's dtype {input.dtype}, but got {target.dtype}")
+    check_bounds("input", input, 0.0, 1.0)
+    check_bounds("target", target, 0.0, 1.0)
+    _check_weight("weight", weight, input)
+
+
+def _check_class_targets(
+    input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, smoothing: float
+) -> tuple[Tensor, Tensor]:
+    """Logits Tensor[N, K], class indices Tensor[N] (int64 or uint8, as torch takes) in
+    ``[0, K)`` or ``ignore_index``, weights Tensor[K], ``smoothing`` in ``[0, 1]``; return the
+    indices as int64 and the mask of those that count."""
+    check_floating("input", check_shape("input", input, ("N", "K")))
+    check_shape("target", target, (input.shape[0],), of="input")
+    check_same_device(("input", "target"), input, target)
+    if target.dtype not in (torch.int64, torch.uint8):
+        raise TypeError(
+            "target must hold integer class indices (int64 or uint8, as torch takes), "
+            f"but got dtype {target.dtype}"
+        )
+    target = check_data("target", target).long()
+    if weight is not None:
+        check_shape("weight", weight, (input.shape[1],))
+    check_range("label_smoothing", smoothing, 0.0, 1.0)
+    counted = target != ignore_index
+    used = target[counted]
+    num_classes = input.shape[1]
+    if used.numel() and not (0 <= int(used.min()) and int(used.max()) < num_classes):
+        low, high = int(used.min()), int(used.max())
+        raise ValueError(
+            f"target must be in [0, {num_classes}) or equal ignore_index={ignore_index}, "
+            f"but got values in [{low}, {high}]"
+        )
+    return target, counted
+
+
+def _check_focal(
+    inputs: Tensor, targets: Tensor, alpha: object, gamma: object
+) -> tuple[float, float]:
+    """Logits and targets as for :func:`binary_cross_entropy_with_logits`, ``alpha`` in
+    ``[0, 1]`` or -1 (torchvision's "disabled"), ``gamma >= 0``; returns both as floats."""
+    _check_logit_pair(inputs, targets, ("inputs", "targets"))
+    alpha = check_range("alpha", alpha, -1.0, 1.0)
+    if -1 < alpha < 0:
+        raise ValueError(f"alpha must be in [0, 1], or -1 to disable it, but got {alpha}")
+    return alpha, check_range("gamma", gamma, 0.0)
+
+
+# --8<-- [end:checks]
 
 
 # --8<-- [start:regression]
@@ -141,24 +204,6 @@ def smooth_l1_loss(
 
 
 # --8<-- [start:cross_entropy]
-def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
-    """Validate class indices; return the mask of targets that count (not ``ignore_index``)."""
-    check_shape("input", input, ("N", "K"))
-    check_shape("target", target, (input.shape[0],))
-    if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
-        raise TypeError(f"target must hold integer class indices, but got dtype {target.dtype}")
-    counted = target != ignore_index
-    used = target[counted]
-    num_classes = input.shape[1]
-    if used.numel() and not (0 <= int(used.min()) and int(used.max()) < num_classes):
-        low, high = int(used.min()), int(used.max())
-        raise ValueError(
-            f"target must be in [0, {num_classes}) or equal ignore_index={ignore_index}, "
-            f"but got values in [{low}, {high}]"
-        )
-    return counted
-
-
 def cross_entropy(
     input: Tensor,
     target: Tensor,
@@ -191,11 +236,9 @@ def cross_entropy(
     class-probability targets, no extra dimensions ``(N, K, d1, ...)``), and the deprecated
     ``size_average`` and ``reduce`` are not taken.
     """
-    counted = _check_class_targets(input, target, ignore_index)
-    check_range("label_smoothing", label_smoothing, 0.0, 1.0)
+    target, counted = _check_class_targets(input, target, weight, ignore_index, label_smoothing)
     num_classes = input.shape[1]
     w = input.new_ones(num_classes) if weight is None else weight
-    check_shape("weight", w, (num_classes,))
     safe_target = torch.where(counted, target, 0)[:, None]  # any valid index where ignored
     # -log p_k = logsumexp(x) - x_k: stable, and no (N, K) log-softmax is materialised.
     log_normaliser = input.logsumexp(dim=1)  # [N]
@@ -208,6 +251,10 @@ def cross_entropy(
     return reduce_loss(loss, reduction, mean_divisor=true_weight.sum())
 
 
+# --8<-- [end:cross_entropy]
+
+
+# --8<-- [start:bce]
 def binary_cross_entropy_with_logits(
     input: Tensor,
     target: Tensor,
@@ -232,17 +279,48 @@ def binary_cross_entropy_with_logits(
     1, where it is +inf), and so is a target of another dtype (PyTorch computes in the
     target's dtype).
     """
-    _check_logit_pair(input, target, ("input", "target"))
-    positive = F.logsigmoid(input)
+    _check_logit_pair(input, target, weight=weight, pos_weight=pos_weight)
+    positive = F.logsigmoid(input)  # log s(x), finite for any logit
     if pos_weight is not None:
-        positive = _check_weight("pos_weight", pos_weight, input) * positive
-    loss = -(target * positive + (1 - target) * F.logsigmoid(-input))
+        positive = pos_weight * positive
+    loss = -(target * positive + (1 - target) * F.logsigmoid(-input))  # log(1 - s(x)) = log s(-x)
     if weight is not None:
-        loss = _check_weight("weight", weight, input) * loss
+        loss = weight * loss
     return reduce_loss(loss, reduction)
 
 
-# --8<-- [end:cross_entropy]
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    *,
+    reduction: str = "mean",
+) -> Tensor:
+    """``-w [y log p + (1 - y) log(1 - p)]`` from probabilities, as ``F.binary_cross_entropy``.
+
+    Each log is clamped at -100, as PyTorch does, so that ``p = 0`` or ``1`` gives a loss of
+    100 instead of infinity. Prefer :func:`binary_cross_entropy_with_logits`: a sigmoid that
+    rounds to exactly 1 has already lost what the loss needs.
+
+    Args:
+        input (Tensor[...]): probabilities in ``[0, 1]`` (a sigmoid's output).
+        target (Tensor[...]): labels in [0, 1], same shape and dtype.
+        weight (Tensor[...], optional): broadcastable to ``input``: a weight per element.
+        reduction: ``"none"``, ``"mean"`` or ``"sum"``.
+
+    Returns:
+        Tensor[...] for ``"none"``, else Tensor[].
+    """
+    _check_probabilities(input, target, weight)
+    log_p = torch.log(input).clamp(min=-100)
+    log_not_p = torch.log1p(-input).clamp(min=-100)  # log(1 - p), accurate for small p
+    loss = -(target * log_p + (1 - target) * log_not_p)
+    if weight is not None:
+        loss = weight * loss
+    return reduce_loss(loss, reduction)
+
+
+# --8<-- [end:bce]
 
 
 # --8<-- [start:focal]
@@ -271,11 +349,7 @@ def sigmoid_focal_loss(
     :func:`binary_cross_entropy_with_logits`, an infinite logit and targets of another dtype
     are refused.
     """
-    _check_logit_pair(inputs, targets, ("inputs", "targets"))
-    alpha = check_range("alpha", alpha, -1.0, 1.0)
-    if -1 < alpha < 0:
-        raise ValueError(f"alpha must be in [0, 1], or -1 to disable it, but got {alpha}")
-    gamma = check_range("gamma", gamma, 0.0)
+    alpha, gamma = _check_focal(inputs, targets, alpha, gamma)
     p = torch.sigmoid(inputs)
     ce = binary_cross_entropy_with_logits(inputs, targets, reduction="none")  # -log p_t
     p_t = p * targets + (1 - p) * (1 - targets)

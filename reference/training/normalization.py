@@ -1,16 +1,53 @@
-"""Batch normalisation and layer normalisation, state-dict compatible with ``torch.nn``."""
+"""Batch, layer and group normalisation, state-dict compatible with ``torch.nn``.
+
+They share one formula, ``weight * (x - mean) / sqrt(var + eps) + bias``, and differ in which
+values share ``mean`` and ``var``: BatchNorm2d one channel across the batch, LayerNorm one
+sample, GroupNorm one group of channels of one sample (instance normalisation is GroupNorm
+with one channel per group).
+"""
 
 from __future__ import annotations
 
 # --8<-- [start:imports]
+import math
+
 import torch
 from torch import Tensor, nn
 
-from reference.checks import check_int, check_module_input, check_range
+from reference.checks import check_int, check_module_input, check_range, check_tensor
 
 # --8<-- [end:imports]
 
-__all__ = ["BatchNorm2d", "LayerNorm"]
+__all__ = ["BatchNorm2d", "GroupNorm", "LayerNorm"]
+
+
+# --8<-- [start:checks]
+def _check_batchnorm(num_features: object, eps: object, momentum: object) -> None:
+    """At least one channel, ``eps > 0`` and ``momentum`` in ``[0, 1]``."""
+    check_int("num_features", num_features, 1)
+    check_range("eps", eps, 0.0, low_inclusive=False)
+    check_range("momentum", momentum, 0.0, 1.0)
+
+
+def _check_groups(num_groups: object, num_channels: object, eps: object) -> None:
+    """Positive counts, with ``num_channels`` a multiple of ``num_groups``, and ``eps > 0``."""
+    groups = check_int("num_groups", num_groups, 1)
+    channels = check_int("num_channels", num_channels, 1)
+    if channels % groups:
+        raise ValueError(
+            f"num_channels must be divisible by num_groups={groups}, but got {channels}"
+        )
+    check_range("eps", eps, 0.0, low_inclusive=False)
+
+
+def _check_channels(input: Tensor, module: nn.Module, num_channels: int) -> None:
+    """``input`` must be a Tensor[B, C, ...] with C = ``num_channels``, of the module's dtype
+    and device."""
+    trailing = ("*",) * max(check_tensor("input", input).dim() - 2, 0)
+    check_module_input("input", input, module, ("B", num_channels, *trailing), of="num_channels")
+
+
+# --8<-- [end:checks]
 
 
 # --8<-- [start:batchnorm]
@@ -34,9 +71,7 @@ class BatchNorm2d(nn.Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
         super().__init__()
-        num_features = check_int("num_features", num_features, 1)
-        eps = check_range("eps", eps, 0.0, low_inclusive=False)
-        momentum = check_range("momentum", momentum, 0.0, 1.0)
+        _check_batchnorm(num_features, eps, momentum)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = nn.Parameter(torch.ones(num_features))
         self.bias = nn.Parameter(torch.zeros(num_features))
@@ -64,12 +99,15 @@ class BatchNorm2d(nn.Module):
                 self.num_batches_tracked += 1
         else:
             mean, var = self.running_mean, self.running_var
-        # weight * (input - mean) / std + bias. The mean is subtracted first: folded into
-        # input * scale + (bias - mean * scale), two large terms would cancel and a channel
-        # whose mean is 1e4 would lose several bits in float32.
-        scale = self.weight * torch.rsqrt(var + self.eps)  # [C]
-        centred = input - mean.reshape(1, -1, 1, 1)
-        return centred * scale.reshape(1, -1, 1, 1) + self.bias.reshape(1, -1, 1, 1)
+
+        def per_channel(t: Tensor) -> Tensor:  # [C] -> [1, C, 1, 1], to broadcast over B, H, W
+            return t.reshape(1, -1, 1, 1)
+
+        # the mean is subtracted before anything is scaled: folded into input * scale +
+        # (bias - mean * scale), two large terms would cancel and a channel whose mean is
+        # 1e4 would lose several bits in float32
+        x_hat = (input - per_channel(mean)) / torch.sqrt(per_channel(var) + self.eps)
+        return per_channel(self.weight) * x_hat + per_channel(self.bias)
 
 
 # --8<-- [end:batchnorm]
@@ -112,3 +150,42 @@ class LayerNorm(nn.Module):
 
 
 # --8<-- [end:layernorm]
+
+
+# --8<-- [start:groupnorm]
+class GroupNorm(nn.Module):
+    """Normalise each sample over groups of channels (Wu and He, 2018), as ``nn.GroupNorm``.
+
+    The ``C`` channels are split into ``num_groups`` groups of ``C / num_groups``; mean and
+    variance come from one group of one sample (its channels and all positions), then a
+    learnt scale and shift per channel. No statistic crosses the batch. ``num_groups = C``
+    is instance normalisation (``nn.InstanceNorm2d(C, affine=True)``), ``num_groups = 1``
+    normalises the whole sample, as a LayerNorm over ``(C, H, W)`` does.
+
+    Args:
+        num_groups: how many groups the channels are split into.
+        num_channels: C, a multiple of ``num_groups``.
+        eps: added to the variance before the square root.
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5) -> None:
+        super().__init__()
+        _check_groups(num_groups, num_channels, eps)
+        self.num_groups, self.num_channels, self.eps = num_groups, num_channels, eps
+        self.weight = nn.Parameter(torch.ones(num_channels))
+        self.bias = nn.Parameter(torch.zeros(num_channels))
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Tensor[B, C, ...] to the same shape."""
+        _check_channels(input, self, self.num_channels)
+        batch = input.shape[0]
+        per_group = math.prod(input.shape[1:]) // self.num_groups  # C/G * H * W (maybe 0)
+        groups = input.reshape(batch, self.num_groups, per_group)  # [B, G, C/G * H * W]
+        mean = groups.mean(dim=-1, keepdim=True)  # [B, G, 1]: one statistic per group
+        var = groups.var(dim=-1, unbiased=False, keepdim=True)
+        x_hat = ((groups - mean) / torch.sqrt(var + self.eps)).reshape(input.shape)
+        per_channel = (1, -1) + (1,) * (input.dim() - 2)  # [C] -> [1, C, 1, ...]
+        return self.weight.reshape(per_channel) * x_hat + self.bias.reshape(per_channel)
+
+
+# --8<-- [end:groupnorm]

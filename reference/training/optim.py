@@ -8,7 +8,6 @@ in float64 (``tests/training/test_optim.py``). ``g`` is the gradient, ``p`` the 
 from __future__ import annotations
 
 # --8<-- [start:imports]
-import math
 from collections.abc import Callable, Iterable
 from typing import overload
 
@@ -23,17 +22,53 @@ from reference.checks import check_range
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "RMSprop"]
 
 
-# --8<-- [start:base]
+# --8<-- [start:checks]
+# torch.optim's words for each hyper-parameter in its messages, and the top of its range
+# (rho may be 1: the bound is open, so a hair above). dampening: torch does not check it.
+_HYPER: dict[str, tuple[str | None, float | None]] = {
+    "lr": ("learning rate", None),
+    "momentum": ("momentum value", None),
+    "dampening": (None, None),
+    "weight_decay": ("weight_decay value", None),
+    "eps": ("epsilon value", None),
+    "alpha": ("alpha value", None),
+    "rho": ("rho value", 1.0 + 1e-12),
+    "lr_decay": ("lr_decay", None),
+    "initial_accumulator_value": ("initial_accumulator_value", None),
+}
+
+
 def _check_hyper(
     label: str, name: str, value: object, low: float = 0.0, high: float | None = None
-) -> float:
+) -> None:
     """torch.optim's ``Invalid learning rate: -0.1``, followed by the argument's name and range."""
     try:  # torch accepts an infinite rate: so do these
-        return check_range(name, value, low, high, high_inclusive=False, allow_inf=True)
+        check_range(name, value, low, high, high_inclusive=False, allow_inf=True)
     except ValueError as error:
         raise ValueError(f"Invalid {label}: {value} ({error})") from None
 
 
+def _check_hypers(betas: object = None, **values: object) -> None:
+    """Every value ``>= 0`` (``rho <= 1``, ``betas`` a pair in ``[0, 1)``), with torch.optim's
+    messages."""
+    for name, value in values.items():
+        label, high = _HYPER[name]
+        if label is None:
+            check_range(name, value)
+        else:
+            _check_hyper(label, name, value, 0.0, high)
+    if betas is None:
+        return
+    if not isinstance(betas, tuple | list) or len(betas) != 2:
+        raise TypeError(f"betas must be a pair (beta1, beta2), but got {betas!r}")
+    for i, beta in enumerate(betas):
+        _check_hyper(f"beta parameter at index {i}", f"betas[{i}]", beta, 0.0, 1.0)
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:base]
 class _Rule(Optimizer):
     """The loop every optimiser shares: visit each parameter with a gradient, apply ``update``."""
 
@@ -92,10 +127,7 @@ class SGD(_Rule):
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ) -> None:
-        lr = _check_hyper("learning rate", "lr", lr)
-        momentum = _check_hyper("momentum value", "momentum", momentum)
-        dampening = check_range("dampening", dampening)
-        weight_decay = _check_hyper("weight_decay value", "weight_decay", weight_decay)
+        _check_hypers(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError(
                 "Nesterov momentum requires a momentum and zero dampening, but got "
@@ -113,24 +145,23 @@ class SGD(_Rule):
         )
 
     def update(self, p: Tensor, g: Tensor, state: dict, group: dict) -> None:
-        g = g.add(p, alpha=group["weight_decay"])  # L2 penalty: its gradient is added first
-        mu = group["momentum"]
-        if mu:
-            if "buffer" not in state:
-                state["buffer"] = g.clone()  # the first step starts from the gradient itself
-            else:
-                state["buffer"].mul_(mu).add_(
-                    g, alpha=1 - group["dampening"]
-                )  # b = mu b + (1 - tau) g
-            # Nesterov: step with the gradient plus the look-ahead of the momentum
-            g = g + mu * state["buffer"] if group["nesterov"] else state["buffer"]
-        p.add_(g, alpha=-group["lr"])
+        lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
+        g = g + group["weight_decay"] * p  # L2 penalty: its gradient is added first
+        if mu == 0:
+            p -= lr * g  # plain gradient descent
+            return
+        if "buffer" not in state:
+            state["buffer"] = g.clone()  # the first step starts from the gradient itself
+        else:
+            state["buffer"] = mu * state["buffer"] + (1 - tau) * g  # running sum of gradients
+        b = state["buffer"]
+        p -= lr * (g + mu * b) if group["nesterov"] else lr * b  # Nesterov: look ahead
 
 
 # --8<-- [end:sgd]
 
 
-# --8<-- [start:adaptive]
+# --8<-- [start:adagrad_rmsprop]
 class Adagrad(_Rule):
     """Per-coordinate step ``lr / sqrt(sum of all past g^2)``: rare features keep large steps.
 
@@ -152,13 +183,13 @@ class Adagrad(_Rule):
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
     ) -> None:
-        lr = _check_hyper("learning rate", "lr", lr)
-        lr_decay = _check_hyper("lr_decay", "lr_decay", lr_decay)
-        weight_decay = _check_hyper("weight_decay value", "weight_decay", weight_decay)
-        initial_accumulator_value = _check_hyper(
-            "initial_accumulator_value", "initial_accumulator_value", initial_accumulator_value
+        _check_hypers(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
         )
-        eps = _check_hyper("epsilon value", "eps", eps)
         super().__init__(
             params,
             dict(
@@ -175,10 +206,10 @@ class Adagrad(_Rule):
             state["step"] = 0
             state["sum"] = torch.full_like(p, group["initial_accumulator_value"])
         state["step"] += 1
-        g = g.add(p, alpha=group["weight_decay"])
+        g = g + group["weight_decay"] * p
         lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        state["sum"].addcmul_(g, g)  # the sum only grows: steps shrink for good
-        p.addcdiv_(g, state["sum"].sqrt() + group["eps"], value=-lr)
+        state["sum"] += g * g  # G = sum of all past g^2: it only grows, so steps shrink for good
+        p -= lr * g / (state["sum"].sqrt() + group["eps"])
 
 
 class RMSprop(_Rule):
@@ -204,11 +235,7 @@ class RMSprop(_Rule):
         momentum: float = 0.0,
         centered: bool = False,
     ) -> None:
-        lr = _check_hyper("learning rate", "lr", lr)
-        alpha = _check_hyper("alpha value", "alpha", alpha)
-        eps = _check_hyper("epsilon value", "eps", eps)
-        momentum = _check_hyper("momentum value", "momentum", momentum)
-        weight_decay = _check_hyper("weight_decay value", "weight_decay", weight_decay)
+        _check_hypers(lr=lr, alpha=alpha, eps=eps, momentum=momentum, weight_decay=weight_decay)
         super().__init__(
             params,
             dict(
@@ -228,23 +255,26 @@ class RMSprop(_Rule):
                 state["grad_avg"] = torch.zeros_like(p)
             if group["momentum"] > 0:
                 state["buffer"] = torch.zeros_like(p)
-        alpha = group["alpha"]
-        g = g.add(p, alpha=group["weight_decay"])
-        state["square_avg"].mul_(alpha).addcmul_(
-            g, g, value=1 - alpha
-        )  # E[g^2], no bias correction
-        variance = state["square_avg"]
+        alpha, eps, lr = group["alpha"], group["eps"], group["lr"]
+        g = g.add(p, alpha=group["weight_decay"])  # g + wd * p
+        # torch's in-place operations, in its order: where E[g^2] - E[g]^2 is 0 up to
+        # rounding (alpha = 0), other roundings would give other results
+        v = state["square_avg"].mul_(alpha).addcmul_(g, g, value=1 - alpha)  # E[g^2]
         if group["centered"]:  # subtract E[g]^2: divide by the standard deviation instead
-            state["grad_avg"].lerp_(g, 1 - alpha)
-            variance = variance.addcmul(state["grad_avg"], state["grad_avg"], value=-1)
-        denom = variance.sqrt() + group["eps"]  # eps outside the square root
+            mean = state["grad_avg"].lerp_(g, 1 - alpha)  # E[g] = alpha E[g] + (1 - alpha) g
+            v = v.addcmul(mean, mean, value=-1)
+        denom = v.sqrt() + eps  # eps outside the square root, no bias correction
         if group["momentum"] > 0:
-            state["buffer"].mul_(group["momentum"]).addcdiv_(g, denom)
-            p.add_(state["buffer"], alpha=-group["lr"])
+            buffer = state["buffer"].mul_(group["momentum"]).addcdiv_(g, denom)  # mu b + g / denom
+            p.add_(buffer, alpha=-lr)
         else:
-            p.addcdiv_(g, denom, value=-group["lr"])
+            p.addcdiv_(g, denom, value=-lr)  # p - lr g / denom
 
 
+# --8<-- [end:adagrad_rmsprop]
+
+
+# --8<-- [start:adadelta]
 class Adadelta(_Rule):
     """RMSprop whose step is scaled by a running RMS of past updates: lr = 1 works.
 
@@ -264,10 +294,7 @@ class Adadelta(_Rule):
         eps: float = 1e-6,
         weight_decay: float = 0.0,
     ) -> None:
-        lr = _check_hyper("learning rate", "lr", lr)
-        rho = _check_hyper("rho value", "rho", rho, 0.0, 1.0 + 1e-12)
-        eps = _check_hyper("epsilon value", "eps", eps)
-        weight_decay = _check_hyper("weight_decay value", "weight_decay", weight_decay)
+        _check_hypers(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
 
     def update(self, p: Tensor, g: Tensor, state: dict, group: dict) -> None:
@@ -275,13 +302,18 @@ class Adadelta(_Rule):
             state["square_avg"] = torch.zeros_like(p)
             state["acc_delta"] = torch.zeros_like(p)
         rho, eps = group["rho"], group["eps"]
-        g = g.add(p, alpha=group["weight_decay"])
-        state["square_avg"].mul_(rho).addcmul_(g, g, value=1 - rho)
-        delta = (state["acc_delta"] + eps).sqrt() / (state["square_avg"] + eps).sqrt() * g
-        state["acc_delta"].mul_(rho).addcmul_(delta, delta, value=1 - rho)
-        p.add_(delta, alpha=-group["lr"])
+        g = g + group["weight_decay"] * p
+        v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * g * g  # E[g^2]
+        u = state["acc_delta"]  # E[delta^2], the running size of past updates
+        delta = (u + eps).sqrt() / (v + eps).sqrt() * g  # units of the parameter, not of g
+        state["acc_delta"] = rho * u + (1 - rho) * delta * delta
+        p -= group["lr"] * delta
 
 
+# --8<-- [end:adadelta]
+
+
+# --8<-- [start:adam]
 class Adam(_Rule):
     """Momentum (first moment) divided by RMSprop's second moment, both bias-corrected.
 
@@ -303,19 +335,11 @@ class Adam(_Rule):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> None:
-        lr = _check_hyper("learning rate", "lr", lr)
-        eps = _check_hyper("epsilon value", "eps", eps)
-        if not isinstance(betas, tuple | list) or len(betas) != 2:
-            raise TypeError(f"betas must be a pair (beta1, beta2), but got {betas!r}")
-        betas = (
-            _check_hyper("beta parameter at index 0", "betas[0]", betas[0], 0.0, 1.0),
-            _check_hyper("beta parameter at index 1", "betas[1]", betas[1], 0.0, 1.0),
-        )
-        weight_decay = _check_hyper("weight_decay value", "weight_decay", weight_decay)
+        _check_hypers(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
     def decay(self, p: Tensor, g: Tensor, group: dict) -> Tensor:
-        return g.add(p, alpha=group["weight_decay"])  # coupled: later divided by sqrt(v) too
+        return g + group["weight_decay"] * p  # coupled: later divided by sqrt(v) too
 
     def update(self, p: Tensor, g: Tensor, state: dict, group: dict) -> None:
         if not state:
@@ -325,15 +349,11 @@ class Adam(_Rule):
         state["step"] += 1
         t, (beta1, beta2) = state["step"], group["betas"]
         g = self.decay(p, g, group)
-        state["exp_avg"].lerp_(g, 1 - beta1)  # m = beta1 m + (1 - beta1) g
-        state["exp_avg_sq"].mul_(beta2).addcmul_(
-            g, g, value=1 - beta2
-        )  # v = beta2 v + (1 - beta2) g^2
-        # m and v start at 0, so early on they underestimate; dividing by 1 - beta^t undoes
-        # that. Written as torch.optim orders it: m's correction folded into the step size.
-        step_size = group["lr"] / (1 - beta1**t)
-        denom = state["exp_avg_sq"].sqrt() / math.sqrt(1 - beta2**t) + group["eps"]
-        p.addcdiv_(state["exp_avg"], denom, value=-step_size)
+        m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g
+        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1**t)  # m and v start at 0: early on they are too small,
+        v_hat = v / (1 - beta2**t)  # dividing by 1 - beta^t removes that bias
+        p -= group["lr"] * m_hat / (v_hat.sqrt() + group["eps"])
 
 
 class AdamW(Adam):
@@ -360,8 +380,8 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay)
 
     def decay(self, p: Tensor, g: Tensor, group: dict) -> Tensor:
-        p.mul_(1 - group["lr"] * group["weight_decay"])  # shrink the weight, not the gradient
+        p *= 1 - group["lr"] * group["weight_decay"]  # shrink the weight, not the gradient
         return g
 
 
-# --8<-- [end:adaptive]
+# --8<-- [end:adam]

@@ -31,9 +31,44 @@ __all__ = [
     "dropout",
     "l1_penalty",
     "l2_penalty",
+    "soft_threshold",
     "spatial_dropout",
     "stochastic_depth",
 ]
+
+
+# --8<-- [start:checks]
+def _check_dropout(input: Tensor, p: object, min_dim: int = 0, mode: object = "row") -> None:
+    """A floating tensor with at least ``min_dim`` dimensions, ``p`` in ``[0, 1]``, a known
+    ``mode``."""
+    check_floating("input", input)
+    if input.dim() < min_dim:
+        raise ValueError(
+            f"input must have at least {min_dim} dimensions (N, C, ...), but got {input.dim()}"
+        )
+    check_range("p", p, 0.0, 1.0)
+    check_in("mode", mode, ("row", "batch"))
+
+
+def _check_penalty(parameters: list[Tensor], weight: object) -> None:
+    """A list (or tuple) of real tensors and a ``weight >= 0``."""
+    check_sequence("parameters", parameters, "a list of tensors")
+    for i, p in enumerate(parameters):
+        check_real(f"parameters[{i}]", p)
+    check_range("weight", weight, 0.0)
+
+
+def _zero(parameters: list[Tensor]) -> Tensor:
+    """The sum of no penalty, where the parameters live (the default device if none)."""
+    return parameters[0].new_zeros(()) if parameters else torch.zeros(())
+
+
+def _check_threshold(input: Tensor, threshold: object) -> None:
+    check_floating("input", input)
+    check_range("threshold", threshold, 0.0)
+
+
+# --8<-- [end:checks]
 
 
 # --8<-- [start:dropout]
@@ -65,8 +100,7 @@ def dropout(
         Tensor[...]: same shape; with ``p = 1`` all zeros, still attached to the graph
         (its gradient is 0), as ``F.dropout``.
     """
-    check_floating("input", input)
-    p = check_range("p", p, 0.0, 1.0)
+    _check_dropout(input, p)
     if not training or p == 0:
         return input
     if p == 1:
@@ -94,8 +128,7 @@ def classic_dropout(
     Returns:
         Tensor[...]: same shape.
     """
-    check_floating("input", input)
-    p = check_range("p", p, 0.0, 1.0)
+    _check_dropout(input, p)
     if not training:
         return input * (1 - p)
     return input * _keep_mask(input.shape, p, input, generator)
@@ -127,12 +160,7 @@ def spatial_dropout(
     Returns:
         Tensor[N, C, ...]: same shape; all zeros (still in the graph) for ``p = 1``.
     """
-    check_floating("input", input)
-    if input.dim() < 3:
-        raise ValueError(
-            f"input must have at least 3 dimensions (N, C, ...), but got {input.dim()}"
-        )
-    p = check_range("p", p, 0.0, 1.0)
+    _check_dropout(input, p, min_dim=3)
     if not training or p == 0:
         return input
     if p == 1:
@@ -141,6 +169,10 @@ def spatial_dropout(
     return input * _keep_mask(shape, p, input, generator) / (1 - p)
 
 
+# --8<-- [end:spatial]
+
+
+# --8<-- [start:dropconnect]
 class DropConnect(nn.Linear):
     """A linear layer whose **weights** are dropped (Wan et al., 2013), one mask per forward pass.
 
@@ -162,7 +194,7 @@ class DropConnect(nn.Linear):
         in_features = check_int("in_features", in_features, 1)
         out_features = check_int("out_features", out_features, 1)
         super().__init__(in_features, out_features, bias=bias)
-        self.p = check_range("p", p, 0.0, 1.0, high_inclusive=False)
+        self.p = check_range("p", p, 0.0, 1.0, high_inclusive=False)  # 1 would drop every weight
 
     def forward(self, input: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
         """The layer with a fresh weight mask in training.
@@ -181,7 +213,7 @@ class DropConnect(nn.Linear):
         return F.linear(input, weight, self.bias)
 
 
-# --8<-- [end:spatial]
+# --8<-- [end:dropconnect]
 
 
 # --8<-- [start:stochastic_depth]
@@ -209,9 +241,7 @@ def stochastic_depth(
     Returns:
         Tensor[N, ...]: same shape.
     """
-    check_floating("input", input)
-    p = check_range("p", p, 0.0, 1.0)
-    check_in("mode", mode, ("row", "batch"))
+    _check_dropout(input, p, mode=mode)
     if not training or p == 0:
         return input
     shape = (input.shape[0],) + (1,) * (input.dim() - 1) if mode == "row" else (1,) * input.dim()
@@ -224,7 +254,11 @@ def stochastic_depth(
 
 # --8<-- [start:penalties]
 def l1_penalty(parameters: list[Tensor], weight: float) -> Tensor:
-    """``weight * sum |w|``: pushes weights to exactly 0 (its gradient has constant size).
+    """``weight * sum |w|``: a pull of constant size ``weight`` towards 0 on every weight.
+
+    Added to the loss, its gradient ``weight * sign(w)`` moves the weights towards 0 but, with
+    plain gradient steps, makes the small ones oscillate around 0 rather than land on it:
+    exact zeros need the proximal step, :func:`soft_threshold`, instead of this term.
 
     Args:
         parameters: the tensors to penalise (usually the weights, not the biases).
@@ -233,9 +267,8 @@ def l1_penalty(parameters: list[Tensor], weight: float) -> Tensor:
     Returns:
         Tensor[]: the penalty, to add to the loss.
     """
-    weight = check_range("weight", weight, 0.0)
-    params = _tensors(parameters)
-    return weight * sum((p.abs().sum() for p in params), _zero(params))
+    _check_penalty(parameters, weight)
+    return weight * sum((p.abs().sum() for p in parameters), _zero(parameters))
 
 
 def l2_penalty(parameters: list[Tensor], weight: float) -> Tensor:
@@ -248,21 +281,27 @@ def l2_penalty(parameters: list[Tensor], weight: float) -> Tensor:
     Returns:
         Tensor[]: the penalty, to add to the loss.
     """
-    weight = check_range("weight", weight, 0.0)
-    params = _tensors(parameters)
-    return weight / 2 * sum(((p**2).sum() for p in params), _zero(params))
+    _check_penalty(parameters, weight)
+    return weight / 2 * sum(((p**2).sum() for p in parameters), _zero(parameters))
 
 
-def _tensors(parameters: list[Tensor]) -> list[Tensor]:
-    check_sequence("parameters", parameters, "a list of tensors")
-    for i, p in enumerate(parameters):
-        check_real(f"parameters[{i}]", p)
-    return list(parameters)
+def soft_threshold(input: Tensor, threshold: float) -> Tensor:
+    """The L1 penalty's proximal step: shrink every entry towards 0 by ``threshold``, stop at 0.
 
+    ``sign(w) * max(|w| - threshold, 0)``, equal to ``F.softshrink(input, threshold)``. After a
+    gradient step of size ``lr`` on the loss alone, applying it with ``threshold = lr *
+    weight`` minimises ``loss + weight * sum |w|`` (proximal gradient descent, ISTA), and
+    every entry smaller than the threshold becomes exactly 0.
 
-def _zero(params: list[Tensor]) -> Tensor:
-    """The sum of no penalty, where the parameters live (the default device if none)."""
-    return params[0].new_zeros(()) if params else torch.zeros(())
+    Args:
+        input (Tensor[...]): the weights.
+        threshold: how far each entry moves towards 0, ``>= 0``.
+
+    Returns:
+        Tensor[...]: same shape.
+    """
+    _check_threshold(input, threshold)
+    return torch.sign(input) * (input.abs() - threshold).clamp(min=0)
 
 
 # --8<-- [end:penalties]

@@ -16,15 +16,61 @@ from reference.checks import check_in, check_int, check_range, check_sequence
 
 # --8<-- [end:imports]
 
-__all__ = ["cosine_annealing_lr", "cyclic_lr", "exponential_lr", "reduce_lr_on_plateau", "step_lr"]
+__all__ = [
+    "cosine_annealing_lr",
+    "cyclic_lr",
+    "exponential_lr",
+    "linear_lr",
+    "reduce_lr_on_plateau",
+    "step_lr",
+]
 
 
-# --8<-- [start:schedules]
-def _check_steps(base_lr: float, steps: int) -> tuple[float, int]:
+# --8<-- [start:checks]
+def _check_steps(base_lr: object, steps: object) -> tuple[float, int]:
+    """A rate ``>= 0`` and a number of steps ``>= 0``, returned as a float and an int."""
     # a negative rate would climb the loss: torch.optim refuses it too
     return check_range("base_lr", base_lr, 0.0), check_int("steps", steps, 0)
 
 
+def _check_linear(
+    base_lr: object, start_factor: object, end_factor: object, total_iters: object, steps: object
+) -> None:
+    """As :func:`_check_steps`, a start factor in ``(0, 1]``, an end factor in ``[0, 1]`` and
+    at least one step to go from one to the other."""
+    _check_steps(base_lr, steps)
+    check_range("start_factor", start_factor, 0.0, 1.0, low_inclusive=False)
+    check_range("end_factor", end_factor, 0.0, 1.0)
+    check_int("total_iters", total_iters, 1)
+
+
+def _check_plateau(
+    base_lr: object,
+    metrics: Sequence[float],
+    mode: object,
+    factor: object,
+    patience: object,
+    threshold: object,
+    cooldown: object,
+    min_lr: object,
+) -> list[float]:
+    """A rate ``>= 0``, a sequence of numbers (returned as floats; infinities allowed),
+    ``mode`` ``"min"`` or ``"max"``, ``factor`` in ``[0, 1)``, counts and bounds ``>= 0``."""
+    check_range("base_lr", base_lr, 0.0)
+    check_sequence("metrics", metrics, "a sequence of numbers")
+    check_in("mode", mode, ("min", "max"))
+    check_range("factor", factor, 0.0, 1.0, high_inclusive=False)
+    check_int("patience", patience, 0)
+    check_int("cooldown", cooldown, 0)
+    check_range("threshold", threshold, 0.0)
+    check_range("min_lr", min_lr, 0.0)
+    return [check_range(f"metrics[{i}]", m, allow_inf=True) for i, m in enumerate(metrics)]
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:schedules]
 def exponential_lr(base_lr: float, gamma: float, steps: int) -> list[float]:
     """``base_lr * gamma^t``: multiply by ``gamma`` after every step (``ExponentialLR``).
 
@@ -78,6 +124,35 @@ def cosine_annealing_lr(
     eta_min = check_range("eta_min", eta_min, 0.0)
     return [
         eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t / t_max)) / 2
+        for t in range(steps)
+    ]
+
+
+def linear_lr(
+    base_lr: float,
+    start_factor: float = 1 / 3,
+    end_factor: float = 1.0,
+    total_iters: int = 5,
+    steps: int = 5,
+) -> list[float]:
+    """A straight line from ``base_lr * start_factor`` to ``base_lr * end_factor`` (``LinearLR``).
+
+    With ``start_factor < 1`` it is the usual **warmup**: the first updates, taken while
+    Adam's moment estimates and BatchNorm's statistics are still unreliable, are small.
+
+    Args:
+        base_lr: the optimiser's learning rate.
+        start_factor: the fraction of ``base_lr`` at step 0, in ``(0, 1]``.
+        end_factor: the fraction reached after ``total_iters`` steps, in ``[0, 1]``.
+        total_iters: steps the line takes; the rate stays at the end value afterwards.
+        steps: how many steps.
+
+    Returns:
+        The rate of each step.
+    """
+    _check_linear(base_lr, start_factor, end_factor, total_iters, steps)
+    return [
+        base_lr * (start_factor + (end_factor - start_factor) * min(t, total_iters) / total_iters)
         for t in range(steps)
     ]
 
@@ -137,13 +212,7 @@ def reduce_lr_on_plateau(
     Returns:
         The rate after each report.
     """
-    base_lr = check_range("base_lr", base_lr, 0.0)
-    check_sequence("metrics", metrics, "a sequence of numbers")
-    metrics = [check_range(f"metrics[{i}]", m, allow_inf=True) for i, m in enumerate(metrics)]
-    check_in("mode", mode, ("min", "max"))
-    factor = check_range("factor", factor, 0.0, 1.0, high_inclusive=False)
-    patience, cooldown = check_int("patience", patience, 0), check_int("cooldown", cooldown, 0)
-    threshold, min_lr = check_range("threshold", threshold, 0.0), check_range("min_lr", min_lr, 0.0)
+    metrics = _check_plateau(base_lr, metrics, mode, factor, patience, threshold, cooldown, min_lr)
     lr, bad, cooling, rates = base_lr, 0, 0, []
     best = math.inf if mode == "min" else -math.inf
     for value in metrics:

@@ -207,6 +207,30 @@ class TestSimilarity:
         ):
             assert_close(a, b, **F64)
 
+    def test_cosine_promotes_dtypes_as_torch(self) -> None:
+        # Regression: an integer or float32 x1 beside a float64 x2 crashed in vector_norm;
+        # F.cosine_similarity computes in the promoted dtype.
+        x2 = torch.randn(5, 3, dtype=torch.float64)
+        for x1 in (torch.randint(-3, 4, (5, 3)), torch.randn(5, 3)):
+            got, want = cosine_similarity(x1, x2), F.cosine_similarity(x1, x2)
+            assert got.dtype == want.dtype == torch.float64
+            assert_close(got, want, **F64)
+        with pytest.raises(RuntimeError):
+            F.cosine_similarity(x2, x2, eps=-1.0)
+        with pytest.raises(ValueError, match=r"eps must be in \[0\.0, inf\), but got -1\.0"):
+            cosine_similarity(x2, x2, eps=-1.0)
+        with pytest.raises(TypeError, match="x1 and x2 must promote to a floating dtype"):
+            cosine_similarity(x2.long(), x2.long())
+
+    def test_similarities_name_mismatched_operands(self) -> None:
+        q, k, _ = qkv(7)
+        with pytest.raises(TypeError, match="query and key must have one floating dtype"):
+            dot_similarity(q, k.float())
+        with pytest.raises(ValueError, match="query and key must have broadcastable batch"):
+            dot_similarity(q[:0], k)
+        with pytest.raises(ValueError, match="query, key must be on the same device"):
+            cosine_similarity_matrix(q, k.to("meta"))
+
     def test_cosine_eps_clamps_each_norm_as_torch(self) -> None:
         tiny = torch.tensor([[1e-9, 0.0]], dtype=torch.float64)
         other = torch.tensor([[3.0, 4.0]], dtype=torch.float64)

@@ -113,6 +113,11 @@ class TestEca:
         logits = w[0] * pooled[:, :-2] + w[1] * pooled[:, 1:-1] + w[2] * pooled[:, 2:]
         assert_close(module(x), x * torch.sigmoid(logits)[:, :, None, None], **tol(torch.float64))
 
+    def test_rejects_even_kernel(self) -> None:
+        # An even k with padding (k - 1) // 2 would drop a channel: [B, 1, C - 1] weights.
+        with pytest.raises(ValueError, match="kernel_size must be odd, but got 4"):
+            ECA(32, kernel_size=4)
+
 
 class TestCoordinateAttention:
     def test_equals_the_formula(self) -> None:
@@ -218,3 +223,15 @@ class TestChannelQKVAttention:
             qkv.gamma.fill_(0.7)
         x = feature_map(8)
         assert_close(qkv(x), danet(x), **tol(torch.float64))
+
+
+class TestEmptyBatch:
+    @pytest.mark.parametrize(
+        "module",
+        [NonLocalBlock(8), PositionSelfAttention(8), ChannelSelfAttention(8), ECA(8)],
+        ids=lambda m: type(m).__name__,
+    )
+    def test_empty_batch_gives_an_empty_batch(self, module) -> None:
+        # Regression: NonLocalBlock reshaped an empty batch with -1 and raised.
+        out = module.eval()(torch.zeros(0, 8, 5, 4))
+        assert out.shape == (0, 8, 5, 4)

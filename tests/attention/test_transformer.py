@@ -139,9 +139,8 @@ class TestScaledDotProductAttention:
 
     def test_rejects_mismatched_head_size(self) -> None:
         q, k, v = qkv()
-        with pytest.raises(
-            ValueError, match=r"key must have shape \(\.\.\., S, 8\), but got \(2, 3, 7, 6\)"
-        ):
+        message = r"key must have shape \(\.\.\., S, 8\) to match query, but got \(2, 3, 7, 6\)"
+        with pytest.raises(ValueError, match=message):
             scaled_dot_product_attention(q, k[..., :6], v)
 
 

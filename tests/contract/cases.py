@@ -1030,6 +1030,80 @@ add(
     ),
 )
 
+
+def _amp_update(
+    scale: float,
+    growth_tracker: int,
+    found_inf: bool,
+    growth_factor: float,
+    backoff_factor: float,
+    growth_interval: int,
+) -> tuple[float, int]:
+    """GradScaler's update (its kernel), on a float32 scale as GradScaler keeps it."""
+    s, tracker = torch.tensor(scale), torch.tensor(growth_tracker, dtype=torch.int32)
+    found = torch.tensor(float(found_inf))
+    torch._amp_update_scale_(s, tracker, found, growth_factor, backoff_factor, growth_interval)
+    return s.item(), int(tracker)
+
+
+add(
+    Case(
+        "training.binary_cross_entropy",
+        tr.binary_cross_entropy,
+        lambda: {
+            "input": torch.sigmoid(randn(6, 3)),
+            "target": torch.rand(6, 3, generator=seeded(1), dtype=torch.float64),
+            "weight": randn(6, 3, seed=2).abs(),
+            "reduction": "sum",
+        },
+        F.binary_cross_entropy,
+    ),
+    Case(
+        "training.soft_threshold",
+        tr.soft_threshold,
+        lambda: {"input": randn(6, 3), "threshold": 0.5},
+        lambda input, threshold: F.softshrink(input, threshold),
+    ),
+    Case(
+        "training.linear_lr",
+        tr.linear_lr,
+        lambda: {
+            "base_lr": 0.1,
+            "start_factor": 0.25,
+            "end_factor": 1.0,
+            "total_iters": 4,
+            "steps": 7,
+        },
+        lambda base_lr, start_factor, end_factor, total_iters, steps: _torch_rates(
+            lambda o: lr_scheduler.LinearLR(o, start_factor, end_factor, total_iters),
+            base_lr,
+            steps,
+        ),
+    ),
+    Case(
+        "training.update_loss_scale",
+        tr.update_loss_scale,
+        lambda: {
+            "scale": 1024.0,
+            "growth_tracker": 2,
+            "found_inf": False,
+            "growth_factor": 2.0,
+            "backoff_factor": 0.5,
+            "growth_interval": 3,
+        },
+        _amp_update,
+        device=False,
+    ),
+    _module_case(
+        "training.GroupNorm",
+        tr.GroupNorm,
+        lambda: {"num_groups": 2, "num_channels": 4, "eps": 1e-5},
+        lambda: {"input": randn(3, 4, 2, 5)},
+        nn.GroupNorm,
+    ),
+)
+
+
 # Random functions: one seeded generator each, so a call is reproducible; no production
 # counterpart draws the same numbers. A NaN or infinity may be dropped or kept: "valid".
 for name, fn, extra in [
@@ -2404,7 +2478,6 @@ add(
 )
 
 # ------------------------------------------------------------------------------ attention
-# Issue 17 owns reference/attention: what this test finds there is listed in allowed.py.
 import reference.attention as at  # noqa: E402
 
 
@@ -2451,6 +2524,15 @@ def _torch_multi_head(
     return out.transpose(0, 1), attention
 
 
+def _gumbel_softmax(
+    logits: Tensor, tau: float, hard: bool, generator: torch.Generator, dim: int
+) -> Tensor:
+    """F.gumbel_softmax draws from the global generator: seed it as ``generator`` was."""
+    with torch.random.fork_rng():
+        torch.manual_seed(generator.initial_seed())
+        return F.gumbel_softmax(logits, tau, hard, dim=dim)
+
+
 def _decoding() -> Args:
     source, lengths, _ = at.reversal_data(1, 3, 4, generator=seeded())
     step, state = _seq2seq().step_function(source, lengths)
@@ -2480,8 +2562,16 @@ add(
             "sample": True,
             "generator": seeded(),
         },
-        # any values are valid values: a NaN in one that is not picked is rightly dropped
-        accept={"values:nan": "valid", "values:inf": "valid"},
+        # any values are valid values: a NaN in one that is not picked is rightly dropped;
+        # a -inf score rules its position out (NaN and +inf are refused); batch dimensions
+        # broadcast and values may have any width
+        accept={
+            "values:nan": "valid",
+            "values:inf": "valid",
+            "scores:inf": "valid",
+            "scores:shape": "valid",
+            "values:shape": "valid",
+        },
     ),
     Case(
         "attention.local_attention",
@@ -2494,8 +2584,17 @@ add(
             "gaussian": True,
         },
         domains={"half_width": at_least(0)},
-        # any values are valid values: one outside the window rightly has no weight
-        accept={"values:nan": "valid", "values:inf": "valid"},
+        # any values and scores are valid: one outside the window rightly has no weight;
+        # batch dimensions broadcast, values may have any width, an integer centre is a
+        # position too
+        accept={
+            "values:nan": "valid",
+            "values:inf": "valid",
+            "scores:nan": "valid",
+            "scores:inf": "valid",
+            "values:shape": "valid",
+            "center:dtype": "converts",
+        },
     ),
     Case(
         "attention.gumbel_softmax",
@@ -2507,6 +2606,7 @@ add(
             "generator": seeded(),
             "dim": -1,
         },
+        _gumbel_softmax,
         domains={"tau": positive},
     ),
     Case(
@@ -2590,7 +2690,8 @@ add(
             "vocab_size": at_least(1),
             "mlm_probability": lambda v: 0 <= v <= 1,
         },
-        accept={"input_ids:empty": "valid", "input_ids:shape": "valid"},  # any batch of ids
+        # any batch of ids, in any signed integer dtype
+        accept={"input_ids:empty": "valid", "input_ids:shape": "valid", "input_ids:dtype": "valid"},
     ),
     Case(
         "attention.reversal_data",
@@ -2626,7 +2727,15 @@ add(
             "lengths": torch.tensor([3]),
             "target_in": torch.tensor([[1, 5, 4]]),
         },
-        accept={"source:shape": "valid"},  # a longer padded source is another valid batch
+        # a longer padded source or target is another valid batch; int32 ids and lengths
+        # (uint8 lengths too) are what nn.Embedding and pack_padded_sequence take
+        accept={
+            "source:shape": "valid",
+            "target_in:shape": "valid",
+            "source:dtype": "valid",
+            "lengths:dtype": "valid",
+            "target_in:dtype": "valid",
+        },
     ),
     _module_case(
         "attention.MultiheadAttention",
@@ -2745,6 +2854,9 @@ add(
         lambda: {"query_dim": 3, "key_dim": 4, "hidden_dim": 5},
         lambda: {"query": randn(2, 3, 3), "key": randn(2, 5, 4, seed=1)},
         domains={"query_dim": at_least(1), "key_dim": at_least(1), "hidden_dim": at_least(1)},
+        # a NaN shows in its row or column; tanh saturates at an infinity; batch dimensions
+        # broadcast
+        accept={"*:nan": "propagate", "*:inf": "valid", "*:shape": "valid"},
     ),
 )
 for cls, ctor in [

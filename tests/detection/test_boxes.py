@@ -264,3 +264,19 @@ class TestErrors:
         bad = torch.tensor([[0.0, 5.0, 10.0, 4.0]])
         with pytest.raises(ValueError, match="boxes2 must satisfy x1 <= x2 and y1 <= y2"):
             generalized_box_iou_loss(random_boxes(1, torch.float32), bad)
+
+    @pytest.mark.parametrize(
+        "fn",
+        [distance_box_iou, complete_box_iou, *(f for f, _ in LOSSES)],
+        ids=lambda f: f.__name__,
+    )
+    def test_rejects_eps_that_is_no_small_number(self, fn) -> None:
+        # Regression: a string eps failed inside a tensor sum without naming eps, and
+        # complete_box_iou_loss gave another answer than torchvision for eps < 0 or inf
+        # (torchvision applies eps only to alpha there).
+        boxes = random_boxes(3)
+        for eps in (-1e-3, math.inf, math.nan):
+            with pytest.raises(ValueError, match=rf"eps must be in \[0\.0, inf\), but got {eps}"):
+                fn(boxes, boxes, eps=eps)
+        with pytest.raises(TypeError, match="eps must be a real number, but got str"):
+            fn(boxes, boxes, eps="1e-7")

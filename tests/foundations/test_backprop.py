@@ -35,6 +35,14 @@ class TestNumericalGradient:
         )
         assert_close(grad, torch.tensor([12.0, 4.0], dtype=torch.float64), rtol=1e-8, atol=1e-8)
 
+    def test_works_for_functions_with_python_control_flow(self) -> None:
+        # one coordinate at a time, f can branch on values (a batched vmap could not)
+        def piecewise(t: torch.Tensor) -> torch.Tensor:
+            return t.pow(2).sum() if float(t.detach().sum()) > 0 else -t.pow(3).sum()
+
+        x = torch.tensor([0.5, 1.5, -0.25], dtype=torch.float64)
+        assert_close(numerical_gradient(piecewise, x), autograd(piecewise, x), rtol=1e-7, atol=1e-7)
+
     def test_rejects_bad_eps(self) -> None:
         with pytest.raises(ValueError, match=r"eps must be in \(0.0, inf\), but got 0"):
             numerical_gradient(bowl, torch.ones(2), eps=0)

@@ -70,17 +70,18 @@ class TestSpiral:
         )
 
     def test_linear_model_fails_and_two_layer_net_succeeds(self) -> None:
-        """The walkthrough's claim: a linear classifier stays near chance, one hidden layer fits."""
+        """The walkthrough's claim, on held-out points, with the same optimiser for both."""
         x, y = make_spiral(500, classes=4, generator=torch.Generator().manual_seed(0))
+        x_test, y_test = make_spiral(500, classes=4, generator=torch.Generator().manual_seed(1))
         torch.manual_seed(0)
         linear = nn.Linear(2, 4)
-        train(
-            linear, x, y, nn.CrossEntropyLoss(), torch.optim.SGD(linear.parameters(), lr=0.5), 300
-        )
         net = nn.Sequential(nn.Linear(2, 100), nn.ReLU(), nn.Linear(100, 4))
-        train(net, x, y, nn.CrossEntropyLoss(), torch.optim.Adam(net.parameters(), lr=1e-2), 500)
-        assert 0.25 < top1_accuracy(linear(x), y) < 0.6
-        assert top1_accuracy(net(x), y) > 0.9
+        for model in (linear, net):
+            sgd = torch.optim.SGD(model.parameters(), lr=0.5)
+            train(model, x, y, nn.CrossEntropyLoss(), sgd, 500)
+        with torch.no_grad():
+            assert 0.25 < top1_accuracy(linear(x_test), y_test) < 0.45
+            assert top1_accuracy(net(x_test), y_test) > 0.85
 
     def test_rejects_bad_arguments(self) -> None:
         with pytest.raises(ValueError, match=r"noise must be in \[0.0, inf\), but got -1"):

@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from torch import nn
 from torch.testing import assert_close
 
 from reference.foundations import (
@@ -93,19 +94,63 @@ def gen(seed: int = 0) -> torch.Generator:
 
 
 class TestLayerGradientNorms:
+    @pytest.mark.parametrize(
+        ("activation", "module"), [("sigmoid", nn.Sigmoid), ("tanh", nn.Tanh), ("relu", nn.ReLU)]
+    )
+    def test_matches_autograd_through_nn_modules(self, activation: str, module: type) -> None:
+        # The same draws, in the same order, fed through nn.Linear layers; the gradient with
+        # respect to each layer's input is caught by a forward pre-hook.
+        depth, width, gain = 5, 16, 1.5
+        inputs_norms, weight_norms = layer_gradient_norms(
+            activation, depth=depth, width=width, gain=gain, generator=gen(2)
+        )
+        g = gen(2)
+        layers = []
+        for _ in range(depth):
+            linear = nn.Linear(width, width, bias=False).double()
+            with torch.no_grad():
+                linear.weight.copy_(
+                    torch.randn(width, width, generator=g, dtype=torch.float64)
+                    * gain
+                    / math.sqrt(width)
+                )
+            layers += [linear, module()]
+        model = nn.Sequential(*layers)
+        x = torch.randn(32, width, generator=g, dtype=torch.float64)
+        seen: list[torch.Tensor] = []
+        for layer in model[::2]:
+            layer.register_forward_pre_hook(lambda _, args: seen.append(args[0]))
+        x.requires_grad_()
+        out = model(x).mean()
+        grads = torch.autograd.grad(out, seen + [layer.weight for layer in model[::2]])
+        assert_close(inputs_norms, torch.stack([g.norm() for g in grads[:depth]]))
+        assert_close(weight_norms, torch.stack([g.norm() for g in grads[depth:]]))
+
     def test_sigmoid_vanishes_towards_the_input(self) -> None:
-        norms = layer_gradient_norms("sigmoid", depth=20, generator=gen())
-        assert norms.shape == (20,)
-        assert norms[0] < 1e-6 * norms[-1]  # each layer multiplies by at most 0.25 * |W|
+        inputs, weights = layer_gradient_norms("sigmoid", depth=20, generator=gen())
+        assert inputs.shape == weights.shape == (20,)
+        assert inputs[0] < 1e-10 * inputs[-1]  # each layer multiplies by at most 0.25 * |W|
+        assert weights[0] < 1e-10 * weights[-1]
 
     def test_relu_with_he_gain_keeps_the_scale(self) -> None:
-        norms = layer_gradient_norms("relu", depth=20, gain=math.sqrt(2), generator=gen())
-        assert 0.1 < (norms[0] / norms[-1]).item() < 10
+        inputs, weights = layer_gradient_norms("relu", depth=20, gain=math.sqrt(2), generator=gen())
+        assert 0.1 < (inputs[0] / inputs[-1]).item() < 10
+        assert 0.1 < (weights[0] / weights[-1]).item() < 10
 
-    def test_large_gain_explodes(self) -> None:
-        stable = layer_gradient_norms("relu", gain=math.sqrt(2), generator=gen())
-        large = layer_gradient_norms("relu", gain=2.0, generator=gen())  # the same draws
+    def test_large_gain_explodes_towards_the_input(self) -> None:
+        # gain 2 is sqrt(2) times He's: the signal grows by about sqrt(2) per layer backwards
+        inputs, _ = layer_gradient_norms("relu", gain=2.0, generator=gen())
+        slope = (inputs[:-1] / inputs[1:]).log().mean().exp().item()  # geometric mean factor
+        assert 1.2 < slope < 1.7
+        assert inputs[0] > 100 * inputs[-1]
+
+    def test_large_gain_inflates_every_weight_gradient_alike(self) -> None:
+        # the weight gradient is the signal times the layer's input: one grows backwards, the
+        # other forwards, so their product is about the same at every depth, and large
+        _, stable = layer_gradient_norms("relu", gain=math.sqrt(2), generator=gen())
+        _, large = layer_gradient_norms("relu", gain=2.0, generator=gen())  # the same draws
         assert (large > 100 * stable).all()
+        assert large.max() < 3 * large.min()
 
     def test_leaves_the_global_generator_alone(self) -> None:
         state = torch.get_rng_state()
@@ -113,10 +158,9 @@ class TestLayerGradientNorms:
         assert torch.equal(torch.get_rng_state(), state)
 
     def test_generator_makes_it_reproducible(self) -> None:
-        assert torch.equal(
-            layer_gradient_norms("tanh", depth=4, generator=gen(1)),
-            layer_gradient_norms("tanh", depth=4, generator=gen(1)),
-        )
+        first = layer_gradient_norms("tanh", depth=4, generator=gen(1))
+        second = layer_gradient_norms("tanh", depth=4, generator=gen(1))
+        assert all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
 
     def test_rejects_unknown_activation(self) -> None:
         with pytest.raises(

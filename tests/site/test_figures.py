@@ -24,7 +24,6 @@ MIN_TEXT_PX = 9.0
 KNOWN_ILLEGIBLE: dict[str, int] = {
     "detection/anchors/": 9,
     "detection/feature-pyramids/": 11,
-    "training/optimizers/": 11,
 }
 # Pages that still show raw TeX, and white canvases (page → figure numbers): lists that
 # only shrink.

@@ -33,34 +33,6 @@ NOT_YET_CALLED: dict[str, set[str]] = {
     "detection/feature-pyramids.md": {"fpn_level"},
     "detection/iou.md": {"box_area", "complete_box_iou", "distance_box_iou", "generalized_box_iou"},
     "detection/nms.md": {"kl_box_loss"},
-    "foundations/activations.md": {
-        "elu",
-        "elu_derivative",
-        "leaky_relu",
-        "leaky_relu_derivative",
-        "relu",
-        "relu_derivative",
-        "sigmoid",
-        "sigmoid_derivative",
-        "tanh",
-        "tanh_derivative",
-    },
-    "foundations/gradients.md": {
-        "clip_grad_norm_per_tensor_",
-        "clip_grad_value_",
-        "layer_gradient_norms",
-    },
-    "foundations/information.md": {"information_content"},
-    "training/losses.md": {
-        "binary_cross_entropy_with_logits",
-        "l1_loss",
-        "mse_loss",
-        "sigmoid_focal_loss",
-        "smooth_l1_loss",
-    },
-    "training/memory.md": {"optimizer_state_bytes"},
-    "training/regularization.md": {"l1_penalty", "l2_penalty", "spatial_dropout"},
-    "training/schedules.md": {"cyclic_lr", "exponential_lr", "reduce_lr_on_plateau", "step_lr"},
 }
 
 # Run first in every notebook (not part of the downloaded file): no `reference`, and a

@@ -165,8 +165,12 @@ def test_the_index_is_smaller_than_before_it_was_tuned(built: Build) -> None:
 
 
 def test_previews_read_formulas_and_tabs_as_text(built: Build) -> None:
-    """The optimisers' section: its tabs' labels apart, its formulas in one line."""
-    (entry,) = [d for d in _index(built)["docs"] if d["location"].endswith("#optimizers")]
-    assert "<p>SGD and momentum</p>" in entry["text"]
-    assert "<p>AdaGrad, RMSprop, AdaDelta, Adam</p>" in entry["text"]
-    assert "v ← αv + (1 − α)g<sup>2</sup>" in entry["text"]
+    """The activations' tabs keep their labels apart; the adaptive optimisers' formulas read
+    in one line."""
+    docs = _index(built)["docs"]
+    (tabs,) = [d for d in docs if d["location"] == "foundations/activations/#activations"]
+    assert "<p>sigmoid</p>" in tabs["text"]
+    assert "<p>LeakyReLU and ELU</p>" in tabs["text"]
+    (formulas,) = [d for d in docs if d["location"] == "training/optimizers/#adaptive"]
+    rmsprop = "v<sub>t</sub> = α v<sub>t − 1</sub> + (1 − α) g<sub>t</sub><sup>2</sup>"
+    assert rmsprop in formulas["text"]

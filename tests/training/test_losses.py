@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -9,6 +11,7 @@ import torchvision.ops
 from torch.testing import assert_close
 
 from reference.training import (
+    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     l1_loss,
@@ -171,6 +174,32 @@ class TestCrossEntropy:
         with pytest.raises(ValueError, match=r"weight must have shape \(3,\), but got \(2,\)"):
             cross_entropy(torch.zeros(2, 3), torch.tensor([0, 1]), torch.ones(2))
 
+    def test_target_dtypes_as_torch(self) -> None:
+        # Regression: uint8 targets crashed in gather(), where torch takes them as indices;
+        # int32 targets were accepted, where torch refuses them.
+        x = torch.randn(6, 4, dtype=torch.float64) * 2
+        y = torch.tensor([0, 3, 1, 2, 2, 0])
+        for reduction in REDUCTIONS:
+            got = cross_entropy(x, y.byte(), reduction=reduction, label_smoothing=0.2)
+            want = F.cross_entropy(x, y.byte(), reduction=reduction, label_smoothing=0.2)
+            assert_close(got, want, **tol(torch.float64))
+        with pytest.raises(RuntimeError):
+            F.cross_entropy(x, y.int())
+        with pytest.raises(TypeError, match=r"target must hold integer class .* torch\.int32"):
+            cross_entropy(x, y.int())
+
+    def test_rejects_what_torch_refuses_naming_the_argument(self) -> None:
+        y = torch.tensor([0, 1])
+        for logits in (torch.zeros(2, 3, dtype=torch.long), torch.zeros(2, 3, device="meta")):
+            with pytest.raises((RuntimeError, NotImplementedError)):
+                F.cross_entropy(logits, y)
+        with pytest.raises(TypeError, match="input must be a floating-point tensor"):
+            cross_entropy(torch.zeros(2, 3, dtype=torch.long), y)
+        with pytest.raises(ValueError, match="input, target must be on the same device"):
+            cross_entropy(torch.zeros(2, 3, device="meta"), y)
+        with pytest.raises(ValueError, match=r"target must have shape \(0,\) to match input"):
+            cross_entropy(torch.zeros(0, 3), y)
+
     def test_reduction_is_keyword_only(self) -> None:
         # F.cross_entropy's 4th position is the deprecated size_average: a positional
         # "sum" there would silently average. Ours refuses it.
@@ -223,6 +252,51 @@ class TestBinaryCrossEntropy:
             binary_cross_entropy_with_logits(x, y, reduction="none"),
             torch.tensor([1e4, 1e4, 0.0]),
         )
+
+
+class TestBinaryCrossEntropyOfProbabilities:
+    @pytest.mark.parametrize("reduction", REDUCTIONS)
+    def test_matches_torch(self, reduction: str) -> None:
+        g = torch.Generator().manual_seed(0)
+        p = torch.rand(40, 3, generator=g, dtype=torch.float64) * 0.98 + 0.01
+        y = torch.rand(40, 3, generator=g, dtype=torch.float64)
+        weight = torch.rand(40, 1, generator=g, dtype=torch.float64)
+        for w in (None, weight):
+            got, got_grad = grads(
+                lambda a, w=w: binary_cross_entropy(a, y, w, reduction=reduction), p
+            )
+            want, want_grad = grads(
+                lambda a, w=w: F.binary_cross_entropy(a, y, w, reduction=reduction), p
+            )
+            assert_close(got, want, **tol(torch.float64))
+            assert_close(got_grad, want_grad, **tol(torch.float64))
+
+    def test_clamps_the_log_at_minus_100_as_torch(self) -> None:
+        p = torch.tensor([0.0, 1.0, 1e-50, 1 - 1e-17, 0.5], dtype=torch.float64)
+        y = torch.tensor([1.0, 0.0, 1.0, 0.0, 1.0], dtype=torch.float64)
+        assert_close(
+            binary_cross_entropy(p, y, reduction="none"),
+            F.binary_cross_entropy(p, y, reduction="none"),
+        )
+
+    def test_equals_the_logit_form_where_the_sigmoid_is_exact(self) -> None:
+        x = torch.linspace(-8, 8, 33, dtype=torch.float64)
+        y = torch.rand(33, dtype=torch.float64)
+        assert_close(
+            binary_cross_entropy(torch.sigmoid(x), y),
+            F.binary_cross_entropy_with_logits(x, y),
+        )
+
+    def test_rejects_values_outside_0_1(self) -> None:
+        outside = r"input must hold values in \[0.0, 1.0\], but got "
+        with pytest.raises(ValueError, match=outside + "1.5"):
+            binary_cross_entropy(torch.tensor([0.5, 1.5]), torch.ones(2))
+        with pytest.raises(RuntimeError, match="between 0 and 1"):  # PyTorch refuses it too
+            F.binary_cross_entropy(torch.tensor([0.5, 1.5]), torch.ones(2))
+        with pytest.raises(ValueError, match=outside + "nan"):
+            binary_cross_entropy(torch.tensor([0.5, math.nan]), torch.ones(2))
+        with pytest.raises(RuntimeError, match="between 0 and 1"):
+            F.binary_cross_entropy(torch.tensor([0.5, math.nan]), torch.ones(2))
 
 
 class TestFocalLoss:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 from torch.testing import assert_close
 
-from reference.training import SGD, Adam, accumulate_gradients, optimizer_state_bytes
+from reference.training import (
+    SGD,
+    Adam,
+    accumulate_gradients,
+    optimizer_state_bytes,
+    update_loss_scale,
+)
 
 
 def data():
@@ -88,3 +95,44 @@ def test_optimizer_state_sizes() -> None:
         optimizer.step()
         sizes[name] = optimizer_state_bytes(optimizer)
     assert sizes == {"sgd": 0, "momentum": 4000, "adam": 8000}  # 0, 1 and 2 float32 per parameter
+
+
+def torch_scale_updates(found: list[bool], scale: float, interval: int) -> list[tuple[float, int]]:
+    s, tracker, out = torch.tensor(scale), torch.tensor(0, dtype=torch.int32), []
+    for inf in found:
+        torch._amp_update_scale_(s, tracker, torch.tensor(float(inf)), 2.0, 0.5, interval)
+        out.append((s.item(), int(tracker)))
+    return out
+
+
+@pytest.mark.parametrize("interval", [1, 3, 7])
+def test_loss_scale_follows_torch(interval: int) -> None:
+    g = torch.Generator().manual_seed(interval)
+    found = (torch.rand(200, generator=g) < 0.1).tolist()
+    ours, scale, tracker = [], 65536.0, 0
+    for inf in found:
+        scale, tracker = update_loss_scale(scale, tracker, inf, growth_interval=interval)
+        ours.append((scale, tracker))
+    assert ours == torch_scale_updates(found, 65536.0, interval)
+
+
+def test_loss_scale_does_not_grow_past_float32() -> None:
+    assert update_loss_scale(3e38, 1, False, growth_interval=2) == (3e38, 0)
+    assert torch_scale_updates([False, False], 3e38, 2)[-1] == (pytest.approx(3e38), 0)
+
+
+def test_grad_scaler_on_cpu_uses_the_same_rule() -> None:
+    # the real GradScaler, with an inf gradient injected every 5th step
+    p = torch.zeros(3, requires_grad=True)
+    optimizer = torch.optim.SGD([p], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0, growth_interval=3)
+    scale, tracker = 1024.0, 0
+    for step in range(20):
+        optimizer.zero_grad()
+        scaler.scale((p * torch.tensor([1.0, 2.0, 3.0])).sum()).backward()
+        if step % 5 == 4:
+            p.grad[0] = float("inf")
+        scaler.step(optimizer)
+        scaler.update()
+        scale, tracker = update_loss_scale(scale, tracker, step % 5 == 4, growth_interval=3)
+        assert scaler.get_scale() == scale

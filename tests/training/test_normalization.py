@@ -7,7 +7,7 @@ import torch
 from torch import nn
 from torch.testing import assert_close
 
-from reference.training import BatchNorm2d, LayerNorm
+from reference.training import BatchNorm2d, GroupNorm, LayerNorm
 from tests.conftest import tol
 
 
@@ -106,3 +106,50 @@ class TestLayerNorm:
         ln = LayerNorm(6).double()
         x = torch.randn(5, 6, dtype=torch.float64)
         assert_close(ln(x)[:1], ln(x[:1]))
+
+
+class TestGroupNorm:
+    def test_same_state_dict_keys(self) -> None:
+        assert list(GroupNorm(2, 4).state_dict()) == list(nn.GroupNorm(2, 4).state_dict())
+
+    @pytest.mark.parametrize("groups", [1, 2, 3, 6])
+    @pytest.mark.parametrize("shape", [(4, 6, 5, 7), (3, 6, 9), (2, 6)])
+    def test_matches_torch(self, groups: int, shape: tuple[int, ...]) -> None:
+        g = torch.Generator().manual_seed(groups)
+        theirs = nn.GroupNorm(groups, 6).double()
+        with torch.no_grad():
+            theirs.weight.copy_(torch.rand(6, generator=g, dtype=torch.float64) + 0.5)
+            theirs.bias.copy_(torch.randn(6, generator=g, dtype=torch.float64))
+        ours = GroupNorm(groups, 6).double()
+        ours.load_state_dict(theirs.state_dict())
+        x = torch.randn(*shape, generator=g, dtype=torch.float64) * 4 - 1
+        assert_close(ours(x), theirs(x), **tol(torch.float64))
+        grad_ours = torch.autograd.grad(ours(x.requires_grad_()).pow(3).sum(), x)[0]
+        grad_theirs = torch.autograd.grad(theirs(x).pow(3).sum(), x)[0]
+        assert_close(grad_ours, grad_theirs, **tol(torch.float64))
+
+    def test_one_group_per_channel_is_instance_norm(self) -> None:
+        x = torch.randn(3, 4, 5, 5, dtype=torch.float64)
+        instance = nn.InstanceNorm2d(4, affine=True).double()
+        assert_close(GroupNorm(4, 4).double()(x), instance(x), **tol(torch.float64))
+
+    def test_one_group_is_layer_norm_over_the_whole_sample(self) -> None:
+        x = torch.randn(3, 4, 5, 5, dtype=torch.float64)
+        whole = torch.nn.functional.layer_norm(x, (4, 5, 5))
+        assert_close(GroupNorm(1, 4).double()(x), whole, **tol(torch.float64))
+
+    def test_a_sample_does_not_depend_on_the_batch(self) -> None:
+        x = torch.randn(5, 4, 3, 3, dtype=torch.float64)
+        norm = GroupNorm(2, 4).double()
+        assert_close(norm(x)[:1], norm(x[:1]), **tol(torch.float64))
+
+    def test_rejects_bad_arguments(self) -> None:
+        with pytest.raises(
+            ValueError, match="num_channels must be divisible by num_groups=4, but got 6"
+        ):
+            GroupNorm(4, 6)
+        with pytest.raises(
+            ValueError,
+            match=r"input must have shape \(B, 6, \*\) to match num_channels, but got \(2, 5, 3\)",
+        ):
+            GroupNorm(3, 6)(torch.zeros(2, 5, 3))

@@ -1,4 +1,12 @@
-"""Optimisers against torch.optim: 150 steps on a non-convex problem, every option, to 1e-9."""
+"""Optimisers against torch.optim, every option: the same 150 gradients in, the same
+parameters out to 1e-12; and 30 steps of training on a non-convex problem to 1e-9.
+
+The update rules are written as their formulas, not in torch's order of floating-point
+operations, so the two differ by rounding. Fed a fixed stream of gradients, that difference
+stays at rounding level. When the gradients come from the loss at the current parameters,
+the non-convex problem amplifies it (chaotically: to 1e-3 after 150 steps), so that test
+stops at 30 steps, where it is still below 1e-10.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +23,7 @@ def non_convex_loss(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor
     return (torch.sin(x @ w + b) ** 2).sum() + 0.01 * (w**4).sum()
 
 
-def trajectory(cls, options: dict, steps: int = 150, closure: bool = False) -> list[torch.Tensor]:
+def trajectory(cls, options: dict, steps: int = 30, closure: bool = False) -> list[torch.Tensor]:
     g = torch.Generator().manual_seed(0)
     params = [
         torch.randn(5, 3, generator=g, dtype=torch.float64).requires_grad_(),
@@ -37,6 +45,21 @@ def trajectory(cls, options: dict, steps: int = 150, closure: bool = False) -> l
             optimizer.zero_grad()
             non_convex_loss(params, x).backward()
             optimizer.step()
+    return [p.detach() for p in params]
+
+
+def fed_gradients(cls, options: dict, steps: int = 150) -> list[torch.Tensor]:
+    """Parameters after ``steps`` updates with the same random gradients, whatever they are."""
+    g = torch.Generator().manual_seed(0)
+    params = [
+        torch.randn(5, 3, generator=g, dtype=torch.float64).requires_grad_(),
+        torch.randn(3, generator=g, dtype=torch.float64).requires_grad_(),
+    ]
+    optimizer = cls(params, **options)
+    for _ in range(steps):
+        for p in params:
+            p.grad = torch.randn(p.shape, generator=g, dtype=torch.float64)
+        optimizer.step()
     return [p.detach() for p in params]
 
 
@@ -101,6 +124,16 @@ CASES = (
 def test_trajectory_matches_torch(ours, theirs, options: dict) -> None:
     for a, b in zip(trajectory(ours, options), trajectory(theirs, options), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "options"),
+    CASES,
+    ids=lambda v: v.__name__ if isinstance(v, type) else str(v),
+)
+def test_same_gradients_give_the_same_parameters(ours, theirs, options: dict) -> None:
+    for a, b in zip(fed_gradients(ours, options), fed_gradients(theirs, options), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize(

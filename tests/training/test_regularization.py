@@ -14,6 +14,7 @@ from reference.training import (
     dropout,
     l1_penalty,
     l2_penalty,
+    soft_threshold,
     spatial_dropout,
     stochastic_depth,
 )
@@ -161,3 +162,49 @@ class TestPenalties:
         assert_close(grad, torch.tensor([-0.1, 0.1, 0.1]))
         assert l1_penalty([w], 0.1).item() == pytest.approx(0.55)
         assert l2_penalty([w], 0.1).item() == pytest.approx(0.05 * (4 + 0.25 + 9))
+
+
+class TestSoftThreshold:
+    def test_matches_softshrink(self) -> None:
+        x = torch.cat([torch.randn(100, dtype=torch.float64) * 2, torch.tensor([0.0, 0.3, -0.3])])
+        for threshold in (0.0, 0.3, 1.0):
+            assert_close(soft_threshold(x, threshold), nn.functional.softshrink(x, threshold))
+        away = x[(x.abs() - 0.3).abs() > 1e-6].clone().requires_grad_()
+        (ours,) = torch.autograd.grad(soft_threshold(away, 0.3).sum(), away)
+        (theirs,) = torch.autograd.grad(nn.functional.softshrink(away, 0.3).sum(), away)
+        assert_close(ours, theirs)
+
+    def test_rejects_a_negative_threshold(self) -> None:
+        with pytest.raises(ValueError, match=r"threshold must be in \[0.0, inf\), but got -1"):
+            soft_threshold(torch.zeros(2), -1)
+
+
+def lasso_problem() -> tuple[torch.Tensor, torch.Tensor]:
+    g = gen()
+    x = torch.randn(200, 8, generator=g, dtype=torch.float64)
+    true_w = torch.tensor([3.0, -2.0, 1.5, 0, 0, 0, 0, 0], dtype=torch.float64)
+    return x, x @ true_w + 0.5 * torch.randn(200, generator=g, dtype=torch.float64)
+
+
+class TestL1Sparsity:
+    def test_gradient_steps_on_the_penalty_give_no_exact_zeros(self) -> None:
+        x, y = lasso_problem()
+        w = torch.zeros(8, dtype=torch.float64, requires_grad=True)
+        optimizer = torch.optim.SGD([w], lr=0.01)
+        for _ in range(5000):
+            optimizer.zero_grad()
+            loss = 0.5 * ((x @ w - y) ** 2).mean() + l1_penalty([w], 0.5)
+            loss.backward()
+            optimizer.step()
+        assert int((w == 0).sum()) == 0
+        assert w[3:].abs().max() < 0.01  # the useless weights hover near 0, not at it
+
+    def test_the_proximal_step_gives_exact_zeros(self) -> None:
+        x, y = lasso_problem()
+        w = torch.zeros(8, dtype=torch.float64)
+        lr, weight = 0.01, 0.5
+        for _ in range(5000):
+            w = w - lr * x.T @ (x @ w - y) / len(y)  # gradient step on the loss alone
+            w = soft_threshold(w, lr * weight)  # then the penalty's proximal step
+        assert torch.equal(w[3:], torch.zeros(5, dtype=torch.float64))
+        assert bool((w[:3] != 0).all())

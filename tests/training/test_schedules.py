@@ -12,6 +12,7 @@ from reference.training import (
     cosine_annealing_lr,
     cyclic_lr,
     exponential_lr,
+    linear_lr,
     reduce_lr_on_plateau,
     step_lr,
 )
@@ -41,8 +42,28 @@ def torch_rates(make, steps: int = 200) -> list[float]:
         (cosine_annealing_lr(0.1, 200, 200), lambda o: S.CosineAnnealingLR(o, 200)),
         (cyclic_lr(0.001, 0.1, 25, 200), lambda o: S.CyclicLR(o, 0.001, 0.1, 25)),
         (cyclic_lr(0.01, 0.05, 7, 200), lambda o: S.CyclicLR(o, 0.01, 0.05, 7)),
+        (linear_lr(0.1, steps=200), lambda o: S.LinearLR(o)),
+        (linear_lr(0.1, 0.01, 1.0, 40, 200), lambda o: S.LinearLR(o, 0.01, 1.0, 40)),
+        (linear_lr(0.1, 1.0, 0.2, 60, 200), lambda o: S.LinearLR(o, 1.0, 0.2, 60)),
+        (
+            linear_lr(0.1, 0.1, 1.0, 20, 20) + cosine_annealing_lr(0.1, 180, 180),
+            lambda o: S.SequentialLR(
+                o, [S.LinearLR(o, 0.1, 1.0, 20), S.CosineAnnealingLR(o, 180)], milestones=[20]
+            ),
+        ),
     ],
-    ids=["exponential", "step", "cosine", "cosine-full", "cyclic", "cyclic-odd"],
+    ids=[
+        "exponential",
+        "step",
+        "cosine",
+        "cosine-full",
+        "cyclic",
+        "cyclic-odd",
+        "linear-default",
+        "warmup",
+        "linear-decay",
+        "warmup-then-cosine",
+    ],
 )
 def test_matches_torch(ours: list[float], make) -> None:
     assert ours == pytest.approx(torch_rates(make), rel=1e-12, abs=1e-15)
