@@ -443,6 +443,7 @@ assert rows[-1][2] > rows[0][2], (
     "the non-saturating gradient grows as D sharpens"
 )
 assert max(mm for *_, mm in rows) < 1, "the minimax gradient stays small"
+assert rows[-1][3] <= rows[0][3], "the minimax gradient is no larger at the end"
 
 # %% [markdown]
 # As $D$ becomes sure, its loss falls and $D(G(z))$ drops. The minimax loss's gradient is

@@ -520,8 +520,9 @@ assert into_pit and not set(route) & set(into_pit)
 #    [Policy gradient](#actor-critic)
 # 4. **Actor-critic 的损失由哪几部分组成？** *What is in the actor–critic loss?* The actor's
 #    $-\delta_t \log \pi(a_t|s_t)$ (with $\delta$ held fixed), the critic's squared error
-#    to $r_t + \gamma V(s_{t+1})$, and an entropy bonus that keeps the policy exploring,
-#    summed and minimised together. [Actor–critic](#actor-critic)
+#    to $r_t + \gamma V(s_{t+1})$, and minus $\beta$ times the policy's entropy (a bonus:
+#    minimising the sum raises the entropy, which keeps the policy exploring).
+#    [Actor–critic](#actor-critic)
 # 5. **REINFORCE 和 actor-critic 的区别？** *REINFORCE or actor–critic?* REINFORCE weights
 #    by the whole Monte-Carlo return (unbiased, high variance, needs the episode to end);
 #    actor–critic by the one-step TD error (lower variance, biased while the critic is
