@@ -47,18 +47,104 @@ __all__ = [
 ]
 
 
-# --8<-- [start:soft]
-def _check_scores_values(scores: Tensor, values: Tensor) -> None:
-    """Floating scores Tensor[..., S] and values Tensor[..., S, d_v] of one dtype and device,
-    whose batch dimensions broadcast."""
+# --8<-- [start:checks]
+def _check_attention_inputs(scores: Tensor, values: Tensor, mask: Tensor | None = None) -> None:
+    """One score per position, one value per position (floating, of one dtype and device,
+    batch dimensions that broadcast), and a bool mask over the positions."""
     check_operands(("scores", "values"), scores, values)
     check_shape("scores", scores, ("...", "S"))
     check_shape("values", values, ("...", scores.shape[-1], "d_v"), of="scores")
     check_broadcastable(
         ("scores", "values"), scores.shape[:-1], values.shape[:-2], what="batch dimensions"
     )
+    if mask is not None:
+        check_shape("mask", mask, ("...", scores.shape[-1]), of="scores")
+        if mask.dtype != torch.bool:
+            raise TypeError(f"mask must be bool (True = may attend), but got dtype {mask.dtype}")
+        check_same_device(("scores", "mask"), scores, mask)
+        check_broadcastable(("mask", "scores"), mask.shape, scores.shape)
 
 
+def _check_choice(scores: Tensor, values: Tensor) -> None:
+    """As :func:`_check_attention_inputs`, and scores to choose by: NaN and +inf have no
+    argmax or softmax (-inf only rules a position out)."""
+    _check_attention_inputs(scores, values)
+    check_bounds("scores", scores, high=math.inf, high_inclusive=False)
+
+
+def _check_window(scores: Tensor, values: Tensor, center: Tensor, half_width: int) -> Tensor:
+    """As :func:`_check_attention_inputs`, one centre per query (integers become floats), and
+    a window that holds at least one position for each. Returns the centres."""
+    _check_attention_inputs(scores, values)
+    center = as_floating("center", check_shape("center", center, scores.shape[:-1], of="scores"))
+    check_same_device(("scores", "center"), scores, center)
+    check_int("half_width", half_width, 0)
+    positions = torch.arange(scores.shape[-1], device=scores.device, dtype=scores.dtype)
+    inside = (positions - center.to(scores.dtype).unsqueeze(-1)).abs() <= half_width
+    if not bool(inside.any(dim=-1).all()):
+        raise ValueError(
+            f"center must put at least one of the {scores.shape[-1]} positions in the window, "
+            f"but got centres {center.tolist()} with half_width {half_width}"
+        )
+    return center
+
+
+def _check_logits(logits: Tensor, tau: float, dim: int) -> None:
+    check_data("logits", check_floating("logits", logits))  # the noise is drawn in its dtype
+    check_range("tau", tau, 0, low_inclusive=False)
+    check_dim("dim", dim, logits.dim(), of="logits")
+
+
+def _check_query_key(query: Tensor, key: Tensor, eps: float | None = None) -> None:
+    """Queries Tensor[..., L, d] and keys Tensor[..., S, d] of one floating dtype and device,
+    batch dimensions that broadcast; ``eps >= 0`` when given."""
+    check_operands(("query", "key"), query, key)
+    check_shape("query", query, ("...", "L", "d"))
+    check_shape("key", key, ("...", "S", query.shape[-1]), of="query")
+    check_broadcastable(("query", "key"), query.shape[:-2], key.shape[:-2], what="batch dimensions")
+    if eps is not None:
+        check_range("eps", eps, 0.0)
+
+
+def _check_hidden_sizes(**sizes: int) -> None:
+    """Layer widths: whole numbers, at least 1 each."""
+    for name, size in sizes.items():
+        check_int(name, size, 1)
+
+
+def _check_additive_inputs(
+    module: nn.Module, query: Tensor, key: Tensor, d_q: int, d_k: int
+) -> None:
+    """Queries Tensor[..., L, d_q] and keys Tensor[..., S, d_k] (the sizes may differ) of the
+    module's dtype and device, batch dimensions that broadcast."""
+    check_module_input("query", query, module, ("...", "L", d_q), of="query_dim")
+    check_module_input("key", key, module, ("...", "S", d_k), of="key_dim")
+    check_broadcastable(("query", "key"), query.shape[:-2], key.shape[:-2], what="batch dimensions")
+
+
+def _check_vectors(x1: Tensor, x2: Tensor, dim: int, eps: float) -> tuple[Tensor, Tensor]:
+    """Two tensors on one device that broadcast, with ``dim`` in their broadcast shape and
+    ``eps >= 0``. Returns them with integer (and bool) operands in the promoted dtype, which
+    must be floating; floating ones keep theirs (their norms are taken in it), as in
+    ``F.cosine_similarity``."""
+    dtype = torch.promote_types(check_tensor("x1", x1).dtype, check_tensor("x2", x2).dtype)
+    if not dtype.is_floating_point:
+        raise TypeError(
+            f"x1 and x2 must promote to a floating dtype, but got {x1.dtype} and {x2.dtype}"
+        )
+    check_same_device(("x1", "x2"), x1, x2)
+    check_dim("dim", dim, len(check_broadcastable(("x1", "x2"), x1.shape, x2.shape)))
+    check_range("eps", eps, 0.0)
+    return (
+        x1 if x1.is_floating_point() else x1.to(dtype),
+        x2 if x2.is_floating_point() else x2.to(dtype),
+    )
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:soft]
 def soft_attention(
     scores: Tensor, values: Tensor, mask: Tensor | None = None
 ) -> tuple[Tensor, Tensor]:
@@ -75,18 +161,15 @@ def soft_attention(
         a query whose every position is masked gets weights and output 0, as
         ``F.scaled_dot_product_attention`` gives (not NaN).
     """
-    _check_scores_values(scores, values)
+    _check_attention_inputs(scores, values, mask)
     if mask is not None:
-        check_shape("mask", mask, ("...", scores.shape[-1]), of="scores")
-        if mask.dtype != torch.bool:
-            raise TypeError(f"mask must be bool (True = may attend), but got dtype {mask.dtype}")
-        check_same_device(("scores", "mask"), scores, mask)
-        check_broadcastable(("mask", "scores"), mask.shape, scores.shape)
         scores = scores.masked_fill(~mask, -torch.inf)
     # A fully masked row has no distribution: 0 weights, and no NaN in the gradient.
-    dead = torch.isneginf(scores).all(dim=-1, keepdim=True)
-    weights = torch.softmax(scores.masked_fill(dead, 0.0), dim=-1).masked_fill(dead, 0.0)
-    return (weights.unsqueeze(-2) @ values).squeeze(-2), weights
+    dead = torch.isneginf(scores).all(dim=-1, keepdim=True)  # [..., 1]
+    weights = torch.softmax(scores.masked_fill(dead, 0.0), dim=-1)  # [..., S]
+    weights = weights.masked_fill(dead, 0.0)
+    output = (weights.unsqueeze(-2) @ values).squeeze(-2)  # [..., d_v]
+    return output, weights
 
 
 # --8<-- [end:soft]
@@ -113,9 +196,7 @@ def hard_attention(
         (Tensor[..., d_v], Tensor[..., S]): the chosen value and the one-hot weights. No
         gradient reaches ``scores``: the choice is a discrete index.
     """
-    _check_scores_values(scores, values)
-    # The choice reads the scores: NaN and +inf have no argmax or softmax; -inf rules one out.
-    check_bounds("scores", scores, high=math.inf, high_inclusive=False)
+    _check_choice(scores, values)
     if sample:
         probs = torch.softmax(scores.detach(), dim=-1).reshape(-1, scores.shape[-1])
         index = torch.multinomial(probs, 1, generator=generator).view(*scores.shape[:-1], 1)
@@ -154,18 +235,10 @@ def local_attention(
     Returns:
         (Tensor[..., d_v], Tensor[..., S]): the output and the weights.
     """
-    _check_scores_values(scores, values)
-    center = as_floating("center", check_shape("center", center, scores.shape[:-1], of="scores"))
-    check_same_device(("scores", "center"), scores, center)
-    half_width = check_int("half_width", half_width, 0)
+    center = _check_window(scores, values, center, half_width)
     positions = torch.arange(scores.shape[-1], device=scores.device, dtype=scores.dtype)
-    offset = positions - center.to(scores.dtype).unsqueeze(-1)  # [..., S]
+    offset = positions - center.to(scores.dtype).unsqueeze(-1)  # [..., S]: s - p
     inside = offset.abs() <= half_width
-    if not bool(inside.any(dim=-1).all()):
-        raise ValueError(
-            f"center must put at least one of the {scores.shape[-1]} positions in the window, "
-            f"but got centres {center.tolist()} with half_width {half_width}"
-        )
     weights = torch.softmax(scores.masked_fill(~inside, -torch.inf), dim=-1)
     if gaussian:
         sigma = max(half_width, 1) / 2
@@ -207,9 +280,7 @@ def gumbel_softmax(
     Differs from ``F.gumbel_softmax``: no ``eps`` argument (PyTorch's is deprecated and
     unused), so ``dim`` is keyword-only here.
     """
-    check_data("logits", check_floating("logits", logits))
-    check_range("tau", tau, 0, low_inclusive=False)
-    check_dim("dim", dim, logits.dim(), of="logits")
+    _check_logits(logits, tau, dim)
     exponential = torch.empty_like(logits).exponential_(generator=generator)
     gumbels = -exponential.log()  # Gumbel(0, 1)
     y_soft = ((logits + gumbels) / tau).softmax(dim)
@@ -225,15 +296,6 @@ def gumbel_softmax(
 
 
 # --8<-- [start:similarity]
-def _check_query_key(query: Tensor, key: Tensor) -> None:
-    """Floating Tensor[..., L, d] and Tensor[..., S, d] of one dtype and device, whose batch
-    dimensions broadcast."""
-    check_operands(("query", "key"), query, key)
-    check_shape("query", query, ("...", "L", "d"))
-    check_shape("key", key, ("...", "S", query.shape[-1]), of="query")
-    check_broadcastable(("query", "key"), query.shape[:-2], key.shape[:-2], what="batch dimensions")
-
-
 def dot_similarity(query: Tensor, key: Tensor) -> Tensor:
     """``q . k`` for every query-key pair.
 
@@ -245,7 +307,7 @@ def dot_similarity(query: Tensor, key: Tensor) -> Tensor:
         Tensor[..., L, S]: the score of every pair.
     """
     _check_query_key(query, key)
-    return query @ key.transpose(-2, -1)
+    return query @ key.transpose(-2, -1)  # [..., L, S]
 
 
 def scaled_dot_similarity(query: Tensor, key: Tensor) -> Tensor:
@@ -266,21 +328,6 @@ def _unit(x: Tensor, dim: int, eps: float) -> Tensor:
     return x / torch.linalg.vector_norm(x, dim=dim, keepdim=True).clamp_min(eps)
 
 
-def _as_common_floating(x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:
-    """Integer (and bool) operands in the promoted dtype, which must be floating; floating
-    ones keep theirs (their norms are taken in it), as in ``F.cosine_similarity``."""
-    dtype = torch.promote_types(check_tensor("x1", x1).dtype, check_tensor("x2", x2).dtype)
-    if not dtype.is_floating_point:
-        raise TypeError(
-            f"x1 and x2 must promote to a floating dtype, but got {x1.dtype} and {x2.dtype}"
-        )
-    check_same_device(("x1", "x2"), x1, x2)
-    return (
-        x1 if x1.is_floating_point() else x1.to(dtype),
-        x2 if x2.is_floating_point() else x2.to(dtype),
-    )
-
-
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """``x1 . x2 / (max(|x1|, eps) max(|x2|, eps))`` along ``dim``, as ``F.cosine_similarity``.
 
@@ -293,9 +340,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     Returns:
         Tensor[...]: the broadcast shape without ``dim``, values in [-1, 1].
     """
-    x1, x2 = _as_common_floating(x1, x2)
-    check_dim("dim", dim, len(check_broadcastable(("x1", "x2"), x1.shape, x2.shape)))
-    check_range("eps", eps, 0.0)
+    x1, x2 = _check_vectors(x1, x2, dim, eps)
     return (_unit(x1, dim, eps) * _unit(x2, dim, eps)).sum(dim)
 
 
@@ -314,8 +359,7 @@ def cosine_similarity_matrix(query: Tensor, key: Tensor, eps: float = 1e-8) -> T
     Returns:
         Tensor[..., L, S]: values in [-1, 1].
     """
-    _check_query_key(query, key)
-    check_range("eps", eps, 0.0)
+    _check_query_key(query, key, eps)
     return dot_similarity(_unit(query, -1, eps), _unit(key, -1, eps))
 
 
@@ -329,8 +373,7 @@ class AdditiveSimilarity(nn.Module):
 
     def __init__(self, query_dim: int, key_dim: int, hidden_dim: int) -> None:
         super().__init__()
-        query_dim, key_dim = check_int("query_dim", query_dim, 1), check_int("key_dim", key_dim, 1)
-        hidden_dim = check_int("hidden_dim", hidden_dim, 1)
+        _check_hidden_sizes(query_dim=query_dim, key_dim=key_dim, hidden_dim=hidden_dim)
         self.w_query = nn.Linear(query_dim, hidden_dim, bias=False)
         self.w_key = nn.Linear(key_dim, hidden_dim)
         self.v = nn.Linear(hidden_dim, 1, bias=False)
@@ -345,11 +388,7 @@ class AdditiveSimilarity(nn.Module):
         Returns:
             Tensor[..., L, S]: the scores.
         """
-        check_module_input("query", query, self, ("...", "L", self.w_query.in_features))
-        check_module_input("key", key, self, ("...", "S", self.w_key.in_features))
-        check_broadcastable(
-            ("query", "key"), query.shape[:-2], key.shape[:-2], what="batch dimensions"
-        )
+        _check_additive_inputs(self, query, key, self.w_query.in_features, self.w_key.in_features)
         # Project each side once, then broadcast: L + S projections instead of L * S.
         q = self.w_query(query).unsqueeze(-2)  # [..., L, 1, hidden]
         k = self.w_key(key).unsqueeze(-3)  # [..., 1, S, hidden]

@@ -23,6 +23,7 @@ from reference.checks import check_int, check_module_input
 __all__ = [
     "CBAM",
     "ECA",
+    "ChannelQKVAttention",
     "ChannelSelfAttention",
     "CoordinateAttention",
     "NonLocalBlock",
@@ -34,16 +35,47 @@ __all__ = [
 
 
 # --8<-- [start:check]
-def _check_input(module: nn.Module, x: Tensor, channels: int, name: str = "x") -> None:
-    check_module_input(name, x, module, ("B", channels, "H", "W"))
+def _check_input(
+    module: nn.Module, x: Tensor, channels: int, name: str = "x", of: str = "channels"
+) -> None:
+    """A feature map Tensor[B, C, H, W] with the module's C, dtype and device."""
+    check_module_input(name, x, module, ("B", channels, "H", "W"), of=of)
 
 
-def _check_kernel_size(kernel_size: object) -> int:
-    """A positive odd kernel size, so that ``padding = k // 2`` keeps the length."""
-    k = check_int("kernel_size", kernel_size, 1)
-    if k % 2 == 0:
-        raise ValueError(f"kernel_size must be odd, but got {k}")
-    return k
+def _check_widths(**widths: int) -> None:
+    """Channel counts and bottleneck widths: whole numbers, at least 1 each."""
+    for name, width in widths.items():
+        check_int(name, width, 1)
+
+
+def _check_kernel_size(kernel_size: int) -> None:
+    """A whole, odd kernel size, so that ``padding = k // 2`` keeps the length."""
+    _check_widths(kernel_size=kernel_size)
+    if kernel_size % 2 == 0:
+        raise ValueError(f"kernel_size must be odd, but got {kernel_size}")
+
+
+def _check_cbam(channels: int, reduction: int, kernel_size: int) -> None:
+    _check_widths(channels=channels)
+    check_int("reduction", reduction, 1, channels)  # at least one channel in the bottleneck
+    _check_kernel_size(kernel_size)
+
+
+def _check_eca(channels: int, kernel_size: int | None) -> None:
+    _check_widths(channels=channels)
+    if kernel_size is not None:  # else eca_kernel_size gives an odd one
+        _check_kernel_size(kernel_size)
+
+
+def _check_eca_mapping(channels: int, gamma: int, b: int) -> None:
+    _check_widths(channels=channels, gamma=gamma)
+    check_int("b", b)  # the offset may be 0 or negative
+
+
+def _check_groups(channels: int, groups: int, **widths: int) -> None:
+    _check_widths(channels=channels, groups=groups, **widths)
+    if channels % groups:
+        raise ValueError(f"channels must be divisible by groups, but got {channels} and {groups}")
 
 
 # --8<-- [end:check]
@@ -72,20 +104,20 @@ class SqueezeExcitation(nn.Module):
         scale_activation: Callable[[], nn.Module] = nn.Sigmoid,
     ) -> None:
         super().__init__()
-        check_int("input_channels", input_channels, 1)
-        check_int("squeeze_channels", squeeze_channels, 1)
+        _check_widths(input_channels=input_channels, squeeze_channels=squeeze_channels)
         self.channels = input_channels
-        self.fc1 = nn.Conv2d(input_channels, squeeze_channels, 1)  # a Linear on the pooled vector
+        # 1x1 convolutions on the pooled [B, C, 1, 1] vector: fully connected layers
+        self.fc1 = nn.Conv2d(input_channels, squeeze_channels, 1)
         self.fc2 = nn.Conv2d(squeeze_channels, input_channels, 1)
         self.activation = activation()
         self.scale_activation = scale_activation()
 
     def forward(self, input: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape, each channel scaled by its weight."""
-        _check_input(self, input, self.channels, "input")
-        squeezed = input.mean(dim=(2, 3), keepdim=True)  # [B, C, 1, 1]: one number per channel
-        excitation = self.fc2(self.activation(self.fc1(squeezed)))
-        return input * self.scale_activation(excitation)  # scale: reweight each channel
+        _check_input(self, input, self.channels, "input", of="input_channels")
+        squeezed = input.mean(dim=(2, 3), keepdim=True)  # squeeze: [B, C, 1, 1]
+        excitation = self.fc2(self.activation(self.fc1(squeezed)))  # [B, C, 1, 1]
+        return input * self.scale_activation(excitation)  # scale each channel
 
 
 # --8<-- [end:se]
@@ -106,9 +138,7 @@ class CBAM(nn.Module):
 
     def __init__(self, channels: int, reduction: int = 16, kernel_size: int = 7) -> None:
         super().__init__()
-        channels = check_int("channels", channels, 1)
-        check_int("reduction", reduction, 1, channels)
-        kernel_size = _check_kernel_size(kernel_size)
+        _check_cbam(channels, reduction, kernel_size)
         self.channels = channels
         self.mlp = nn.Sequential(
             nn.Conv2d(channels, channels // reduction, 1, bias=False),
@@ -119,14 +149,14 @@ class CBAM(nn.Module):
 
     def channel_weights(self, x: Tensor) -> Tensor:
         """Tensor[B, C, 1, 1] in (0, 1)."""
-        average = self.mlp(x.mean(dim=(2, 3), keepdim=True))
-        peak = self.mlp(x.amax(dim=(2, 3), keepdim=True))
+        average = self.mlp(x.mean(dim=(2, 3), keepdim=True))  # [B, C, 1, 1]
+        peak = self.mlp(x.amax(dim=(2, 3), keepdim=True))  # the same MLP on the max
         return torch.sigmoid(average + peak)
 
     def spatial_weights(self, x: Tensor) -> Tensor:
         """Tensor[B, 1, H, W] in (0, 1)."""
-        maps = torch.cat([x.mean(dim=1, keepdim=True), x.amax(dim=1, keepdim=True)], dim=1)
-        return torch.sigmoid(self.spatial(maps))
+        mean, peak = x.mean(dim=1, keepdim=True), x.amax(dim=1, keepdim=True)  # [B, 1, H, W]
+        return torch.sigmoid(self.spatial(torch.cat([mean, peak], dim=1)))
 
     def forward(self, x: Tensor) -> Tensor:
         """Tensor[B, C, H, W] to the same shape."""
@@ -140,7 +170,9 @@ class CBAM(nn.Module):
 
 # --8<-- [start:eca]
 def eca_kernel_size(channels: int, gamma: int = 2, b: int = 1) -> int:
-    """ECA-Net's kernel size: the odd number nearest ``(log2(C) + b) / gamma`` (rounding up).
+    """ECA-Net's kernel size: ``t = int((log2(C) + b) / gamma)``, plus 1 if ``t`` is even.
+
+    This is the authors' code for the paper's "nearest odd number" ``|t|_odd``.
 
     The paper assumes ``C = 2^(gamma * k - b)`` (channels grow in powers of two) and inverts it.
 
@@ -152,8 +184,7 @@ def eca_kernel_size(channels: int, gamma: int = 2, b: int = 1) -> int:
     Returns:
         An odd kernel size.
     """
-    channels, gamma = check_int("channels", channels, 1), check_int("gamma", gamma, 1)
-    b = check_int("b", b)
+    _check_eca_mapping(channels, gamma, b)
     t = int(abs((math.log2(channels) + b) / gamma))
     return t if t % 2 else t + 1
 
@@ -171,8 +202,9 @@ class ECA(nn.Module):
 
     def __init__(self, channels: int, kernel_size: int | None = None) -> None:
         super().__init__()
-        self.channels = check_int("channels", channels, 1)
-        k = eca_kernel_size(channels) if kernel_size is None else _check_kernel_size(kernel_size)
+        _check_eca(channels, kernel_size)
+        self.channels = channels
+        k = eca_kernel_size(channels) if kernel_size is None else kernel_size
         self.conv = nn.Conv1d(1, 1, k, padding=(k - 1) // 2, bias=False)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -200,8 +232,9 @@ class CoordinateAttention(nn.Module):
 
     def __init__(self, channels: int, reduction: int = 32) -> None:
         super().__init__()
-        self.channels = check_int("channels", channels, 1)
-        hidden = max(8, channels // check_int("reduction", reduction, 1))
+        _check_widths(channels=channels, reduction=reduction)
+        self.channels = channels
+        hidden = max(8, channels // reduction)
         self.conv1 = nn.Conv2d(channels, hidden, 1)
         self.bn1 = nn.BatchNorm2d(hidden)
         self.conv_h = nn.Conv2d(hidden, channels, 1)
@@ -213,7 +246,8 @@ class CoordinateAttention(nn.Module):
         H, W = x.shape[2:]
         along_h = x.mean(dim=3, keepdim=True)  # [B, C, H, 1]: each row averaged
         along_w = x.mean(dim=2, keepdim=True).transpose(2, 3)  # [B, C, W, 1]: each column
-        y = F.hardswish(self.bn1(self.conv1(torch.cat([along_h, along_w], dim=2))))  # shared
+        both = torch.cat([along_h, along_w], dim=2)  # [B, C, H + W, 1]
+        y = F.hardswish(self.bn1(self.conv1(both)))  # one shared layer for both directions
         y_h, y_w = y.split([H, W], dim=2)
         a_h = torch.sigmoid(self.conv_h(y_h))  # [B, C, H, 1]
         a_w = torch.sigmoid(self.conv_w(y_w.transpose(2, 3)))  # [B, C, 1, W]
@@ -242,14 +276,9 @@ class SelectiveKernel(nn.Module):
         self, channels: int, reduction: int = 16, groups: int = 8, min_dim: int = 32
     ) -> None:
         super().__init__()
-        channels, groups = check_int("channels", channels, 1), check_int("groups", groups, 1)
-        reduction, min_dim = check_int("reduction", reduction, 1), check_int("min_dim", min_dim, 1)
-        if channels % groups:
-            raise ValueError(
-                f"channels must be divisible by groups, but got {channels} and {groups}"
-            )
+        _check_groups(channels, groups, reduction=reduction, min_dim=min_dim)
         self.channels = channels
-        self.branches = nn.ModuleList(
+        self.branches = nn.ModuleList(  # 3x3, and 3x3 dilated by 2: a 5x5 field
             nn.Sequential(
                 nn.Conv2d(channels, channels, 3, padding=d, dilation=d, groups=groups, bias=False),
                 nn.BatchNorm2d(channels),
@@ -266,7 +295,8 @@ class SelectiveKernel(nn.Module):
     def branch_weights(self, features: Tensor) -> Tensor:
         """From the branches' outputs (Tensor[B, 2, C, H, W]), each branch's share per channel,
         Tensor[B, 2, C, 1, 1] summing to 1 over the branches."""
-        z = self.squeeze(features.sum(dim=1).mean(dim=(2, 3), keepdim=True))  # fuse: [B, d, 1, 1]
+        fused = features.sum(dim=1).mean(dim=(2, 3), keepdim=True)  # fuse: [B, C, 1, 1]
+        z = self.squeeze(fused)  # [B, d, 1, 1]
         logits = self.select(z).reshape(features.shape[0], 2, self.channels, 1, 1)
         return torch.softmax(logits, dim=1)
 
@@ -295,12 +325,10 @@ class NonLocalBlock(nn.Module):
 
     def __init__(self, channels: int, inter_channels: int | None = None) -> None:
         super().__init__()
-        self.channels = check_int("channels", channels, 1)
-        inner = (
-            max(channels // 2, 1)
-            if inter_channels is None
-            else check_int("inter_channels", inter_channels, 1)
-        )
+        inner_width = {} if inter_channels is None else {"inter_channels": inter_channels}
+        _check_widths(channels=channels, **inner_width)
+        self.channels = channels
+        inner = inter_channels or max(channels // 2, 1)
         self.theta = nn.Conv2d(channels, inner, 1)
         self.phi = nn.Conv2d(channels, inner, 1)
         self.g = nn.Conv2d(channels, inner, 1)
@@ -315,8 +343,9 @@ class NonLocalBlock(nn.Module):
         query = self.theta(x).flatten(2).transpose(1, 2)  # [B, HW, C']
         key = self.phi(x).flatten(2)  # [B, C', HW]
         value = self.g(x).flatten(2).transpose(1, 2)  # [B, HW, C']
-        weights = torch.softmax(query @ key, dim=-1)  # [B, HW, HW], no 1/sqrt(d) in the paper
-        y = (weights @ value).transpose(1, 2).reshape(B, value.shape[-1], H, W)  # B may be 0
+        # every position against every position; the paper has no 1/sqrt(d)
+        weights = torch.softmax(query @ key, dim=-1)  # [B, HW, HW]
+        y = (weights @ value).transpose(1, 2).reshape(B, value.shape[2], H, W)  # [B, C', H, W]
         return x + self.out(y)
 
 
@@ -330,8 +359,8 @@ class PositionSelfAttention(nn.Module):
 
     def __init__(self, channels: int, reduction: int = 8) -> None:
         super().__init__()
-        self.channels = check_int("channels", channels, 1)
-        reduction = check_int("reduction", reduction, 1)
+        _check_widths(channels=channels, reduction=reduction)
+        self.channels = channels
         self.query = nn.Conv2d(channels, max(channels // reduction, 1), 1)
         self.key = nn.Conv2d(channels, max(channels // reduction, 1), 1)
         self.value = nn.Conv2d(channels, channels, 1)
@@ -343,7 +372,7 @@ class PositionSelfAttention(nn.Module):
         B, C, H, W = x.shape
         q = self.query(x).flatten(2).transpose(1, 2)  # [B, N, C'], N = H * W
         k = self.key(x).flatten(2)  # [B, C', N]
-        attention = torch.softmax(q @ k, dim=-1)  # [B, N, N]: row i = how much i takes from j
+        attention = torch.softmax(q @ k, dim=-1)  # [B, N, N]: s_ij, how much i takes from j
         v = self.value(x).flatten(2)  # [B, C, N]
         out = (v @ attention.transpose(1, 2)).reshape(B, C, H, W)
         return x + self.alpha * out
@@ -358,7 +387,8 @@ class ChannelSelfAttention(nn.Module):
 
     def __init__(self, channels: int) -> None:
         super().__init__()
-        self.channels = check_int("channels", channels, 1)
+        _check_widths(channels=channels)
+        self.channels = channels
         self.beta = nn.Parameter(torch.zeros(1))
 
     def forward(self, x: Tensor) -> Tensor:
@@ -375,3 +405,41 @@ class ChannelSelfAttention(nn.Module):
 
 
 # --8<-- [end:self_attention]
+
+
+# --8<-- [start:channel_qkv]
+class ChannelQKVAttention(nn.Module):
+    """Channel attention written as query, key and value: each channel attends to every channel.
+
+    Queries, keys and values are 1x1 convolutions of the input; channel ``i``'s output is
+    the softmax-weighted sum of the value channels, weighted by the similarity of its query
+    map with each key map (dot products over the ``H * W`` positions). DANet's channel
+    attention module is this with the query and value convolutions the identity and the key
+    convolution minus the identity (its ``max - energy`` is ``-energy`` to the softmax).
+
+    Args:
+        channels: C.
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        _check_widths(channels=channels)
+        self.channels = channels
+        self.query = nn.Conv2d(channels, channels, 1)
+        self.key = nn.Conv2d(channels, channels, 1)
+        self.value = nn.Conv2d(channels, channels, 1)
+        self.gamma = nn.Parameter(torch.zeros(1))  # starts as the identity
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Tensor[B, C, H, W] to the same shape."""
+        _check_input(self, x, self.channels)
+        B, C, H, W = x.shape
+        q = self.query(x).flatten(2)  # [B, C, N]: each channel's map as one vector
+        k = self.key(x).flatten(2)  # [B, C, N]
+        v = self.value(x).flatten(2)  # [B, C, N]
+        attention = torch.softmax(q @ k.transpose(1, 2), dim=-1)  # [B, C, C]
+        out = (attention @ v).reshape(B, C, H, W)
+        return x + self.gamma * out
+
+
+# --8<-- [end:channel_qkv]

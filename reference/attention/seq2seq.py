@@ -15,14 +15,21 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from reference.attention.basics import AdditiveSimilarity
+
+# --8<-- [start:pitfall_imports]
 from reference.checks import (
     check_bounds,
+    check_distribution,
+    check_floating,
     check_int,
     check_integer,
+    check_nonempty,
     check_range,
     check_same_device,
     check_shape,
 )
+
+# --8<-- [end:pitfall_imports]
 
 # What the decoders need from a model: next-token log-probabilities and a batched state.
 State = Tensor | tuple[Tensor, ...]
@@ -30,7 +37,18 @@ StepFunction = Callable[[Tensor, State], tuple[Tensor, State]]
 
 # --8<-- [end:imports]
 
-__all__ = ["BOS", "EOS", "PAD", "Seq2Seq", "beam_search", "greedy_decode", "reversal_data"]
+__all__ = [
+    "BOS",
+    "EOS",
+    "PAD",
+    "Seq2Seq",
+    "beam_search",
+    "copy_distribution",
+    "greedy_decode",
+    "guided_attention_loss",
+    "reversal_data",
+    "scheduled_sampling",
+]
 
 
 # --8<-- [start:data]
@@ -80,6 +98,20 @@ def _check_tokens(
     check_bounds(name, tokens, 0, vocab - 1)
 
 
+def _check_source(source: Tensor, lengths: Tensor, vocab: int) -> None:
+    """A padded batch of token ids Tensor[B, S] and each row's length, in [1, S]."""
+    _check_tokens("source", source, ("B", "S"), vocab)
+    check_integer("lengths", check_shape("lengths", lengths, (source.shape[0],), of="source"))
+    check_same_device(("source", "lengths"), source, lengths)
+    check_bounds("lengths", lengths, 1, source.shape[1])
+
+
+def _check_target(source: Tensor, target_in: Tensor, vocab: int) -> None:
+    """Decoder inputs Tensor[B, T]: token ids for the source's batch, on its device."""
+    _check_tokens("target_in", target_in, (source.shape[0], "T"), vocab, of="source")
+    check_same_device(("source", "target_in"), source, target_in)
+
+
 class Seq2Seq(nn.Module):
     """Bidirectional GRU encoder, GRU decoder that attends to the encoder states at every step.
 
@@ -108,10 +140,7 @@ class Seq2Seq(nn.Module):
             (Tensor[B, S, 2H], Tensor[B, S], Tensor[B, H]): the encoder states, the mask of
             real positions, and the decoder's initial state.
         """
-        _check_tokens("source", source, ("B", "S"), self.embed.num_embeddings)
-        check_integer("lengths", check_shape("lengths", lengths, (source.shape[0],), of="source"))
-        check_same_device(("source", "lengths"), source, lengths)
-        check_bounds("lengths", lengths, 1, source.shape[1])
+        _check_source(source, lengths, self.embed.num_embeddings)
         # Packing keeps the backward direction from reading the padding first.
         packed = pack_padded_sequence(
             self.embed(source), lengths.cpu(), batch_first=True, enforce_sorted=False
@@ -156,9 +185,7 @@ class Seq2Seq(nn.Module):
             (Tensor[B, T, V], Tensor[B, T, S]): logits for ``y_1 ... y_T``, attention weights.
         """
         states, mask, hidden = self.encode(source, lengths)
-        vocab = self.embed.num_embeddings
-        _check_tokens("target_in", target_in, (source.shape[0], "T"), vocab, of="source")
-        check_same_device(("source", "target_in"), source, target_in)
+        _check_target(source, target_in, self.embed.num_embeddings)
         all_logits, all_weights = [], []
         for t in range(target_in.shape[1]):
             logits, hidden, weights = self.step(target_in[:, t], hidden, states, mask)
@@ -189,6 +216,17 @@ class Seq2Seq(nn.Module):
 # --8<-- [end:model]
 
 
+def _check_greedy(batch: int, max_len: int) -> None:
+    check_int("batch", batch, 1)
+    check_int("max_len", max_len, 1)
+
+
+def _check_beam(beam_width: int, max_len: int, length_penalty: float) -> None:
+    check_int("beam_width", beam_width, 1)
+    check_int("max_len", max_len, 1)
+    check_range("length_penalty", length_penalty, 0.0)
+
+
 def _device(state: State) -> torch.device:
     """Where the decoder's state lives: the tokens fed back must be made there too."""
     return (state if isinstance(state, Tensor) else state[0]).device
@@ -217,7 +255,7 @@ def greedy_decode(
         (Tensor[B, max_len], Tensor[B]): the tokens (EOS repeated after the end) and the
         log-probability of each sequence up to and including its first EOS.
     """
-    batch, max_len = check_int("batch", batch, 1), check_int("max_len", max_len, 1)
+    _check_greedy(batch, max_len)
     device = _device(state)
     tokens = torch.full((batch,), BOS, device=device)
     done = torch.zeros(batch, dtype=torch.bool, device=device)
@@ -267,8 +305,7 @@ def beam_search(
         (list[int], float): the tokens (without BOS, with EOS if it ended) and their
         total log-probability.
     """
-    beam_width, max_len = check_int("beam_width", beam_width, 1), check_int("max_len", max_len, 1)
-    length_penalty = check_range("length_penalty", length_penalty, 0.0)
+    _check_beam(beam_width, max_len, length_penalty)
     device = _device(state)
     prefixes: list[list[int]] = [[]]
     scores = torch.zeros(1, dtype=torch.float64, device=device)  # [K] log-probability per prefix
@@ -299,3 +336,141 @@ def beam_search(
 
 
 # --8<-- [end:beam]
+
+
+# --8<-- [start:pitfall_checks]
+def _check_decoder_inputs(target_in: Tensor, predicted: Tensor, p: float) -> float:
+    """Two batches of token ids of one shape, dtype and device; a probability ``p``."""
+    check_nonempty(
+        "target_in", check_integer("target_in", check_shape("target_in", target_in, ("B", "T")))
+    )
+    check_integer(
+        "predicted", check_shape("predicted", predicted, tuple(target_in.shape), of="target_in")
+    )
+    if predicted.dtype != target_in.dtype:
+        raise TypeError(
+            f"predicted must have target_in's dtype {target_in.dtype}, but got {predicted.dtype}"
+        )
+    check_same_device(("target_in", "predicted"), target_in, predicted)
+    return check_range("p", p, 0, 1)
+
+
+def _check_copy(vocab_probs: Tensor, attention: Tensor, source: Tensor, p_gen: Tensor) -> Tensor:
+    """One distribution over V tokens and one over S source positions per row, the S
+    source tokens as ids in [0, V), and one probability of generating per row.
+    Returns ``source`` as int64 (scatter takes no other indices)."""
+    check_shape("vocab_probs", vocab_probs, ("B", "V"))
+    check_nonempty("vocab_probs", check_floating("vocab_probs", vocab_probs))
+    check_shape("attention", attention, (vocab_probs.shape[0], "S"), of="vocab_probs")
+    check_shape("source", source, tuple(attention.shape), of="attention")
+    check_shape("p_gen", p_gen, (vocab_probs.shape[0],), of="vocab_probs")
+    check_same_device(
+        ("vocab_probs", "attention", "source", "p_gen"), vocab_probs, attention, source, p_gen
+    )
+    for name, x in (("attention", attention), ("p_gen", p_gen)):
+        if x.dtype != vocab_probs.dtype:
+            raise TypeError(
+                f"{name} must have vocab_probs's dtype {vocab_probs.dtype}, but got {x.dtype}"
+            )
+    check_distribution("attention", attention, dim=1)
+    check_bounds("source", check_integer("source", source), 0, vocab_probs.shape[1] - 1)
+    check_bounds("p_gen", p_gen, 0, 1)
+    return source.long()
+
+
+def _check_alignment(weights: Tensor, g: float) -> float:
+    """Attention weights Tensor[..., T, S] (floats, T and S at least 1); a width ``g > 0``."""
+    check_nonempty(
+        "weights", check_floating("weights", check_shape("weights", weights, ("...", "T", "S")))
+    )
+    return check_range("g", g, 0, low_inclusive=False)
+
+
+# --8<-- [end:pitfall_checks]
+
+
+# --8<-- [start:pitfalls]
+def scheduled_sampling(
+    target_in: Tensor,
+    predicted: Tensor,
+    p: float,
+    *,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """Decoder inputs where each true previous token is replaced by the model's own with
+    probability ``p`` (Bengio et al., 2015); the first token (BOS) is always kept.
+
+    Teacher forcing (``p = 0``) trains the decoder only on true prefixes, while at test time
+    it reads its own outputs: its mistakes lead it into prefixes it never saw (*exposure
+    bias*). Raising ``p`` during training lets it practise on its own mistakes. For a
+    Transformer, ``predicted`` comes from a first, teacher-forced pass (two-pass scheduled
+    sampling, Mihaylova and Martins, 2019).
+
+    Args:
+        target_in (Tensor[B, T]): ``BOS y_1 ... y_{T-1}``, the teacher-forced inputs.
+        predicted (Tensor[B, T]): the model's token at each input position (column ``t``
+            replaces ``y_t``); column 0 is ignored.
+        p: probability of feeding the model's token, in [0, 1].
+        generator: the random source (``None``: the global generator).
+
+    Returns:
+        Tensor[B, T]: the decoder inputs.
+    """
+    p = _check_decoder_inputs(target_in, predicted, p)
+    # drawn where the generator lives (the CPU by default), then moved to the tokens
+    draw_on = generator.device if generator is not None else torch.device("cpu")
+    coin = torch.rand(target_in.shape, generator=generator, device=draw_on).to(target_in.device)
+    use_model = coin < p
+    use_model[:, 0] = False  # the start token is never predicted
+    return torch.where(use_model, predicted, target_in)
+
+
+def copy_distribution(
+    vocab_probs: Tensor, attention: Tensor, source: Tensor, p_gen: Tensor
+) -> Tensor:
+    """The pointer-generator's output (See et al., 2017): generate or copy a source token.
+
+    ``P(w) = p_gen P_vocab(w) + (1 - p_gen) sum_{s: x_s = w} a_s``: with probability
+    ``p_gen`` the decoder generates from its vocabulary distribution, otherwise it copies
+    the source token it attends to, so names and rare words can be reproduced exactly.
+
+    Args:
+        vocab_probs (Tensor[B, V]): the decoder's distribution over the vocabulary.
+        attention (Tensor[B, S]): the attention weights over the source positions (rows
+            sum to 1).
+        source (Tensor[B, S]): the source token ids, in ``[0, V)``.
+        p_gen (Tensor[B]): the probability of generating, in [0, 1].
+
+    Returns:
+        Tensor[B, V]: a distribution over the vocabulary (rows sum to 1).
+    """
+    source = _check_copy(vocab_probs, attention, source, p_gen)
+    copy = torch.zeros_like(vocab_probs).scatter_add_(1, source, attention)  # [B, V]
+    p = p_gen.unsqueeze(1)  # [B, 1]
+    return p * vocab_probs + (1 - p) * copy
+
+
+def guided_attention_loss(weights: Tensor, g: float = 0.2) -> Tensor:
+    """Guided attention (Tachibana et al., 2018): a penalty on attention far from the diagonal.
+
+    ``W[t, s] = 1 - exp(-(t/T - s/S)^2 / (2 g^2))`` is 0 on the diagonal and near 1 far
+    from it; the loss is the mean of ``weights * W``. Where the output follows the source
+    in order (speech from text, transliteration), it makes the attention learn the
+    monotonic alignment in far fewer steps.
+
+    Args:
+        weights (Tensor[..., T, S]): attention of each output step over the source.
+        g: the width of the band that is not penalised, as a fraction of the length.
+
+    Returns:
+        Tensor[]: the loss.
+    """
+    g = _check_alignment(weights, g)
+    T, S = weights.shape[-2:]
+    t = torch.arange(T, dtype=weights.dtype, device=weights.device)[:, None] / T
+    s = torch.arange(S, dtype=weights.dtype, device=weights.device)[None, :] / S
+    penalty = 1 - torch.exp(-((t - s) ** 2) / (2 * g**2))  # [T, S]
+    return (weights * penalty).mean()
+
+
+# --8<-- [end:pitfalls]

@@ -18,10 +18,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from reference.attention.basics import _check_query_key
 from reference.checks import (
     check_broadcastable,
     check_data,
+    check_floating,
     check_int,
     check_integer,
     check_module_input,
@@ -33,19 +33,202 @@ from reference.checks import (
 )
 from reference.training.regularization import dropout as _dropout
 
+Generator = torch.Generator | None  # the random source of dropout; None: the global one
+
 # --8<-- [end:imports]
 
 __all__ = [
     "MultiheadAttention",
+    "TransformerDecoderLayer",
     "TransformerEncoderLayer",
     "attention_weights",
     "mask_tokens",
+    "multi_head_attention",
     "scaled_dot_product_attention",
     "sinusoidal_positional_encoding",
 ]
 
 
-# --8<-- [start:sdpa]
+# --8<-- [start:checks]
+def _check_qk_mask(
+    query: Tensor,
+    key: Tensor,
+    attn_mask: Tensor | None,
+    is_causal: bool,
+    scale: float | None,
+) -> float:
+    """Queries Tensor[..., L, E] and keys Tensor[..., S, E] of one floating dtype and device,
+    batch dimensions that broadcast; a mask that broadcasts to the scores, or is_causal, not
+    both. Returns the scale (``1 / sqrt(E)`` by default)."""
+    check_operands(("query", "key"), query, key)
+    check_shape("query", query, ("...", "L", "E"))
+    check_shape("key", key, ("...", "S", query.shape[-1]), of="query")
+    batch = check_broadcastable(
+        ("query", "key"), query.shape[:-2], key.shape[:-2], what="batch dimensions"
+    )
+    if attn_mask is not None:
+        if is_causal:
+            raise ValueError("attn_mask must be None when is_causal=True, but got a mask")
+        check_same_device(("query", "attn_mask"), query, check_tensor("attn_mask", attn_mask))
+        scores = (*batch, query.shape[-2], key.shape[-2])
+        check_broadcastable(("attn_mask", "the scores Q K^T"), attn_mask.shape, scores)
+    return 1 / math.sqrt(query.shape[-1]) if scale is None else check_range("scale", scale)
+
+
+def _check_value(query: Tensor, key: Tensor, value: Tensor, dropout_p: float) -> None:
+    """Values Tensor[..., S, E_v] of the queries' dtype and device; a probability."""
+    check_operands(("query", "key", "value"), query, key, value)
+    check_shape("value", value, ("...", key.shape[-2], "E_v"), of="key")
+    check_broadcastable(
+        ("value", "query"), value.shape[:-2], query.shape[:-2], what="batch dimensions"
+    )
+    check_range("dropout_p", dropout_p, 0.0, 1.0)
+
+
+def _check_heads(embed_dim: int, num_heads: int, dropout: float) -> None:
+    check_int("embed_dim", embed_dim, 1)
+    check_int("num_heads", num_heads, 1)
+    check_range("dropout", dropout, 0.0, 1.0)
+    if embed_dim % num_heads:
+        raise ValueError(
+            f"embed_dim must be divisible by num_heads, but got {embed_dim} and {num_heads}"
+        )
+
+
+def _check_attend(
+    module: nn.Module,
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    embed_dim: int,
+    attn_mask: Tensor | None,
+    is_causal: bool,
+) -> None:
+    """Inputs Tensor[..., E] of the module's width, dtype and device; is_causal only as a
+    hint beside the mask it describes."""
+    for name, x in (("query", query), ("key", key), ("value", value)):
+        check_module_input(name, x, module, ("...", embed_dim), of="embed_dim")
+    if is_causal and attn_mask is None:
+        raise ValueError("attn_mask must be given with is_causal=True (it is only a hint)")
+
+
+def _check_multi_head(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    num_heads: int,
+    in_proj_weight: Tensor,
+    in_proj_bias: Tensor | None,
+    out_proj_weight: Tensor,
+    out_proj_bias: Tensor | None,
+) -> int:
+    """Batch-first Tensor[B, L, E] queries, Tensor[B, S, E] keys and values, E = h * E/h;
+    weights of nn.MultiheadAttention's shapes; one float dtype and one device for all."""
+    check_floating("in_proj_weight", check_shape("in_proj_weight", in_proj_weight, ("3E", "E")))
+    E = in_proj_weight.shape[1]
+    if in_proj_weight.shape[0] != 3 * E:
+        raise ValueError(
+            f"in_proj_weight must have shape (3E, E), but got {tuple(in_proj_weight.shape)}"
+        )
+    check_floating("query", check_shape("query", query, ("B", "L", E), of="in_proj_weight"))
+    check_shape("key", key, (query.shape[0], "S", E), of="query")
+    check_shape("value", value, tuple(key.shape), of="key")
+    check_shape("out_proj_weight", out_proj_weight, (E, E), of="in_proj_weight")
+    tensors = {"query": query, "key": key, "value": value}
+    tensors |= {"in_proj_weight": in_proj_weight, "out_proj_weight": out_proj_weight}
+    for name, bias, size in (
+        ("in_proj_bias", in_proj_bias, 3 * E),
+        ("out_proj_bias", out_proj_bias, E),
+    ):
+        if bias is not None:
+            tensors[name] = check_shape(name, bias, (size,), of="in_proj_weight")
+    for name, x in tensors.items():
+        if x.dtype != query.dtype:
+            raise TypeError(f"{name} must have query's dtype {query.dtype}, but got {x.dtype}")
+    check_same_device(tuple(tensors), *tensors.values())
+    num_heads = check_int("num_heads", num_heads, 1)
+    if E % num_heads:
+        raise ValueError(f"embed_dim must be divisible by num_heads, but got {E} and {num_heads}")
+    return num_heads
+
+
+_ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {"relu": F.relu, "gelu": F.gelu}
+
+
+def _activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+    """``"relu"``, ``"gelu"`` or a function, as ``nn.TransformerEncoderLayer`` takes it."""
+    if not isinstance(activation, str):
+        return activation
+    if activation not in _ACTIVATIONS:
+        raise ValueError(f"activation must be 'relu' or 'gelu', but got {activation!r}")
+    return _ACTIVATIONS[activation]
+
+
+def _check_encoding_size(length: int, dim: int, base: float) -> None:
+    check_int("length", length, 1)
+    check_int("dim", dim, 2)
+    check_range("base", base, 0.0, low_inclusive=False)
+    if dim % 2:
+        raise ValueError(f"dim must be even, but got {dim}")
+
+
+def _check_masking(
+    input_ids: Tensor, mask_token_id: int, vocab_size: int, mlm_probability: float
+) -> None:
+    """Signed integer ids (the labels hold -100), two ids, a probability."""
+    check_data("input_ids", check_integer("input_ids", input_ids))
+    if input_ids.dtype == torch.uint8:
+        raise TypeError(f"input_ids must hold signed integers, but got dtype {input_ids.dtype}")
+    check_int("mask_token_id", mask_token_id, 0)
+    check_int("vocab_size", vocab_size, 1)
+    check_range("mlm_probability", mlm_probability, 0.0, 1.0)
+
+
+def _check_layer_sizes(
+    d_model: int, nhead: int, dim_feedforward: int, layer_norm_eps: float
+) -> None:
+    """An encoder or decoder layer's widths (whole, >= 1) and its LayerNorms' eps > 0."""
+    check_int("d_model", d_model, 1)
+    check_int("nhead", nhead, 1)
+    check_int("dim_feedforward", dim_feedforward, 1)
+    check_range("layer_norm_eps", layer_norm_eps, 0.0, low_inclusive=False)
+
+
+def _check_src(layer: nn.Module, src: Tensor, d_model: int) -> None:
+    """A sequence Tensor[T, B, d_model], Tensor[B, T, d_model] or Tensor[T, d_model] of the
+    layer's width, dtype and device."""
+    check_module_input("src", src, layer, ("...", d_model), of="d_model")
+    if src.dim() not in (2, 3):
+        raise ValueError(
+            "src must have shape (T, B, d_model), (B, T, d_model) or (T, d_model), "
+            f"but got {tuple(src.shape)}"
+        )
+
+
+def _check_decoder_layer(
+    layer: nn.Module, tgt: Tensor, memory: Tensor, d_model: int, batch_first: bool
+) -> None:
+    """Target and memory of the layer's width, dtype and device, both batched (or both
+    not) with one batch size."""
+    check_module_input("tgt", tgt, layer, ("...", d_model), of="d_model")
+    check_module_input("memory", memory, layer, ("...", d_model), of="d_model")
+    if tgt.dim() not in (2, 3) or memory.dim() != tgt.dim():
+        raise ValueError(
+            "tgt and memory must both be Tensor[T, d_model] or both batched, but got shapes "
+            f"{tuple(tgt.shape)} and {tuple(memory.shape)}"
+        )
+    batch = 0 if batch_first else 1
+    if tgt.dim() == 3 and tgt.shape[batch] != memory.shape[batch]:
+        raise ValueError(
+            f"memory must have tgt's batch size {tgt.shape[batch]} in dimension {batch}, "
+            f"but got {memory.shape[batch]}"
+        )
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:mask_helpers]
 def _as_additive(name: str, mask: Tensor, blocked_when: bool, like: Tensor) -> Tensor:
     """A bool or float mask as scores to add: 0 where allowed, ``-inf`` where blocked."""
     check_tensor(name, mask)
@@ -70,6 +253,10 @@ def _repeat_kv_heads(query: Tensor, x: Tensor, name: str) -> Tensor:
     return x.repeat_interleave(query.shape[-3] // x.shape[-3], dim=-3)
 
 
+# --8<-- [end:mask_helpers]
+
+
+# --8<-- [start:sdpa]
 def attention_weights(
     query: Tensor,
     key: Tensor,
@@ -94,25 +281,21 @@ def attention_weights(
         Tensor[..., L, S]: each row sums to 1 over the inputs, except that a row whose every
         position is masked is all 0 (as PyTorch's SDPA, not NaN).
     """
-    if is_causal and attn_mask is not None:
-        raise ValueError("attn_mask must be None when is_causal=True, but got a mask")
     if enable_gqa:
         key = _repeat_kv_heads(query, key, "key")
-    _check_query_key(query, key)
-    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else check_range("scale", scale)
-    scores = query @ key.transpose(-2, -1) * scale  # [..., L, S] similarity of every pair
+    scale = _check_qk_mask(query, key, attn_mask, is_causal, scale)
+    scores = query @ key.transpose(-2, -1) * scale  # [..., L, S]
     if is_causal:
-        length, source = scores.shape[-2:]
-        allowed = torch.ones(length, source, dtype=torch.bool, device=scores.device).tril()
-        scores = scores.masked_fill(~allowed, -torch.inf)
+        L, S = scores.shape[-2:]
+        future = torch.ones(L, S, dtype=torch.bool, device=scores.device).triu(1)  # j > i
+        scores = scores.masked_fill(future, -torch.inf)
     if attn_mask is not None:
-        check_same_device(("query", "attn_mask"), query, check_tensor("attn_mask", attn_mask))
-        check_broadcastable(("attn_mask", "the scores Q K^T"), attn_mask.shape, scores.shape)
         scores = scores + _as_additive("attn_mask", attn_mask, False, scores)
     # A fully masked row has no distribution: its weights are 0. Filling its scores first
     # keeps the softmax (and its gradient) free of NaN.
     dead = torch.isneginf(scores).all(dim=-1, keepdim=True)
-    return torch.softmax(scores.masked_fill(dead, 0.0), dim=-1).masked_fill(dead, 0.0)
+    weights = torch.softmax(scores.masked_fill(dead, 0.0), dim=-1)
+    return weights.masked_fill(dead, 0.0)  # [..., L, S]
 
 
 def scaled_dot_product_attention(
@@ -141,22 +324,78 @@ def scaled_dot_product_attention(
     Returns:
         Tensor[..., L, E_v]: the output; :func:`attention_weights` gives the weights.
     """
-    check_operands(("query", "key", "value"), query, key, value)
-    check_range("dropout_p", dropout_p, 0.0, 1.0)
     weights = attention_weights(query, key, attn_mask, is_causal, scale, enable_gqa)
     if enable_gqa:
         value = _repeat_kv_heads(query, value, "value")
-    check_shape("value", value, ("...", key.shape[-2], "E_v"), of="key")
-    check_broadcastable(
-        ("value", "query"), value.shape[:-2], query.shape[:-2], what="batch dimensions"
-    )
-    return _dropout(weights, dropout_p, generator=generator) @ value
+    _check_value(query, key, value, dropout_p)
+    return _dropout(weights, dropout_p, generator=generator) @ value  # [..., L, E_v]
 
 
 # --8<-- [end:sdpa]
 
 
 # --8<-- [start:multi_head]
+def multi_head_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    num_heads: int,
+    in_proj_weight: Tensor,
+    in_proj_bias: Tensor | None,
+    out_proj_weight: Tensor,
+    out_proj_bias: Tensor | None,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    *,
+    generator: torch.Generator | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Multi-head attention: h attentions on projections of size E/h, concatenated, projected.
+
+    The parameters are laid out as in ``nn.MultiheadAttention``: ``W^Q, W^K, W^V`` stacked
+    in ``in_proj_weight``; :class:`MultiheadAttention` adds its layouts and masks around it.
+
+    Args:
+        query (Tensor[B, L, E]): the positions that ask.
+        key (Tensor[B, S, E]): the positions attended to.
+        value (Tensor[B, S, E]): what they pass on.
+        num_heads: h, dividing E.
+        in_proj_weight (Tensor[3E, E]): ``W^Q``, ``W^K`` and ``W^V`` stacked.
+        in_proj_bias (Tensor[3E], optional): their biases.
+        out_proj_weight (Tensor[E, E]): ``W^O``.
+        out_proj_bias (Tensor[E], optional): its bias.
+        attn_mask (Tensor[B, h, L, S], optional): broadcastable, as in
+            :func:`attention_weights` (bool True = may attend, or added to the scores).
+        dropout_p: probability of dropping an attention weight.
+        generator: the random source of the dropout (``None``: the global generator).
+
+    Returns:
+        (Tensor[B, L, E], Tensor[B, h, L, S]): the output and each head's weights (after
+        dropout, as PyTorch returns them).
+    """
+    num_heads = _check_multi_head(
+        query, key, value, num_heads, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias
+    )
+    B, L, E = query.shape
+    w_q, w_k, w_v = in_proj_weight.chunk(3)  # each [E, E]
+    b_q, b_k, b_v = (None,) * 3 if in_proj_bias is None else in_proj_bias.chunk(3)
+
+    def split_heads(x: Tensor) -> Tensor:  # [B, T, E] -> [B, h, T, E/h]
+        return x.unflatten(-1, (num_heads, E // num_heads)).transpose(1, 2)
+
+    q = split_heads(F.linear(query, w_q, b_q))  # X W^Q, cut into h heads
+    k = split_heads(F.linear(key, w_k, b_k))
+    v = split_heads(F.linear(value, w_v, b_v))
+    weights = attention_weights(q, k, attn_mask)  # [B, h, L, S]
+    weights = _dropout(weights, dropout_p, generator=generator)
+    heads = weights @ v  # [B, h, L, E/h]
+    concat = heads.transpose(1, 2).reshape(B, L, E)  # Concat(head_1, ..., head_h)
+    return F.linear(concat, out_proj_weight, out_proj_bias), weights  # ... W^O
+
+
+# --8<-- [end:multi_head]
+
+
+# --8<-- [start:multi_head_module]
 class MultiheadAttention(nn.Module):
     """Multi-head attention with ``nn.MultiheadAttention``'s parameters, defaults and layout.
 
@@ -178,16 +417,11 @@ class MultiheadAttention(nn.Module):
         batch_first: bool = False,
     ) -> None:
         super().__init__()
-        embed_dim = check_int("embed_dim", embed_dim, 1)
-        num_heads = check_int("num_heads", num_heads, 1)
-        check_range("dropout", dropout, 0.0, 1.0)
-        if embed_dim % num_heads:
-            raise ValueError(
-                f"embed_dim must be divisible by num_heads, but got {embed_dim} and {num_heads}"
-            )
+        _check_heads(embed_dim, num_heads, dropout)
         self.embed_dim, self.num_heads = embed_dim, num_heads
         self.dropout, self.batch_first = dropout, batch_first
-        self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dim, embed_dim))  # Q, K, V stacked
+        # W^Q, W^K and W^V stacked, as PyTorch stores them
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dim, embed_dim))
         self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dim)) if bias else None
         self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
         nn.init.xavier_uniform_(self.in_proj_weight)
@@ -231,10 +465,7 @@ class MultiheadAttention(nn.Module):
             every key is masked gets weights 0 and outputs ``out_proj.bias``; PyTorch gives NaN
             there when ``need_weights=True`` (and the same zeros when it is False).
         """
-        for name, x in (("query", query), ("key", key), ("value", value)):
-            check_module_input(name, x, self, ("...", self.embed_dim))
-        if is_causal and attn_mask is None:
-            raise ValueError("attn_mask must be given with is_causal=True (it is only a hint)")
+        _check_attend(self, query, key, value, self.embed_dim, attn_mask, is_causal)
         batched = query.dim() == 3
         if not batched:  # unbatched Tensor[L, E]: a batch of one
             query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)
@@ -242,36 +473,20 @@ class MultiheadAttention(nn.Module):
                 key_padding_mask = key_padding_mask.unsqueeze(0)
         elif not self.batch_first:  # Tensor[L, B, E] -> Tensor[B, L, E]
             query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
-        check_shape("query", query, ("B", "L", self.embed_dim))
-        check_shape("key", key, (query.shape[0], "S", self.embed_dim), of="query")
-        check_shape("value", value, tuple(key.shape), of="key")
-        B, L, E = query.shape
-        S, h = key.shape[1], self.num_heads
-        w_q, w_k, w_v = self.in_proj_weight.chunk(3)
-        b_q, b_k, b_v = (None,) * 3 if self.in_proj_bias is None else self.in_proj_bias.chunk(3)
-
-        def split_heads(x: Tensor, length: int) -> Tensor:
-            return x.reshape(B, length, h, E // h).transpose(1, 2)  # [B, h, length, E/h]
-
-        q = split_heads(F.linear(query, w_q, b_q), L)
-        k = split_heads(F.linear(key, w_k, b_k), S)
-        v = split_heads(F.linear(value, w_v, b_v), S)
-        blocked = q.new_zeros(B, 1, 1, S)  # additive: -inf where a key may not be used
-        if key_padding_mask is not None:
-            check_shape("key_padding_mask", key_padding_mask, (B, S))
-            blocked = (
-                blocked
-                + _as_additive("key_padding_mask", key_padding_mask, True, q)[:, None, None, :]
-            )
-        if attn_mask is not None:
-            mask = _as_additive("attn_mask", attn_mask, True, q)
-            check_shape("attn_mask", mask, ("...", L, S))
-            blocked = blocked + (mask.view(B, h, L, S) if mask.dim() == 3 else mask)
-        weights = attention_weights(q, k, attn_mask=blocked)  # [B, h, L, S]
-        p = self.dropout if self.training else 0.0
-        weights = _dropout(weights, p, generator=generator)
-        out = (weights @ v).transpose(1, 2).reshape(B, L, E)  # concatenate the heads
-        out = self.out_proj(out)
+        blocked = self._blocked(query, key, key_padding_mask, attn_mask)
+        out, weights = multi_head_attention(
+            query,
+            key,
+            value,
+            self.num_heads,
+            self.in_proj_weight,
+            self.in_proj_bias,
+            self.out_proj.weight,
+            self.out_proj.bias,
+            blocked,
+            self.dropout if self.training else 0.0,
+            generator=generator,
+        )
         if not batched:
             out = out.squeeze(0)
         elif not self.batch_first:
@@ -281,8 +496,26 @@ class MultiheadAttention(nn.Module):
         weights = weights.mean(dim=1) if average_attn_weights else weights
         return out, weights if batched else weights.squeeze(0)
 
+    def _blocked(
+        self, query: Tensor, key: Tensor, padding: Tensor | None, attn_mask: Tensor | None
+    ) -> Tensor:
+        """Both masks as one additive Tensor[B, h or 1, L, S]: ``-inf`` where blocked."""
+        check_shape("query", query, ("B", "L", self.embed_dim))
+        check_shape("key", key, (query.shape[0], "S", self.embed_dim), of="query")
+        (B, L), S = query.shape[:2], key.shape[1]
+        blocked = query.new_zeros(B, 1, 1, S)
+        if padding is not None:
+            check_shape("key_padding_mask", padding, (B, S))
+            padding = _as_additive("key_padding_mask", padding, True, query)
+            blocked = blocked + padding[:, None, None]  # the same for every head and query
+        if attn_mask is not None:
+            mask = _as_additive("attn_mask", attn_mask, True, query)
+            check_shape("attn_mask", mask, ("...", L, S))
+            blocked = blocked + (mask.view(B, self.num_heads, L, S) if mask.dim() == 3 else mask)
+        return blocked
 
-# --8<-- [end:multi_head]
+
+# --8<-- [end:multi_head_module]
 
 
 # --8<-- [start:positional_encoding]
@@ -302,10 +535,7 @@ def sinusoidal_positional_encoding(length: int, dim: int, base: float = 10000.0)
     Returns:
         Tensor[length, dim]: float32.
     """
-    length, dim = check_int("length", length, 1), check_int("dim", dim, 2)
-    base = check_range("base", base, 0.0, low_inclusive=False)
-    if dim % 2:
-        raise ValueError(f"dim must be even, but got {dim}")
+    _check_encoding_size(length, dim, base)
     position = torch.arange(length, dtype=torch.float64)[:, None]  # [length, 1]
     frequency = base ** (-torch.arange(0, dim, 2, dtype=torch.float64) / dim)  # [dim/2]
     angle = position * frequency  # [length, dim/2]
@@ -316,10 +546,67 @@ def sinusoidal_positional_encoding(length: int, dim: int, base: float = 10000.0)
 
 
 # --8<-- [start:encoder_layer]
-_ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {"relu": F.relu, "gelu": F.gelu}
+class _Sublayers(nn.Module):
+    """What encoder and decoder layers share: self-attention, the feed-forward network,
+    dropout, and the residual connection with its LayerNorm (post-norm or pre-norm)."""
+
+    def __init__(
+        self,
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str | Callable[[Tensor], Tensor] = F.relu,
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        _check_layer_sizes(d_model, nhead, dim_feedforward, layer_norm_eps)
+        self.activation = _activation(activation)
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout, bias, batch_first=batch_first)
+        self.linear1 = nn.Linear(d_model, dim_feedforward, bias=bias)
+        self.linear2 = nn.Linear(dim_feedforward, d_model, bias=bias)
+        self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.dropout_p, self.norm_first = dropout, norm_first
+
+    def _residual(self, x: Tensor, sublayer: Callable[[Tensor], Tensor], norm: nn.Module) -> Tensor:
+        if self.norm_first:
+            return x + sublayer(norm(x))  # pre-norm: the identity path is never normalised
+        return norm(x + sublayer(x))  # post-norm, as in the original Transformer
+
+    def _drop(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
+        return _dropout(x, self.dropout_p, self.training, generator=generator)
+
+    def _self_attention(
+        self,
+        x: Tensor,
+        mask: Tensor | None,
+        padding: Tensor | None,
+        causal: bool,
+        g: Generator,
+    ) -> Tensor:
+        out, _ = self.self_attn(
+            x,
+            x,
+            x,
+            padding,
+            need_weights=False,
+            attn_mask=mask,
+            is_causal=causal,
+            generator=g,
+        )
+        return self._drop(out, g)
+
+    def _feed_forward(self, x: Tensor, g: Generator) -> Tensor:
+        # the same two-layer MLP at every position
+        hidden = self._drop(self.activation(self.linear1(x)), g)
+        return self._drop(self.linear2(hidden), g)
 
 
-class TransformerEncoderLayer(nn.Module):
+class TransformerEncoderLayer(_Sublayers):
     """Self-attention and a feed-forward network, each wrapped in a residual connection and
     LayerNorm; ``nn.TransformerEncoderLayer``'s parameters, defaults and outputs.
 
@@ -338,54 +625,6 @@ class TransformerEncoderLayer(nn.Module):
         norm_first: pre-norm instead of post-norm.
         bias: biases in the linear layers and the LayerNorms.
     """
-
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation: str | Callable[[Tensor], Tensor] = F.relu,
-        layer_norm_eps: float = 1e-5,
-        batch_first: bool = False,
-        norm_first: bool = False,
-        bias: bool = True,
-    ) -> None:
-        super().__init__()
-        d_model, nhead = check_int("d_model", d_model, 1), check_int("nhead", nhead, 1)
-        dim_feedforward = check_int("dim_feedforward", dim_feedforward, 1)
-        layer_norm_eps = check_range("layer_norm_eps", layer_norm_eps, 0.0, low_inclusive=False)
-        if isinstance(activation, str):
-            if activation not in _ACTIVATIONS:
-                raise ValueError(f"activation must be 'relu' or 'gelu', but got {activation!r}")
-            activation = _ACTIVATIONS[activation]
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout, bias, batch_first=batch_first)
-        self.linear1 = nn.Linear(d_model, dim_feedforward, bias=bias)
-        self.linear2 = nn.Linear(dim_feedforward, d_model, bias=bias)
-        self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.activation, self.dropout_p = activation, dropout
-        self.norm_first = norm_first
-
-    def _drop(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
-        return _dropout(x, self.dropout_p, self.training, generator=generator)
-
-    def _attend(
-        self,
-        x: Tensor,
-        mask: Tensor | None,
-        padding: Tensor | None,
-        is_causal: bool,
-        g: torch.Generator | None,
-    ) -> Tensor:
-        out = self.self_attn(
-            x, x, x, padding, need_weights=False, attn_mask=mask, is_causal=is_causal, generator=g
-        )[0]
-        return self._drop(out, g)
-
-    def _feed_forward(self, x: Tensor, g: torch.Generator | None) -> Tensor:
-        hidden = self._drop(self.activation(self.linear1(x)), g)  # the same MLP at every position
-        return self._drop(self.linear2(hidden), g)
 
     def forward(
         self,
@@ -409,21 +648,130 @@ class TransformerEncoderLayer(nn.Module):
         Returns:
             Tensor[T, B, d_model]: same shape as ``src``.
         """
-        check_module_input("src", src, self, ("...", self.linear1.in_features))
-        if src.dim() not in (2, 3):
-            raise ValueError(
-                "src must have shape (T, B, d_model), (B, T, d_model) or (T, d_model), "
-                f"but got {tuple(src.shape)}"
-            )
-        x, g = src, generator
-        if self.norm_first:
-            x = x + self._attend(self.norm1(x), src_mask, src_key_padding_mask, is_causal, g)
-            return x + self._feed_forward(self.norm2(x), g)
-        x = self.norm1(x + self._attend(x, src_mask, src_key_padding_mask, is_causal, g))
-        return self.norm2(x + self._feed_forward(x, g))
+        _check_src(self, src, self.norm1.normalized_shape[0])
+        g = generator
+
+        def attend(x: Tensor) -> Tensor:  # every position gathers from every other
+            return self._self_attention(x, src_mask, src_key_padding_mask, is_causal, g)
+
+        x = self._residual(src, attend, self.norm1)
+        return self._residual(x, lambda x: self._feed_forward(x, g), self.norm2)
 
 
 # --8<-- [end:encoder_layer]
+
+
+# --8<-- [start:decoder_layer]
+class TransformerDecoderLayer(_Sublayers):
+    """Masked self-attention, cross-attention to the encoder's output, and a feed-forward
+    network, each with a residual connection and LayerNorm; ``nn.TransformerDecoderLayer``'s
+    parameters, defaults and outputs.
+
+    Args:
+        d_model: model width.
+        nhead: number of attention heads.
+        dim_feedforward: hidden width of the feed-forward network.
+        dropout: dropout probability after each sub-layer, inside the feed-forward network,
+            and on the attention weights (in training only).
+        activation: ``"relu"``, ``"gelu"`` or a function, between the two linear layers.
+        layer_norm_eps: the LayerNorms' ``eps``.
+        batch_first: inputs are Tensor[B, T, d_model]; the default is Tensor[T, B, d_model].
+        norm_first: pre-norm instead of post-norm.
+        bias: biases in the linear layers and the LayerNorms.
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str | Callable[[Tensor], Tensor] = F.relu,
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+    ) -> None:
+        super().__init__(
+            d_model,
+            nhead,
+            dim_feedforward,
+            dropout,
+            activation,
+            layer_norm_eps,
+            batch_first,
+            norm_first,
+            bias,
+        )
+        self.multihead_attn = MultiheadAttention(
+            d_model, nhead, dropout, bias, batch_first=batch_first
+        )
+        self.norm3 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+
+    def forward(
+        self,
+        tgt: Tensor,
+        memory: Tensor,
+        tgt_mask: Tensor | None = None,
+        memory_mask: Tensor | None = None,
+        tgt_key_padding_mask: Tensor | None = None,
+        memory_key_padding_mask: Tensor | None = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+        *,
+        generator: torch.Generator | None = None,
+    ) -> Tensor:
+        """One decoder block.
+
+        Args:
+            tgt (Tensor[T, B, d_model]): the target sequence so far (Tensor[B, T, d_model] if
+                ``batch_first``).
+            memory (Tensor[S, B, d_model]): the encoder's output, same layout.
+            tgt_mask (Tensor[T, T], optional): the self-attention mask, usually causal (True or
+                ``-inf`` blocks).
+            memory_mask (Tensor[T, S], optional): the cross-attention mask.
+            tgt_key_padding_mask (Tensor[B, T], optional): True (or ``-inf``) at target padding.
+            memory_key_padding_mask (Tensor[B, S], optional): True (or ``-inf``) at source
+                padding.
+            tgt_is_causal: a hint that ``tgt_mask`` is the causal mask.
+            memory_is_causal: a hint that ``memory_mask`` is the causal mask.
+            generator: the random source of the dropout (``None``: the global generator).
+
+        Returns:
+            Tensor[T, B, d_model]: same shape as ``tgt``.
+        """
+        d_model = self.norm1.normalized_shape[0]
+        _check_decoder_layer(self, tgt, memory, d_model, self.self_attn.batch_first)
+        g = generator
+
+        def attend_to_past(x: Tensor) -> Tensor:  # queries, keys and values: the target
+            return self._self_attention(
+                x,
+                tgt_mask,
+                tgt_key_padding_mask,
+                tgt_is_causal,
+                g,
+            )
+
+        def attend_to_source(x: Tensor) -> Tensor:  # queries: target; keys, values: memory
+            out, _ = self.multihead_attn(
+                x,
+                memory,
+                memory,
+                memory_key_padding_mask,
+                need_weights=False,
+                attn_mask=memory_mask,
+                is_causal=memory_is_causal,
+                generator=g,
+            )
+            return self._drop(out, g)
+
+        x = self._residual(tgt, attend_to_past, self.norm1)
+        x = self._residual(x, attend_to_source, self.norm2)
+        return self._residual(x, lambda x: self._feed_forward(x, g), self.norm3)
+
+
+# --8<-- [end:decoder_layer]
 
 
 # --8<-- [start:mask_tokens]
@@ -453,12 +801,7 @@ def mask_tokens(
         chosen positions, -100 elsewhere (``ignore_index`` of ``F.cross_entropy`` and of
         :func:`~reference.training.cross_entropy`).
     """
-    check_data("input_ids", check_integer("input_ids", input_ids))
-    if input_ids.dtype == torch.uint8:  # the labels hold -100
-        raise TypeError(f"input_ids must hold signed integers, but got dtype {input_ids.dtype}")
-    mask_token_id = check_int("mask_token_id", mask_token_id, 0)
-    vocab_size = check_int("vocab_size", vocab_size, 1)
-    check_range("mlm_probability", mlm_probability, 0.0, 1.0)
+    _check_masking(input_ids, mask_token_id, vocab_size, mlm_probability)
 
     def draw(shape: torch.Size) -> Tensor:
         return torch.rand(shape, generator=generator, device=input_ids.device)

@@ -10,6 +10,7 @@ from reference.generative.autoencoder import (
     make_digits,
     reconstruction_error,
     roc_auc,
+    roc_auc_pairs,
 )
 from reference.generative.evaluation import inception_score, mode_counts, mode_coverage, slerp
 from reference.generative.gan import (
@@ -41,6 +42,7 @@ __all__ = [
     "reconstruction_error",
     "ring_centres",
     "roc_auc",
+    "roc_auc_pairs",
     "rotation_pretext",
     "sample_ring",
     "slerp",

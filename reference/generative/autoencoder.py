@@ -46,7 +46,68 @@ __all__ = [
     "make_digits",
     "reconstruction_error",
     "roc_auc",
+    "roc_auc_pairs",
 ]
+
+
+# --8<-- [start:checks]
+def _check_generator(generator: torch.Generator | None) -> None:
+    if generator is not None:
+        check_instance("generator", generator, torch.Generator)
+
+
+def _check_sizes(generator: torch.Generator | None, **sizes: int) -> tuple[int, ...]:
+    """Counts and sizes: integers, at least 1 each (returned as Python ints)."""
+    _check_generator(generator)
+    return tuple(check_int(name, size, 1) for name, size in sizes.items())
+
+
+def _check_training(
+    model: nn.Module,
+    x: Tensor,
+    steps: int,
+    batch_size: int,
+    lr: float,
+    generator: torch.Generator | None,
+) -> tuple[int, int, float]:
+    """A module, a non-empty float batch of rows, whole counts and a step size >= 0."""
+    check_instance("model", model, nn.Module)
+    check_nonempty("x", check_floating("x", check_shape("x", x, ("N", "D"))))
+    _check_generator(generator)
+    return (
+        check_int("steps", steps, 0),
+        check_int("batch_size", batch_size, 1),
+        check_range("lr", lr, 0),
+    )
+
+
+def _check_scores_labels(scores: Tensor, labels: Tensor) -> None:
+    """One finite score and one 0/1 label per input, both classes present."""
+    check_shape("scores", scores, ("N",))
+    check_shape("labels", labels, ("N",))
+    check_same_length(("scores", "labels"), scores, labels)
+    check_same_device(("scores", "labels"), scores, labels)
+    check_finite("scores", check_floating("scores", scores))  # NaN has no rank
+    check_data("labels", labels)
+    if not bool(((labels == 0) | (labels == 1)).all()):
+        bad = labels[(labels != 0) & (labels != 1)][0].item()
+        raise ValueError(f"labels must be 0 or 1, but got {bad}")
+    n_pos = int(labels.bool().sum())
+    if n_pos in (0, len(labels)):
+        raise ValueError(
+            f"labels must contain both classes, but got {n_pos} positives and "
+            f"{len(labels) - n_pos} negatives"
+        )
+
+
+def _check_domains(x: Tensor, y: Tensor, g: object, f: object) -> None:
+    check_floating("x", x)
+    check_floating("y", y)
+    check_callable("g", g)
+    check_callable("f", f)
+
+
+# --8<-- [end:checks]
 
 
 # --8<-- [start:make_digits]
@@ -82,9 +143,7 @@ def make_digits(
         (Tensor[N, size * size], Tensor[N]): float32 images in [0, 1], ``N = 10 * per_class``,
         and their digits (int64, class by class).
     """
-    per_class, size = check_int("per_class", per_class, 1), check_int("size", size, 1)
-    if generator is not None:
-        check_instance("generator", generator, torch.Generator)
+    per_class, size = _check_sizes(generator, per_class=per_class, size=size)
     n = 10 * per_class
     font_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     fonts = [ImageFont.truetype(str(font_dir / name), 60) for name in _FONTS]
@@ -183,12 +242,7 @@ def fit_autoencoder(
     Returns:
         The loss of every step.
     """
-    check_instance("model", model, nn.Module)
-    check_nonempty("x", check_floating("x", check_shape("x", x, ("N", "D"))))
-    steps, batch_size = check_int("steps", steps, 0), check_int("batch_size", batch_size, 1)
-    lr = check_range("lr", lr, 0)
-    if generator is not None:
-        check_instance("generator", generator, torch.Generator)
+    steps, batch_size, lr = _check_training(model, x, steps, batch_size, lr, generator)
     draw_on = generator.device if generator is not None else x.device
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
@@ -300,6 +354,32 @@ def anomaly_experiment(
 # --8<-- [end:experiment]
 
 
+# --8<-- [start:roc_auc_pairs]
+def roc_auc_pairs(scores: Tensor, labels: Tensor) -> float:
+    """Area under the ROC curve by its definition: the share of (positive, negative) pairs
+    in which the positive scores higher, ties counting one half.
+
+    The readable form of :func:`roc_auc`; it compares every pair, ``n_pos * n_neg``
+    comparisons, where ranks need one sort.
+
+    Args:
+        scores (Tensor[N]): finite; higher means "more likely positive" (here: more anomalous).
+        labels (Tensor[N]): 1 for positives, 0 for negatives (bool, integer or float); both
+            must occur.
+
+    Returns:
+        The area, in [0, 1]: 0.5 is chance, 1 a perfect ranking.
+    """
+    _check_scores_labels(scores, labels)
+    positive, negative = scores[labels.bool()], scores[~labels.bool()]
+    higher = positive[:, None] > negative[None, :]  # [n_pos, n_neg]: every pair
+    tied = positive[:, None] == negative[None, :]
+    return (higher.double() + 0.5 * tied.double()).mean().item()
+
+
+# --8<-- [end:roc_auc_pairs]
+
+
 # --8<-- [start:roc_auc]
 def roc_auc(scores: Tensor, labels: Tensor) -> float:
     """Area under the ROC curve: the probability that a random positive outscores a
@@ -309,22 +389,13 @@ def roc_auc(scores: Tensor, labels: Tensor) -> float:
         scores (Tensor[N]): finite; higher means "more likely positive" (here: more anomalous).
         labels (Tensor[N]): 1 for positives, 0 for negatives (bool, integer or float); both
             must occur.
+
+    Returns:
+        The area, in [0, 1], equal to :func:`roc_auc_pairs` from one sort.
     """
-    check_shape("scores", scores, ("N",))
-    check_shape("labels", labels, ("N",))
-    check_same_length(("scores", "labels"), scores, labels)
-    check_same_device(("scores", "labels"), scores, labels)
-    check_finite("scores", check_floating("scores", scores))  # NaN has no rank
-    check_data("labels", labels)
-    if not bool(((labels == 0) | (labels == 1)).all()):
-        bad = labels[(labels != 0) & (labels != 1)][0].item()
-        raise ValueError(f"labels must be 0 or 1, but got {bad}")
+    _check_scores_labels(scores, labels)
     positive = labels.bool()
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
-    if n_pos == 0 or n_neg == 0:
-        raise ValueError(
-            f"labels must contain both classes, but got {n_pos} positives and {n_neg} negatives"
-        )
     # Average ranks of tied scores, so that a tie between a positive and a negative counts 1/2.
     _, inverse, counts = torch.unique(scores.double(), return_inverse=True, return_counts=True)
     last = counts.cumsum(0).double()  # rank of the last element of each group of ties
@@ -358,10 +429,7 @@ def cycle_consistency_loss(
     Returns:
         A scalar: the mean absolute error of each cycle, summed over the two cycles.
     """
-    check_floating("x", x)
-    check_floating("y", y)
-    check_callable("g", g)
-    check_callable("f", f)
+    _check_domains(x, y, g, f)
     forward_cycle = (f(g(x)) - x).abs().mean()  # x -> g(x) -> f(g(x)) ~ x
     backward_cycle = (g(f(y)) - y).abs().mean()  # y -> f(y) -> g(f(y)) ~ y
     return forward_cycle + backward_cycle

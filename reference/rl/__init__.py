@@ -8,6 +8,7 @@ from reference.rl.gridworld import (
     collect_rollout,
     feature_expectations,
     greedy_policy,
+    policy_evaluation,
     value_iteration,
 )
 from reference.rl.inverse import IRLResult, demonstration_features, projection_irl
@@ -16,6 +17,7 @@ from reference.rl.policy_gradient import (
     TrainingLog,
     actor_critic_loss,
     discounted_returns,
+    discounted_returns_loop,
     one_step_advantages,
     policy_gradient_loss,
     train_actor_critic,
@@ -33,9 +35,11 @@ __all__ = [
     "collect_rollout",
     "demonstration_features",
     "discounted_returns",
+    "discounted_returns_loop",
     "feature_expectations",
     "greedy_policy",
     "one_step_advantages",
+    "policy_evaluation",
     "policy_gradient_loss",
     "projection_irl",
     "train_actor_critic",

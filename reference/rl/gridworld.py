@@ -1,6 +1,6 @@
 """A tiny gridworld, vectorised over episodes, with exact planning on its tables.
 
-The world is a grid of typed cells: floor (``.``, reward 0), the start (``S``, floor),
+The world is a grid of typed cells: floor (``.``, reward -0.05), the start (``S``, floor),
 mud (``~``, reward -0.3, walkable), a pit (``X``, reward -1, ends the episode) and the
 goal (``G``, reward +1, ends the episode). An action moves one cell up, right, down or
 left; a move into the border leaves the agent where it is. The reward is that of the
@@ -45,6 +45,7 @@ __all__ = [
     "collect_rollout",
     "feature_expectations",
     "greedy_policy",
+    "policy_evaluation",
     "value_iteration",
 ]
 
@@ -198,6 +199,23 @@ def collect_rollout(
 
 
 # --8<-- [start:planning]
+def _check_policy(env: GridWorld, policy: Tensor) -> None:
+    """A world and one probability distribution over its actions per cell."""
+    check_instance("env", env, GridWorld)
+    check_shape("policy", policy, (env.n_states, env.n_actions))
+    check_distribution("policy", as_floating("policy", policy), dim=1)
+
+
+def _check_reward(env: GridWorld, reward: Tensor | None) -> Tensor:
+    """A finite reward per cell of the world; the world's own for ``None``."""
+    check_instance("env", env, GridWorld)
+    if reward is None:
+        return env.reward
+    return check_finite(
+        "reward", as_floating("reward", check_shape("reward", reward, (env.n_states,)))
+    )
+
+
 def value_iteration(
     env: GridWorld, reward: Tensor | None = None, gamma: float = 0.9, tol: float = 1e-12
 ) -> tuple[Tensor, Tensor]:
@@ -216,10 +234,7 @@ def value_iteration(
     Returns:
         (Tensor[S], Tensor[S, A]): ``V`` and ``Q``, float64.
     """
-    check_instance("env", env, GridWorld)
-    if reward is None:
-        reward = env.reward
-    check_finite("reward", as_floating("reward", check_shape("reward", reward, (env.n_states,))))
+    reward = _check_reward(env, reward)
     gamma = check_range("gamma", gamma, 0, 1, high_inclusive=False)
     tol = check_range("tol", tol, 0, low_inclusive=False)
     r = reward.double()[env.next_state]  # [S, A]
@@ -241,6 +256,37 @@ def value_iteration(
         f"for gamma={gamma}): tol must be above the rounding error of the values, "
         f"about {2.2e-16 * V.abs().max().item():.1e}"
     )
+
+
+def policy_evaluation(
+    env: GridWorld, policy: Tensor, gamma: float = 0.9, reward: Tensor | None = None
+) -> Tensor:
+    """The exact value ``V_pi(s)`` of every cell under a (stochastic) policy.
+
+    Solves the Bellman equations ``V(s) = sum_a pi(a|s) (r(s') + gamma V(s') [s' not
+    terminal])`` as one linear system; as :func:`value_iteration`, the horizon is ignored,
+    which is what a critic that bootstraps at the horizon estimates.
+
+    Args:
+        env: the world.
+        policy (Tensor[S, A]): action probabilities in each state (rows sum to 1).
+        gamma: discount in ``[0, 1)``.
+        reward (Tensor[S]): reward for landing on each cell; the world's own by default.
+
+    Returns:
+        Tensor[S]: float64; a terminal cell, never acted from, gets the value of acting as
+        the equations say (it is not used).
+    """
+    _check_policy(env, policy)
+    gamma = check_range("gamma", gamma, 0, 1, high_inclusive=False)
+    reward = _check_reward(env, reward)
+    S = env.n_states
+    moves = torch.nn.functional.one_hot(env.next_state, S).double()  # [S, A, S']
+    P = torch.einsum("sa,sat->st", policy.double(), moves)  # [S, S']: where a step leads
+    r = P @ reward.double()  # [S]: the expected reward of one step
+    continues = P * (~env.terminal).double()  # no future after landing on a terminal cell
+    eye = torch.eye(S, dtype=torch.float64, device=P.device)
+    return torch.linalg.solve(eye - gamma * continues, r)
 
 
 def greedy_policy(Q: Tensor) -> Tensor:
@@ -272,9 +318,7 @@ def feature_expectations(env: GridWorld, policy: Tensor, gamma: float = 0.9) -> 
     Returns:
         Tensor[K]: one expectation per feature.
     """
-    check_instance("env", env, GridWorld)
-    check_shape("policy", policy, (env.n_states, env.n_actions))
-    check_distribution("policy", as_floating("policy", policy), dim=1)
+    _check_policy(env, policy)
     gamma = check_range("gamma", gamma, 0, 1)
     S = env.n_states
     moves = torch.nn.functional.one_hot(env.next_state, S).double()  # [S, A, S']

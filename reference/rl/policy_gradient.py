@@ -42,10 +42,83 @@ __all__ = [
     "TrainingLog",
     "actor_critic_loss",
     "discounted_returns",
+    "discounted_returns_loop",
     "one_step_advantages",
     "policy_gradient_loss",
     "train_actor_critic",
 ]
+
+
+# --8<-- [start:checks]
+def _check_rewards(rewards: Tensor, gamma: float) -> tuple[Tensor, float]:
+    """Finite rewards, time last (integers promoted to float), and a discount in [0, 1]."""
+    check_shape("rewards", rewards, ("...", "T"))
+    rewards = check_finite("rewards", as_floating("rewards", rewards))
+    return rewards, check_range("gamma", gamma, 0, 1)
+
+
+def _check_td(
+    rewards: Tensor, values: Tensor, next_values: Tensor, terminal: Tensor, gamma: float
+) -> float:
+    """Finite values, next values and terminal flags shaped like the rewards, on one device."""
+    check_finite("rewards", as_floating("rewards", rewards))
+    for name, x in (("values", values), ("next_values", next_values), ("terminal", terminal)):
+        check_shape(name, x, tuple(rewards.shape), of="rewards")
+    check_finite("values", check_real("values", values))
+    check_finite("next_values", check_real("next_values", next_values))
+    check_same_device(
+        ("rewards", "values", "next_values", "terminal"), rewards, values, next_values, terminal
+    )
+    return check_range("gamma", gamma, 0, 1)
+
+
+def _check_steps(logits: Tensor, actions: Tensor, weights: Tensor, mask: Tensor) -> Tensor:
+    """B episodes of T steps: logits Tensor[B, T, A], the rest Tensor[B, T]; actions as int64."""
+    check_shape("actions", actions, ("B", "T"))
+    check_shape("logits", logits, (*actions.shape, "A"), of="actions")
+    check_floating("logits", logits)
+    check_shape("weights", weights, tuple(actions.shape), of="actions")
+    check_shape("mask", mask, tuple(actions.shape), of="actions")
+    check_same_device(("logits", "actions", "weights", "mask"), logits, actions, weights, mask)
+    check_bounds("actions", check_integer("actions", actions), 0, logits.shape[-1] - 1)
+    check_finite("weights", check_real("weights", weights))
+    return actions.long()  # gather() takes int64 indices only
+
+
+def _check_training(method: str, gamma: float, **rates: float) -> tuple[float, ...]:
+    """A known method, a discount in [0, 1], and step sizes and weights >= 0 (a negative
+    step size would climb the loss: gradient ascent, silently). Returns them as floats."""
+    check_in("method", method, ("reinforce", "actor-critic"))
+    gamma = check_range("gamma", gamma, 0, 1)
+    return (gamma, *(check_range(name, rate, 0) for name, rate in rates.items()))
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:returns_loop]
+def discounted_returns_loop(rewards: Tensor, gamma: float) -> Tensor:
+    """``G_t = r_t + gamma G_{t+1}``, computed backwards from the last step.
+
+    The readable form of :func:`discounted_returns`: the same result, one step at a time.
+
+    Args:
+        rewards (Tensor[..., T]): reward of each step, time last; 0 after an episode ended.
+        gamma: discount in ``[0, 1]``.
+
+    Returns:
+        Tensor[..., T]: the return from each step on.
+    """
+    _check_rewards(rewards, gamma)
+    returns = torch.zeros_like(rewards)
+    future = torch.zeros_like(rewards[..., 0])  # G_T = 0: nothing after the last step
+    for t in reversed(range(rewards.shape[-1])):
+        future = rewards[..., t] + gamma * future  # G_t = r_t + gamma G_{t+1}
+        returns[..., t] = future
+    return returns
+
+
+# --8<-- [end:returns_loop]
 
 
 # --8<-- [start:returns]
@@ -64,9 +137,7 @@ def discounted_returns(rewards: Tensor, gamma: float) -> Tensor:
     Returns:
         Tensor[..., T]: the return from each step on.
     """
-    check_shape("rewards", rewards, ("...", "T"))
-    rewards = check_finite("rewards", as_floating("rewards", rewards))
-    gamma = check_range("gamma", gamma, 0, 1)
+    rewards, gamma = _check_rewards(rewards, gamma)
     T = rewards.shape[-1]
     steps = torch.arange(T, device=rewards.device)
     lag = steps[:, None] - steps[None, :]  # [T', T]: t' - t
@@ -93,15 +164,7 @@ def one_step_advantages(
     Returns:
         Tensor[...]: the advantages, same shape.
     """
-    gamma = check_range("gamma", gamma, 0, 1)
-    check_finite("rewards", as_floating("rewards", rewards))
-    for name, x in (("values", values), ("next_values", next_values), ("terminal", terminal)):
-        check_shape(name, x, tuple(rewards.shape), of="rewards")
-    check_finite("values", check_real("values", values))
-    check_finite("next_values", check_real("next_values", next_values))
-    check_same_device(
-        ("rewards", "values", "next_values", "terminal"), rewards, values, next_values, terminal
-    )
+    gamma = _check_td(rewards, values, next_values, terminal, gamma)
     return rewards + gamma * next_values * (~terminal.bool()) - values
 
 
@@ -122,15 +185,7 @@ def policy_gradient_loss(logits: Tensor, actions: Tensor, weights: Tensor, mask:
         weights (Tensor[B, T]): what each step's log-probability is weighted by.
         mask (Tensor[B, T]): which steps happened (bool); the others count for nothing.
     """
-    check_shape("actions", actions, ("B", "T"))
-    check_shape("logits", logits, (*actions.shape, "A"), of="actions")
-    check_floating("logits", logits)
-    check_shape("weights", weights, tuple(actions.shape), of="actions")
-    check_shape("mask", mask, tuple(actions.shape), of="actions")
-    check_same_device(("logits", "actions", "weights", "mask"), logits, actions, weights, mask)
-    check_bounds("actions", check_integer("actions", actions), 0, logits.shape[-1] - 1)
-    actions = actions.long()  # gather() takes int64 indices only
-    check_finite("weights", check_real("weights", weights))
+    actions = _check_steps(logits, actions, weights, mask)
     log_pi = torch.log_softmax(logits, dim=-1).gather(-1, actions.unsqueeze(-1)).squeeze(-1)
     return -(mask * weights * log_pi).sum() / actions.shape[0]
 
@@ -198,9 +253,7 @@ def actor_critic_loss(
     """
     check_instance("model", model, TabularActorCritic)
     check_instance("batch", batch, Rollout)
-    check_in("method", method, ("reinforce", "actor-critic"))
-    gamma = check_range("gamma", gamma, 0, 1)
-    entropy = check_range("entropy", entropy, 0.0)
+    gamma, entropy = _check_training(method, gamma, entropy=entropy)
     episodes = batch.states.shape[0]
     logits, values = model(batch.states)  # [B, T, A], [B, T]
     if method == "actor-critic":
@@ -264,14 +317,10 @@ def train_actor_critic(
         The trained model and a :class:`TrainingLog`.
     """
     check_instance("env", env, GridWorld)
-    check_in("method", method, ("reinforce", "actor-critic"))
-    check_int("updates", updates, 1)
-    check_int("episodes", episodes, 1)
-    gamma = check_range("gamma", gamma, 0, 1)
-    # a negative step size would climb the loss: gradient ascent, silently
-    lr = check_range("lr", lr, 0)
-    critic_lr = check_range("critic_lr", critic_lr, 0)
-    entropy = check_range("entropy", entropy, 0)
+    updates, episodes = check_int("updates", updates, 1), check_int("episodes", episodes, 1)
+    gamma, lr, critic_lr, entropy = _check_training(
+        method, gamma, lr=lr, critic_lr=critic_lr, entropy=entropy
+    )
     model = TabularActorCritic(env.n_states, env.n_actions)
     optimiser = torch.optim.Adam(
         [{"params": [model.logits], "lr": lr}, {"params": [model.values], "lr": critic_lr}]

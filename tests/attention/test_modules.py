@@ -11,6 +11,7 @@ from torch.testing import assert_close
 from reference.attention import (
     CBAM,
     ECA,
+    ChannelQKVAttention,
     ChannelSelfAttention,
     CoordinateAttention,
     NonLocalBlock,
@@ -54,7 +55,8 @@ class TestSqueezeExcitation:
 
     def test_rejects_bad_input(self) -> None:
         with pytest.raises(
-            ValueError, match=r"input must have shape \(B, 32, H, W\), but got \(2, 16, 6, 5\)"
+            ValueError,
+            match=r"input must have shape \(B, 32, H, W\) to match input_channels, but got \(2, 16",
         ):
             SqueezeExcitation(32, 2)(feature_map(16))
 
@@ -111,6 +113,11 @@ class TestEca:
         logits = w[0] * pooled[:, :-2] + w[1] * pooled[:, 1:-1] + w[2] * pooled[:, 2:]
         assert_close(module(x), x * torch.sigmoid(logits)[:, :, None, None], **tol(torch.float64))
 
+    def test_rejects_even_kernel(self) -> None:
+        # An even k with padding (k - 1) // 2 would drop a channel: [B, 1, C - 1] weights.
+        with pytest.raises(ValueError, match="kernel_size must be odd, but got 4"):
+            ECA(32, kernel_size=4)
+
 
 class TestCoordinateAttention:
     def test_equals_the_formula(self) -> None:
@@ -149,7 +156,13 @@ class TestSelectiveKernel:
 
 class TestSelfAttentionModules:
     @pytest.mark.parametrize(
-        "module", [NonLocalBlock(16), PositionSelfAttention(16), ChannelSelfAttention(16)]
+        "module",
+        [
+            NonLocalBlock(16),
+            PositionSelfAttention(16),
+            ChannelSelfAttention(16),
+            ChannelQKVAttention(16),
+        ],
     )
     def test_identity_at_initialisation(self, module: torch.nn.Module) -> None:
         x = feature_map(16)
@@ -188,6 +201,28 @@ class TestSelfAttentionModules:
         assert_close(
             module(x), x + module.beta * (weights @ a).reshape(x.shape), **tol(torch.float64)
         )
+
+
+class TestChannelQKVAttention:
+    def test_is_sdpa_over_channels(self) -> None:
+        module = randomise(ChannelQKVAttention(8))
+        x = feature_map(8)
+        q, k, v = (conv(x).flatten(2) for conv in (module.query, module.key, module.value))
+        out = F.scaled_dot_product_attention(q, k, v, scale=1.0)  # [B, C, N]: channels attend
+        assert_close(module(x), x + module.gamma * out.reshape(x.shape), **tol(torch.float64))
+
+    def test_danet_channel_module_is_the_qkv_form_with_a_negated_key(self) -> None:
+        danet = ChannelSelfAttention(8).double()
+        qkv = ChannelQKVAttention(8).double()
+        eye = torch.eye(8, dtype=torch.float64)[:, :, None, None]
+        with torch.no_grad():
+            for conv, weight in ((qkv.query, eye), (qkv.key, -eye), (qkv.value, eye)):
+                conv.weight.copy_(weight)
+                conv.bias.zero_()
+            danet.beta.fill_(0.7)
+            qkv.gamma.fill_(0.7)
+        x = feature_map(8)
+        assert_close(qkv(x), danet(x), **tol(torch.float64))
 
 
 class TestEmptyBatch:

@@ -11,7 +11,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch.testing import assert_close
 
-from reference.attention import BOS, EOS, PAD, Seq2Seq, beam_search, greedy_decode, reversal_data
+from reference.attention import (
+    BOS,
+    EOS,
+    PAD,
+    Seq2Seq,
+    beam_search,
+    copy_distribution,
+    greedy_decode,
+    guided_attention_loss,
+    reversal_data,
+    scheduled_sampling,
+)
 from tests.conftest import tol
 
 F64 = tol(torch.float64)
@@ -188,3 +199,72 @@ class TestBeamSearch:
     def test_rejects_bad_width(self) -> None:
         with pytest.raises(ValueError, match=r"beam_width must be in \[1, inf\), but got 0"):
             beam_search(markov_step(TRAP), torch.zeros(1, 1), 0, 4)
+
+
+class TestTrainingTricks:
+    def test_scheduled_sampling_mixes_in_the_model_tokens(self) -> None:
+        g = torch.Generator().manual_seed(0)
+        truth = torch.randint(3, 13, (400, 10), generator=g)
+        truth[:, 0] = BOS
+        model = torch.randint(3, 13, (400, 10), generator=g)
+        assert torch.equal(scheduled_sampling(truth, model, 0.0), truth)  # teacher forcing
+        everything = scheduled_sampling(truth, model, 1.0)
+        assert torch.equal(everything[:, 1:], model[:, 1:]) and (everything[:, 0] == BOS).all()
+        mixed = scheduled_sampling(truth, model, 0.3, generator=g)
+        differs = truth[:, 1:] != model[:, 1:]
+        share = (mixed[:, 1:] == model[:, 1:])[differs].float().mean().item()
+        assert abs(share - 0.3) < 0.02
+        assert ((mixed == truth) | (mixed == model)).all()
+
+    def test_copy_distribution_against_a_loop(self) -> None:
+        g = torch.Generator().manual_seed(1)
+        vocab = torch.softmax(torch.randn(3, 9, generator=g, dtype=torch.float64), -1)
+        attention = torch.softmax(torch.randn(3, 5, generator=g, dtype=torch.float64), -1)
+        source = torch.tensor([[3, 4, 3, 8, 0], [1, 1, 1, 1, 1], [2, 5, 6, 7, 8]])
+        p_gen = torch.tensor([0.2, 0.5, 1.0], dtype=torch.float64)
+        got = copy_distribution(vocab, attention, source, p_gen)
+        for b in range(3):
+            for w in range(9):
+                copied = sum(attention[b, s].item() for s in range(5) if source[b, s] == w)
+                want = p_gen[b].item() * vocab[b, w].item() + (1 - p_gen[b].item()) * copied
+                assert got[b, w].item() == pytest.approx(want, abs=1e-12)
+        assert_close(got.sum(-1), torch.ones(3, dtype=torch.float64))
+        assert_close(got[2], vocab[2])  # p_gen = 1: generate only
+
+    def test_guided_attention_penalises_off_diagonal_weights(self) -> None:
+        T = S = 6
+        diagonal = torch.eye(T, dtype=torch.float64)
+        assert guided_attention_loss(diagonal).item() == 0.0
+        reversed_ = diagonal.flip(1)
+        t = torch.arange(T, dtype=torch.float64)
+        want = 1 - torch.exp(-((t / T - (S - 1 - t) / S) ** 2) / (2 * 0.2**2))
+        assert guided_attention_loss(reversed_).item() == pytest.approx(want.sum().item() / (T * S))
+        batch = torch.stack([diagonal, reversed_])
+        assert_close(guided_attention_loss(batch), guided_attention_loss(reversed_) / 2)
+
+    def test_rejects_bad_probability(self) -> None:
+        x = torch.zeros(2, 3, dtype=torch.int64)
+        with pytest.raises(ValueError, match=r"p must be in \[0, 1\], but got 1.5"):
+            scheduled_sampling(x, x, 1.5)
+
+    def test_copy_distribution_rejects_what_is_not_a_distribution_or_a_token(self) -> None:
+        vocab = torch.full((1, 4), 0.25, dtype=torch.float64)
+        attention = torch.tensor([[0.5, 0.5]], dtype=torch.float64)
+        p_gen = torch.tensor([0.5], dtype=torch.float64)
+        with pytest.raises(ValueError, match=r"source must hold values in \[0, 3\], but got 4"):
+            copy_distribution(vocab, attention, torch.tensor([[1, 4]]), p_gen)
+        with pytest.raises(ValueError, match="attention must sum to 1 along dim 1, but a sum is 2"):
+            copy_distribution(vocab, 2 * attention, torch.tensor([[1, 2]]), p_gen)
+        with pytest.raises(
+            TypeError, match=r"source must hold integers, but got dtype torch\.float"
+        ):
+            copy_distribution(vocab, attention, torch.tensor([[1.0, 2.0]]), p_gen)
+        with pytest.raises(ValueError, match=r"p_gen must hold values in \[0, 1\], but got 1\.5"):
+            copy_distribution(vocab, attention, torch.tensor([[1, 2]]), 3 * p_gen)
+
+    def test_scheduled_sampling_rejects_tokens_of_another_kind(self) -> None:
+        ids = torch.zeros(2, 3, dtype=torch.int64)
+        with pytest.raises(TypeError, match="target_in must hold integers"):
+            scheduled_sampling(ids.float(), ids, 0.5)
+        with pytest.raises(TypeError, match=r"predicted must have target_in's dtype torch\.int64"):
+            scheduled_sampling(ids, ids.int(), 0.5)

@@ -12,9 +12,11 @@ from torch.testing import assert_close
 
 from reference.attention import (
     MultiheadAttention,
+    TransformerDecoderLayer,
     TransformerEncoderLayer,
     attention_weights,
     mask_tokens,
+    multi_head_attention,
     scaled_dot_product_attention,
     sinusoidal_positional_encoding,
 )
@@ -358,3 +360,121 @@ class TestMaskTokens:
             ValueError, match=r"mlm_probability must be in \[0.0, 1.0\], but got 1.5"
         ):
             mask_tokens(torch.zeros(3, dtype=torch.int64), 1, 10, mlm_probability=1.5)
+
+
+class TestMultiHeadAttentionFunction:
+    def test_matches_torch_and_the_module(self) -> None:
+        theirs = nn.MultiheadAttention(12, 3, batch_first=True).double().eval()
+        ours = MultiheadAttention(12, 3, batch_first=True).double().eval()
+        ours.load_state_dict(theirs.state_dict())
+        g = torch.Generator().manual_seed(3)
+        query = torch.randn(2, 4, 12, generator=g, dtype=torch.float64)
+        memory = torch.randn(2, 6, 12, generator=g, dtype=torch.float64)
+        out, weights = multi_head_attention(
+            query,
+            memory,
+            memory,
+            3,
+            theirs.in_proj_weight,
+            theirs.in_proj_bias,
+            theirs.out_proj.weight,
+            theirs.out_proj.bias,
+        )
+        want, want_weights = theirs(query, memory, memory, average_attn_weights=False)
+        assert_close(out, want, **tol(torch.float64))
+        assert_close(weights, want_weights, **tol(torch.float64))
+        assert_close(out, ours(query, memory, memory)[0], **tol(torch.float64))
+
+    def test_heads_are_independent_attentions(self) -> None:
+        # Head i is scaled dot-product attention on the i-th E/h columns of the projections.
+        g = torch.Generator().manual_seed(4)
+        x = torch.randn(1, 5, 8, generator=g, dtype=torch.float64)
+        w_in = torch.randn(24, 8, generator=g, dtype=torch.float64)
+        w_out = torch.eye(8, dtype=torch.float64)
+        out, _ = multi_head_attention(x, x, x, 2, w_in, None, w_out, None)
+        q, k, v = (x @ w.T for w in w_in.chunk(3))
+        for head in range(2):
+            cols = slice(4 * head, 4 * head + 4)
+            want = F.scaled_dot_product_attention(q[..., cols], k[..., cols], v[..., cols])
+            assert_close(out[..., cols], want, **tol(torch.float64))
+
+    def test_rejects_indivisible_heads(self) -> None:
+        x = torch.randn(1, 3, 8)
+        with pytest.raises(ValueError, match="embed_dim must be divisible by num_heads"):
+            multi_head_attention(x, x, x, 3, torch.randn(24, 8), None, torch.randn(8, 8), None)
+
+
+class TestDecoderLayer:
+    def make(self, *args, **kwargs):
+        theirs = nn.TransformerDecoderLayer(*args, **kwargs).double().eval()
+        ours = TransformerDecoderLayer(*args, **kwargs).double().eval()
+        ours.load_state_dict(theirs.state_dict())  # same parameter names
+        return ours, theirs
+
+    @pytest.mark.parametrize("norm_first", [False, True])
+    def test_matches_torch_with_masks(self, norm_first: bool) -> None:
+        ours, theirs = self.make(16, 4, 32, batch_first=True, norm_first=norm_first)
+        g = torch.Generator().manual_seed(5)
+        tgt = torch.randn(2, 5, 16, generator=g, dtype=torch.float64)
+        memory = torch.randn(2, 7, 16, generator=g, dtype=torch.float64)
+        causal = torch.ones(5, 5, dtype=torch.bool).triu(1)  # True: may not attend
+        source_padding = torch.zeros(2, 7, dtype=torch.bool)
+        source_padding[1, 5:] = True
+        target_padding = torch.zeros(2, 5, dtype=torch.bool)
+        target_padding[0, 4] = True
+        kwargs = {
+            "tgt_mask": causal,
+            "tgt_key_padding_mask": target_padding,
+            "memory_key_padding_mask": source_padding,
+            "tgt_is_causal": True,
+        }
+        assert_close(
+            ours(tgt, memory, **kwargs), theirs(tgt, memory, **kwargs), **tol(torch.float64)
+        )
+
+    def test_sequence_first_positional_arguments(self) -> None:
+        ours, theirs = self.make(8, 2, 16, 0.1)
+        g = torch.Generator().manual_seed(6)
+        tgt = torch.randn(4, 4, 8, generator=g, dtype=torch.float64)  # [T, B, E], T == B
+        memory = torch.randn(6, 4, 8, generator=g, dtype=torch.float64)
+        memory_mask = torch.zeros(4, 6, dtype=torch.bool)
+        memory_mask[:, 0] = True
+        assert_close(
+            ours(tgt, memory, None, memory_mask),
+            theirs(tgt, memory, None, memory_mask),
+            **tol(torch.float64),
+        )
+
+    def test_rejects_memory_of_another_batch_or_width(self) -> None:
+        ours, theirs = self.make(8, 2, 16)  # sequence first: the batch is dimension 1
+        tgt = torch.zeros(4, 2, 8, dtype=torch.float64)
+        with pytest.raises(ValueError, match="memory must have tgt's batch size 2 in dimension 1"):
+            ours(tgt, torch.zeros(6, 3, 8, dtype=torch.float64))
+        with pytest.raises(RuntimeError):  # torch refuses it too, deep inside
+            theirs(tgt, torch.zeros(6, 3, 8, dtype=torch.float64))
+        with pytest.raises(
+            ValueError, match=r"memory must have shape \(\.\.\., 8\) to match d_model"
+        ):
+            ours(tgt, torch.zeros(6, 2, 5, dtype=torch.float64))
+        with pytest.raises(TypeError, match="tgt must have the module's dtype and device"):
+            ours(tgt.float(), torch.zeros(6, 2, 8, dtype=torch.float64))
+
+    def test_the_future_does_not_change_the_past(self) -> None:
+        ours, _ = self.make(8, 2, 16, batch_first=True)
+        g = torch.Generator().manual_seed(7)
+        tgt = torch.randn(1, 5, 8, generator=g, dtype=torch.float64)
+        memory = torch.randn(1, 3, 8, generator=g, dtype=torch.float64)
+        causal = nn.Transformer.generate_square_subsequent_mask(5, dtype=torch.float64)
+        changed = tgt.clone()
+        changed[0, 3:] += 1.0
+        assert_close(ours(tgt, memory, causal)[0, :3], ours(changed, memory, causal)[0, :3])
+        assert not torch.allclose(
+            ours(tgt, memory, causal)[0, 3:], ours(changed, memory, causal)[0, 3:]
+        )
+
+    def test_parameter_count(self) -> None:
+        ours, theirs = self.make(16, 4, 64)
+        count = sum(p.numel() for p in ours.parameters())
+        assert count == sum(p.numel() for p in theirs.parameters())
+        attention, ffn, norms = 4 * 16 * 16 + 4 * 16, 2 * 16 * 64 + 64 + 16, 3 * 2 * 16
+        assert count == 2 * attention + ffn + norms

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import scipy.signal
 import scipy.stats
 import torch
 import torch.nn.functional as F
@@ -2062,6 +2063,16 @@ add(
         accept={"labels:dtype": "any"},  # bool and float 0/1 labels, where torchmetrics wants int
     ),
     Case(
+        "generative.roc_auc_pairs",
+        ge.roc_auc_pairs,
+        lambda: {
+            "scores": torch.tensor([0.1, 0.4, 0.35, 0.8, 0.5]),
+            "labels": torch.tensor([0, 0, 1, 1, 0]),
+        },
+        lambda scores, labels: binary_auroc_score(scores, labels),
+        accept={"labels:dtype": "any"},  # bool and float 0/1 labels, where torchmetrics wants int
+    ),
+    Case(
         "generative.ring_centres",
         ge.ring_centres,
         lambda: {"modes": 5, "radius": 2.0},
@@ -2235,6 +2246,28 @@ add(
         lambda: {"rewards": randn(2, 5), "gamma": 0.9},
         domains={"gamma": lambda v: 0 <= v <= 1},
         accept={"rewards:dtype": "valid", "rewards:empty": "valid", "rewards:shape": "valid"},
+    ),
+    Case(
+        "rl.discounted_returns_loop",
+        rl.discounted_returns_loop,
+        lambda: {"rewards": randn(2, 5), "gamma": 0.9},
+        # G_t = r_t + gamma G_{t+1} is the IIR filter 1 / (1 - gamma z^-1) run backwards
+        lambda rewards, gamma: torch.from_numpy(
+            scipy.signal.lfilter([1.0], [1.0, -gamma], rewards.numpy()[..., ::-1])[..., ::-1].copy()
+        ),
+        accept={"rewards:dtype": "valid", "rewards:empty": "valid", "rewards:shape": "valid"},
+    ),
+    Case(
+        "rl.policy_evaluation",
+        rl.policy_evaluation,
+        lambda: {
+            "env": rl.GridWorld(),
+            "policy": torch.full((20, 4), 0.25, dtype=torch.float64),
+            "gamma": 0.8,
+            "reward": rl.GridWorld().reward,
+        },
+        domains={"gamma": lambda v: 0 <= v < 1},
+        accept={"policy:dtype": "valid", "reward:dtype": "valid"},
     ),
     Case(
         "rl.one_step_advantages",
@@ -2565,7 +2598,6 @@ add(
 )
 
 # ------------------------------------------------------------------------------ attention
-# Issue 17 owns reference/attention: what this test finds there is listed in allowed.py.
 import reference.attention as at  # noqa: E402
 
 
@@ -2573,6 +2605,43 @@ def _seq2seq() -> at.Seq2Seq:
     torch.manual_seed(0)
     with torch.device("cpu"):
         return at.Seq2Seq(vocab_size=13, embed_dim=4, hidden_dim=6).double().eval()
+
+
+def _multi_head_args() -> Args:
+    torch.manual_seed(0)
+    layer = nn.MultiheadAttention(4, 2, dtype=torch.float64)
+    return {
+        "query": randn(2, 3, 4),
+        "key": randn(2, 5, 4, seed=1),
+        "value": randn(2, 5, 4, seed=2),
+        "num_heads": 2,
+        "in_proj_weight": layer.in_proj_weight.detach(),
+        "in_proj_bias": layer.in_proj_bias.detach(),
+        "out_proj_weight": layer.out_proj.weight.detach(),
+        "out_proj_bias": layer.out_proj.bias.detach(),
+    }
+
+
+def _torch_multi_head(
+    query: Tensor, key: Tensor, value: Tensor, num_heads: int, **weights: Tensor
+) -> tuple[Tensor, Tensor]:
+    """torch's functional multi-head attention, sequence first, one weight map per head."""
+    out, attention = F.multi_head_attention_forward(
+        *(t.transpose(0, 1) for t in (query, key, value)),
+        query.shape[-1],
+        num_heads,
+        weights["in_proj_weight"],
+        weights["in_proj_bias"],
+        None,
+        None,
+        False,
+        0.0,
+        weights["out_proj_weight"],
+        weights["out_proj_bias"],
+        need_weights=True,
+        average_attn_weights=False,
+    )
+    return out.transpose(0, 1), attention
 
 
 def _gumbel_softmax(
@@ -2822,6 +2891,77 @@ add(
         },
     ),
     _module_case(
+        "attention.TransformerDecoderLayer",
+        at.TransformerDecoderLayer,
+        lambda: {
+            "d_model": 4,
+            "nhead": 2,
+            "dim_feedforward": 8,
+            "dropout": 0.0,
+            "layer_norm_eps": 1e-5,
+            "batch_first": True,
+        },
+        lambda: {"tgt": randn(2, 3, 4), "memory": randn(2, 5, 4, seed=1)},
+        nn.TransformerDecoderLayer,
+        domains={
+            "d_model": at_least(1),
+            "nhead": at_least(1),
+            "dim_feedforward": at_least(1),
+            "dropout": unit,
+            "layer_norm_eps": positive,
+        },
+    ),
+    Case(
+        "attention.multi_head_attention",
+        at.multi_head_attention,
+        _multi_head_args,
+        _torch_multi_head,
+        # an infinite weight makes NaN and inf in other entries than torch's fused kernel
+        # (another order of operations): a deliberate difference
+        accept={"in_proj_weight:inf": "any", "in_proj_bias:inf": "any"},
+    ),
+    Case(
+        "attention.scheduled_sampling",
+        at.scheduled_sampling,
+        lambda: {
+            "target_in": torch.randint(3, 9, (2, 5), generator=seeded()),
+            "predicted": torch.randint(3, 9, (2, 5), generator=seeded(1)),
+            "p": 0.5,
+            "generator": seeded(2),
+        },
+        domains={"p": unit},
+    ),
+    Case(
+        "attention.copy_distribution",
+        at.copy_distribution,
+        lambda: {
+            "vocab_probs": distribution(2, 6),
+            "attention": distribution(2, 4, seed=1),
+            "source": torch.tensor([[1, 3, 3, 5], [0, 2, 4, 2]]),
+            "p_gen": torch.tensor([0.3, 0.8], dtype=torch.float64),
+        },
+        # the copy term as a sum of one-hot rows, weighted by the attention
+        lambda vocab_probs, attention, source, p_gen: (
+            p_gen[:, None] * vocab_probs
+            + (1 - p_gen[:, None])
+            * (attention[..., None] * F.one_hot(source.long(), vocab_probs.shape[1])).sum(1)
+        ),
+    ),
+    Case(
+        "attention.guided_attention_loss",
+        at.guided_attention_loss,
+        lambda: {"weights": distribution(2, 3, 5), "g": 0.2},
+        domains={"g": positive},
+        # any floating dtype and any T x S (with batch dimensions before) are valid weights
+        accept={
+            "weights:nan": "propagate",
+            "weights:inf": "propagate",
+            "weights:dtype": "valid",
+            "weights:shape": "valid",
+            "weights:meta": "valid",  # computed without reading values: a meta loss
+        },
+    ),
+    _module_case(
         "attention.SqueezeExcitation",
         at.SqueezeExcitation,
         lambda: {"input_channels": 8, "squeeze_channels": 2},
@@ -2847,6 +2987,7 @@ for cls, ctor in [
     (at.NonLocalBlock, {"channels": 8, "inter_channels": 4}),
     (at.PositionSelfAttention, {"channels": 8, "reduction": 4}),
     (at.ChannelSelfAttention, {"channels": 8}),
+    (at.ChannelQKVAttention, {"channels": 8}),
 ]:
     add(
         _module_case(

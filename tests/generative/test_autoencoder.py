@@ -19,6 +19,7 @@ from reference.generative import (
     make_digits,
     reconstruction_error,
     roc_auc,
+    roc_auc_pairs,
 )
 from tests.conftest import tol
 
@@ -34,6 +35,7 @@ class TestRocAuc:
         labels = labels[torch.randperm(n, generator=g)]
         got = roc_auc(scores, labels)
         assert got == pytest.approx(binary_auroc(scores, labels).item(), abs=1e-6)
+        assert roc_auc_pairs(scores, labels) == pytest.approx(got, abs=1e-12)
         u = mannwhitneyu(scores[labels == 1].numpy(), scores[labels == 0].numpy()).statistic
         assert got == pytest.approx(
             u / (labels.sum().item() * (n - labels.sum().item())), abs=1e-12

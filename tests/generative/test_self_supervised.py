@@ -36,6 +36,14 @@ class TestInfoNCE:
         same = torch.ones(8, 3, dtype=torch.float64)
         assert info_nce(same, same).item() == pytest.approx(math.log(8), rel=1e-12)
 
+    def test_random_embeddings_cost_log_b_only_at_a_high_temperature(self) -> None:
+        # Cosines of random 32-d vectors spread about 1/sqrt(32): divided by 0.1 they are
+        # no longer small, and the loss is well above log B (as the docstring says).
+        g = torch.Generator().manual_seed(0)
+        q, k = torch.randn(2, 256, 32, generator=g, dtype=torch.float64)
+        assert info_nce(q, k, 1.0).item() == pytest.approx(math.log(256), abs=0.05)
+        assert info_nce(q, k, 0.1).item() > math.log(256) + 1.0
+
     def test_gradcheck(self) -> None:
         q = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
         k = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)

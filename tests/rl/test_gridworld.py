@@ -12,6 +12,7 @@ from reference.rl import (
     collect_rollout,
     feature_expectations,
     greedy_policy,
+    policy_evaluation,
     value_iteration,
 )
 
@@ -104,6 +105,32 @@ class TestPlanning:
             value_iteration(env, torch.zeros(3))
         with pytest.raises(ValueError, match=r"policy must have shape \(20, 4\)"):
             feature_expectations(env, torch.zeros(20, 3))
+
+
+class TestPolicyEvaluation:
+    def test_the_optimal_policy_has_the_optimal_values(self) -> None:
+        env = GridWorld()
+        V, Q = value_iteration(env, gamma=GAMMA)
+        V_pi = policy_evaluation(env, greedy_policy(Q), GAMMA)
+        playable = ~env.terminal
+        torch.testing.assert_close(V_pi[playable], V[playable])
+        assert V_pi[env.start].item() == pytest.approx(OPTIMAL)
+
+    def test_uniform_policy_against_repeated_backups_and_a_long_horizon(self) -> None:
+        env = GridWorld(horizon=600)  # gamma^600: the horizon no longer matters
+        uniform = torch.full((env.n_states, env.n_actions), 0.25, dtype=torch.float64)
+        V_pi = policy_evaluation(env, uniform, GAMMA)
+        V = torch.zeros(env.n_states, dtype=torch.float64)  # Bellman backups, an independent way
+        future = (~env.terminal).double()[env.next_state]  # [S, A]
+        for _ in range(600):
+            V = (uniform * (env.reward[env.next_state] + GAMMA * future * V[env.next_state])).sum(1)
+        torch.testing.assert_close(V_pi, V)
+        start = feature_expectations(env, uniform, GAMMA) @ env.true_weights
+        assert V_pi[env.start].item() == pytest.approx(start.item(), abs=1e-10)
+
+    def test_rejects_bad_policy(self) -> None:
+        with pytest.raises(ValueError, match=r"policy must have shape \(20, 4\)"):
+            policy_evaluation(GridWorld(), torch.ones(20, 3) / 3)
 
 
 class TestNoHangs:

@@ -14,6 +14,7 @@ from reference.rl import (
     actor_critic_loss,
     collect_rollout,
     discounted_returns,
+    discounted_returns_loop,
     feature_expectations,
     greedy_policy,
     one_step_advantages,
@@ -56,6 +57,18 @@ class TestDiscountedReturns:
         for row, out in zip(rewards, got, strict=True):
             want = torch.tensor(returns_loop(row.tolist(), 0.9), dtype=torch.float64)
             torch.testing.assert_close(out, want, **tol(torch.float64))
+
+    def test_readable_loop_equals_the_matrix_form_and_scipy(self) -> None:
+        from scipy.signal import lfilter
+
+        rewards = torch.randn(5, 9, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+        loop = discounted_returns_loop(rewards, 0.9)
+        torch.testing.assert_close(loop, discounted_returns(rewards, 0.9), **tol(torch.float64))
+        # G = r + gamma G(next): a first-order filter run backwards in time
+        want = lfilter([1.0], [1.0, -0.9], rewards.flip(-1).numpy(), axis=-1)
+        torch.testing.assert_close(
+            loop, torch.from_numpy(want.copy()).flip(-1), **tol(torch.float64)
+        )
 
     def test_rejects_bad_arguments(self) -> None:
         with pytest.raises(ValueError, match=r"gamma must be in \[0, 1\], but got 1.5"):

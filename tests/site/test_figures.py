@@ -22,7 +22,6 @@ from tests.site.test_reader import site_pages
 MIN_TEXT_PX = 9.0
 # Texts that are still too small or spill over, counted by page: a list that only shrinks.
 KNOWN_ILLEGIBLE: dict[str, int] = {
-    "generative/gan/": 1,
 }
 # Pages that still show raw TeX, and white canvases (page → figure numbers): lists that
 # only shrink.
