@@ -20,13 +20,6 @@ from tests.site.conftest import Build
 from tests.site.test_reader import site_pages
 
 MIN_TEXT_PX = 9.0
-# Texts that are still too small or spill over, counted by page: a list that only shrinks.
-KNOWN_ILLEGIBLE: dict[str, int] = {
-}
-# Pages that still show raw TeX, and white canvases (page → figure numbers): lists that
-# only shrink.
-KNOWN_TEX: set[str] = set()
-KNOWN_WHITE: dict[str, list[int]] = {}
 
 _TEXTS = """() => {
   const out = [];
@@ -60,7 +53,7 @@ def test_figure_text_is_legible_and_inside_its_figure(
         for path in site_pages(built.site):
             page.goto(f"{server}/{path}", wait_until="load")
             found = page.evaluate(_TEXTS)
-            if len(found) > KNOWN_ILLEGIBLE.get(path, 0):
+            if found:
                 problems[path] = [f"{len(found)} texts", *found[:8]]
     finally:
         context.close()
@@ -100,7 +93,7 @@ def test_no_page_shows_raw_tex(built: Build) -> None:
     for page in site_pages(built.site):
         text = re.sub(r"<[^>]+>", " ", _VERBATIM.sub(" ", _html(built, page)))
         found = _TEX.findall(text)
-        if found and page not in KNOWN_TEX:
+        if found:
             leaks[page] = found[:5]
     assert leaks == {}
 
@@ -130,7 +123,7 @@ def test_no_figure_has_an_opaque_white_canvas(built: Build) -> None:
             corners = [rgba.getpixel(xy) for xy in [(0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1)]]
             if all(c == (255, 255, 255, 255) for c in corners):
                 white.setdefault(page, []).append(index + 1)
-    assert {p: f for p, f in white.items() if f != KNOWN_WHITE.get(p)} == {}
+    assert white == {}
 
 
 def test_the_site_has_figures(built: Build) -> None:
