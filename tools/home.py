@@ -36,7 +36,7 @@ CARD_FIGURES = {
     "detection": ("detection/nms.md", "Eight noisy detections of one object"),
     "metrics": ("metrics/ap-map.md", "One precision-recall curve"),
     "generative": ("generative/gan.py", "The trained generator"),
-    "rl": ("rl/actor-critic.py", "Most likely action per cell"),
+    "rl": ("rl/actor-critic.py", "Left: most likely action per cell"),
 }
 
 _FIGURE = re.compile(r'<figure class="kb-figure"[^>]*>(.*?)</figure>', re.S)
