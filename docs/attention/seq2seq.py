@@ -236,7 +236,6 @@ HTML(html)
 
 # %% [markdown]
 # ## Beam search · 集束搜索
-# <a id="beam-search"></a>
 #
 # Greedy decoding commits to each token for good. The most probable *sequence* can start
 # with a token that is not the most probable *first* token: greedy misses it. A small

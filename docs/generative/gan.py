@@ -323,7 +323,6 @@ HTML(html)
 # <a id="gan-issues"></a>
 #
 # ### Mode collapse · 模式崩溃
-# <a id="mode-collapse"></a>
 #
 # The generator is rewarded for samples that fool the *current* discriminator, not for
 # covering the data. If one mode fools $D$ best, moving every sample there lowers $G$'s
@@ -594,9 +593,10 @@ with torch.no_grad(), figure(1, 2, figsize=(8.0, 3.8)) as (fig, axes):
         lw=1.5,
         label="slerp",
     )
-    axes[0].set(
-        title="latent plane: mode of G(z)", xlabel="$z_1$", ylabel="$z_2$"
-    )
+    axes[0].set(title="latent plane: mode of G(z)", xlabel="$z_1$")
+    # Upright: a rotated label at the left edge is wider in the browser's font than
+    # matplotlib measured, and would stick out of the cropped figure.
+    axes[0].set_ylabel("$z_2$", rotation=0, labelpad=12)
     axes[0].legend(loc="lower right")
     axes[0].grid(False)
     axes[1].scatter(

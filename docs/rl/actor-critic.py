@@ -169,7 +169,6 @@ print(V.masked_fill(env.terminal, torch.nan).view(4, 5).numpy().round(3))
 # RL needs many more trials. When labels are cheap, use them.
 #
 # ## Returns · 回报
-# <a id="returns"></a>
 #
 # The return of every step of an episode follows from the backward recursion
 # $G_t = r_t + \gamma G_{t+1}$, starting from $G_T = 0$ after the last step:

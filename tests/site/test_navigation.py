@@ -16,14 +16,33 @@ from tools.nav import READING_ORDER, build_nav, reading_order
 
 TOPICS = load()
 HAN = re.compile(r"[\u4e00-\u9fff]")
-# Links that point ahead to a later section on purpose: a pointer, not something the page
-# relies on. Any other link to a later section means the sections are in the wrong order.
+# Links that point ahead to a later section on purpose: a pointer to where an idea is used
+# or taken further (issue 16's cross-links), not something the page relies on. A new
+# forward link must be added here, so that one that the page does rely on is noticed.
 FORWARD_POINTERS = {
-    # LayerNorm's page mentions where the Transformer places it.
-    ("training/normalization/", "attention/transformer/"),
-    # ignore_index: where BERT's masked-token labels (-100) come from.
-    ("training/losses/", "attention/transformer/"),
-    # Image pyramids and feature pyramids link each other (issue 16).
+    # Where an idea reappears in attention, Transformers, GANs or reinforcement learning.
+    ("foundations/activations/", "attention/overview/"),
+    ("foundations/activations/", "attention/transformer/"),
+    ("foundations/gradients/", "attention/transformer/"),
+    ("training/normalization/", "attention/transformer/"),  # where LayerNorm sits
+    ("training/losses/", "attention/transformer/"),  # ignore_index and BERT's -100 labels
+    ("attention/overview/", "generative/gan/"),
+    ("attention/overview/", "rl/actor-critic/"),
+    ("attention/transformer/", "generative/autoencoder/"),
+    ("attention/transformer/", "rl/actor-critic/"),
+    ("generative/gan/", "rl/actor-critic/"),
+    ("training/losses/", "generative/gan/"),
+    ("foundations/gradients/", "generative/autoencoder/"),
+    # Foundations pages point to the training pages that take their topic further.
+    ("foundations/backprop/", "training/memory/"),
+    ("foundations/fitting/", "training/memory/"),
+    ("foundations/fitting/", "training/regularization/"),
+    ("foundations/gradients/", "training/normalization/"),
+    ("foundations/information/", "training/regularization/"),
+    ("foundations/faq/", "training/optimizers/"),
+    ("foundations/faq/", "cnn/architectures/"),
+    # IoU of boxes and of masks; image pyramids and feature pyramids link each other.
+    ("detection/iou/", "metrics/segmentation/"),
     ("image/pyramids/", "detection/feature-pyramids/"),
 }
 
