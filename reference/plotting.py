@@ -128,8 +128,8 @@ def _webp(image: PILImage) -> bytes:
     and edges visible; flat images (masks, labels) stay lossless.
     """
     lossy, lossless = io.BytesIO(), io.BytesIO()
-    image.save(lossy, format="WEBP", method=6, quality=90)
-    image.save(lossless, format="WEBP", method=6, lossless=True)
+    image.save(lossy, format="WEBP", method=4, quality=90)
+    image.save(lossless, format="WEBP", method=4, lossless=True)
     small = lossy if 2 * lossy.tell() < lossless.tell() else lossless
     return small.getvalue()
 

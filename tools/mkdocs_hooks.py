@@ -31,7 +31,15 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 from reference import __version__
-from tools import api_pages, home, notebook_export, notebook_html, page_exec, search_index
+from tools import (
+    api_pages,
+    home,
+    kernel_server,
+    notebook_export,
+    notebook_html,
+    page_exec,
+    search_index,
+)
 from tools.glossary import glossary
 from tools.manifest import load
 from tools.nav import build_nav
@@ -43,7 +51,6 @@ _NOTEBOOK_CSS: dict[str, str] = {}
 # Each page as a Jupyter notebook, by path under the site root, written after the build.
 _NOTEBOOKS: dict[str, object] = {}
 _ICONS = Path(__import__("material").__file__).parent / "templates" / ".icons" / "material"
-_H1 = re.compile(r"^# (.+?)(?:\s*\{[^}]*\})?\s*$", re.M)
 # Never turned into math: code, scripts, styles, and the hidden text a copy button copies.
 _VERBATIM = re.compile(
     r'(<(pre|code|script|style)\b.*?</\2>|<div class="clipboard-copy-txt"[^>]*>.*?</div>)', re.S
@@ -71,6 +78,11 @@ def on_config(config):
         config.extra["polyfills"].append("javascripts/file-worker.js")
     global _SEARCH
     _SEARCH = search_index.Collector(load())
+    # Notebook pages run in kernels forked from a warm interpreter: a kernel that imports
+    # torch anew costs 2.5 CPU-seconds, more than most notebooks take to run.
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is not None and jupyter.config["execute"]:
+        jupyter.config["kernel_name"] = kernel_server.shared_kernel()
     return config
 
 
@@ -81,6 +93,9 @@ def on_startup(command, dirty):
 def on_files(files, config):
     # The API index is generated from the package, never written by hand. A dirty rebuild of
     # `nox -s serve` keeps the pages it already wrote: they only change with reference/.
+    # tools/partial_build.py leaves the index out unless asked (extra.api_index).
+    if not config.extra.get("api_index", True):
+        return files
     for path, content in api_pages.pages(Path(config.docs_dir)).items():
         file = File.generated(config, path, content=content)
         if api_pages.STATE.get("dirty"):
@@ -123,17 +138,8 @@ def _download_link(page) -> str:
 def on_page_markdown(markdown, page, config, files):
     src = page.file.src_uri
     if src not in {"index.md", "glossary.md"} and not src.startswith("api/"):
-        # A jupytext page arrives as its Python source, whose Markdown lines start with "# ".
-        heading = _H1.search(
-            re.sub(r"^# ", "", markdown, flags=re.M) if src.endswith(".py") else markdown
-        )
-        title = heading.group(1) if heading else page.file.name
         target = notebook_export.notebook_name(page.file.dest_uri)
-        if src.endswith(".py"):
-            path = Path(config.docs_dir) / src
-            notebook = notebook_export.jupytext_page(path, src, title, config.site_url)
-        else:
-            notebook = notebook_export.markdown_page(markdown, src, title, config.site_url)
+        notebook = notebook_export.page_notebook(Path(config.docs_dir), src, config.site_url)
         _NOTEBOOKS[target] = notebook
     if src.endswith(".md") and "```python" in markdown:
         markdown = page_exec.rewrite(markdown, src)

@@ -155,6 +155,21 @@ def jupytext_page(path: Path, page: str, title: str, site_url: str) -> nbformat.
     return _notebook(cells, title, _page_url(page, site_url), code)
 
 
+_H1 = re.compile(r"^# (.+?)(?:\s*\{[^}]*\})?\s*$", re.M)
+
+
+def page_notebook(docs: Path, page: str, site_url: str) -> nbformat.NotebookNode:
+    """The notebook of the page ``page`` (its path under ``docs``), by the kind of page."""
+    path = docs / page
+    text = path.read_text(encoding="utf-8")
+    # A jupytext page's Markdown lines start with "# ".
+    heading = _H1.search(re.sub(r"^# ", "", text, flags=re.M) if page.endswith(".py") else text)
+    title = heading.group(1) if heading else path.stem
+    if page.endswith(".py"):
+        return jupytext_page(path, page, title, site_url)
+    return markdown_page(text, page, title, site_url)
+
+
 def _page_url(page: str, site_url: str) -> str:
     return site_url.rstrip("/") + "/" + page.rsplit(".", 1)[0].removesuffix("index") + "/"
 

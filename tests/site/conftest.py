@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.site import background
 from tests.site.background import BUILD_ENV, ROOT, Build
+from tests.site.reader import Visit, visit_every_page
 from tools.screenshot import FLAGS, QuietHandler
 
 __all__ = ["BUILD_ENV", "DOCS", "ROOT", "Build", "built_html", "page_sources"]
@@ -34,10 +35,6 @@ def built() -> Build:
         build = background.build("first")
     except background.BuildFailed as error:
         pytest.fail(str(error))
-    if background.WANTED.get("notebooks"):  # executing them overlaps with the other tests
-        from tests.site.test_notebooks import start_execution
-
-        start_execution(build)
     return build
 
 
@@ -84,6 +81,12 @@ def browser(chromium: Browser) -> Iterator[BrowserContext]:
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     yield context
     context.close()
+
+
+@pytest.fixture(scope="session")
+def visits(chromium: Browser, server: str, built: Build) -> dict[str, Visit]:
+    """Every page visited once as a first-time reader (``tests/site/reader.py``)."""
+    return visit_every_page(chromium, server, built.site)
 
 
 @pytest.fixture

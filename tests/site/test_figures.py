@@ -14,69 +14,22 @@ import io
 import re
 
 from PIL import Image
-from playwright.sync_api import Browser
 
 from tests.site.conftest import Build
-from tests.site.test_reader import site_pages
-
-MIN_TEXT_PX = 9.0
-
-_TEXTS = """() => {
-  const out = [];
-  document.querySelectorAll("figure.kb-figure svg").forEach((svg, index) => {
-    const box = svg.getBoundingClientRect();
-    const figure = svg.closest("figure").getBoundingClientRect();
-    const view = svg.viewBox.baseVal;
-    const scale = view && view.width ? box.width / view.width : 1;
-    svg.querySelectorAll("text").forEach(text => {
-      const r = text.getBoundingClientRect();
-      if (!text.textContent.trim() || r.width === 0) return;
-      const size = parseFloat(getComputedStyle(text).fontSize) * scale;
-      const outside = r.left < figure.left - 1 || r.right > figure.right + 1
-        || r.top < box.top - 4 || r.bottom > box.bottom + 4;
-      if (size < MIN_PX || outside)
-        out.push(`figure ${index + 1}: "${text.textContent.trim().slice(0, 40)}" `
-                 + (outside ? "outside its figure" : `${size.toFixed(1)} px`));
-    });
-  });
-  return out;
-}""".replace("MIN_PX", str(MIN_TEXT_PX))
+from tests.site.reader import Visit, site_pages
 
 
-def test_figure_text_is_legible_and_inside_its_figure(
-    built: Build, server: str, chromium: Browser
-) -> None:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    problems = {}
-    try:
-        for path in site_pages(built.site):
-            page.goto(f"{server}/{path}", wait_until="load")
-            found = page.evaluate(_TEXTS)
-            if found:
-                problems[path] = [f"{len(found)} texts", *found[:8]]
-    finally:
-        context.close()
+def test_figure_text_is_legible_and_inside_its_figure(visits: dict[str, Visit]) -> None:
+    problems = {
+        path: [f"{len(v.figure_text_problems)} texts", *v.figure_text_problems[:8]]
+        for path, v in visits.items()
+        if v.figure_text_problems
+    }
     assert problems == {}
 
 
-def test_figure_tables_align_numbers_right(built: Build, server: str, chromium: Browser) -> None:
-    pages = [
-        p for p in site_pages(built.site) if re.search(r"kb-figure[^>]*><table", _html(built, p))
-    ]
-    context = chromium.new_context()
-    page = context.new_page()
-    aligned = []
-    try:
-        for path in pages:
-            page.goto(f"{server}/{path}", wait_until="load")
-            aligned += page.eval_on_selector_all(
-                "figure.kb-figure table td",
-                "cells => cells.filter(c => /^[-−+]?[\\d.,]+%?$/.test(c.textContent.trim()))"
-                ".map(c => getComputedStyle(c).textAlign)",
-            )
-    finally:
-        context.close()
+def test_figure_tables_align_numbers_right(visits: dict[str, Visit]) -> None:
+    aligned = [a for v in visits.values() for a in v.number_alignment]
     assert aligned and set(aligned) == {"right"}
 
 

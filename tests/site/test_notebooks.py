@@ -1,11 +1,16 @@
 """Each page's "download as notebook" runs in a fresh Jupyter kernel without the package.
 
-The notebooks are the ones the build wrote beside each page. Each is executed with nbclient
-in a fresh kernel where ``reference`` cannot be imported, as on the machine of a reader who
-only downloaded it. For a Markdown page, every code cell must print exactly what the page
-shows under the same block: the standalone copies of the package's functions give the
-package's result. Every public function a page shows must be called by one of the page's
-examples, so that this comparison covers it.
+Each page's notebook is executed with nbclient in a fresh kernel, in an empty folder, where
+``reference`` cannot be imported, as on the machine of a reader who only downloaded it. For
+a Markdown page, every code cell must print exactly what the page shows under the same
+block: the standalone copies of the package's functions give the package's result. Every
+public function a page shows must be called by one of the page's examples, so that this
+comparison covers it.
+
+The notebooks are generated from the page sources as the build generates them, and run
+while the site builds; each test first checks that the notebook the build wrote beside the
+page has the same code. Kernels are forked from a server that has imported torch
+(:mod:`tools.kernel_server`): each is still a new process with an empty namespace.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -21,7 +28,8 @@ from nbclient import NotebookClient
 
 from tests.site.conftest import BUILD_ENV, DOCS, Build, built_html, page_sources
 from tests.site.test_page_code import page_outputs, shown_cells
-from tools.notebook_export import notebook_name
+from tools.kernel_server import shared_kernel
+from tools.notebook_export import notebook_name, page_notebook
 
 PAGES = [
     p for p in page_sources() if p.relative_to(DOCS).as_posix() not in {"index.md", "glossary.md"}
@@ -52,38 +60,46 @@ def _notebook_path(built: Build, source: Path) -> Path:
     return built.site / notebook_name(html)
 
 
-def _execute(path: Path) -> nbformat.NotebookNode:
-    notebook = nbformat.read(path, as_version=4)
+def _execute(notebook: nbformat.NotebookNode, kernel: str) -> nbformat.NotebookNode:
     notebook.cells.insert(0, nbformat.v4.new_code_cell(_SETUP))
     notebook.cells.append(nbformat.v4.new_code_cell(_REPORT))
-    client = NotebookClient(
-        notebook,
-        timeout=600,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    client.execute()
+    folder = tempfile.mkdtemp(prefix="kb-notebook-")
+    try:
+        NotebookClient(
+            notebook,
+            timeout=600,
+            kernel_name=kernel,
+            resources={"metadata": {"path": folder}},
+        ).execute()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return notebook
 
 
 _EXECUTION: dict[str, concurrent.futures.Future[nbformat.NotebookNode]] = {}
 
 
-def start_execution(built: Build) -> None:
+def start_execution() -> None:
     """Execute every page's notebook, two kernels at a time, in the background."""
     if _EXECUTION:
         return
     os.environ.update(BUILD_ENV)  # kernels inherit it: torch on one thread, as in the build
+    kernel = shared_kernel()
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
     for source in PAGES:
-        _EXECUTION[_ids(source)] = pool.submit(_execute, _notebook_path(built, source))
+        notebook = page_notebook(DOCS, _ids(source), "http://127.0.0.1:8000/")
+        _EXECUTION[_ids(source)] = pool.submit(_execute, notebook, kernel)
     pool.shutdown(wait=False)
 
 
 @pytest.fixture(scope="session")
-def executed(built: Build) -> dict[str, concurrent.futures.Future[nbformat.NotebookNode]]:
-    start_execution(built)
+def executed() -> dict[str, concurrent.futures.Future[nbformat.NotebookNode]]:
+    start_execution()
     return _EXECUTION
+
+
+def _code(notebook: nbformat.NotebookNode) -> list[str]:
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
 
 
 def _stdout(cell: nbformat.NotebookNode) -> str:
@@ -115,6 +131,8 @@ def test_the_notebook_runs_without_the_package_and_prints_what_the_page_shows(
     built: Build, executed: dict, source: Path
 ) -> None:
     result = executed[_ids(source)].result(timeout=1800)
+    downloaded = nbformat.read(_notebook_path(built, source), as_version=4)
+    assert _code(result)[1:-1] == _code(downloaded), "the build wrote another notebook"
     called = set(json.loads(_stdout(result.cells[-1])))
     if source.suffix != ".md":
         return

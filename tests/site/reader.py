@@ -1,0 +1,144 @@
+"""One visit of every page of the built site in Chromium, as a first-time reader makes it.
+
+Each page is loaded with the browser cache disabled (its load time and the bytes it
+transfers), its figures are measured as they first appear (text size and position, the
+alignment of numbers in figure tables), then every collapsed block is opened and every
+copy button clicked (what each one copies). ``test_reader.py`` and ``test_figures.py``
+judge the results; visiting once serves both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Browser
+
+
+def site_pages(site: Path) -> list[str]:
+    """URL paths of every page of the built site (``detection/iou/``; ``""`` for home)."""
+    pages = []
+    for html in sorted(site.rglob("index.html")):
+        rel = html.parent.relative_to(site).as_posix()
+        if rel.startswith(("assets", "search")):
+            continue
+        pages.append("" if rel == "." else rel + "/")
+    return pages
+
+
+# Make the block of every copy button visible (open collapsed blocks, select its tab), click
+# the button, and return the clipboard next to the text of the code the button belongs to.
+_COPY_ALL = """
+async () => {
+  const results = [];
+  document.querySelectorAll("details").forEach(d => { d.open = true; });
+  const buttons = [...document.querySelectorAll("button[data-clipboard-target], clipboard-copy")];
+  for (const button of buttons) {
+    let block = button.closest(".tabbed-block");
+    while (block) {
+      const set = block.closest(".tabbed-set");
+      const index = [...block.parentElement.children].indexOf(block);
+      set.querySelectorAll(":scope > input")[index].checked = true;
+      block = set.parentElement.closest(".tabbed-block");
+    }
+    let expected;
+    if (button.tagName === "CLIPBOARD-COPY") {   // a notebook cell
+      const cell = button.closest(".jp-Cell");
+      expected = cell.querySelector(".jp-InputArea .highlight-ipynb pre").textContent;
+    } else {                                      // a Material code block
+      const code = button.closest("pre").querySelector("code").cloneNode(true);
+      code.querySelectorAll(".md-annotation").forEach(a => a.remove());
+      expected = code.textContent;
+    }
+    await navigator.clipboard.writeText("(nothing was copied)");
+    button.scrollIntoView();
+    button.click();
+    let copied = "(nothing was copied)";
+    for (let i = 0; i < 100 && copied === "(nothing was copied)"; i++) {  // up to 2 s
+      await new Promise(r => setTimeout(r, 20));
+      copied = await navigator.clipboard.readText();
+    }
+    results.push({expected, copied});
+  }
+  return results;
+}
+"""
+
+
+_TIMING = """() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const all = [nav, ...performance.getEntriesByType("resource")];
+  return [nav.domContentLoadedEventEnd / 1000, all.reduce((sum, e) => sum + e.transferSize, 0)];
+}"""
+
+
+MIN_TEXT_PX = 9.0
+
+_TEXTS = """() => {
+  const out = [];
+  document.querySelectorAll("figure.kb-figure svg").forEach((svg, index) => {
+    const box = svg.getBoundingClientRect();
+    const figure = svg.closest("figure").getBoundingClientRect();
+    const view = svg.viewBox.baseVal;
+    const scale = view && view.width ? box.width / view.width : 1;
+    svg.querySelectorAll("text").forEach(text => {
+      const r = text.getBoundingClientRect();
+      if (!text.textContent.trim() || r.width === 0) return;
+      const size = parseFloat(getComputedStyle(text).fontSize) * scale;
+      const outside = r.left < figure.left - 1 || r.right > figure.right + 1
+        || r.top < box.top - 4 || r.bottom > box.bottom + 4;
+      if (size < MIN_PX || outside)
+        out.push(`figure ${index + 1}: "${text.textContent.trim().slice(0, 40)}" `
+                 + (outside ? "outside its figure" : `${size.toFixed(1)} px`));
+    });
+  });
+  return out;
+}""".replace("MIN_PX", str(MIN_TEXT_PX))
+
+
+_NUMBER_ALIGNMENT = """() => [...document.querySelectorAll("figure.kb-figure table td")]
+  .filter(c => /^[-−+]?[\\d.,]+%?$/.test(c.textContent.trim()))
+  .map(c => getComputedStyle(c).textAlign)"""
+
+
+@dataclass
+class Visit:
+    seconds: float  # DOMContentLoaded, best of up to three cold loads
+    transferred: int  # bytes, with the browser cache disabled
+    figure_text_problems: list[str]  # figure texts under MIN_TEXT_PX or outside the figure
+    number_alignment: list[str]  # text-align of every number cell of a figure table
+    copies: list[dict[str, str]]  # per copy button: the code shown and what it copied
+    notebook_buttons: int
+
+
+def visit_every_page(chromium: Browser, server: str, site: Path) -> dict[str, Visit]:
+    """Every page, loaded as by a first-time reader (no cache), measured, then every copy
+    button clicked. A load that is slower than 1.5 s is repeated, up to three loads in all,
+    so that a busy machine does not decide the result."""
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, permissions=["clipboard-read", "clipboard-write"]
+    )
+    page = context.new_page()
+    context.new_cdp_session(page).send("Network.setCacheDisabled", {"cacheDisabled": True})
+    out = {}
+    try:
+        for path in site_pages(site):
+            loads = []
+            while len(loads) < 3 and (not loads or min(s for s, _ in loads) > 1.5):
+                page.goto(f"{server}/{path}", wait_until="load")
+                loads.append(page.evaluate(_TIMING))
+            texts = page.evaluate(_TEXTS)
+            alignment = page.evaluate(_NUMBER_ALIGNMENT)
+            copies = page.evaluate(_COPY_ALL)
+            buttons = page.locator("clipboard-copy").count()
+            out[path] = Visit(
+                seconds=min(s for s, _ in loads),
+                transferred=max(b for _, b in loads),
+                figure_text_problems=texts,
+                number_alignment=alignment,
+                copies=copies,
+                notebook_buttons=buttons,
+            )
+    finally:
+        context.close()
+    return out
