@@ -34,16 +34,12 @@ from pathlib import Path
 # Not matplotlib: ipykernel chooses its backend when the kernel starts.
 PRELOAD = ("torch", "torchvision", "numpy", "ipykernel.kernelapp")
 KERNEL_NAME = "kb-fork"
-# Kernels yield the CPU to the process that asked for them (the site build waits for
-# nothing else; its own kernels are the exception, which only costs them a little).
-NICENESS = 5
 
 
 def _serve(path: str) -> None:
     """Accept kernel requests on the UNIX socket ``path`` until the parent process exits."""
     import importlib
 
-    os.nice(NICENESS)
     for name in PRELOAD:
         importlib.import_module(name)
     parent = os.getppid()

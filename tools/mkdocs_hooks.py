@@ -37,6 +37,7 @@ from tools import (
     kernel_server,
     notebook_export,
     notebook_html,
+    notebook_prerun,
     page_exec,
     search_index,
 )
@@ -91,6 +92,19 @@ def on_startup(command, dirty):
 
 
 def on_files(files, config):
+    # The notebook pages run in the background from now on (tools/notebook_prerun.py).
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is not None and jupyter.config["execute"]:
+        dirty = api_pages.STATE.get("dirty")
+        notebooks = [
+            Path(f.abs_src_path)
+            for f in files
+            if jupyter.should_include(f)
+            and f.inclusion.is_included()
+            and (not dirty or f.is_modified())
+        ]
+        notebook_prerun.install()
+        notebook_prerun.start(notebooks, jupyter.config["kernel_name"], Path.cwd())
     # The API index is generated from the package, never written by hand. A dirty rebuild of
     # `nox -s serve` keeps the pages it already wrote: they only change with reference/.
     # tools/partial_build.py leaves the index out unless asked (extra.api_index).

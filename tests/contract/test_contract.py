@@ -13,7 +13,8 @@ and requires one of:
 
 Anything else fails: another exception, an error that does not say which argument is
 wrong, a result that differs from production, a call that does not return within 30 s.
-A new public function fails ``test_every_public_callable_has_a_case`` until its valid call
+One test per callable tries all its bad inputs and lists every one handled wrongly. A
+new public function fails ``test_every_public_callable_has_a_case`` until its valid call
 is added to ``cases.py``; no new test is needed.
 """
 

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,8 +69,13 @@ class BackgroundBuild:
             preexec_fn=(lambda: os.nice(5)) if sections else None,
         )
         self._result: Build | BuildFailed | None = None
+        self._lock = threading.Lock()
 
     def wait(self) -> Build:
+        with self._lock:  # the reading thread waits for the build too
+            return self._wait()
+
+    def _wait(self) -> Build:
         if self._result is None:
             code = self._process.wait()
             self._log.seek(0)
@@ -107,6 +113,21 @@ def build(name: str) -> Build:
     """The result of a build started by :func:`start` (started now if it was not)."""
     start(1 if name == "first" else 2)
     return _STARTED[name].wait()
+
+
+def read_when_built() -> None:
+    """Read the site in Chromium (``tests/site/reader.py``) as soon as the first build is done."""
+
+    def read() -> None:
+        try:
+            site = build("first").site
+        except BuildFailed:
+            return  # the tests that need the build report it
+        from tests.site import reader
+
+        reader.start(site)
+
+    threading.Thread(target=read, daemon=True).start()
 
 
 def discard_all() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
@@ -13,9 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.site import background
+from tests.site import background, reader
 from tests.site.background import BUILD_ENV, ROOT, Build
-from tests.site.reader import Visit, visit_every_page
+from tests.site.reader import CHROMIUM, Reading, Visit
 from tools.screenshot import FLAGS, QuietHandler
 
 __all__ = ["BUILD_ENV", "DOCS", "ROOT", "Build", "built_html", "page_sources"]
@@ -51,9 +50,6 @@ def built_html(site: Path, source: Path) -> Path:
     return site / rel / "index.html"
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
 @pytest.fixture(scope="session")
 def server(built: Build) -> Iterator[str]:
     """The built site served on a free port of 127.0.0.1."""
@@ -64,11 +60,15 @@ def server(built: Build) -> Iterator[str]:
     httpd.shutdown()
 
 
+def _require_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `nox -s tests`, which installs it")
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Browser]:
     """Debian's Chromium, headless, with a fresh temporary profile."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `nox -s tests`, which installs it")
+    _require_chromium()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield browser
@@ -84,9 +84,16 @@ def browser(chromium: Browser) -> Iterator[BrowserContext]:
 
 
 @pytest.fixture(scope="session")
-def visits(chromium: Browser, server: str, built: Build) -> dict[str, Visit]:
-    """Every page visited once as a first-time reader (``tests/site/reader.py``)."""
-    return visit_every_page(chromium, server, built.site)
+def reading(built: Build) -> Reading:
+    """Every page visited and every benchmark query typed (``tests/site/reader.py``),
+    started in the background when the build was done."""
+    _require_chromium()
+    return reader.start(built.site).result()
+
+
+@pytest.fixture(scope="session")
+def visits(reading: Reading) -> dict[str, Visit]:
+    return reading.visits
 
 
 @pytest.fixture

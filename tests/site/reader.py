@@ -1,18 +1,31 @@
-"""One visit of every page of the built site in Chromium, as a first-time reader makes it.
+"""The built site read in Chromium, once, in the background: every page and every query.
 
 Each page is loaded with the browser cache disabled (its load time and the bytes it
 transfers), its figures are measured as they first appear (text size and position, the
 alignment of numbers in figure tables), then every collapsed block is opened and every
-copy button clicked (what each one copies). ``test_reader.py`` and ``test_figures.py``
-judge the results; visiting once serves both.
+copy button clicked (what each one copies). Then every query of the search benchmark is
+typed into the search box, key by key. ``test_reader.py``, ``test_figures.py`` and
+``test_search.py`` judge the results.
+
+The reading starts in a thread of its own, with its own server, Playwright and Chromium,
+as soon as the build is done (:func:`start`), so it overlaps with the tests that read
+the HTML files; the fixture ``reading`` waits for it.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
+import shutil
+import threading
 from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, sync_playwright
+
+from tools.screenshot import FLAGS, QuietHandler
+from tools.search_eval import CHINESE, FIRST, SearchBox
 
 
 def site_pages(site: Path) -> list[str]:
@@ -51,11 +64,10 @@ async () => {
       expected = code.textContent;
     }
     await navigator.clipboard.writeText("(nothing was copied)");
-    button.scrollIntoView();
     button.click();
-    let copied = "(nothing was copied)";
-    for (let i = 0; i < 100 && copied === "(nothing was copied)"; i++) {  // up to 2 s
-      await new Promise(r => setTimeout(r, 20));
+    let copied = await navigator.clipboard.readText();
+    for (let i = 0; i < 1000 && copied === "(nothing was copied)"; i++) {  // up to 2 s
+      await new Promise(r => setTimeout(r, 2));
       copied = await navigator.clipboard.readText();
     }
     results.push({expected, copied});
@@ -142,3 +154,72 @@ def visit_every_page(chromium: Browser, server: str, site: Path) -> dict[str, Vi
     finally:
         context.close()
     return out
+
+
+# Typed into the search box after the visits: the benchmark, and queries that tests of
+# test_search.py look at more closely.
+EXTRA_QUERIES = ("非极大值抑制", "mode collapse", "模式崩溃", "beam search")
+
+
+@dataclass
+class Results:
+    pages: list[str]  # result pages, best first, as paths from the site root
+    titles: list[str]  # every title in the result list (pages and their sections)
+
+
+@dataclass
+class Reading:
+    visits: dict[str, Visit]  # by page path ("detection/iou/"; "" for home)
+    searches: dict[str, Results]  # by query
+
+
+def search_all(chromium: Browser, server: str, queries: list[str]) -> dict[str, Results]:
+    """Type each query into the search box of the home page; collect the results."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        box = SearchBox(context.new_page())
+        box.open(server + "/")
+        out = {}
+        for query in queries:
+            box.type(query)
+            out[query] = Results(box.pages(), box.titles())
+    finally:
+        context.close()
+    return out
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def read_site(site: Path) -> Reading:
+    """Serve ``site`` on a free port and read it in a headless Chromium of its own."""
+    handler = functools.partial(QuietHandler, directory=str(site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    server = f"http://127.0.0.1:{httpd.server_address[1]}"
+    queries = list(dict.fromkeys([q for q, _, _ in CHINESE] + [q for q, _ in FIRST]))
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=FLAGS, headless=True
+            )
+            try:
+                visits = visit_every_page(chromium, server, site)
+                searches = search_all(chromium, server, [*queries, *EXTRA_QUERIES])
+            finally:
+                chromium.close()
+    finally:
+        httpd.shutdown()
+    return Reading(visits, searches)
+
+
+_READING: list[concurrent.futures.Future[Reading]] = []
+
+
+def start(site: Path) -> concurrent.futures.Future[Reading]:
+    """Start reading ``site`` in a background thread (once); the future gives the reading."""
+    if not _READING:
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        _READING.append(pool.submit(read_site, site))
+        pool.shutdown(wait=False)
+    return _READING[0]

@@ -3,26 +3,17 @@
 The queries are tools/search_eval.py's benchmark: Chinese terms of the notes, parts of terms
 and synonyms (each must bring its page into the first three results), and the English and
 Chinese queries whose first result must be the topic's own page. One browser page serves
-every query: the search box is cleared and typed into again.
+every query: the search box is cleared and typed into again. The queries are typed in the
+background reading of the site (``tests/site/reader.py``); the tests judge the results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import BrowserContext
 
+from tests.site.reader import Reading
 from tools.search_eval import CHINESE, FIRST, SearchBox
-
-
-@pytest.fixture(scope="module")
-def box(server: str, browser: BrowserContext) -> Iterator[SearchBox]:
-    page = browser.new_page()
-    search = SearchBox(page)
-    search.open(server + "/")
-    yield search
-    page.close()
 
 
 def test_the_benchmark_is_large_enough() -> None:
@@ -32,31 +23,27 @@ def test_the_benchmark_is_large_enough() -> None:
 
 
 @pytest.mark.parametrize(("query", "page", "kind"), CHINESE, ids=[q for q, _, _ in CHINESE])
-def test_a_chinese_query_finds_its_page(box: SearchBox, query: str, page: str, kind: str) -> None:
-    box.type(query)
-    pages = box.pages()
+def test_a_chinese_query_finds_its_page(reading: Reading, query: str, page: str, kind: str) -> None:
+    pages = reading.searches[query].pages
     assert page in pages[:3], f"{kind} {query!r}: {pages[:5]}"
 
 
 @pytest.mark.parametrize(("query", "page"), FIRST, ids=[q for q, _ in FIRST])
-def test_the_topic_page_comes_first(box: SearchBox, query: str, page: str) -> None:
-    box.type(query)
-    pages = box.pages()
+def test_the_topic_page_comes_first(reading: Reading, query: str, page: str) -> None:
+    pages = reading.searches[query].pages
     assert pages[:1] == [page], pages[:5]
 
 
-def test_home_and_glossary_rank_below_the_topic(box: SearchBox) -> None:
-    box.type("非极大值抑制")
-    pages = box.pages()
+def test_home_and_glossary_rank_below_the_topic(reading: Reading) -> None:
+    pages = reading.searches["非极大值抑制"].pages
     assert pages[0] == "detection/nms/"
     assert {"", "glossary/"} & set(pages), pages  # both mention it, so both can be found
 
 
 @pytest.mark.parametrize("query", ["mode collapse", "模式崩溃", "beam search"])
-def test_result_titles_have_no_pilcrow(box: SearchBox, query: str) -> None:
+def test_result_titles_have_no_pilcrow(reading: Reading, query: str) -> None:
     """Notebook headings end with a "¶" anchor on the page, never in a search result."""
-    box.type(query)
-    titles = box.titles()
+    titles = reading.searches[query].titles
     assert any(t.startswith(("Mode collapse", "Beam search")) for t in titles), titles
     assert not [t for t in titles if "¶" in t]
 
