@@ -52,9 +52,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if needs_build and not os.environ.get("KB_SITE"):
         twice = any("built_again" in item.nodeid for item in site)
         background.start(2 if twice else 1)
-        # Every site test waits for the build: the rest (these tests, the notebooks' kernels,
-        # Chromium, all started from here on) runs at a lower priority than the build.
-        os.nice(5)
         if any({"reading", "visits"} & set(getattr(item, "fixturenames", ())) for item in site):
             background.read_when_built()  # Chromium reads the site while other tests run
     if any("test_notebooks.py::test_the" in item.nodeid for item in site):

@@ -36,10 +36,11 @@ PRELOAD = ("torch", "torchvision", "numpy", "ipykernel.kernelapp")
 KERNEL_NAME = "kb-fork"
 
 
-def _serve(path: str) -> None:
+def _serve(path: str, niceness: int) -> None:
     """Accept kernel requests on the UNIX socket ``path`` until the parent process exits."""
     import importlib
 
+    os.nice(niceness)
     for name in PRELOAD:
         importlib.import_module(name)
     parent = os.getppid()
@@ -181,13 +182,14 @@ def kernel_spec(directory: Path, path: str) -> Path:
 class KernelServer:
     """A running server and the kernel spec that uses it; ``close()`` stops both."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, niceness: int = 0) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="kb-kernels-"))
         self.socket = str(self.directory / "server.sock")
         kernel_spec(self.directory, self.socket)
         # Started, not waited for: it listens once it has imported PRELOAD.
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "tools.kernel_server", "serve", self.socket], env=env
+            [sys.executable, "-m", "tools.kernel_server", "serve", self.socket, str(niceness)],
+            env=env,
         )
 
     def close(self) -> None:
@@ -199,11 +201,12 @@ class KernelServer:
 _SHARED: list[KernelServer] = []
 
 
-def shared_kernel() -> str:
+def shared_kernel(niceness: int = 0) -> str:
     """Start the process's kernel server (once, with the current environment), put its kernel
-    spec on ``JUPYTER_PATH``, and return the kernel name to give nbclient or nbconvert."""
+    spec on ``JUPYTER_PATH``, and return the kernel name to give nbclient or nbconvert.
+    ``niceness`` lowers the kernels' priority (``os.nice``)."""
     if not _SHARED:
-        server = KernelServer(env=dict(os.environ))
+        server = KernelServer(env=dict(os.environ), niceness=niceness)
         atexit.register(server.close)
         _SHARED.append(server)
         os.environ["JUPYTER_PATH"] = os.pathsep.join(
@@ -214,6 +217,6 @@ def shared_kernel() -> str:
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
-        _serve(sys.argv[2])
+        _serve(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "launch":
         sys.exit(_launch(sys.argv[2], sys.argv[3:]))

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from latex2mathml.converter import convert as latex_to_mathml
 from mkdocs.plugins import event_priority
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, Files
 
 from reference import __version__
 from tools import (
@@ -105,6 +105,9 @@ def on_files(files, config):
         ]
         notebook_prerun.install()
         notebook_prerun.start(notebooks, jupyter.config["kernel_name"], Path.cwd())
+        # MkDocs renders pages in the order of `files`: the notebook pages last, so that
+        # their kernels run while the other pages render.
+        files = Files(sorted(files, key=lambda f: Path(f.abs_src_path or "") in notebooks))
     # The API index is generated from the package, never written by hand. A dirty rebuild of
     # `nox -s serve` keeps the pages it already wrote: they only change with reference/.
     # tools/partial_build.py leaves the index out unless asked (extra.api_index).

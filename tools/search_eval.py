@@ -245,6 +245,14 @@ class SearchBox:
                 self.page.keyboard.press("Shift")  # then the key-up of the committing key
         self._settle(query)
 
+    def fill(self, query: str) -> None:
+        """Put ``query`` into the box at once, as an input method commits a phrase, then
+        press End (Material searches on key-up)."""
+        self.box.focus()
+        self.box.fill(query)
+        self.box.press("End")
+        self._settle(query)
+
     def pages(self) -> list[str]:
         """The result pages, best first, as paths from the site root (``detection/nms/``)."""
         hrefs = self.page.eval_on_selector_all(

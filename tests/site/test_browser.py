@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, Page
+
+from tools.search_eval import SearchBox
 
 
 def visit(page: Page, url: str) -> tuple[list[str], list[str]]:
@@ -53,18 +56,13 @@ def test_figures_and_math_are_visible(server: str, page: Page) -> None:
     assert math.is_visible() and math.bounding_box()["width"] > 100
 
 
-def search(page: Page, server: str, query: str) -> list[str]:
-    """Type ``query`` into the search box; return the result links, best first."""
-    visit(page, server + "/")
-    page.locator("label.md-search__icon, .md-search__input").first.click()
-    box = page.locator("input.md-search__input")
-    box.fill(query)
-    # Material searches on keyup; fill() inserts text without key events (as an IME would
-    # commit it), so finish with one key press, as a person typing does.
-    box.press("End")
-    results = page.locator(".md-search-result__item a")
-    results.first.wait_for(timeout=15_000)
-    return [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
+@pytest.fixture(scope="module")
+def box(server: str, browser: BrowserContext) -> Iterator[SearchBox]:
+    """The search box of the home page, opened once for every search below."""
+    search = SearchBox(browser.new_page())
+    search.open(server + "/")
+    yield search
+    search.page.close()
 
 
 @pytest.mark.parametrize(
@@ -79,7 +77,9 @@ def search(page: Page, server: str, query: str) -> list[str]:
     ],
 )
 def test_search_finds_a_page_by_english_or_chinese_term(
-    server: str, page: Page, query: str, page_path: str
+    box: SearchBox, query: str, page_path: str
 ) -> None:
-    hrefs = search(page, server, query)
-    assert page_path in hrefs[0], hrefs
+    """The whole query committed at once (as by an input method), then one key press."""
+    box.fill(query)
+    pages = box.pages()
+    assert pages[:1] == [page_path], pages

@@ -84,7 +84,7 @@ def start_execution() -> None:
     if _EXECUTION:
         return
     os.environ.update(BUILD_ENV)  # kernels inherit it: torch on one thread, as in the build
-    kernel = shared_kernel()
+    kernel = shared_kernel(niceness=5)  # the build and the other tests come first
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
     for source in PAGES:
         notebook = page_notebook(DOCS, _ids(source), "http://127.0.0.1:8000/")
