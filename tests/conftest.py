@@ -35,13 +35,17 @@ def _seed() -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Stable sort: reference tests, then site tests, executed notebooks (slowest) last.
-    items.sort(
-        key=lambda item: (
+    # Stable sort: reference tests, then the site tests that read the built files, then
+    # those that wait for Chromium's background reading, executed notebooks (slowest) last.
+    def order(item: pytest.Item) -> tuple[bool, bool, bool]:
+        reads = bool({"reading", "visits"} & set(getattr(item, "fixturenames", ())))
+        return (
             item.nodeid.startswith("tests/site/"),
             item.nodeid.startswith("tests/site/test_notebooks.py"),
+            reads,
         )
-    )
+
+    items.sort(key=order)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -314,7 +314,11 @@ def _initialised_autoencoder(generator: torch.Generator | None) -> Autoencoder:
 
 
 def anomaly_experiment(
-    anomaly: int = 9, per_class: int = 150, *, generator: torch.Generator | None = None
+    anomaly: int = 9,
+    per_class: int = 150,
+    *,
+    steps: int = 1500,
+    generator: torch.Generator | None = None,
 ) -> AnomalyExperiment:
     """Train an autoencoder on every digit but ``anomaly``; score a held-out test set.
 
@@ -327,6 +331,7 @@ def anomaly_experiment(
     Args:
         anomaly: the digit left out of training.
         per_class: images of each digit.
+        steps: training steps (:func:`fit_autoencoder`).
         generator: the random source (``None``: the global generator).
 
     Returns:
@@ -334,6 +339,7 @@ def anomaly_experiment(
     """
     anomaly = check_int("anomaly", anomaly, 0, 9)
     per_class = check_int("per_class", per_class, 1)
+    steps = check_int("steps", steps, 1)
     x, y = make_digits(per_class, generator=generator)
     order = torch.randperm(len(x), generator=generator)
     train, test = order[: 2 * len(x) // 3], order[2 * len(x) // 3 :]
@@ -343,7 +349,7 @@ def anomaly_experiment(
             f"per_class={per_class} is too small: the held-out third has no digit {anomaly}"
         )
     model = _initialised_autoencoder(generator)
-    fit_autoencoder(model, x[normal], steps=1500, generator=generator)
+    fit_autoencoder(model, x[normal], steps=steps, generator=generator)
     errors = reconstruction_error(model, x[test])
     is_anomaly = (y[test] == anomaly).long()
     return AnomalyExperiment(
