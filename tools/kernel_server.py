@@ -41,8 +41,12 @@ def _serve(path: str, niceness: int) -> None:
     import importlib
 
     os.nice(niceness)
-    for name in PRELOAD:
-        importlib.import_module(name)
+    try:
+        for name in PRELOAD:
+            importlib.import_module(name)
+    except BaseException as error:  # the launchers stop waiting and show why
+        Path(path + ".failed").write_text(f"{type(error).__name__}: {error}", encoding="utf-8")
+        raise
     parent = os.getppid()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path + ".new")
@@ -143,6 +147,9 @@ def _launch(path: str, argv: list[str]) -> int:
             conn.connect(path)
             break
         except FileNotFoundError:
+            if os.path.exists(path + ".failed"):
+                with open(path + ".failed", encoding="utf-8") as failed:
+                    raise SystemExit(f"the kernel server failed: {failed.read()}") from None
             time.sleep(0.1)
     else:
         raise SystemExit(f"no kernel server at {path}")
@@ -205,6 +212,8 @@ def shared_kernel(niceness: int = 0) -> str:
     """Start the process's kernel server (once, with the current environment), put its kernel
     spec on ``JUPYTER_PATH``, and return the kernel name to give nbclient or nbconvert.
     ``niceness`` lowers the kernels' priority (``os.nice``)."""
+    if sys.platform != "linux":  # fork after importing torch is only safe on Linux
+        return "python3"
     if not _SHARED:
         server = KernelServer(env=dict(os.environ), niceness=niceness)
         atexit.register(server.close)

@@ -1,0 +1,58 @@
+"""Kernels forked from tools/kernel_server.py are as fresh as kernels started anew.
+
+The notebook tests and the build rely on it: each kernel is a process of its own, with an
+empty namespace (torch is loaded but not imported into it), its own random seeds, the
+working directory and environment it was started with, and no ``reference`` beyond what
+``PYTHONPATH`` gives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from tools.kernel_server import shared_kernel
+
+_PROBE = """\
+import json, os, random, sys
+import numpy
+names = sorted(k for k in globals() if not k.startswith("_"))
+print(json.dumps({
+    "pid": os.getpid(),
+    "names": names,
+    "cwd": os.getcwd(),
+    "marker": os.environ.get("KB_KERNEL_TEST"),
+    "torch_loaded": "torch" in sys.modules,
+    "random": random.random(),
+    "numpy": float(numpy.random.rand()),
+}))
+"""
+
+
+def _probe(folder: Path, marker: str, monkeypatch: pytest.MonkeyPatch) -> dict:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(_PROBE)]
+    monkeypatch.setenv("KB_KERNEL_TEST", marker)  # the launcher passes on its environment
+    NotebookClient(
+        notebook, kernel_name=shared_kernel(niceness=5), resources={"metadata": {"path": folder}}
+    ).execute()
+    return json.loads(notebook.cells[0].outputs[0]["text"])
+
+
+def test_each_kernel_is_a_fresh_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _probe(tmp_path, "one", monkeypatch)
+    second = _probe(Path("/"), "two", monkeypatch)
+    assert len({first["pid"], second["pid"], os.getpid()}) == 3
+    # torch is preloaded by the server, yet the namespace holds only what the cell imported
+    assert first["torch_loaded"]
+    ipython = {"In", "Out", "exit", "quit", "get_ipython", "open"}
+    assert set(first["names"]) - ipython == {"json", "os", "random", "sys", "numpy"}
+    assert (first["cwd"], second["cwd"]) == (str(tmp_path), "/")
+    assert (first["marker"], second["marker"]) == ("one", "two")
+    assert first["random"] != second["random"]
+    assert first["numpy"] != second["numpy"]
