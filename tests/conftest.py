@@ -7,6 +7,7 @@ collection ends, so that building overlaps with the reference tests.
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 import torch
@@ -51,6 +52,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     from tests.site import background
 
+    if session.config.option.collectonly:
+        return
+
     site = [item for item in session.items if item.nodeid.startswith("tests/site/")]
     needs_build = [item for item in site if "built" in getattr(item, "fixturenames", ())]
     if needs_build and not os.environ.get("KB_SITE"):
@@ -68,3 +72,5 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     from tests.site import background
 
     background.discard_all()
+    if "tests.site.test_notebooks" in sys.modules:
+        sys.modules["tests.site.test_notebooks"].stop_execution()

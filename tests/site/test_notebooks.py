@@ -77,6 +77,7 @@ def _execute(notebook: nbformat.NotebookNode, kernel: str) -> nbformat.NotebookN
 
 
 _EXECUTION: dict[str, concurrent.futures.Future[nbformat.NotebookNode]] = {}
+_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=2)
 
 
 def start_execution() -> None:
@@ -85,11 +86,14 @@ def start_execution() -> None:
         return
     os.environ.update(BUILD_ENV)  # kernels inherit it: torch on one thread, as in the build
     kernel = shared_kernel(niceness=5)  # the build and the other tests come first
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
     for source in PAGES:
         notebook = page_notebook(DOCS, _ids(source), "http://127.0.0.1:8000/")
-        _EXECUTION[_ids(source)] = pool.submit(_execute, notebook, kernel)
-    pool.shutdown(wait=False)
+        _EXECUTION[_ids(source)] = _POOL.submit(_execute, notebook, kernel)
+
+
+def stop_execution() -> None:
+    """Drop the notebooks not started yet (a session that ends early does not wait for them)."""
+    _POOL.shutdown(wait=False, cancel_futures=True)
 
 
 @pytest.fixture(scope="session")
