@@ -36,8 +36,9 @@ PRELOAD = ("torch", "torchvision", "numpy", "ipykernel.kernelapp")
 KERNEL_NAME = "kb-fork"
 
 
-def _serve(path: str, niceness: int) -> None:
-    """Accept kernel requests on the UNIX socket ``path`` until the parent process exits."""
+def _serve(path: str, niceness: int, parent: int) -> None:
+    """Accept kernel requests on the UNIX socket ``path`` until the process ``parent`` (the
+    one that started the server) exits."""
     import importlib
 
     os.nice(niceness)
@@ -47,7 +48,6 @@ def _serve(path: str, niceness: int) -> None:
     except BaseException as error:  # the launchers stop waiting and show why
         Path(path + ".failed").write_text(f"{type(error).__name__}: {error}", encoding="utf-8")
         raise
-    parent = os.getppid()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path + ".new")
     listener.listen(16)
@@ -194,10 +194,8 @@ class KernelServer:
         self.socket = str(self.directory / "server.sock")
         kernel_spec(self.directory, self.socket)
         # Started, not waited for: it listens once it has imported PRELOAD.
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "tools.kernel_server", "serve", self.socket, str(niceness)],
-            env=env,
-        )
+        command = [sys.executable, "-m", "tools.kernel_server", "serve", self.socket]
+        self._process = subprocess.Popen([*command, str(niceness), str(os.getpid())], env=env)
 
     def close(self) -> None:
         self._process.kill()
@@ -226,6 +224,6 @@ def shared_kernel(niceness: int = 0) -> str:
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
-        _serve(sys.argv[2], int(sys.argv[3]))
+        _serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif sys.argv[1] == "launch":
         sys.exit(_launch(sys.argv[2], sys.argv[3:]))

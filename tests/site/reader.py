@@ -201,7 +201,7 @@ def read_site(site: Path) -> Reading:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     server = f"http://127.0.0.1:{httpd.server_address[1]}"
-    queries = list(dict.fromkeys([q for q, _, _ in CHINESE] + [q for q, _ in FIRST]))
+    queries = [q for q, _, _ in CHINESE] + [q for q, _ in FIRST] + list(EXTRA_QUERIES)
     try:
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(
@@ -209,7 +209,7 @@ def read_site(site: Path) -> Reading:
             )
             try:
                 visits = visit_every_page(chromium, server, site)
-                searches = search_all(chromium, server, [*queries, *EXTRA_QUERIES])
+                searches = search_all(chromium, server, list(dict.fromkeys(queries)))
             finally:
                 chromium.close()
     finally:
