@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import os
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from tests.site import background, reader
 from tests.site.background import BUILD_ENV, ROOT, Build
 from tests.site.reader import CHROMIUM, Reading, Visit
-from tools.screenshot import FLAGS, QuietHandler
+from tools.screenshot import FLAGS
+from tools.search_eval import serve
 
 __all__ = ["BUILD_ENV", "DOCS", "ROOT", "Build", "built_html", "page_sources"]
 
@@ -53,11 +51,8 @@ def built_html(site: Path, source: Path) -> Path:
 @pytest.fixture(scope="session")
 def server(built: Build) -> Iterator[str]:
     """The built site served on a free port of 127.0.0.1."""
-    handler = functools.partial(QuietHandler, directory=str(built.site))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serve(built.site) as base:
+        yield base.rstrip("/")
 
 
 def _require_chromium() -> None:

@@ -15,17 +15,14 @@ the HTML files; the fixture ``reading`` waits for it.
 from __future__ import annotations
 
 import concurrent.futures
-import functools
 import shutil
-import threading
 from dataclasses import dataclass
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
 
-from tools.screenshot import FLAGS, QuietHandler
-from tools.search_eval import CHINESE, FIRST, SearchBox
+from tools.screenshot import FLAGS
+from tools.search_eval import CHINESE, FIRST, SearchBox, serve
 
 
 def site_pages(site: Path) -> list[str]:
@@ -197,23 +194,15 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 def read_site(site: Path) -> Reading:
     """Serve ``site`` on a free port and read it in a headless Chromium of its own."""
-    handler = functools.partial(QuietHandler, directory=str(site))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    server = f"http://127.0.0.1:{httpd.server_address[1]}"
     queries = [q for q, _, _ in CHINESE] + [q for q, _ in FIRST] + list(EXTRA_QUERIES)
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=FLAGS, headless=True
-            )
-            try:
-                visits = visit_every_page(chromium, server, site)
-                searches = search_all(chromium, server, list(dict.fromkeys(queries)))
-            finally:
-                chromium.close()
-    finally:
-        httpd.shutdown()
+    with serve(site) as base, sync_playwright() as playwright:
+        server = base.rstrip("/")
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            visits = visit_every_page(chromium, server, site)
+            searches = search_all(chromium, server, list(dict.fromkeys(queries)))
+        finally:
+            chromium.close()
     return Reading(visits, searches)
 
 
