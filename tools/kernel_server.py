@@ -12,7 +12,8 @@ Usage, as jupyter_client starts a kernel: the kernel spec's command is
 asks the server listening on ``SOCKET`` (``python -m tools.kernel_server serve SOCKET``) for
 a kernel, hands it its own standard streams, forwards signals to it and exits with it.
 :func:`kernel_spec` writes such a spec; :class:`KernelServer` runs the server, and
-:func:`shared_kernel` starts one for the whole process and returns the kernel name to use.
+:func:`shared_kernel` starts one for the whole process and returns the kernel name to use;
+:func:`wait_for_shared_kernel` waits until it accepts requests.
 """
 
 from __future__ import annotations
@@ -42,9 +43,15 @@ def _serve(path: str, niceness: int, parent: int) -> None:
     import importlib
 
     os.nice(niceness)
+    # On a new machine the first `import matplotlib` builds the font cache and, if that takes
+    # over 5 s, says so on stderr: in a kernel, an output of the page's notebook. Build it
+    # first, in a process of its own (matplotlib must not be imported here, see PRELOAD).
+    fonts = subprocess.Popen([sys.executable, "-c", "import matplotlib.font_manager"])
     try:
         for name in PRELOAD:
             importlib.import_module(name)
+        if fonts.wait():
+            raise RuntimeError("building matplotlib's font cache failed (see above)")
     except BaseException as error:  # the launchers stop waiting and show why
         Path(path + ".failed").write_text(f"{type(error).__name__}: {error}", encoding="utf-8")
         raise
@@ -197,6 +204,18 @@ class KernelServer:
         command = [sys.executable, "-m", "tools.kernel_server", "serve", self.socket]
         self._process = subprocess.Popen([*command, str(niceness), str(os.getpid())], env=env)
 
+    def wait(self) -> None:
+        """Block until the server accepts requests; raise if it failed.
+
+        Its start (imports on a loaded machine) does not then count against a client's
+        kernel start-up timeout."""
+        while not os.path.exists(self.socket):
+            if self._process.poll() is not None:
+                failed = Path(self.socket + ".failed")
+                reason = failed.read_text(encoding="utf-8") if failed.exists() else "no reason given"
+                raise RuntimeError(f"the kernel server exited: {reason}")
+            time.sleep(0.1)
+
     def close(self) -> None:
         self._process.kill()
         self._process.wait()
@@ -220,6 +239,12 @@ def shared_kernel(niceness: int = 0) -> str:
             [str(server.directory), *filter(None, [os.environ.get("JUPYTER_PATH")])]
         )
     return KERNEL_NAME
+
+
+def wait_for_shared_kernel() -> None:
+    """Block until the server :func:`shared_kernel` started accepts requests (if it started one)."""
+    for server in _SHARED:
+        server.wait()
 
 
 if __name__ == "__main__":

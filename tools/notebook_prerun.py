@@ -19,6 +19,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbconvert.preprocessors import ExecutePreprocessor
 
+from tools.kernel_server import wait_for_shared_kernel
+
 _RUNS: dict[tuple[str, ...], concurrent.futures.Future[nbformat.NotebookNode]] = {}
 _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=2)
 
@@ -28,6 +30,7 @@ def _cells(notebook: nbformat.NotebookNode) -> tuple[str, ...]:
 
 
 def _run(notebook: nbformat.NotebookNode, kernel: str, cwd: Path) -> nbformat.NotebookNode:
+    wait_for_shared_kernel()
     client = NotebookClient(
         notebook,
         kernel_name=kernel,

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tools.kernel_server import shared_kernel
+from tools.kernel_server import KernelServer, shared_kernel, wait_for_shared_kernel
 
 _PROBE = """\
 import json, os, random, sys
@@ -38,8 +38,10 @@ def _probe(folder: Path, marker: str, monkeypatch: pytest.MonkeyPatch) -> dict:
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(_PROBE)]
     monkeypatch.setenv("KB_KERNEL_TEST", marker)  # the launcher passes on its environment
+    kernel = shared_kernel(niceness=5)
+    wait_for_shared_kernel()
     NotebookClient(
-        notebook, kernel_name=shared_kernel(niceness=5), resources={"metadata": {"path": folder}}
+        notebook, kernel_name=kernel, resources={"metadata": {"path": folder}}
     ).execute()
     return json.loads(notebook.cells[0].outputs[0]["text"])
 
@@ -56,3 +58,28 @@ def test_each_kernel_is_a_fresh_process(tmp_path: Path, monkeypatch: pytest.Monk
     assert (first["marker"], second["marker"]) == ("one", "two")
     assert first["random"] != second["random"]
     assert first["numpy"] != second["numpy"]
+
+
+def test_the_server_builds_the_font_cache_before_it_accepts_kernels(tmp_path: Path) -> None:
+    """On a new machine, a kernel's first ``import matplotlib`` builds the font cache and,
+    when that takes over 5 s, warns on stderr: a stray output in the page's notebook (it
+    happened on a fresh CI machine). The server has built the cache before any kernel runs."""
+    from matplotlib.font_manager import FontManager
+
+    server = KernelServer(env={**os.environ, "MPLCONFIGDIR": str(tmp_path)}, niceness=5)
+    try:
+        server.wait()
+        assert (tmp_path / f"fontlist-v{FontManager.__version__}.json").is_file()
+    finally:
+        server.close()
+
+
+def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
+    (tmp_path / "torch.py").write_text('raise ImportError("broken on purpose")\n')
+    path = os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])
+    server = KernelServer(env={**os.environ, "PYTHONPATH": path}, niceness=5)
+    try:
+        with pytest.raises(RuntimeError, match="exited: ImportError: broken on purpose"):
+            server.wait()
+    finally:
+        server.close()

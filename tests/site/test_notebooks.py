@@ -28,7 +28,7 @@ from nbclient import NotebookClient
 
 from tests.site.conftest import BUILD_ENV, DOCS, Build, built_html, page_sources
 from tests.site.test_page_code import page_outputs, shown_cells
-from tools.kernel_server import shared_kernel
+from tools.kernel_server import shared_kernel, wait_for_shared_kernel
 from tools.notebook_export import notebook_name, page_notebook
 
 PAGES = [
@@ -64,6 +64,7 @@ def _execute(notebook: nbformat.NotebookNode, kernel: str) -> nbformat.NotebookN
     notebook.cells.insert(0, nbformat.v4.new_code_cell(_SETUP))
     notebook.cells.append(nbformat.v4.new_code_cell(_REPORT))
     folder = tempfile.mkdtemp(prefix="kb-notebook-")
+    wait_for_shared_kernel()  # a loaded machine may take over a minute to start the server
     try:
         NotebookClient(
             notebook,
