@@ -212,7 +212,9 @@ class KernelServer:
         while not os.path.exists(self.socket):
             if self._process.poll() is not None:
                 failed = Path(self.socket + ".failed")
-                reason = failed.read_text(encoding="utf-8") if failed.exists() else "no reason given"
+                reason = (
+                    failed.read_text(encoding="utf-8") if failed.exists() else "no reason given"
+                )
                 raise RuntimeError(f"the kernel server exited: {reason}")
             time.sleep(0.1)
 

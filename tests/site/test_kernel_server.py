@@ -40,9 +40,7 @@ def _probe(folder: Path, marker: str, monkeypatch: pytest.MonkeyPatch) -> dict:
     monkeypatch.setenv("KB_KERNEL_TEST", marker)  # the launcher passes on its environment
     kernel = shared_kernel(niceness=5)
     wait_for_shared_kernel()
-    NotebookClient(
-        notebook, kernel_name=kernel, resources={"metadata": {"path": folder}}
-    ).execute()
+    NotebookClient(notebook, kernel_name=kernel, resources={"metadata": {"path": folder}}).execute()
     return json.loads(notebook.cells[0].outputs[0]["text"])
 
 
