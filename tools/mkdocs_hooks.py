@@ -104,7 +104,7 @@ def on_files(files, config):
             and (not dirty or f.is_modified())
         ]
         notebook_prerun.install()
-        notebook_prerun.start(notebooks, jupyter.config["kernel_name"], Path.cwd())
+        notebook_prerun.start(notebooks, jupyter.config["kernel_name"], Path(config.docs_dir))
         # MkDocs renders pages in the order of `files`: the notebook pages last, so that
         # their kernels run while the other pages render.
         files = Files(sorted(files, key=lambda f: Path(f.abs_src_path or "") in notebooks))

@@ -1,0 +1,62 @@
+"""A notebook page shows what its download prints: the build runs the download, not the page.
+
+``tools/notebook_prerun.py`` runs a jupytext page's notebook as a reader downloads it (the
+package's functions as standalone copies, ``reference`` not importable) and gives the
+page's cells its outputs. Checked here on a page of three cells, run in a forked kernel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+from nbclient.exceptions import CellExecutionError
+from nbconvert.preprocessors import ExecutePreprocessor
+
+from tools import notebook_prerun
+from tools.kernel_server import shared_kernel
+
+_PAGE = """\
+# %% [markdown]
+# # A page
+
+# %%
+from reference.foundations.activations import relu
+
+print(relu.__module__, relu(__import__("torch").tensor([-1.0, 2.0])).tolist())
+
+# %%
+6 * 7
+"""
+
+
+def _render(docs: Path, text: str) -> nbformat.NotebookNode:
+    """Run the page ``text`` as the build does: its download in the background, then
+    nbconvert's execution step as mkdocs-jupyter calls it."""
+    path = docs / "section" / "page.py"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    notebook_prerun.install()
+    notebook_prerun.start([path], shared_kernel(niceness=5), docs)
+    page = jupytext.read(path)
+    ExecutePreprocessor(kernel_name="no-such-kernel").preprocess(page, {})
+    return page
+
+
+def test_the_page_shows_the_outputs_of_its_download(tmp_path: Path) -> None:
+    page = _render(tmp_path, _PAGE)
+    first, second = (c for c in page.cells if c.cell_type == "code")
+    # the page imports relu from the package; what ran was its standalone copy
+    assert first.source.startswith("from reference.foundations.activations import relu")
+    assert first.outputs[0]["text"] == "__main__ [0.0, 2.0]\n"
+    # numbered as if the page had run alone: the setup cell before it does not count
+    assert (first.execution_count, second.execution_count) == (1, 2)
+    assert second.outputs[0]["data"]["text/plain"] == "42"
+    assert second.outputs[0]["execution_count"] == 2
+
+
+def test_a_download_that_needs_the_package_fails_the_build(tmp_path: Path) -> None:
+    with pytest.raises(CellExecutionError, match="ModuleNotFoundError"):
+        _render(tmp_path, _PAGE.replace("6 * 7", '__import__("reference")'))
