@@ -44,6 +44,13 @@ def seeded(seed: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+def reseed() -> None:
+    """Seed torch's global generator with 0 (for code that draws from it)."""
+    # The CPU generator only: torch.manual_seed also queues lazy CUDA, XPU and MTIA seeds,
+    # each with a captured stack trace: seconds over the thousands of calls made here.
+    torch.default_generator.manual_seed(0)
+
+
 def randn(*shape: int, seed: int = 0, dtype: torch.dtype = torch.float64) -> Tensor:
     return torch.randn(*shape, generator=seeded(seed), dtype=dtype)
 
@@ -250,7 +257,7 @@ def _grads_after(clip):
 
 
 def _train_args() -> Args:
-    torch.manual_seed(0)
+    reseed()
     model = nn.Linear(3, 2).double()
     return {
         "model": model,
@@ -349,14 +356,14 @@ def _module_case(
 
     def ours(**args: object) -> object:
         made, inputs = split(args)
-        torch.manual_seed(0)
+        reseed()
         with torch.device("cpu"):  # the module's weights; the device test is about forward
             module = build(**made).double()
         return module(**inputs)
 
     def theirs(**args: object) -> object:
         made, inputs = split(args)
-        torch.manual_seed(0)
+        reseed()
         reference_module = build(**made).double()
         module = production(**made).double()
         module.load_state_dict(reference_module.state_dict())
@@ -410,7 +417,7 @@ def _transpose_size(size, kernel_size, stride, padding, output_padding, dilation
 
 
 def _gradient_model() -> nn.Module:
-    torch.manual_seed(0)
+    reseed()
     return nn.Sequential(nn.Conv2d(1, 2, 3), nn.Conv2d(2, 1, 3, stride=2)).double()
 
 
@@ -955,7 +962,7 @@ def _one_batch(
 
 
 def _accumulate_args() -> Args:
-    torch.manual_seed(0)
+    reseed()
     return {
         "model": nn.Linear(3, 2).double(),
         "loss_fn": F.mse_loss,
@@ -1211,7 +1218,7 @@ def _torchvision_diou_nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -
 def _fpn(
     in_channels_list: list[int], out_channels: int, extra_pool: bool, x: dict[str, Tensor]
 ) -> object:
-    torch.manual_seed(0)
+    reseed()
     with torch.device("cpu"):
         fpn = de.FeaturePyramidNetwork(
             in_channels_list, out_channels, extra_pool=extra_pool
@@ -1222,7 +1229,7 @@ def _fpn(
 def _torchvision_fpn(
     in_channels_list: list[int], out_channels: int, extra_pool: bool, x: dict[str, Tensor]
 ) -> object:
-    torch.manual_seed(0)
+    reseed()
     ours = de.FeaturePyramidNetwork(in_channels_list, out_channels, extra_pool=extra_pool)
     ours = ours.double()
     blocks = tvops.feature_pyramid_network.LastLevelMaxPool() if extra_pool else None
@@ -1906,7 +1913,7 @@ import reference.generative as ge  # noqa: E402
 
 
 def _gan() -> Args:
-    torch.manual_seed(0)
+    reseed()
     g, d = ge.mlp(2, 8, 2).double(), ge.mlp(2, 8, 1).double()
     return {
         "g_model": g,
@@ -1935,7 +1942,7 @@ def _one_thread(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _autoencoder() -> nn.Module:
-    torch.manual_seed(0)
+    reseed()
     return ge.Autoencoder(6, 4, 2).double()
 
 
@@ -2603,13 +2610,13 @@ import reference.attention as at  # noqa: E402
 
 
 def _seq2seq() -> at.Seq2Seq:
-    torch.manual_seed(0)
+    reseed()
     with torch.device("cpu"):
         return at.Seq2Seq(vocab_size=13, embed_dim=4, hidden_dim=6).double().eval()
 
 
 def _multi_head_args() -> Args:
-    torch.manual_seed(0)
+    reseed()
     layer = nn.MultiheadAttention(4, 2, dtype=torch.float64)
     return {
         "query": randn(2, 3, 4),

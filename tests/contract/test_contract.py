@@ -232,6 +232,9 @@ def _mutants_fail(case: Case, path: Path, category: str, item: str) -> None:
     def run(mutant: object) -> None:
         check(case, path, category, mutant)
 
+    # No database, so no key: without one, hypothesis hashes the source of `run` on every
+    # call (5 s over the suite). The attribute is the one `hypothesis.find` sets.
+    run._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
     run()
 
 

@@ -5,8 +5,8 @@
   block on the clipboard.
 * Every page's HTML is at most 1 MiB; a cold load transfers at most 2 MiB (everything
   loaded before the load event) and reaches DOMContentLoaded within 1.5 s (with the
-  browser cache disabled; the best of up to three loads, so that a busy machine does not
-  decide the result).
+  browser cache disabled; a slower page is loaded again after the others, up to three
+  loads in all, so that a moment when the machine was busy does not decide the result).
 
 The pages are visited once for this module and test_figures.py (``tests/site/reader.py``).
 * A copy of the site opened from disk (file://) finds pages with its search box, through
@@ -22,7 +22,7 @@ from pathlib import Path
 from playwright.sync_api import Browser
 
 from tests.site.conftest import Build
-from tests.site.reader import Visit, site_pages
+from tests.site.reader import FAST_SECONDS, Visit, site_pages
 
 MIB = 1024 * 1024
 
@@ -50,7 +50,7 @@ def test_every_page_is_at_most_1_mib(built: Build) -> None:
 
 
 def test_every_page_loads_light_and_fast(visits: dict[str, Visit]) -> None:
-    assert {p: round(v.seconds, 2) for p, v in visits.items() if v.seconds > 1.5} == {}
+    assert {p: round(v.seconds, 2) for p, v in visits.items() if v.seconds > FAST_SECONDS} == {}
     assert {p: v.transferred for p, v in visits.items() if v.transferred > 2 * MIB} == {}
 
 
