@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 import pytest
 import torch
@@ -49,23 +50,53 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=order)
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
+def _start_site_work(build: int, read: bool, notebooks: bool) -> None:
+    """Start the slow site work in the background (each part at most once), then give it
+    the processor: this thread, which runs the other tests meanwhile, yields to it."""
     from tests.site import background
 
-    if session.config.option.collectonly:
-        return
-
-    site = [item for item in session.items if item.nodeid.startswith("tests/site/")]
-    needs_build = [item for item in site if "built" in getattr(item, "fixturenames", ())]
-    if needs_build and not os.environ.get("KB_SITE"):
-        twice = any("built_again" in item.nodeid for item in site)
-        background.start(2 if twice else 1)
-        if any({"reading", "visits"} & set(getattr(item, "fixturenames", ())) for item in site):
+    if build:
+        background.start(build)
+        if read:
             background.read_when_built()  # Chromium reads the site while other tests run
-    if any("test_notebooks.py::test_the" in item.nodeid for item in site):
+    if notebooks:
         from tests.site.test_notebooks import start_execution
 
         start_execution()  # the notebooks run while the site builds
+    if sys.platform == "linux":
+        # The build, then Chromium's reading, are the longest chain of the session: the
+        # tests in this thread wait for the processor when those need it. Only this thread
+        # (Linux niceness is per thread); the build, the reading and the kernels were
+        # started with their own priority before.
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # The whole suite (no arguments, no selection): start the build before collection,
+    # which takes ten seconds. Other runs start what their tests need after collection.
+    option = session.config.option
+    whole = session.config.args_source == pytest.Config.ArgsSource.TESTPATHS and not (
+        option.keyword
+        or option.markexpr
+        or option.collectonly
+        or getattr(option, "lf", False)
+        or os.environ.get("KB_SITE")
+    )
+    if whole:
+        _start_site_work(build=2, read=True, notebooks=True)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly:
+        return
+    site = [item for item in session.items if item.nodeid.startswith("tests/site/")]
+    needs_build = [item for item in site if "built" in getattr(item, "fixturenames", ())]
+    building = bool(needs_build) and not os.environ.get("KB_SITE")
+    _start_site_work(
+        build=(2 if any("built_again" in item.nodeid for item in site) else 1) if building else 0,
+        read=any({"reading", "visits"} & set(getattr(item, "fixturenames", ())) for item in site),
+        notebooks=any("test_notebooks.py::test_the" in item.nodeid for item in site),
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -69,6 +69,9 @@ def run_download(
             kernel_name=kernel,
             allow_errors=False,
             store_widget_state=True,
+            # One output per stream per cell: how the kernel chunks a cell's printing
+            # depends on the machine's load, and the page must not.
+            coalesce_streams=True,
             resources={"metadata": {"path": folder}},
         ).execute()
     finally:

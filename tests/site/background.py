@@ -66,7 +66,7 @@ class BackgroundBuild:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=os.environ | BUILD_ENV | {"PYTHONHASHSEED": "2" if sections else "1"},
-            preexec_fn=(lambda: os.nice(5)) if sections else None,
+            preexec_fn=(lambda: os.nice(10)) if sections else None,
         )
         self._result: Build | BuildFailed | None = None
         self._lock = threading.Lock()
@@ -115,8 +115,14 @@ def build(name: str) -> Build:
     return _STARTED[name].wait()
 
 
+_READER: list[threading.Thread] = []
+
+
 def read_when_built() -> None:
-    """Read the site in Chromium (``tests/site/reader.py``) as soon as the first build is done."""
+    """Read the site in Chromium (``tests/site/reader.py``) as soon as the first build is done
+    (once: later calls do nothing)."""
+    if _READER:
+        return
 
     def read() -> None:
         try:
@@ -127,7 +133,8 @@ def read_when_built() -> None:
 
         reader.start(site)
 
-    threading.Thread(target=read, daemon=True).start()
+    _READER.append(threading.Thread(target=read, daemon=True))
+    _READER[0].start()
 
 
 def discard_all() -> None:

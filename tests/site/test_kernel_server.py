@@ -38,7 +38,7 @@ def _probe(folder: Path, marker: str, monkeypatch: pytest.MonkeyPatch) -> dict:
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(_PROBE)]
     monkeypatch.setenv("KB_KERNEL_TEST", marker)  # the launcher passes on its environment
-    kernel = shared_kernel(niceness=5)
+    kernel = shared_kernel(niceness=10)
     wait_for_shared_kernel()
     NotebookClient(notebook, kernel_name=kernel, resources={"metadata": {"path": folder}}).execute()
     return json.loads(notebook.cells[0].outputs[0]["text"])

@@ -2,7 +2,7 @@
 
 ``tools/notebook_prerun.py`` runs a jupytext page's notebook as a reader downloads it (the
 package's functions as standalone copies, ``reference`` not importable) and gives the
-page's cells its outputs. Checked here on a page of three cells, run in a forked kernel.
+page's cells its outputs. Checked here on a page of four cells, run in a forked kernel.
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ print(relu.__module__, relu(__import__("torch").tensor([-1.0, 2.0])).tolist())
 
 # %%
 6 * 7
+
+# %%
+print("one", flush=True)  # sent at once: a second output, unless they are merged
+__import__("time").sleep(0.3)
+print("two")
 """
 
 
@@ -39,7 +44,7 @@ def _render(docs: Path, text: str) -> nbformat.NotebookNode:
     path.parent.mkdir(parents=True)
     path.write_text(text, encoding="utf-8")
     notebook_prerun.install()
-    notebook_prerun.start([path], shared_kernel(niceness=5), docs)
+    notebook_prerun.start([path], shared_kernel(niceness=10), docs)
     page = jupytext.read(path)
     ExecutePreprocessor(kernel_name="no-such-kernel").preprocess(page, {})
     return page
@@ -47,7 +52,7 @@ def _render(docs: Path, text: str) -> nbformat.NotebookNode:
 
 def test_the_page_shows_the_outputs_of_its_download(tmp_path: Path) -> None:
     page = _render(tmp_path, _PAGE)
-    first, second = (c for c in page.cells if c.cell_type == "code")
+    first, second, third = (c for c in page.cells if c.cell_type == "code")
     # the page imports relu from the package; what ran was its standalone copy
     assert first.source.startswith("from reference.foundations.activations import relu")
     assert first.outputs[0]["text"] == "__main__ [0.0, 2.0]\n"
@@ -55,6 +60,8 @@ def test_the_page_shows_the_outputs_of_its_download(tmp_path: Path) -> None:
     assert (first.execution_count, second.execution_count) == (1, 2)
     assert second.outputs[0]["data"]["text/plain"] == "42"
     assert second.outputs[0]["execution_count"] == 2
+    # one output per stream, however the kernel happened to send the printing
+    assert [(o["name"], o["text"]) for o in third.outputs] == [("stdout", "one\ntwo\n")]
 
 
 def test_a_download_that_needs_the_package_fails_the_build(tmp_path: Path) -> None:

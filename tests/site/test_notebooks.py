@@ -76,7 +76,7 @@ def start_execution() -> None:
     if _EXECUTION:
         return
     os.environ.update(BUILD_ENV)  # kernels inherit it: torch on one thread, as in the build
-    kernel = shared_kernel(niceness=5)  # the build and the other tests come first
+    kernel = shared_kernel(niceness=10)  # the build comes first
     for source in PAGES:
         if source.suffix != ".md":  # the build runs the notebook pages' downloads
             continue
