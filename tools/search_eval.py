@@ -182,11 +182,15 @@ FIRST: list[tuple[str, str]] = [
 ]
 
 # Counts the queries Material's page sends to its search worker and the results it gets back,
-# so that a test reads the result list only once the answer to its last keystroke is in.
+# and keeps the last query sent (without the zero-width non-joiners that search-han.js puts
+# between Chinese characters), so that a test reads the result list only once the answer to
+# the query in the box is in: Material sends a query some time after the last keystroke,
+# and until then the list shows the answer to the previous one.
 COUNT_MESSAGES = """
 (() => {
   window.__kbSent = 0
   window.__kbAnswered = 0
+  window.__kbQuery = null
   const Native = window.Worker
   window.Worker = class extends Native {
     constructor(...args) {
@@ -196,7 +200,10 @@ COUNT_MESSAGES = """
       })
     }
     postMessage(message, ...rest) {
-      if (message && message.type === 2) window.__kbSent += 1
+      if (message && message.type === 2) {
+        window.__kbSent += 1
+        window.__kbQuery = String(message.data).replace(/\u200c/g, "")
+      }
       return super.postMessage(message, ...rest)
     }
   }
@@ -221,7 +228,7 @@ class SearchBox:
     def _settle(self, value: str) -> None:
         self.page.wait_for_function(
             """value => document.querySelector("input.md-search__input").value === value
-                && window.__kbSent > 0 && window.__kbAnswered === window.__kbSent""",
+                && window.__kbQuery === value && window.__kbAnswered === window.__kbSent""",
             arg=value,
             timeout=15_000,
         )
