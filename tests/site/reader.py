@@ -3,11 +3,11 @@
 Each page is loaded with the browser cache disabled (its load time and the bytes it
 transfers), its figures are measured as they first appear (text size and position, the
 alignment of numbers in figure tables), then every collapsed block is opened and every
-copy button clicked (what each one copies). Meanwhile, in a second Chromium, every query
-of the search benchmark is typed into the search box, key by key. ``test_reader.py``,
-``test_figures.py`` and ``test_search.py`` judge the results.
+copy button clicked (what each one copies). Then every query of the search benchmark is
+typed into the search box, key by key. ``test_reader.py``, ``test_figures.py`` and
+``test_search.py`` judge the results.
 
-The reading starts in a thread of its own, with its own server, Playwrights and Chromiums,
+The reading starts in a thread of its own, with its own server, Playwright and Chromium,
 as soon as the build is done (:func:`start`), so it overlaps with the tests that read
 the HTML files; the fixture ``reading`` waits for it.
 """
@@ -16,17 +16,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from playwright.sync_api import Browser, sync_playwright
 
 from tools.screenshot import FLAGS
 from tools.search_eval import CHINESE, FIRST, SearchBox, serve
-
-T = TypeVar("T")
 
 
 def site_pages(site: Path) -> list[str]:
@@ -204,27 +200,18 @@ def search_all(chromium: Browser, server: str, queries: list[str]) -> dict[str, 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def _in_chromium(read: Callable[..., T], *args: object) -> T:
-    """``read(chromium, *args)`` with a headless Chromium of its own, in this thread."""
-    with sync_playwright() as playwright:
+def read_site(site: Path) -> Reading:
+    """Serve ``site`` on a free port and read it in a headless Chromium of its own."""
+    queries = [q for q, _, _ in CHINESE] + [q for q, _ in FIRST] + list(EXTRA_QUERIES)
+    with serve(site) as base, sync_playwright() as playwright:
+        server = base.rstrip("/")
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         try:
-            return read(chromium, *args)
+            visits = visit_every_page(chromium, server, site)
+            searches = search_all(chromium, server, list(dict.fromkeys(queries)))
         finally:
             chromium.close()
-
-
-def read_site(site: Path) -> Reading:
-    """Serve ``site`` on a free port and read it: the visits, and meanwhile, in a second
-    Chromium, the searches, which mostly wait for Material to send each query (a reading of
-    64 s instead of 78 s on the 2-core machine)."""
-    queries = [q for q, _, _ in CHINESE] + [q for q, _ in FIRST] + list(EXTRA_QUERIES)
-    queries = list(dict.fromkeys(queries))
-    with serve(site) as base, concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        server = base.rstrip("/")
-        searching = pool.submit(_in_chromium, search_all, server, queries)
-        visits = _in_chromium(visit_every_page, server, site)
-        return Reading(visits, searching.result())
+    return Reading(visits, searches)
 
 
 _READING: list[concurrent.futures.Future[Reading]] = []
