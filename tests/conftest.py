@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 
 import pytest
 import torch
@@ -38,9 +37,11 @@ def _seed() -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Stable sort: reference tests, then the site tests that read the built files, then
-    # those that wait for Chromium's background reading, executed notebooks (slowest) last.
+    # those that wait for other background work (Chromium's reading, the partial rebuild at
+    # a low priority), executed notebooks (slowest) last.
     def order(item: pytest.Item) -> tuple[bool, bool, bool]:
-        reads = bool({"reading", "visits"} & set(getattr(item, "fixturenames", ())))
+        waits = {"reading", "visits"} & set(getattr(item, "fixturenames", ()))
+        reads = bool(waits) or "built_again" in item.nodeid
         return (
             item.nodeid.startswith("tests/site/"),
             item.nodeid.startswith("tests/site/test_notebooks.py"),
@@ -51,8 +52,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def _start_site_work(build: int, read: bool, notebooks: bool) -> None:
-    """Start the slow site work in the background (each part at most once), then give it
-    the processor: this thread, which runs the other tests meanwhile, yields to it."""
+    """Start the slow site work in the background, each part at most once."""
     from tests.site import background
 
     if build:
@@ -63,12 +63,6 @@ def _start_site_work(build: int, read: bool, notebooks: bool) -> None:
         from tests.site.test_notebooks import start_execution
 
         start_execution()  # the notebooks run while the site builds
-    if sys.platform == "linux":
-        # The build, then Chromium's reading, are the longest chain of the session: the
-        # tests in this thread wait for the processor when those need it. Only this thread
-        # (Linux niceness is per thread); the build, the reading and the kernels were
-        # started with their own priority before.
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
