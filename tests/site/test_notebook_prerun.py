@@ -67,3 +67,9 @@ def test_the_page_shows_the_outputs_of_its_download(tmp_path: Path) -> None:
 def test_a_download_that_needs_the_package_fails_the_build(tmp_path: Path) -> None:
     with pytest.raises(CellExecutionError, match="ModuleNotFoundError"):
         _render(tmp_path, _PAGE.replace("6 * 7", '__import__("reference")'))
+
+
+def test_a_setup_that_lets_the_package_in_is_refused() -> None:
+    download = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("intro")])
+    with pytest.raises(ValueError, match="setup must run WITHOUT_PACKAGE"):
+        notebook_prerun.run_download(download, "no-such-kernel", setup="import torch")
