@@ -129,7 +129,15 @@ def _fork(message: dict, fds: list[int], sockets: list[socket.socket]) -> int:
         numpy.random.seed()  # noqa: NPY002 -- the legacy global generator, as a new process seeds it
         # Imported before the launcher's environment was known, ipykernel read no parent pid.
         parent = message["env"].get("JPY_PARENT_PID", "0")
-        sys.argv = ["ipykernel_launcher", f"--IPKernelApp.parent_handle={parent}", *message["argv"]]
+        # No input history: kernels running at once would share its SQLite file, and its
+        # saving thread prints its errors into whatever cell is running.
+        history = "--HistoryManager.enabled=False"
+        sys.argv = [
+            "ipykernel_launcher",
+            f"--IPKernelApp.parent_handle={parent}",
+            history,
+            *message["argv"],
+        ]
         from ipykernel import kernelapp
 
         kernelapp.launch_new_instance()

@@ -81,3 +81,14 @@ def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
             server.wait()
     finally:
         server.close()
+
+
+def test_kernels_keep_no_input_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """IPython saves each cell to one SQLite file per profile, from a thread. Kernels that
+    run at once share that file, and on a loaded run the thread printed "The history saving
+    thread hit an unexpected error" into a cell's output (seen in a full test run). The
+    kernels keep no history, so nothing writes that file."""
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    for marker in ("one", "two"):
+        _probe(tmp_path, marker, monkeypatch)
+    assert not list(tmp_path.rglob("history.sqlite"))
