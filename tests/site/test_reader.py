@@ -1,8 +1,9 @@
 """The site as a reader uses it in Chromium: copy buttons, page weight and speed, reading from disk.
 
 * Every copy button on every page (Markdown and notebook pages, standalone copies in
-  collapsed blocks and code in inactive tabs included) puts exactly the code of its own
-  block on the clipboard.
+  collapsed blocks and code in inactive tabs included) copies exactly the code of its own
+  block (read from the copy event; on each page one Material button and every notebook
+  button are also read back from the system clipboard).
 * Every page's HTML is at most 1 MiB; a cold load transfers at most 2 MiB (everything
   loaded before the load event) and reaches DOMContentLoaded within 1.5 s (with the
   browser cache disabled; a slower page is loaded again after the others, up to three
@@ -42,6 +43,21 @@ def test_every_copy_button_copies_its_own_code(visits: dict[str, Visit]) -> None
     buttons = sum(len(v.copies) for v in visits.values())
     notebook = sum(v.notebook_buttons for v in visits.values())
     assert buttons > 300 and notebook >= 40, (buttons, notebook)
+
+
+def test_what_a_copy_event_carries_reaches_the_clipboard(visits: dict[str, Visit]) -> None:
+    """The reader takes what a Material button copied from the copy event; on every page
+    with such a button, the first one is also read back from the system clipboard."""
+    checked = {
+        path: [c for c in visit.copies if "viaClipboard" in c] for path, visit in visits.items()
+    }
+    material = {p for p, v in visits.items() if len(v.copies) > v.notebook_buttons}
+    assert {p for p, c in checked.items() if len(c) == 1} == material
+    assert [
+        (path, c[0]["viaClipboard"][:80])
+        for path, c in checked.items()
+        if c and _lines(c[0]["viaClipboard"]) != _lines(c[0]["copied"])
+    ] == []
 
 
 def test_every_page_is_at_most_1_mib(built: Build) -> None:

@@ -1,10 +1,12 @@
-"""Search in the built site, typed key by key in Chromium as a reader would.
+"""Search in the built site, in Chromium as a reader uses it.
 
 The queries are tools/search_eval.py's benchmark: Chinese terms of the notes, parts of terms
 and synonyms (each must bring its page into the first three results), and the English and
 Chinese queries whose first result must be the topic's own page. One browser page serves
-every query: the search box is cleared and typed into again. The queries are typed in the
-background reading of the site (``tests/site/reader.py``); the tests judge the results.
+every query: the search box is cleared and the query entered at once, as an input method
+commits a phrase, in the background reading of the site (``tests/site/reader.py``); the
+tests judge the results. Queries typed key by key, as a reader types them (every key
+searches), must end on the same results.
 """
 
 from __future__ import annotations
@@ -46,6 +48,26 @@ def test_result_titles_have_no_pilcrow(reading: Reading, query: str) -> None:
     titles = reading.searches[query].titles
     assert any(t.startswith(("Mode collapse", "Beam search")) for t in titles), titles
     assert not [t for t in titles if "¶" in t]
+
+
+# Chinese parts, terms and synonyms, and English: typed one key (one committed character)
+# at a time, each key starting a search, the last answer must be the whole query's.
+TYPED = ["抑制", "非最大抑制", "批量归一化", "梯度累加", "nms", "beam search", "非极大值抑制"]
+
+
+def test_typing_key_by_key_ends_on_the_results_of_the_whole_query(
+    reading: Reading, server: str, browser: BrowserContext
+) -> None:
+    search = SearchBox(browser.new_page())
+    try:
+        search.open(server + "/")
+        for query in TYPED:
+            search.type(query)
+            committed = reading.searches.get(query)
+            assert committed is not None, f"{query!r} is not in the benchmark the reader ran"
+            assert (search.pages(), search.titles()) == (committed.pages, committed.titles), query
+    finally:
+        search.page.close()
 
 
 def test_a_chinese_result_is_highlighted_on_its_page(server: str, browser: BrowserContext) -> None:
