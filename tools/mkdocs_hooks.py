@@ -28,7 +28,7 @@ from pathlib import Path
 
 from latex2mathml.converter import convert as latex_to_mathml
 from mkdocs.plugins import event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, set_exclusions
 
 from reference import __version__
 from tools import (
@@ -95,6 +95,10 @@ def on_files(files, config):
     # The notebook pages run in the background from now on (tools/notebook_prerun.py).
     jupyter = config.plugins.get("mkdocs-jupyter")
     if jupyter is not None and jupyter.config["execute"]:
+        # mkdocs-jupyter's on_files replaced each notebook page with a new File whose
+        # inclusion is undefined, which counts as included: a partial build would run every
+        # notebook. Work it out from exclude_docs now, as MkDocs does after this event.
+        set_exclusions(files, config)
         dirty = api_pages.STATE.get("dirty")
         notebooks = [
             Path(f.abs_src_path)

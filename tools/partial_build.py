@@ -17,6 +17,8 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,28 +43,36 @@ def excluded(keep: list[str]) -> list[str]:
     return [p for p in pages if not any(covers(k, p) for k in keep)]
 
 
+@contextmanager
+def partial_config(keep: list[str]) -> Iterator[Path]:
+    """A config file beside mkdocs.yml (its relative paths hold) that builds only ``keep``;
+    removed on exit."""
+    skip = excluded(keep)
+    config = ROOT / f".partial-{os.getpid()}.yml"
+    lines = ["INHERIT: mkdocs.yml", "exclude_docs: |", "  topics.yml", *(f"  /{p}" for p in skip)]
+    # The API index documents the whole package: 10 of the 14 s a one-page build takes.
+    lines += [] if "api" in keep else ["extra:", "  api_index: false"]
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        yield config
+    finally:
+        config.unlink()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("keep", nargs="+")
     parser.add_argument("--site", type=Path, default=Path(tempfile.gettempdir()) / "kb-partial")
     args = parser.parse_args()
-    skip = excluded(args.keep)
-    config = ROOT / f".partial-{os.getpid()}.yml"
-    lines = ["INHERIT: mkdocs.yml", "exclude_docs: |", "  topics.yml", *(f"  /{p}" for p in skip)]
-    # The API index documents the whole package: 10 of the 14 s a one-page build takes.
-    lines += [] if "api" in args.keep else ["extra:", "  api_index: false"]
-    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env = os.environ | {
         "NO_MKDOCS_2_WARNING": "1",
         "PYTHONPATH": str(ROOT),
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
     }
-    try:
+    with partial_config(args.keep) as config:
         command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)]
         result = subprocess.run([*command, "--site-dir", str(args.site)], cwd=ROOT, env=env)
-    finally:
-        config.unlink()
     print(f"built {args.site}")
     sys.exit(result.returncode)
 

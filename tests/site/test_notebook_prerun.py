@@ -12,11 +12,14 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
+from mkdocs.config import load_config
+from mkdocs.structure.files import get_files
 from nbclient.exceptions import CellExecutionError
 from nbconvert.preprocessors import ExecutePreprocessor
 
 from tools import notebook_prerun
 from tools.kernel_server import shared_kernel
+from tools.partial_build import DOCS, partial_config
 
 _PAGE = """\
 # %% [markdown]
@@ -73,3 +76,18 @@ def test_a_setup_that_lets_the_package_in_is_refused() -> None:
     download = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("intro")])
     with pytest.raises(ValueError, match="setup must run WITHOUT_PACKAGE"):
         notebook_prerun.run_download(download, "no-such-kernel", setup="import torch")
+
+
+def test_a_partial_build_runs_only_the_notebook_pages_it_builds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``tools/partial_build.py`` leaves pages out with ``exclude_docs``; the notebook pages
+    it leaves out must not run (a one-page rebuild trained every model of the site)."""
+    started: list[Path] = []
+    monkeypatch.setattr(notebook_prerun, "start", lambda paths, kernel, docs: started.extend(paths))
+    notebooks = sorted(DOCS.rglob("*.py"))
+    assert DOCS / "foundations" / "tensors.py" in notebooks and len(notebooks) >= 5
+    with partial_config(["foundations/tensors.py", "generative"]) as config_file:
+        config = load_config(str(config_file))
+        config.plugins.on_files(get_files(config), config=config)
+    assert sorted(started) == [DOCS / "foundations" / "tensors.py", DOCS / "generative" / "gan.py"]
