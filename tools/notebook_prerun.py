@@ -26,6 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
+# Imported here, in the build's main thread: jupyter_client imports it when a runner thread
+# looks up the kernel, and matplotlib, drawing a figure in the main thread meanwhile, found
+# it half-initialised ("partially initialized module 'IPython'", a failed partial build).
+import IPython  # noqa: F401
 import jupytext
 import nbformat
 from nbclient import NotebookClient
