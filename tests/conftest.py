@@ -36,17 +36,21 @@ def _seed() -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Stable sort: reference tests, then the site tests that read the built files, then
-    # those that wait for other background work (Chromium's reading, the partial rebuild at
-    # a low priority), executed notebooks (slowest) last.
-    def order(item: pytest.Item) -> tuple[bool, bool, bool]:
-        waits = {"reading", "visits"} & set(getattr(item, "fixturenames", ()))
-        reads = bool(waits) or "built_again" in item.nodeid
-        return (
-            item.nodeid.startswith("tests/site/"),
-            item.nodeid.startswith("tests/site/test_notebooks.py"),
-            reads,
-        )
+    # Stable sort. While the site builds, this thread has little to do, so the build (the
+    # start of the longest chain, build then Chromium's reading) gets the cores that its
+    # notebook kernels leave: first the site tests that need no build, then those that read
+    # the built files (they wait for it). The reference tests then run beside the reading;
+    # the executed notebooks, and the tests that wait for the reading or the partial rebuild
+    # (at a low priority), come last.
+    def order(item: pytest.Item) -> tuple[int, bool]:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if not item.nodeid.startswith("tests/site/"):
+            return 1, False
+        if item.nodeid.startswith("tests/site/test_notebooks.py"):
+            return 2, False
+        if {"reading", "visits"} & fixtures or "built_again" in item.nodeid:
+            return 3, False
+        return 0, "built" in fixtures
 
     items.sort(key=order)
 

@@ -82,8 +82,10 @@ def on_config(config):
     # Notebook pages run in kernels forked from a warm interpreter: a kernel that imports
     # torch anew costs 2.5 CPU-seconds, more than most notebooks take to run.
     jupyter = config.plugins.get("mkdocs-jupyter")
+    # They run while this process renders the other pages, which is the longer task: at a
+    # lower priority, two kernels share a core and leave this process the other.
     if jupyter is not None and jupyter.config["execute"]:
-        jupyter.config["kernel_name"] = kernel_server.shared_kernel()
+        jupyter.config["kernel_name"] = kernel_server.shared_kernel(niceness=5)
     return config
 
 
