@@ -3,7 +3,8 @@
 Each page is loaded with the browser cache disabled (its load time and the bytes it
 transfers), its figures are measured as they first appear (text size and position, the
 alignment of numbers in figure tables), then every collapsed block is opened and every
-copy button clicked (what each one copies). Then every query of the search benchmark is
+copy button clicked (what each one copies); console errors and requests that fail or
+leave the server are recorded throughout. Then every query of the search benchmark is
 entered into the search box. ``test_reader.py``, ``test_figures.py`` and
 ``test_search.py`` judge the results.
 
@@ -18,6 +19,7 @@ import concurrent.futures
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, sync_playwright
 
@@ -151,6 +153,11 @@ class Visit:
     number_alignment: list[str]  # text-align of every number cell of a figure table
     copies: list[dict[str, str]]  # per copy button: the code shown and what it copied
     notebook_buttons: int
+    heading: str  # the text of the first h1
+    # Console errors and uncaught exceptions, and requests that failed or went to another
+    # host, from the load to the end of the visit (the copy buttons clicked included).
+    errors: list[str]
+    bad_requests: list[str]
 
 
 def visit_every_page(chromium: Browser, server: str, site: Path) -> dict[str, Visit]:
@@ -167,6 +174,20 @@ def visit_every_page(chromium: Browser, server: str, site: Path) -> dict[str, Vi
     )
     page = context.new_page()
     context.new_cdp_session(page).send("Network.setCacheDisabled", {"cacheDisabled": True})
+    errors: list[str] = []
+    bad_requests: list[str] = []
+    host = urlsplit(server).netloc
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("requestfailed", lambda req: bad_requests.append(f"failed: {req.url}"))
+    page.on(
+        "request",
+        lambda req: (
+            None
+            if urlsplit(req.url).scheme in {"data", "blob"} or urlsplit(req.url).netloc == host
+            else bad_requests.append(f"other host: {req.url}")
+        ),
+    )
 
     def load(path: str) -> tuple[float, int]:
         page.goto(f"{server}/{path}", wait_until="load")
@@ -176,6 +197,8 @@ def visit_every_page(chromium: Browser, server: str, site: Path) -> dict[str, Vi
     out = {}
     try:
         for path in site_pages(site):
+            errors.clear()
+            bad_requests.clear()
             seconds, transferred = load(path)
             out[path] = Visit(
                 seconds=seconds,
@@ -184,6 +207,9 @@ def visit_every_page(chromium: Browser, server: str, site: Path) -> dict[str, Vi
                 number_alignment=page.evaluate(_NUMBER_ALIGNMENT),
                 copies=page.evaluate(_COPY_ALL),
                 notebook_buttons=page.locator("clipboard-copy").count(),
+                heading=page.locator("h1").first.inner_text(),
+                errors=list(errors),
+                bad_requests=list(bad_requests),
             )
         for path, visit in out.items():
             for _ in range(2):

@@ -1,54 +1,40 @@
-"""The built site in headless Chromium: pages render, nothing leaves localhost, search works."""
+"""The built site in headless Chromium: pages render, nothing leaves localhost, search works.
+
+Every page is checked during the one visit of the background reading (``reader.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
+from tests.site.reader import Visit
 from tools.search_eval import SearchBox
 
 
-def visit(page: Page, url: str) -> tuple[list[str], list[str]]:
-    """Open ``url``; return (console and page errors, requests to other hosts or that failed)."""
-    errors: list[str] = []
-    bad_requests: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("requestfailed", lambda req: bad_requests.append(f"failed: {req.url}"))
-    host = urlsplit(url).netloc
-    page.on(
-        "request",
-        lambda req: (
-            None
-            if urlsplit(req.url).scheme in {"data", "blob"} or urlsplit(req.url).netloc == host
-            else bad_requests.append(f"other host: {req.url}")
-        ),
-    )
-    page.goto(url, wait_until="networkidle")
-    return errors, bad_requests
+def test_every_page_renders_without_errors(visits: dict[str, Visit]) -> None:
+    """From its load to the last copy button clicked: no console error or uncaught
+    exception, no request that failed or went to another host."""
+    assert {path: v.errors for path, v in visits.items() if v.errors} == {}
+    assert {path: v.bad_requests for path, v in visits.items() if v.bad_requests} == {}
 
 
 @pytest.mark.parametrize(
     ("path", "heading"),
     [
-        ("/", "Deep learning, tested"),
-        ("/detection/nms/", "Non-maximum suppression"),
-        ("/detection/iou/", "IoU and its generalisations"),
-        ("/foundations/tensors/", "PyTorch tensor basics"),
+        ("", "Deep learning, tested"),
+        ("detection/nms/", "Non-maximum suppression"),
+        ("detection/iou/", "IoU and its generalisations"),
+        ("foundations/tensors/", "PyTorch tensor basics"),
     ],
 )
-def test_page_renders_without_errors(server: str, page: Page, path: str, heading: str) -> None:
-    errors, bad_requests = visit(page, server + path)
-    assert errors == []
-    assert bad_requests == []
-    assert heading in page.locator("h1").first.inner_text()
+def test_page_shows_its_heading(visits: dict[str, Visit], path: str, heading: str) -> None:
+    assert heading in visits[path].heading
 
 
 def test_figures_and_math_are_visible(server: str, page: Page) -> None:
-    visit(page, server + "/detection/iou/")
+    page.goto(server + "/detection/iou/", wait_until="networkidle")
     figure = page.locator("figure.kb-figure svg").first
     assert figure.is_visible()
     assert figure.bounding_box()["height"] > 100
