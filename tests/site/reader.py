@@ -179,7 +179,16 @@ def visit_every_page(chromium: Browser, server: str, site: Path) -> dict[str, Vi
     host = urlsplit(server).netloc
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("requestfailed", lambda req: bad_requests.append(f"failed: {req.url}"))
+    # A request that the next page's load cancels (Chromium's favicon fetch, for one) is
+    # "aborted": not a failure of the page.
+    page.on(
+        "requestfailed",
+        lambda req: (
+            None
+            if req.failure == "net::ERR_ABORTED"
+            else bad_requests.append(f"failed ({req.failure}): {req.url}")
+        ),
+    )
     page.on(
         "request",
         lambda req: (
